@@ -1,0 +1,7 @@
+/**
+ * ojai-failover: fast failover between replicated OJAI document stores, every operation an RxJS Observable.
+ */
+export * from './ojai/index.js'
+export type * from './store.js'
+export * from './driver/index.js'
+export * from './failover/index.js'

@@ -1,0 +1,369 @@
+/**
+ * The OJAI value model.
+ *
+ * OJAI has seventeen value types. Plain JavaScript covers most of them; the rest get a small
+ * immutable class each, so a value read from the store can be written back with its type intact
+ * (an INT stays an INT, a LONG keeps all 64 bits).
+ *
+ * | OJAI type  | JavaScript                      | extended JSON            |
+ * |------------|---------------------------------|--------------------------|
+ * | NULL       | `null`                          | `null`                   |
+ * | BOOLEAN    | `boolean`                       | `true` / `false`         |
+ * | STRING     | `string`                        | `"…"`                    |
+ * | BYTE       | {@link OByte}                   | `{"$numberByte":n}`      |
+ * | SHORT      | {@link OShort}                  | `{"$numberShort":n}`     |
+ * | INT        | {@link OInt}                    | `{"$numberInt":n}`       |
+ * | LONG       | `bigint`                        | `{"$numberLong":n}`      |
+ * | FLOAT      | {@link OFloat}                  | `{"$numberFloat":n}`     |
+ * | DOUBLE     | `number`                        | plain number             |
+ * | DECIMAL    | {@link ODecimal}                | `{"$decimal":"…"}`       |
+ * | DATE       | {@link ODate}                   | `{"$dateDay":"…"}`       |
+ * | TIME       | {@link OTime}                   | `{"$time":"…"}`          |
+ * | TIMESTAMP  | {@link OTimestamp}              | `{"$date":"…"}`          |
+ * | INTERVAL   | {@link OInterval}               | `{"$interval":ms}`       |
+ * | BINARY     | `Uint8Array` (a `Buffer` is one) | `{"$binary":"base64"}`   |
+ * | MAP        | plain object                    | `{…}`                    |
+ * | ARRAY      | array                           | `[…]`                    |
+ *
+ * A plain JavaScript number is a DOUBLE, as in every OJAI client: `{ n: 35 }` is stored as the
+ * double 35 and read back as `35`.
+ */
+import { InvalidValueError } from './errors.js'
+
+/** Any OJAI value. */
+export type Value =
+  | null
+  | boolean
+  | string
+  | number
+  | bigint
+  | Uint8Array
+  | OByte
+  | OShort
+  | OInt
+  | OFloat
+  | ODecimal
+  | ODate
+  | OTime
+  | OTimestamp
+  | OInterval
+  | readonly Value[]
+  | DocumentMap
+
+/** A MAP value: field name to value. `undefined` fields are treated as absent, as in JSON. */
+export interface DocumentMap {
+  readonly [field: string]: Value | undefined
+}
+
+/** The key of a document: a UTF-8 string or binary. A string and a binary key never collide. */
+export type DocumentId = string | Uint8Array
+
+/** A document: a MAP whose `_id`, when present, is a {@link DocumentId}. */
+export interface Document extends DocumentMap {
+  readonly _id?: DocumentId
+}
+
+/** A document that can be written: it names its key. */
+export interface DocumentWithId extends Document {
+  readonly _id: DocumentId
+}
+
+/** The OJAI type names, as `$typeof` spells them. */
+export const OJAI_TYPES = [
+  'null',
+  'boolean',
+  'string',
+  'byte',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'decimal',
+  'date',
+  'time',
+  'timestamp',
+  'interval',
+  'binary',
+  'map',
+  'array',
+] as const
+
+export type OjaiType = (typeof OJAI_TYPES)[number]
+
+function checkInteger(type: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidValueError(`${type} must be an integer from ${min} to ${max}, got ${String(value)}`)
+  }
+  return value
+}
+
+/** An 8-bit signed integer (OJAI BYTE). */
+export class OByte {
+  readonly value: number
+  constructor(value: number) {
+    this.value = checkInteger('OByte', value, -128, 127)
+  }
+  valueOf(): number {
+    return this.value
+  }
+  toString(): string {
+    return String(this.value)
+  }
+}
+
+/** A 16-bit signed integer (OJAI SHORT). */
+export class OShort {
+  readonly value: number
+  constructor(value: number) {
+    this.value = checkInteger('OShort', value, -32768, 32767)
+  }
+  valueOf(): number {
+    return this.value
+  }
+  toString(): string {
+    return String(this.value)
+  }
+}
+
+/** A 32-bit signed integer (OJAI INT). */
+export class OInt {
+  readonly value: number
+  constructor(value: number) {
+    this.value = checkInteger('OInt', value, -2147483648, 2147483647)
+  }
+  valueOf(): number {
+    return this.value
+  }
+  toString(): string {
+    return String(this.value)
+  }
+}
+
+/** A 32-bit IEEE float (OJAI FLOAT). The value is rounded to float precision on construction. */
+export class OFloat {
+  readonly value: number
+  constructor(value: number) {
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new InvalidValueError(`OFloat must be a number, got ${String(value)}`)
+    }
+    this.value = Math.fround(value)
+  }
+  valueOf(): number {
+    return this.value
+  }
+  toString(): string {
+    return String(this.value)
+  }
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
+/** An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost. */
+export class ODecimal {
+  readonly value: string
+  constructor(value: string | number | bigint) {
+    const text = typeof value === 'string' ? value.trim() : String(value)
+    if (!DECIMAL.test(text)) {
+      throw new InvalidValueError(`ODecimal needs decimal digits such as "123.456", got ${JSON.stringify(String(value))}`)
+    }
+    this.value = text
+  }
+  toNumber(): number {
+    return Number(this.value)
+  }
+  toString(): string {
+    return this.value
+  }
+}
+
+const DATE_DAY = /^(-?\d{4,})-(\d{2})-(\d{2})$/
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+/** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
+export class ODate {
+  readonly year: number
+  /** 1 to 12. */
+  readonly month: number
+  /** 1 to 31. */
+  readonly day: number
+
+  constructor(year: number, month: number, day: number) {
+    if (!Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > daysInMonth(year, month)) {
+      throw new InvalidValueError(`ODate needs a real calendar day, got ${year}-${month}-${day}`)
+    }
+    this.year = year
+    this.month = month
+    this.day = day
+  }
+
+  /** Parses `yyyy-MM-dd`. */
+  static parse(text: string): ODate {
+    const m = DATE_DAY.exec(text)
+    if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
+    return new ODate(Number(m[1]), Number(m[2]), Number(m[3]))
+  }
+
+  /** The day of a JavaScript `Date`, read in UTC. */
+  static fromDate(date: Date): ODate {
+    return new ODate(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate())
+  }
+
+  /** Days since 1970-01-01 (negative before). */
+  toEpochDay(): number {
+    const d = new Date(0)
+    d.setUTCFullYear(this.year, this.month - 1, this.day)
+    return Math.round(d.getTime() / 86_400_000)
+  }
+
+  toString(): string {
+    const y = this.year < 0 ? '-' + String(-this.year).padStart(4, '0') : String(this.year).padStart(4, '0')
+    return `${y}-${String(this.month).padStart(2, '0')}-${String(this.day).padStart(2, '0')}`
+  }
+}
+
+const TIME = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/
+
+/** A time of day without date or zone, millisecond precision (OJAI TIME). */
+export class OTime {
+  /** Milliseconds since midnight, 0 to 86 399 999. */
+  readonly millisOfDay: number
+
+  constructor(millisOfDay: number) {
+    if (!Number.isInteger(millisOfDay) || millisOfDay < 0 || millisOfDay >= 86_400_000) {
+      throw new InvalidValueError(`OTime needs milliseconds since midnight from 0 to 86399999, got ${String(millisOfDay)}`)
+    }
+    this.millisOfDay = millisOfDay
+  }
+
+  /** Parses `HH:mm:ss` or `HH:mm:ss.SSS`. */
+  static parse(text: string): OTime {
+    const m = TIME.exec(text)
+    if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
+    const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
+    const ms = m[4] === undefined ? 0 : Number(m[4].padEnd(3, '0'))
+    return new OTime(((h * 60 + min) * 60 + s) * 1000 + ms)
+  }
+
+  static of(hours: number, minutes: number, seconds = 0, millis = 0): OTime {
+    return new OTime(((hours * 60 + minutes) * 60 + seconds) * 1000 + millis)
+  }
+
+  get hours(): number {
+    return Math.floor(this.millisOfDay / 3_600_000)
+  }
+  get minutes(): number {
+    return Math.floor(this.millisOfDay / 60_000) % 60
+  }
+  get seconds(): number {
+    return Math.floor(this.millisOfDay / 1000) % 60
+  }
+  get millis(): number {
+    return this.millisOfDay % 1000
+  }
+
+  /** `HH:mm:ss`, with `.SSS` only when the milliseconds are not zero (as the OJAI writer does). */
+  toString(): string {
+    const two = (n: number) => String(n).padStart(2, '0')
+    const base = `${two(this.hours)}:${two(this.minutes)}:${two(this.seconds)}`
+    return this.millis === 0 ? base : `${base}.${String(this.millis).padStart(3, '0')}`
+  }
+}
+
+const ISO_NO_ZONE = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+
+/** An instant with millisecond precision (OJAI TIMESTAMP). */
+export class OTimestamp {
+  /** Milliseconds since the Unix epoch, UTC. */
+  readonly epochMillis: number
+
+  constructor(epochMillis: number) {
+    if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
+      throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
+    }
+    this.epochMillis = epochMillis
+  }
+
+  /** Parses ISO-8601. A string without an offset is read as UTC. */
+  static parse(text: string): OTimestamp {
+    const iso = ISO_NO_ZONE.test(text) ? `${text}Z` : text
+    const ms = Date.parse(iso)
+    if (Number.isNaN(ms)) {
+      throw new InvalidValueError(`OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z", got ${JSON.stringify(text)}`)
+    }
+    return new OTimestamp(ms)
+  }
+
+  static fromDate(date: Date): OTimestamp {
+    return new OTimestamp(date.getTime())
+  }
+
+  toDate(): Date {
+    return new Date(this.epochMillis)
+  }
+
+  /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC, as the OJAI writer emits. */
+  toString(): string {
+    return new Date(this.epochMillis).toISOString()
+  }
+}
+
+/** A duration in milliseconds (OJAI INTERVAL). */
+export class OInterval {
+  readonly millis: number
+  constructor(millis: number) {
+    if (!Number.isSafeInteger(millis)) {
+      throw new InvalidValueError(`OInterval needs a whole number of milliseconds, got ${String(millis)}`)
+    }
+    this.millis = millis
+  }
+  toString(): string {
+    return `${this.millis}ms`
+  }
+}
+
+/** True for a MAP value: a plain object, not an array, binary or one of the value classes. */
+export function isDocumentMap(value: unknown): value is DocumentMap {
+  if (value === null || typeof value !== 'object') return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** The OJAI type of a value, as `$typeof` names it. */
+export function typeOf(value: Value): OjaiType {
+  switch (typeof value) {
+    case 'boolean':
+      return 'boolean'
+    case 'string':
+      return 'string'
+    case 'number':
+      return 'double'
+    case 'bigint':
+      return 'long'
+    case 'object':
+      if (value === null) return 'null'
+      if (Array.isArray(value)) return 'array'
+      if (value instanceof Uint8Array) return 'binary'
+      if (value instanceof OInt) return 'int'
+      if (value instanceof OShort) return 'short'
+      if (value instanceof OByte) return 'byte'
+      if (value instanceof OFloat) return 'float'
+      if (value instanceof ODecimal) return 'decimal'
+      if (value instanceof ODate) return 'date'
+      if (value instanceof OTime) return 'time'
+      if (value instanceof OTimestamp) return 'timestamp'
+      if (value instanceof OInterval) return 'interval'
+      return 'map'
+    default:
+      throw new InvalidValueError(`${typeof value} is not an OJAI value`)
+  }
+}
+
+/** True for a legal document key: a string or binary. */
+export function isDocumentId(value: unknown): value is DocumentId {
+  return typeof value === 'string' || value instanceof Uint8Array
+}

@@ -1,0 +1,59 @@
+// Original file: maprdb-server.proto
+
+export const ErrorCode = {
+  NO_ERROR: 0,
+  TABLE_NOT_FOUND: 2,
+  IO_ERROR: 5,
+  OUT_OF_MEMORY: 12,
+  ACCESS_DENIED: 13,
+  TABLE_ALREADY_EXISTS: 17,
+  INVALID_ARGUMENT: 22,
+  UNSUPPORTED_OPERATION: 38,
+  UNKNOWN_ERROR: 256,
+  UNKNOWN_PAYLOAD_ENCODING: 260,
+  CLUSTER_NOT_FOUND: 270,
+  PATH_NOT_FOUND: 271,
+  DOCUMENT_ALREADY_EXISTS: 280,
+  DOCUMENT_NOT_FOUND: 281,
+  ENCODING_ERROR: 290,
+  DECODING_ERROR: 291,
+  ILLEGAL_MUTATION: 292,
+} as const;
+
+export type ErrorCode =
+  | 'NO_ERROR'
+  | 0
+  | 'TABLE_NOT_FOUND'
+  | 2
+  | 'IO_ERROR'
+  | 5
+  | 'OUT_OF_MEMORY'
+  | 12
+  | 'ACCESS_DENIED'
+  | 13
+  | 'TABLE_ALREADY_EXISTS'
+  | 17
+  | 'INVALID_ARGUMENT'
+  | 22
+  | 'UNSUPPORTED_OPERATION'
+  | 38
+  | 'UNKNOWN_ERROR'
+  | 256
+  | 'UNKNOWN_PAYLOAD_ENCODING'
+  | 260
+  | 'CLUSTER_NOT_FOUND'
+  | 270
+  | 'PATH_NOT_FOUND'
+  | 271
+  | 'DOCUMENT_ALREADY_EXISTS'
+  | 280
+  | 'DOCUMENT_NOT_FOUND'
+  | 281
+  | 'ENCODING_ERROR'
+  | 290
+  | 'DECODING_ERROR'
+  | 291
+  | 'ILLEGAL_MUTATION'
+  | 292
+
+export type ErrorCode__Output = typeof ErrorCode[keyof typeof ErrorCode]

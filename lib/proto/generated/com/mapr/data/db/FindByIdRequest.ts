@@ -1,0 +1,23 @@
+// Original file: maprdb-server.proto
+
+import type { PayloadEncoding as _com_mapr_data_db_PayloadEncoding, PayloadEncoding__Output as _com_mapr_data_db_PayloadEncoding__Output } from '../../../../com/mapr/data/db/PayloadEncoding.js';
+
+export interface FindByIdRequest {
+  'tablePath'?: (string);
+  'payloadEncoding'?: (_com_mapr_data_db_PayloadEncoding);
+  'projections'?: (string)[];
+  'jsonCondition'?: (string);
+  'jsonDocument'?: (string);
+  'condition'?: "jsonCondition";
+  'document'?: "jsonDocument";
+}
+
+export interface FindByIdRequest__Output {
+  'tablePath': (string);
+  'payloadEncoding': (_com_mapr_data_db_PayloadEncoding__Output);
+  'projections': (string)[];
+  'jsonCondition'?: (string);
+  'jsonDocument'?: (string);
+  'condition'?: "jsonCondition";
+  'document'?: "jsonDocument";
+}

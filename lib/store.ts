@@ -1,0 +1,92 @@
+/**
+ * The seam of the library: one interface for a single cluster's `DocumentStore` (lib/driver) and
+ * for the `FailoverStore` over several (lib/failover). Swapping one for the other is one line, and
+ * the failover core is tested against virtual stores without a network.
+ *
+ * Every method returns a **cold** Observable: nothing is sent until subscribe, unsubscribe
+ * cancels the call, and one subscription is one logical operation. Promise users call
+ * `firstValueFrom` / `lastValueFrom`.
+ */
+import type { Observable } from 'rxjs'
+import type { Condition, ConditionJson } from './ojai/condition.js'
+import type { Mutation, MutationJson } from './ojai/mutation.js'
+import type { Query, QueryJson } from './ojai/query.js'
+import type { Document, DocumentId, DocumentWithId } from './ojai/values.js'
+
+export type ConditionInput = Condition | ConditionJson | string
+export type MutationInput = Mutation | MutationJson | string
+export type QueryInput = Query | QueryJson | string
+
+/**
+ * How safe an operation is to repeat on another cluster when the first attempt may have been
+ * applied. See the README's policy table for each operation's class.
+ */
+export type OperationClass = 'idempotent' | 'conditional' | 'non-idempotent'
+
+/**
+ * Where an operation may run.
+ * - `primary-only`: only on the primary, whatever the active cluster is.
+ * - `current-only`: only on the active cluster; never switches.
+ * - `failover-if-unsent`: switches only when the first attempt provably never reached the server.
+ * - `failover`: switches on any availability error or timeout.
+ */
+export type FailoverStrategy = 'primary-only' | 'current-only' | 'failover-if-unsent' | 'failover'
+
+/** Options every operation accepts. A single-cluster store ignores the failover-only ones. */
+export interface CallOptions {
+  /**
+   * DocumentStore: the gRPC deadline of this call. FailoverStore: how long the attempt on the
+   * active cluster may take before the operation moves on.
+   */
+  readonly timeoutMs?: number
+  /** FailoverStore only: the strategy for this call, overriding the configured policy. */
+  readonly strategy?: FailoverStrategy
+  /** FailoverStore only: hedge this read (or not), overriding the configured default. */
+  readonly hedge?: boolean
+}
+
+export interface FindByIdOptions extends CallOptions {
+  /** Field paths to return; absent = the whole document. `_id` is returned only when listed. */
+  readonly fields?: readonly string[]
+  /** The document is returned only if it satisfies this condition (otherwise `null`). */
+  readonly condition?: ConditionInput
+}
+
+export interface FindOptions extends CallOptions {
+  /**
+   * FailoverStore only: when a find ordered by something other than `_id` fails mid-stream, run
+   * it again from the start on the next cluster (documents already delivered are delivered
+   * again) instead of failing with a ResumeNotPossible error. Default false.
+   */
+  readonly allowRestart?: boolean
+}
+
+export interface Store {
+  /** The table path, e.g. `/apps/user_profiles`. */
+  readonly path: string
+
+  /** The document with this key, or `null` when there is none (or it fails `condition`). */
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null>
+  /** The documents matching the query, one emission each, in `_id` order unless `$orderby` says otherwise. */
+  find(query?: QueryInput, options?: FindOptions): Observable<Document>
+
+  /** Stores the document whether or not its key exists. */
+  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  /** Stores the document; fails with DocumentExistsError when its key exists. */
+  insert(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  /** Replaces the stored document; fails with DocumentNotFoundError when its key does not exist. */
+  replace(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  /** Applies the mutation; fails with DocumentNotFoundError when the key does not exist. */
+  update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void>
+  /** Adds `by` to the numeric field (creating it); the stored numeric type is kept. */
+  increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void>
+  /** Deletes the document; deleting a missing key succeeds. */
+  delete(id: DocumentId, options?: CallOptions): Observable<void>
+
+  /** Applies the mutation only if the stored document satisfies the condition; emits whether it did. */
+  checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean>
+  /** Replaces the document only if the stored one satisfies the condition; emits whether it did. */
+  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean>
+  /** Deletes the document only if it satisfies the condition; emits whether it did. */
+  checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean>
+}
