@@ -1,0 +1,218 @@
+/**
+ * A connection to one gateway: one gRPC channel, one authentication session, the admin calls and
+ * the factory of {@link DocumentStore}s.
+ *
+ * `connect()` validates and returns at once. It never touches the network: the channel starts
+ * IDLE and connects on the first call, so connecting to a gateway that is down never blocks and
+ * never throws; the first operation reports it (quickly, see DEFAULT_CHANNEL_OPTIONS).
+ */
+import { readFileSync } from 'node:fs'
+import { type ChannelOptions, credentials as grpcCredentials } from '@grpc/grpc-js'
+import type { Logger } from 'pino'
+import { Observable, map } from 'rxjs'
+import { ClosedError, InvalidConnectionStringError, InvalidOptionsError, type OjaiError } from '../ojai/errors.js'
+import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
+import { MapRDbServer, type MapRDbServerClient } from '../proto/index.js'
+import type { CallOptions } from '../store.js'
+import { AuthSession } from './auth.js'
+import { type ConnectionSettings, parseConnectionString, redactConnectionString } from './connection-string.js'
+import { DocumentStore } from './document-store.js'
+import { callTimeout, checkTablePath } from './inputs.js'
+import { driverLogger } from './logging.js'
+import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_DEADLINE_MS, checkConnectOptions } from './options.js'
+import { RpcRunner } from './rpc.js'
+
+/** What a connection reports about itself; never includes the password. */
+export interface ConnectionInfo {
+  readonly target: string
+  readonly ssl: boolean
+  readonly auth: 'basic' | 'none'
+  readonly user: string | undefined
+  readonly deadlineMs: number
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error)
+    throw new InvalidConnectionStringError(`sslCA file ${JSON.stringify(file)} cannot be read (${reason})`, { cause: error })
+  }
+}
+
+function channelCredentials(settings: ConnectionSettings, options: ConnectOptions) {
+  if (!settings.ssl) return grpcCredentials.createInsecure()
+  const ca = options.tls?.ca !== undefined ? Buffer.from(options.tls.ca) : readCa(settings.sslCA ?? '')
+  if (!ca.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InvalidConnectionStringError(`sslCA ${options.tls?.ca !== undefined ? '(tls.ca)' : JSON.stringify(settings.sslCA)} holds no PEM certificate`)
+  }
+  try {
+    return grpcCredentials.createSsl(ca)
+  } catch (error) {
+    throw new InvalidOptionsError(`the TLS trust certificates cannot be used: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+}
+
+export class Connection {
+  readonly info: ConnectionInfo
+  private readonly client: MapRDbServerClient
+  private readonly auth: AuthSession
+  private readonly log: Logger
+  private readonly runner: RpcRunner
+  private readonly inFlight = new Set<(error: OjaiError) => void>()
+  private readonly deadlineMs: number
+  private isClosed = false
+
+  /** Use {@link connect}. */
+  constructor(connectionString: string, options: ConnectOptions = {}) {
+    checkConnectOptions(options)
+    const settings = parseConnectionString(connectionString, { caProvided: options.tls?.ca !== undefined })
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
+    this.auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
+    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, user: settings.user, deadlineMs: this.deadlineMs }
+    this.log = driverLogger(options.logger, { target: settings.target })
+
+    const targetNameOverride = options.tls?.targetNameOverride ?? settings.sslTargetNameOverride
+    const channelOptions: ChannelOptions = {
+      ...DEFAULT_CHANNEL_OPTIONS,
+      ...(settings.ssl && targetNameOverride ? { 'grpc.ssl_target_name_override': targetNameOverride } : {}),
+      ...options.channelOptions,
+    }
+    this.client = new MapRDbServer(settings.target, channelCredentials(settings, options), channelOptions)
+
+    const host = {
+      target: settings.target,
+      auth: this.auth,
+      log: this.log,
+      channel: (): ReturnType<MapRDbServerClient['getChannel']> | ClosedError => (this.isClosed ? this.closedError() : this.client.getChannel()),
+      track: (abort: (error: OjaiError) => void) => {
+        this.inFlight.add(abort)
+        return () => this.inFlight.delete(abort)
+      },
+    }
+    this.runner = new RpcRunner(host)
+    this.log.debug({ connectionString: redactConnectionString(connectionString), ...this.info }, 'connection created')
+  }
+
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError(`the connection to ${this.info.target} is closed`)
+  }
+
+  private timeout(options: CallOptions | undefined): number {
+    return callTimeout(options, this.deadlineMs)
+  }
+
+  private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      let table: string
+      let timeoutMs: number
+      try {
+        table = checkTablePath(path)
+        timeoutMs = this.timeout(options)
+      } catch (error) {
+        subscriber.error(error)
+        return
+      }
+      const request = { tablePath: table }
+      const client = this.client
+      return this.runner
+        .unary<{ error: { errCode: number | string; errorMessage: string } | null }>({ rpc, table, timeoutMs }, (md, o, cb) => {
+          if (rpc === 'CreateTable') return client.createTable(request, md, o, cb)
+          if (rpc === 'DeleteTable') return client.deleteTable(request, md, o, cb)
+          return client.tableExists(request, md, o, cb)
+        })
+        .pipe(map((response) => interpret(Number(response.error?.errCode ?? 0), response.error?.errorMessage ?? '')))
+        .subscribe(subscriber)
+    })
+  }
+
+  /** Creates the table; fails with TableExistsError when it exists. Emits the new store. */
+  createStore(path: string, options?: CallOptions): Observable<DocumentStore> {
+    return this.admin('CreateTable', path, options, (code, message) => {
+      if (code !== WireErrorCode.NO_ERROR) throw errorFromWire(code, message)
+      return this.store(path)
+    })
+  }
+
+  /** Deletes the table; fails with TableNotFoundError when it does not exist. */
+  deleteStore(path: string, options?: CallOptions): Observable<void> {
+    return this.admin('DeleteTable', path, options, (code, message) => {
+      if (code !== WireErrorCode.NO_ERROR) throw errorFromWire(code, message)
+    })
+  }
+
+  /** Whether the table exists. */
+  storeExists(path: string, options?: CallOptions): Observable<boolean> {
+    return this.admin('TableExists', path, options, (code, message) => {
+      if (code === WireErrorCode.NO_ERROR) return true
+      if (code === WireErrorCode.TABLE_NOT_FOUND) return false
+      throw errorFromWire(code, message)
+    })
+  }
+
+  /**
+   * The store for a table, without a network round trip (a missing table shows up as
+   * TableNotFoundError on the first operation). Throws InvalidArgumentError for a bad path. After
+   * {@link close} the store's operations fail with ClosedError.
+   */
+  store(path: string): DocumentStore {
+    const table = checkTablePath(path)
+    return new DocumentStore(table, { client: () => this.client, runner: this.runner, deadlineMs: this.deadlineMs })
+  }
+
+  /** Same as {@link store}; the official clients' name. */
+  getStore(path: string): DocumentStore {
+    return this.store(path)
+  }
+
+  /** Gateway health check (`Ping`). */
+  ping(options?: CallOptions): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      let timeoutMs: number
+      try {
+        timeoutMs = this.timeout(options)
+      } catch (error) {
+        subscriber.error(error)
+        return
+      }
+      return this.runner
+        .unary({ rpc: 'Ping', timeoutMs }, (md, o, cb) => this.client.ping({}, md, o, cb))
+        .pipe(map(() => undefined))
+        .subscribe(subscriber)
+    })
+  }
+
+  /**
+   * Closes the channel. Calls in flight fail with ClosedError (their gRPC calls are cancelled),
+   * later operations fail with ClosedError, and nothing is left that keeps the process alive.
+   * Idempotent.
+   */
+  close(): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    const error = this.closedError()
+    for (const abort of [...this.inFlight]) abort(error)
+    this.inFlight.clear()
+    this.client.close()
+    this.log.debug('connection closed')
+  }
+}
+
+/**
+ * Opens a connection to a gateway. Returns at once; see {@link Connection}. Throws
+ * InvalidConnectionStringError (naming the bad part) or InvalidOptionsError.
+ *
+ * ```ts
+ * const connection = connect('localhost:5678?auth=basic;user=mapr;password=s%3Bcret;ssl=true;sslCA=/etc/ca.pem')
+ * const users = connection.store('/apps/users')
+ * const doc = await firstValueFrom(users.findById('u1'))
+ * ```
+ */
+export function connect(connectionString: string, options?: ConnectOptions): Connection {
+  return new Connection(connectionString, options)
+}

@@ -1,0 +1,247 @@
+/**
+ * One table on one gateway, implementing {@link Store}. Opening it costs nothing: no call is made
+ * until an operation is subscribed to, so a store for a table on a cluster that is down can be
+ * created at any time.
+ */
+import { type Observable, filter, map, throwError } from 'rxjs'
+import { decodeDocument, decodeValue } from '../ojai/codec.js'
+import { DecodingError, InvalidConditionError } from '../ojai/errors.js'
+import type { Document, DocumentId, DocumentWithId, Value } from '../ojai/values.js'
+import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
+import type { MapRDbServerClient } from '../proto/index.js'
+import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store } from '../store.js'
+import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
+import type { FindByIdResponse__Output } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
+import type { PingResponse__Output } from '../proto/generated/com/mapr/data/db/PingResponse.js'
+import { callTimeout, conditionJson, documentWithIdJson, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
+import type { RpcRunner } from './rpc.js'
+
+const JSON_ENCODING = 1 as const
+const INSERT_OR_REPLACE = 1 as const
+const INSERT = 2 as const
+const REPLACE = 3 as const
+const RESULT_DOCUMENT = 1
+const QUERY_PLAN = 2
+
+/** One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents. */
+export type FindEvent =
+  | { readonly kind: 'plan'; readonly plan: Value; readonly json: string }
+  | { readonly kind: 'document'; readonly document: Document }
+
+/** What a store needs from its connection. */
+export interface StoreContext {
+  readonly client: () => MapRDbServerClient
+  readonly runner: RpcRunner
+  readonly deadlineMs: number
+}
+
+interface WithError {
+  readonly error: { readonly errCode: number | string; readonly errorMessage: string } | null
+}
+
+function errCode(response: WithError): number {
+  return Number(response.error?.errCode ?? WireErrorCode.NO_ERROR)
+}
+
+/** Throws the typed error for a non-zero code, unless it is one the caller handles. */
+function check(response: WithError, ...handled: number[]): number {
+  const code = errCode(response)
+  if (code !== WireErrorCode.NO_ERROR && !handled.includes(code)) throw errorFromWire(code, response.error?.errorMessage ?? '')
+  return code
+}
+
+function checkEncoding(encoding: number | string): void {
+  const n = Number(encoding)
+  // 0 is what a gateway that never set the field looks like; anything but JSON is unreadable.
+  if (n !== JSON_ENCODING && n !== 0) throw new DecodingError(`the gateway answered with payload encoding ${String(encoding)}; only JSON_ENCODING (1) is supported`)
+}
+
+/** Builds the request now (so bad input fails before anything is sent), or fails on subscribe. */
+function validated<T>(build: () => Observable<T>): Observable<T> {
+  try {
+    return build()
+  } catch (error) {
+    return throwError(() => error)
+  }
+}
+
+export class DocumentStore implements Store {
+  constructor(
+    readonly path: string,
+    private readonly context: StoreContext,
+  ) {}
+
+  private timeout(options: CallOptions | undefined): number {
+    return callTimeout(options, this.context.deadlineMs)
+  }
+
+  /** Gateway health check (`Ping`), as the failover store's probes use it. */
+  ping(options?: CallOptions): Observable<void> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      return this.context.runner
+        .unary<PingResponse__Output>({ rpc: 'Ping', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().ping({}, md, o, cb))
+        .pipe(map(() => undefined))
+    })
+  }
+
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      const jsonDocument = idDocumentJson(id)
+      const fields = projections(options?.fields)
+      const jsonCondition = options?.condition === undefined ? undefined : conditionJson(options.condition)
+      const request = {
+        tablePath: this.path,
+        payloadEncoding: JSON_ENCODING,
+        jsonDocument,
+        ...(fields.length > 0 ? { projections: fields } : {}),
+        ...(jsonCondition === undefined ? {} : { jsonCondition }),
+      }
+      return this.context.runner
+        .unary<FindByIdResponse__Output>({ rpc: 'FindById', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().findById(request, md, o, cb))
+        .pipe(
+          map((response) => {
+            if (check(response, WireErrorCode.DOCUMENT_NOT_FOUND) === WireErrorCode.DOCUMENT_NOT_FOUND) return null
+            if (!response.jsonDocument) return null
+            checkEncoding(response.payloadEncoding)
+            return decodeDocument(response.jsonDocument)
+          }),
+        )
+    })
+  }
+
+  find(query?: QueryInput, options?: FindOptions): Observable<Document> {
+    return this.findEvents(query, options, false).pipe(
+      filter((e): e is Extract<FindEvent, { kind: 'document' }> => e.kind === 'document'),
+      map((e) => e.document),
+    )
+  }
+
+  /**
+   * Like {@link find}, but asks the gateway for the query plan, which arrives as the first event.
+   * Documents are emitted as they arrive; the call's deadline bounds the whole stream.
+   */
+  findWithPlan(query?: QueryInput, options?: FindOptions): Observable<FindEvent> {
+    return this.findEvents(query, options, true)
+  }
+
+  private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      const request = { tablePath: this.path, payloadEncoding: JSON_ENCODING, includeQueryPlan, jsonQuery: queryJson(query) }
+      return this.context.runner
+        .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, timeoutMs }, (md, o) => this.context.client().find(request, md, o))
+        .pipe(map((message) => this.findEvent(message)))
+    })
+  }
+
+  private findEvent(message: FindResponse__Output): FindEvent {
+    // PY and GO check the in-band error on every message; so do we (throwing cancels the call).
+    check(message)
+    checkEncoding(message.payloadEncoding)
+    const type = Number(message.type)
+    const json = message.jsonResponse ?? ''
+    if (type === RESULT_DOCUMENT) return { kind: 'document', document: decodeDocument(json) }
+    if (type === QUERY_PLAN) return { kind: 'plan', plan: json === '' ? null : decodeValue(json), json }
+    throw new DecodingError(`the gateway sent a Find response of unknown type ${String(message.type)}`)
+  }
+
+  private write(rpcMode: 1 | 2 | 3, doc: DocumentWithId, options: CallOptions | undefined, condition?: ConditionInput): Observable<number> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      const jsonDocument = documentWithIdJson(doc)
+      const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
+      const request = {
+        tablePath: this.path,
+        insertMode: rpcMode,
+        payloadEncoding: JSON_ENCODING,
+        jsonDocument,
+        ...(jsonCondition === undefined ? {} : { jsonCondition }),
+      }
+      return this.context.runner
+        .unary<WithError>({ rpc: 'InsertOrReplace', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().insertOrReplace(request, md, o, cb))
+        .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
+    })
+  }
+
+  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    return this.write(INSERT_OR_REPLACE, doc, options).pipe(map(() => undefined))
+  }
+
+  insert(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    return this.write(INSERT, doc, options).pipe(map(() => undefined))
+  }
+
+  replace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    return this.write(REPLACE, doc, options).pipe(map(() => undefined))
+  }
+
+  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+    if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndReplace'))
+    return this.write(REPLACE, doc, options, condition).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+  }
+
+  private updateCall(id: DocumentId, jsonMutation: () => string, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      const jsonDocument = idDocumentJson(id)
+      const mutation = jsonMutation()
+      const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
+      const request = {
+        tablePath: this.path,
+        payloadEncoding: JSON_ENCODING,
+        jsonDocument,
+        jsonMutation: mutation,
+        ...(jsonCondition === undefined ? {} : { jsonCondition }),
+      }
+      return this.context.runner
+        .unary<WithError>({ rpc: 'Update', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().update(request, md, o, cb))
+        .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
+    })
+  }
+
+  update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
+    return this.updateCall(id, () => mutationJson(mutation), undefined, options).pipe(map(() => undefined))
+  }
+
+  increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
+    return this.updateCall(id, () => incrementJson(field, by), undefined, options).pipe(map(() => undefined))
+  }
+
+  checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
+    if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndMutate'))
+    return this.updateCall(id, () => mutationJson(mutation), condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+  }
+
+  private deleteCall(id: DocumentId, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+    return validated(() => {
+      const timeoutMs = this.timeout(options)
+      const jsonDocument = idDocumentJson(id)
+      const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
+      const request = {
+        tablePath: this.path,
+        payloadEncoding: JSON_ENCODING,
+        jsonDocument,
+        ...(jsonCondition === undefined ? {} : { jsonCondition }),
+      }
+      return this.context.runner
+        .unary<WithError>({ rpc: 'Delete', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().delete(request, md, o, cb))
+        .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
+    })
+  }
+
+  delete(id: DocumentId, options?: CallOptions): Observable<void> {
+    return this.deleteCall(id, undefined, options).pipe(map(() => undefined))
+  }
+
+  /** True when deleted; false when the key is missing or the condition is false. */
+  checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+    if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndDelete'))
+    return this.deleteCall(id, condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+  }
+}
+
+function missingCondition(op: string): InvalidConditionError {
+  return new InvalidConditionError(`${op} needs a condition (use {} for "always")`)
+}

@@ -1,0 +1,101 @@
+/**
+ * Request payloads built from user input, validated before anything is sent: every function
+ * either returns wire text or throws a typed error saying what to fix.
+ */
+import { encodeDocument } from '../ojai/codec.js'
+import { Condition } from '../ojai/condition.js'
+import { InvalidArgumentError, InvalidDocumentError, InvalidIdError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
+import { FieldPath } from '../ojai/field-path.js'
+import { Mutation } from '../ojai/mutation.js'
+import { Query } from '../ojai/query.js'
+import { type DocumentId, isDocumentMap } from '../ojai/values.js'
+import type { CallOptions, ConditionInput, MutationInput, QueryInput } from '../store.js'
+import { checkTimeout } from './options.js'
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object (${Object.getPrototypeOf(value)?.constructor?.name ?? 'no prototype'})`
+  if (typeof value === 'string') return JSON.stringify(value)
+  return `${typeof value} ${String(value)}`
+}
+
+/** A table path: a non-empty string starting with `/`, e.g. `/apps/users`. */
+export function checkTablePath(path: unknown): string {
+  if (typeof path !== 'string') throw new InvalidArgumentError(`a table path must be a string, got ${describe(path)}`)
+  if (!path.startsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must be absolute (start with "/"), e.g. "/apps/users"`)
+  if (path.length < 2 || path.endsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must name a table, not a directory`)
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(path)) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} contains a control character`)
+  return path
+}
+
+/** A document key: a non-empty string or non-empty binary. */
+export function checkId(id: unknown): DocumentId {
+  if (typeof id === 'string') {
+    if (id === '') throw new InvalidIdError('a document _id must not be the empty string')
+    return id
+  }
+  if (id instanceof Uint8Array) {
+    if (id.length === 0) throw new InvalidIdError('a binary document _id must not be empty')
+    return id
+  }
+  throw new InvalidIdError(`a document _id must be a string or binary (Uint8Array/Buffer), got ${describe(id)}`)
+}
+
+/** `{"_id": …}` as FindById, Update and Delete send it. */
+export function idDocumentJson(id: unknown): string {
+  return encodeDocument({ _id: checkId(id) })
+}
+
+/** A whole document to write; it must name its key. */
+export function documentWithIdJson(doc: unknown): string {
+  if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object, got ${describe(doc)}`)
+  if (!('_id' in doc) || doc._id === undefined) throw new InvalidDocumentError('the document has no _id; every written document must name its key')
+  checkId(doc._id)
+  return encodeDocument(doc)
+}
+
+/** Field paths to project, in canonical form. */
+export function projections(fields: unknown): string[] {
+  if (fields === undefined) return []
+  if (!Array.isArray(fields)) throw new InvalidOptionsError(`fields must be an array of field paths, got ${describe(fields)}`)
+  return fields.map((f: unknown) => {
+    if (typeof f !== 'string') throw new InvalidOptionsError(`fields must hold field path strings, got ${describe(f)}`)
+    return FieldPath.parse(f).toString()
+  })
+}
+
+export function conditionJson(input: ConditionInput): string {
+  return Condition.from(input).toJsonString()
+}
+
+export function mutationJson(input: MutationInput): string {
+  return Mutation.from(input).toJsonString()
+}
+
+export function queryJson(input: QueryInput | undefined): string {
+  return Query.from(input).toJsonString()
+}
+
+/** `{"$increment":{field:by}}` for `increment`. */
+export function incrementJson(field: unknown, by: unknown): string {
+  if (typeof field !== 'string') throw new InvalidMutationError(`increment needs a field path string, got ${describe(field)}`)
+  const path = FieldPath.parse(field)
+  if (path.segments.length === 0) throw new InvalidMutationError('increment needs a field path, got the empty path')
+  const first = path.segments[0]
+  if (first?.kind === 'name' && first.name === '_id') throw new InvalidMutationError('the _id of a document cannot be incremented')
+  if (typeof by === 'number') {
+    if (!Number.isFinite(by)) throw new InvalidMutationError(`increment by must be a finite number, got ${String(by)}`)
+  } else if (typeof by !== 'bigint') {
+    throw new InvalidMutationError(`increment by must be a number or bigint, got ${describe(by)}`)
+  }
+  return Mutation.parse({ $increment: { [path.toString()]: by } }).toJsonString()
+}
+
+/** The deadline of one call: its own `timeoutMs`, or the connection's default. */
+export function callTimeout(options: CallOptions | undefined, defaultMs: number): number {
+  if (options === undefined) return defaultMs
+  if (options === null || typeof options !== 'object') throw new InvalidOptionsError(`call options must be an object, got ${describe(options)}`)
+  return options.timeoutMs === undefined ? defaultMs : checkTimeout(options.timeoutMs, 'timeoutMs')
+}

@@ -1,0 +1,191 @@
+/**
+ * One gRPC call as a cold Observable: nothing is sent before subscribe, unsubscribe cancels the
+ * call (`call.cancel()`, which resets the HTTP/2 stream so the gateway sees the cancellation), one
+ * subscription is one call (plus at most one transparent re-authentication after token expiry).
+ *
+ * Every call carries a deadline, takes a bearer token from the response headers, maps a non-OK
+ * status to a typed error and writes one debug log line when it ends.
+ */
+import { type Client, type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
+import type { Logger } from 'pino'
+import { Observable, type Subscriber } from 'rxjs'
+import { ClosedError, type OjaiError } from '../ojai/errors.js'
+import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
+import { errorFromStatus } from './status-errors.js'
+
+type Channel = ReturnType<Client['getChannel']>
+
+export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void
+
+/** Starts one unary call with the given metadata and call options. */
+export type UnaryInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
+/** Starts one server-streaming call. */
+export type StreamInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
+
+export interface CallSpec {
+  /** RPC name as in the .proto, e.g. `FindById`. */
+  readonly rpc: string
+  /** Table path, for logs. */
+  readonly table?: string
+  /** Deadline of this call in ms (already validated). */
+  readonly timeoutMs: number
+}
+
+/** What an RPC runner needs from its connection. */
+export interface RpcHost {
+  readonly target: string
+  readonly auth: AuthSession
+  readonly log: Logger
+  /** The channel, or a ClosedError when the connection is closed. */
+  channel(): Channel | ClosedError
+  /** Registers an in-flight call so `close()` can end it; returns the unregister function. */
+  track(abort: (error: OjaiError) => void): () => void
+}
+
+type Outcome = 'ok' | 'error' | 'cancelled' | 'closed'
+
+/** Runs calls for one connection. */
+export class RpcRunner {
+  constructor(private readonly host: RpcHost) {}
+
+  unary<Res>(spec: CallSpec, invoke: UnaryInvoker<Res>): Observable<Res> {
+    return new Observable<Res>((subscriber) => {
+      const op = new CallState(this.host, spec, subscriber)
+      if (op.finished) return
+      let call: ClientUnaryCall | undefined
+      const attempt = (forceBasic: boolean): void => {
+        const creds = this.host.auth.credentials(forceBasic)
+        call = invoke(creds.metadata, op.grpcOptions(), (error, response) => {
+          if (op.finished) return
+          if (error) {
+            if (op.shouldReauthenticate(error, creds.bearer)) return attempt(true)
+            return op.fail(error)
+          }
+          subscriber.next(response as Res)
+          op.succeed()
+        })
+        call.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
+      }
+      op.onCancel(() => call?.cancel())
+      attempt(false)
+      return () => op.unsubscribe()
+    })
+  }
+
+  stream<Res>(spec: CallSpec, invoke: StreamInvoker<Res>): Observable<Res> {
+    return new Observable<Res>((subscriber) => {
+      const op = new CallState(this.host, spec, subscriber)
+      if (op.finished) return
+      let call: ClientReadableStream<Res> | undefined
+      const attempt = (forceBasic: boolean): void => {
+        const creds = this.host.auth.credentials(forceBasic)
+        let received = 0
+        const stream = invoke(creds.metadata, op.grpcOptions())
+        call = stream
+        stream.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
+        stream.on('data', (message: Res) => {
+          if (op.finished || call !== stream) return
+          received++
+          subscriber.next(message)
+        })
+        stream.on('error', (error: ServiceError) => {
+          if (op.finished || call !== stream) return
+          if (received === 0 && op.shouldReauthenticate(error, creds.bearer)) return attempt(true)
+          op.fail(error)
+        })
+        stream.on('end', () => {
+          if (op.finished || call !== stream) return
+          op.succeed()
+        })
+      }
+      op.onCancel(() => call?.cancel())
+      attempt(false)
+      return () => op.unsubscribe()
+    })
+  }
+}
+
+/** The bookkeeping of one logical call: deadline, re-auth budget, outcome, log line, close(). */
+class CallState<Res> {
+  finished = false
+  private readonly started = Date.now()
+  private readonly deadline: number
+  private reauthenticated = false
+  private cancel: () => void = () => undefined
+  private readonly untrack: () => void
+  private readonly channel: Channel | undefined
+
+  constructor(
+    private readonly host: RpcHost,
+    private readonly spec: CallSpec,
+    private readonly subscriber: Subscriber<Res>,
+  ) {
+    this.deadline = this.started + spec.timeoutMs
+    const channel = host.channel()
+    if (channel instanceof ClosedError) {
+      this.channel = undefined
+      this.untrack = () => undefined
+      this.finish('closed')
+      subscriber.error(channel)
+      return
+    }
+    this.channel = channel
+    this.untrack = host.track((error) => {
+      if (this.finished) return
+      this.cancel()
+      this.finish('closed')
+      subscriber.error(error)
+    })
+  }
+
+  onCancel(cancel: () => void): void {
+    this.cancel = cancel
+  }
+
+  /** The deadline is fixed at subscribe: a re-authentication retry does not extend it. */
+  grpcOptions(): GrpcCallOptions {
+    return { deadline: new Date(this.deadline) }
+  }
+
+  shouldReauthenticate(error: ServiceError, bearer: string | undefined): boolean {
+    if (error.code !== Status.UNAUTHENTICATED || error.details !== TOKEN_EXPIRED || bearer === undefined || this.reauthenticated) return false
+    this.reauthenticated = true
+    this.host.auth.expire(bearer)
+    this.host.log.debug({ rpc: this.spec.rpc, table: this.spec.table }, 'bearer token expired; re-authenticating with basic credentials')
+    return true
+  }
+
+  succeed(): void {
+    this.finish('ok')
+    this.subscriber.complete()
+  }
+
+  fail(error: ServiceError): void {
+    const channelReady = this.channel?.getConnectivityState(false) === connectivityState.READY
+    const mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady })
+    this.finish('error', mapped)
+    this.subscriber.error(mapped)
+  }
+
+  unsubscribe(): void {
+    if (this.finished) return
+    this.cancel()
+    this.finish('cancelled')
+  }
+
+  private finish(outcome: Outcome, error?: OjaiError): void {
+    this.finished = true
+    this.untrack()
+    this.host.log.debug(
+      {
+        rpc: this.spec.rpc,
+        table: this.spec.table,
+        durationMs: Date.now() - this.started,
+        outcome,
+        ...(this.reauthenticated ? { reauthenticated: true } : {}),
+        ...(error ? { error: error.code, ...(error.availability ? { unsent: 'unsent' in error ? error.unsent : false } : {}) } : {}),
+      },
+      `${this.spec.rpc} ${outcome}`,
+    )
+  }
+}
