@@ -1,0 +1,358 @@
+/**
+ * Judges a chaos run from its history and the final state of every cluster after replication
+ * has converged. Pure: same input, same verdict.
+ *
+ * The data schemes make every question decidable:
+ * - Writes (idempotent and conditional) store a value unique to the write under `key`
+ *   (`{ _id: key, v: value }`). A key is a register: the final value must come from a write that
+ *   may have taken effect, and no acknowledged write may have started after that write finished
+ *   (it would have overwritten it). Keys written once are the simple case: an acknowledged write
+ *   must be there.
+ * - Increments append their own operation id to the key's `ops` array in the same atomic
+ *   mutation that adds to `n`. `$append` is not idempotent, which is the point: an increment
+ *   applied twice leaves its id twice. An acknowledged increment whose id is absent was lost.
+ */
+import type { HistorySnapshot, Operation, Switch } from './history.js'
+import { summarize, type LatencySummary } from './percentiles.js'
+
+/** What the checker needs from one stored document. */
+export interface KeyState {
+  /** Register documents: the `v` field. */
+  readonly value?: string
+  /** Counter documents: the operation ids appended by increments, in stored order. */
+  readonly ops?: readonly string[]
+  /** Counter documents: the `n` field. */
+  readonly n?: number
+}
+
+/** One cluster's documents for the run's keys. */
+export type ClusterState = ReadonlyMap<string, KeyState>
+
+export interface CheckOptions {
+  /** The cluster the client prefers; switches to it count as failbacks. */
+  readonly primary: string
+  /** The FailoverStore's `timeoutMs`. */
+  readonly timeoutMs: number
+  /** The FailoverStore's `secondaryTimeoutMs`. */
+  readonly secondaryTimeoutMs: number
+  /** Slack added to `timeoutMs + secondaryTimeoutMs` before an operation is a hang. Default 1000 ms. */
+  readonly hangMarginMs?: number
+  /**
+   * After a span with every cluster down, how long idempotent errors are still excused (the
+   * client needs a probe or an attempt to see a cluster come back).
+   * Default `timeoutMs + secondaryTimeoutMs`.
+   */
+  readonly recoveryGraceMs?: number
+  /** Time from heal to identical cluster states, measured by the runner; `null` if they never converged. */
+  readonly convergenceMs?: number | null
+}
+
+export type Anomaly =
+  | { readonly kind: 'lost-write'; readonly opId: number; readonly key: string; readonly cluster: string; readonly detail: string }
+  | { readonly kind: 'duplicate-apply'; readonly opId: number; readonly key: string; readonly cluster: string; readonly times: number }
+  | { readonly kind: 'unexplained'; readonly key: string; readonly cluster: string; readonly detail: string }
+  | { readonly kind: 'counter-mismatch'; readonly key: string; readonly cluster: string; readonly detail: string }
+  | { readonly kind: 'divergent'; readonly key: string; readonly detail: string }
+  | { readonly kind: 'caller-error'; readonly opId: number; readonly error: string }
+  | { readonly kind: 'hang'; readonly opId: number; readonly elapsedMs: number }
+
+export interface PhaseLatency extends LatencySummary {
+  readonly name: string
+}
+
+export interface CheckResult {
+  /** Operations invoked. */
+  readonly ops: number
+  readonly okOps: number
+  readonly failedOps: number
+  readonly unknownOps: number
+  /** Acknowledged writes or increments whose effect is missing from some cluster. */
+  readonly lostWrites: number
+  /** Increments applied more than once on some cluster. */
+  readonly duplicateApplies: number
+  /** Idempotent operations (idempotent writes, reads) that failed while a cluster was up. */
+  readonly callerErrors: number
+  /** Operations without an outcome within `timeoutMs + secondaryTimeoutMs + hangMarginMs`. */
+  readonly hangs: number
+  /** Values or ids no operation of the run could have written; counters whose `n` disagrees with `ops`. */
+  readonly unexplained: number
+  /** False when cluster states differ. */
+  readonly converged: boolean
+  readonly convergenceMs: number | null
+  readonly failovers: number
+  readonly failbacks: number
+  /** Over every operation with an outcome. */
+  readonly latency: LatencySummary
+  readonly phases: readonly PhaseLatency[]
+  /** Every anomaly found (capped per kind by {@link MAX_ANOMALIES_PER_KIND}). */
+  readonly anomalies: readonly Anomaly[]
+  /** True when nothing was lost, duplicated, hung, unexplained or divergent and callers saw no error they should not have. */
+  readonly valid: boolean
+}
+
+export const MAX_ANOMALIES_PER_KIND = 50
+
+export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, ClusterState>, options: CheckOptions): CheckResult {
+  const anomalies = new AnomalyList()
+  const ops = history.operations
+
+  const lost = new Set<number>()
+  const duplicated = new Set<number>()
+  let unexplained = 0
+  for (const [cluster, state] of clusters) {
+    const found = checkCluster(cluster, state, ops, anomalies)
+    for (const id of found.lost) lost.add(id)
+    for (const id of found.duplicated) duplicated.add(id)
+    unexplained += found.unexplained
+  }
+
+  const divergent = divergentKeys(clusters)
+  for (const [key, detail] of divergent) anomalies.add({ kind: 'divergent', key, detail })
+
+  const callerErrors = findCallerErrors(history, options, anomalies)
+  const hangs = findHangs(history, options, anomalies)
+  const { failovers, failbacks } = countSwitches(history.switches, options.primary)
+
+  const completed = ops.filter((op) => op.completeMs !== undefined)
+  const latencies = completed.map((op) => (op.completeMs as number) - op.invokeMs)
+  const result: Omit<CheckResult, 'valid'> = {
+    ops: ops.length,
+    okOps: ops.filter((op) => op.outcome === 'ok').length,
+    failedOps: ops.filter((op) => op.outcome === 'fail').length,
+    unknownOps: ops.filter((op) => op.outcome === 'info').length,
+    lostWrites: lost.size,
+    duplicateApplies: duplicated.size,
+    callerErrors,
+    hangs,
+    unexplained,
+    converged: divergent.size === 0,
+    convergenceMs: options.convergenceMs === undefined ? null : options.convergenceMs,
+    failovers,
+    failbacks,
+    latency: summarize(latencies),
+    phases: phaseLatencies(history, completed),
+    anomalies: anomalies.list,
+  }
+  return {
+    ...result,
+    valid:
+      result.lostWrites === 0 &&
+      result.duplicateApplies === 0 &&
+      result.callerErrors === 0 &&
+      result.hangs === 0 &&
+      result.unexplained === 0 &&
+      result.converged,
+  }
+}
+
+class AnomalyList {
+  readonly list: Anomaly[] = []
+  private readonly perKind = new Map<string, number>()
+  add(anomaly: Anomaly): void {
+    const n = this.perKind.get(anomaly.kind) ?? 0
+    this.perKind.set(anomaly.kind, n + 1)
+    if (n < MAX_ANOMALIES_PER_KIND) this.list.push(anomaly)
+  }
+}
+
+function isWrite(op: Operation): boolean {
+  return op.type === 'write-idempotent' || op.type === 'write-conditional'
+}
+
+function groupByKey(ops: readonly Operation[], predicate: (op: Operation) => boolean): Map<string, Operation[]> {
+  const groups = new Map<string, Operation[]>()
+  for (const op of ops) {
+    if (!predicate(op)) continue
+    const list = groups.get(op.key)
+    if (list === undefined) groups.set(op.key, [op])
+    else list.push(op)
+  }
+  return groups
+}
+
+function checkCluster(
+  cluster: string,
+  state: ClusterState,
+  ops: readonly Operation[],
+  anomalies: AnomalyList,
+): { lost: number[]; duplicated: number[]; unexplained: number } {
+  const lost: number[] = []
+  const duplicated: number[] = []
+  let unexplained = 0
+
+  for (const [key, writes] of groupByKey(ops, isWrite)) {
+    const acked = writes.filter((w) => w.outcome === 'ok')
+    if (acked.length === 0) continue
+    const finalValue = state.get(key)?.value
+    if (finalValue === undefined) {
+      for (const w of acked) {
+        lost.push(w.id)
+        anomalies.add({ kind: 'lost-write', opId: w.id, key, cluster, detail: 'key missing' })
+      }
+      continue
+    }
+    // Values are unique per write, so the final value names the write that won.
+    const winner = writes.find((w) => w.value === finalValue)
+    if (winner === undefined) {
+      unexplained++
+      anomalies.add({ kind: 'unexplained', key, cluster, detail: `value ${JSON.stringify(finalValue)} written by no operation` })
+      continue
+    }
+    // A write that ended before an acknowledged one began cannot be the last one applied.
+    const winnerEnd = winner.completeMs ?? Number.POSITIVE_INFINITY
+    for (const w of acked) {
+      if (w !== winner && w.invokeMs > winnerEnd) {
+        lost.push(w.id)
+        anomalies.add({ kind: 'lost-write', opId: w.id, key, cluster, detail: `overwritten by earlier write ${winner.id}` })
+      }
+    }
+  }
+
+  const increments = groupByKey(ops, (op) => op.type === 'increment')
+  for (const [key, incs] of increments) {
+    const stored = state.get(key)?.ops ?? []
+    const seen = new Map<string, number>()
+    for (const id of stored) seen.set(id, (seen.get(id) ?? 0) + 1)
+    const known = new Set(incs.map((op) => String(op.id)))
+    for (const op of incs) {
+      const times = seen.get(String(op.id)) ?? 0
+      if (times > 1) {
+        duplicated.push(op.id)
+        anomalies.add({ kind: 'duplicate-apply', opId: op.id, key, cluster, times })
+      }
+      if (times === 0 && op.outcome === 'ok') {
+        lost.push(op.id)
+        anomalies.add({ kind: 'lost-write', opId: op.id, key, cluster, detail: 'increment missing' })
+      }
+    }
+    for (const id of seen.keys()) {
+      if (!known.has(id)) {
+        unexplained++
+        anomalies.add({ kind: 'unexplained', key, cluster, detail: `op id ${id} applied by no increment on this key` })
+      }
+    }
+    const n = state.get(key)?.n
+    if (n !== undefined && n !== stored.length) {
+      unexplained++
+      anomalies.add({ kind: 'counter-mismatch', key, cluster, detail: `n = ${n} but ${stored.length} ids` })
+    }
+  }
+  return { lost, duplicated, unexplained }
+}
+
+function sameState(a: KeyState | undefined, b: KeyState | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  if (a.value !== b.value || a.n !== b.n) return false
+  const ao = a.ops ?? []
+  const bo = b.ops ?? []
+  return ao.length === bo.length && ao.every((id, i) => id === bo[i])
+}
+
+/** Keys whose state is not the same on every cluster, with a short description. */
+export function divergentKeys(clusters: ReadonlyMap<string, ClusterState>): Map<string, string> {
+  const states = [...clusters.entries()]
+  const keys = new Set<string>()
+  for (const [, state] of states) for (const key of state.keys()) keys.add(key)
+  const out = new Map<string, string>()
+  for (const key of keys) {
+    const first = states[0]
+    if (first === undefined) break
+    for (const [cluster, state] of states.slice(1)) {
+      if (!sameState(first[1].get(key), state.get(key))) {
+        out.set(key, `${first[0]} and ${cluster} differ`)
+        break
+      }
+    }
+  }
+  return out
+}
+
+/** Spans with every cluster down at once. */
+export function allDownSpans(history: HistorySnapshot, clusters: readonly string[]): { fromMs: number; toMs: number }[] {
+  if (clusters.length === 0) return []
+  const points = new Set<number>()
+  for (const d of history.downtime) {
+    points.add(d.fromMs)
+    points.add(d.toMs ?? history.endMs)
+  }
+  const sorted = [...points].sort((a, b) => a - b)
+  const spans: { fromMs: number; toMs: number }[] = []
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const from = sorted[i] as number
+    const to = sorted[i + 1] as number
+    const mid = (from + to) / 2
+    const allDown = clusters.every((c) => history.downtime.some((d) => d.cluster === c && d.fromMs <= mid && mid < (d.toMs ?? history.endMs)))
+    if (!allDown) continue
+    const last = spans[spans.length - 1]
+    if (last !== undefined && last.toMs === from) last.toMs = to
+    else spans.push({ fromMs: from, toMs: to })
+  }
+  return spans
+}
+
+function clustersOf(history: HistorySnapshot, options: CheckOptions): string[] {
+  const names = new Set<string>([options.primary])
+  for (const d of history.downtime) names.add(d.cluster)
+  for (const s of history.switches) {
+    names.add(s.from)
+    names.add(s.to)
+  }
+  for (const op of history.operations) if (op.cluster !== undefined) names.add(op.cluster)
+  return [...names]
+}
+
+function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anomalies: AnomalyList): number {
+  const grace = options.recoveryGraceMs ?? options.timeoutMs + options.secondaryTimeoutMs
+  const spans = allDownSpans(history, clustersOf(history, options))
+  let count = 0
+  for (const op of history.operations) {
+    if (op.type !== 'write-idempotent' && op.type !== 'read') continue
+    if (op.outcome !== 'fail' && op.outcome !== 'info') continue
+    const end = op.completeMs ?? history.endMs
+    const excused = spans.some((s) => op.invokeMs <= s.toMs + grace && end >= s.fromMs)
+    if (excused) continue
+    count++
+    anomalies.add({ kind: 'caller-error', opId: op.id, error: op.error ?? op.outcome })
+  }
+  return count
+}
+
+function findHangs(history: HistorySnapshot, options: CheckOptions, anomalies: AnomalyList): number {
+  const bound = options.timeoutMs + options.secondaryTimeoutMs + (options.hangMarginMs ?? 1000)
+  let count = 0
+  for (const op of history.operations) {
+    // A pending operation is judged by its age at the end of the run; one younger than the
+    // bound is given the benefit of the doubt.
+    const elapsed = (op.completeMs ?? history.endMs) - op.invokeMs
+    if (elapsed > bound) {
+      count++
+      anomalies.add({ kind: 'hang', opId: op.id, elapsedMs: elapsed })
+    }
+  }
+  return count
+}
+
+function countSwitches(switches: readonly Switch[], primary: string): { failovers: number; failbacks: number } {
+  let failovers = 0
+  let failbacks = 0
+  for (const s of switches) {
+    if (s.from === s.to) continue
+    if (s.to === primary) failbacks++
+    else if (s.from === primary) failovers++
+    else failovers++
+  }
+  return { failovers, failbacks }
+}
+
+function phaseLatencies(history: HistorySnapshot, completed: readonly Operation[]): PhaseLatency[] {
+  const phases = [...history.phases].sort((a, b) => a.startMs - b.startMs)
+  if (phases.length === 0) return []
+  const samples = phases.map(() => [] as number[])
+  for (const op of completed) {
+    let index = -1
+    for (let i = 0; i < phases.length; i++) if ((phases[i] as { startMs: number }).startMs <= op.invokeMs) index = i
+    if (index < 0) continue
+    samples[index]?.push((op.completeMs as number) - op.invokeMs)
+  }
+  return phases.map((p, i) => ({ name: p.name, ...summarize(samples[i] ?? []) }))
+}
