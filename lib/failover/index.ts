@@ -1,1 +1,42 @@
-export {}
+/** Failover between replicated clusters: FailoverStore and the parts it is built from. */
+export { FailoverStore } from './failover-store.js'
+export { FailoverError, ResumeNotPossibleError, type ClusterCause } from './errors.js'
+export {
+  DEFAULT_HEDGE_DELAY,
+  DEFAULT_PROBE_ID,
+  DEFAULT_SECONDARY_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  type ClusterConfig,
+  type FailoverStoreOptions,
+  type HedgeOptions,
+  type PercentileDelay,
+  type ProbeOptions,
+} from './options.js'
+export {
+  classify,
+  DEFAULT_STRATEGIES,
+  mayMoveOn,
+  OPERATION_CLASSES,
+  OPERATION_NAMES,
+  Policy,
+  type ClassRule,
+  type OperationName,
+  type PolicyOptions,
+} from './policy.js'
+export type { ClusterStatus } from './cluster-state.js'
+export { ClusterState } from './cluster-state.js'
+export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
+export { HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
+export type { FailoverStats, LatencySnapshot, OperationStats } from './stats.js'
+export type {
+  FailbackEvent,
+  FailoverEvent,
+  FailoverStoreEvent,
+  FailoverStoreEventType,
+  GaveUpEvent,
+  HedgeEvent,
+  ProbeFailedEvent,
+  ProbeOkEvent,
+  TimeoutEvent,
+} from './events.js'

@@ -1,0 +1,51 @@
+/**
+ * The two errors only a FailoverStore produces. Both extend {@link OjaiError}, so callers can
+ * switch on `code` as for every other error of the library.
+ */
+import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
+
+/** What one cluster answered (or failed to answer) during a failed operation. */
+export interface ClusterCause {
+  /** The cluster's configured name. */
+  readonly cluster: string
+  readonly error: unknown
+}
+
+function describe(error: unknown): string {
+  if (error instanceof OjaiError) return `${error.code}: ${error.message}`
+  if (error instanceof Error) return error.message
+  return String(error)
+}
+
+/**
+ * Every cluster the operation was allowed to try failed with an availability error (or timed
+ * out). `causes` lists each cluster's cause in the order the clusters were tried; the message
+ * names them all, so a log line alone says what happened where.
+ */
+export class FailoverError extends OjaiError {
+  readonly code = 'FAILOVER'
+  readonly causes: readonly ClusterCause[]
+  constructor(operation: string, causes: readonly ClusterCause[], options?: OjaiErrorOptions) {
+    super(
+      `${operation} failed on every cluster tried: ${causes.map((c) => `${c.cluster} (${describe(c.error)})`).join('; ')}`,
+      { cause: options?.cause ?? causes[causes.length - 1]?.error },
+    )
+    this.causes = causes
+  }
+}
+
+/**
+ * A `find` failed after delivering documents, and it cannot continue on another cluster without
+ * duplicates or gaps: its results are not in `_id` order (an `$orderby` on another field), or the
+ * delivered documents carry no `_id` (a `$select` without `_id`). Pass `allowRestart: true` to
+ * run the query again from the start instead. `cause` is the failure that interrupted the stream.
+ */
+export class ResumeNotPossibleError extends OjaiError {
+  readonly code = 'RESUME_NOT_POSSIBLE'
+  /** How many documents were delivered before the failure. */
+  readonly delivered: number
+  constructor(message: string, delivered: number, options?: OjaiErrorOptions) {
+    super(message, options)
+    this.delivered = delivered
+  }
+}

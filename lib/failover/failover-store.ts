@@ -1,0 +1,275 @@
+/**
+ * FailoverStore: one Store over N >= 2 replicated clusters (primary first). Swapping a plain
+ * DocumentStore for it is one line; every operation is a cold Observable as before.
+ *
+ * ```ts
+ * const store = new FailoverStore([
+ *   { name: 'cluster1', store: conn1.store('/apps/users'), ping: () => conn1.ping() },
+ *   { name: 'cluster2', store: conn2.store('/apps/users'), ping: () => conn2.ping() },
+ * ], { timeoutMs: 500 })
+ * ```
+ *
+ * Per operation (see {@link Operation}): the attempt on the active cluster races `timeoutMs`; on
+ * a timeout or availability error, and when the policy allows it, the operation moves on to the
+ * next cluster bounded by `secondaryTimeoutMs`, and so on around the ring; semantic errors go
+ * straight to the caller. Across operations (see {@link ClusterState}, {@link HealthMonitor}):
+ * the first failure on the active cluster switches it, later operations go straight to the new
+ * one, and the primary comes back only after a hold and a successful probe.
+ *
+ * Constructing one never blocks and never touches the network: stores are used on demand.
+ */
+import { Observable, Subject } from 'rxjs'
+import type { Logger } from 'pino'
+import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
+import { Query } from '../ojai/query.js'
+import type { Document, DocumentId, DocumentWithId } from '../ojai/values.js'
+import type {
+  CallOptions,
+  ConditionInput,
+  FindByIdOptions,
+  FindOptions,
+  MutationInput,
+  OperationClass,
+  QueryInput,
+  Store,
+} from '../store.js'
+import { Backoff } from './backoff.js'
+import { ClusterState, type ClusterStatus } from './cluster-state.js'
+import type { FailoverStoreEvent } from './events.js'
+import { HealthMonitor } from './health-monitor.js'
+import { HedgeBudget } from './hedge-budget.js'
+import { Operation, type AttemptFactory, type FindPlan, type OperationContext } from './operation.js'
+import { resolveOptions, validateClusters, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
+import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
+import { StatsRecorder, type FailoverStats } from './stats.js'
+import { StickyHold } from './sticky-hold.js'
+
+/** Keys of CallOptions / FindOptions that only the FailoverStore reads; not forwarded to cluster stores. */
+const FAILOVER_ONLY = new Set(['timeoutMs', 'strategy', 'hedge', 'allowRestart'])
+
+/**
+ * The options to hand to a cluster's store: without the failover-only keys (a DocumentStore
+ * would take `timeoutMs` as its gRPC deadline and cut the secondary's longer bound short).
+ */
+function forward<O extends CallOptions>(options: O | undefined): O | undefined {
+  if (options === undefined) return undefined
+  let out: Record<string, unknown> | undefined
+  for (const key of Object.keys(options)) {
+    if (FAILOVER_ONLY.has(key)) continue
+    ;(out ??= {})[key] = (options as Record<string, unknown>)[key]
+  }
+  return out as O | undefined
+}
+
+class Context implements OperationContext {
+  readonly stores: readonly Store[]
+  readonly names: readonly string[]
+  readonly state: ClusterState
+  readonly scheduler
+  readonly secondaryTimeoutMs: number
+  readonly stats: StatsRecorder
+  readonly inFlight = new Set<Operation<unknown>>()
+  readonly budget: HedgeBudget
+  readonly policy: Policy
+  readonly events = new Subject<FailoverStoreEvent>()
+  closed = false
+  private readonly logger: Logger | undefined
+  private readonly percentileCache: { samples: number; value: number }[]
+
+  constructor(
+    clusters: readonly ClusterConfig[],
+    readonly o: ResolvedOptions,
+  ) {
+    this.stores = clusters.map((c) => c.store)
+    this.names = clusters.map((c) => c.name)
+    this.scheduler = o.scheduler
+    this.secondaryTimeoutMs = o.secondaryTimeoutMs
+    this.stats = new StatsRecorder(this.names)
+    this.state = new ClusterState(this.names, new StickyHold(o.hold), o.scheduler)
+    this.budget = new HedgeBudget(o.hedge.budget)
+    this.policy = new Policy(o.policy)
+    this.logger = o.logger
+    this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
+  }
+
+  hedgeDelay(cluster: number): number {
+    const delay = this.o.hedge.delay
+    if (typeof delay === 'number') return delay
+    const samples = this.stats.samples(cluster, 'findById')
+    if (samples < delay.minSamples) return delay.fallbackMs
+    // getValueAtPercentile walks the histogram: refresh the cached value every 16 samples only.
+    const cache = this.percentileCache[cluster] as { samples: number; value: number }
+    if (cache.samples < 0 || samples - cache.samples >= 16) {
+      cache.samples = samples
+      cache.value = this.stats.percentile(cluster, 'findById', delay.percentile, delay.minSamples) ?? delay.fallbackMs
+    }
+    return Math.max(delay.minMs, cache.value)
+  }
+
+  emit(event: FailoverStoreEvent): void {
+    this.logger?.debug({ event }, `ojai-failover ${event.type} ${event.operation} on ${event.cluster}`)
+    this.events.next(event)
+  }
+}
+
+export class FailoverStore implements Store {
+  readonly path: string
+  /** The active cluster, since when and why; replays the current status on subscribe. Completes on close(). */
+  readonly cluster$: Observable<ClusterStatus>
+  /** Timeouts, failovers, failbacks, probes, hedges and give-ups as they happen. Completes on close(). */
+  readonly events$: Observable<FailoverStoreEvent>
+  private readonly ctx: Context
+  private readonly monitor: HealthMonitor
+
+  constructor(clusters: readonly ClusterConfig[], options?: FailoverStoreOptions) {
+    validateClusters(clusters)
+    const o = resolveOptions(options)
+    this.ctx = new Context(clusters, o)
+    this.path = clusters[0]?.store.path ?? ''
+    this.cluster$ = this.ctx.state.cluster$
+    this.events$ = this.ctx.events.asObservable()
+    this.monitor = new HealthMonitor({
+      clusters,
+      state: this.ctx.state,
+      scheduler: o.scheduler,
+      backoff: new Backoff(o.backoff, o.random),
+      probeId: o.probeId,
+      probeTimeoutMs: o.probeTimeoutMs,
+      stats: this.ctx.stats,
+      emit: (e) => this.ctx.emit(e),
+    })
+    this.monitor.start()
+  }
+
+  /** The current status of `cluster$`. */
+  get cluster(): ClusterStatus {
+    return this.ctx.state.status
+  }
+
+  get closed(): boolean {
+    return this.ctx.closed
+  }
+
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null> {
+    const fwd = forward(options)
+    return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd))
+  }
+
+  find(query?: QueryInput, options?: FindOptions): Observable<Document> {
+    const fwd = forward(options)
+    let parsed: Query | undefined
+    const parse = (): Query => (parsed ??= Query.from(query))
+    const plan: FindPlan = { allowRestart: options?.allowRestart === true, isIdOrdered: () => parse().isIdOrdered }
+    return this.run<Document>(
+      'find',
+      'idempotent',
+      undefined,
+      options,
+      (s, resume) => (resume === undefined ? s.find(query, fwd) : s.find(parse().resumeAfter(resume.lastId, resume.delivered), fwd)),
+      plan,
+    )
+  }
+
+  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('insertOrReplace', 'idempotent', undefined, options, (s) => s.insertOrReplace(doc, fwd))
+  }
+
+  insert(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('insert', 'conditional', undefined, options, (s) => s.insert(doc, fwd))
+  }
+
+  replace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('replace', 'idempotent', undefined, options, (s) => s.replace(doc, fwd))
+  }
+
+  update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('update', undefined, mutation, options, (s) => s.update(id, mutation, fwd))
+  }
+
+  increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('increment', 'non-idempotent', undefined, options, (s) => s.increment(id, field, by, fwd))
+  }
+
+  delete(id: DocumentId, options?: CallOptions): Observable<void> {
+    const fwd = forward(options)
+    return this.run<void>('delete', 'idempotent', undefined, options, (s) => s.delete(id, fwd))
+  }
+
+  checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
+    const fwd = forward(options)
+    return this.run<boolean>('checkAndMutate', undefined, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
+  }
+
+  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+    const fwd = forward(options)
+    return this.run<boolean>('checkAndReplace', 'conditional', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
+  }
+
+  checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+    const fwd = forward(options)
+    return this.run<boolean>('checkAndDelete', 'conditional', undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
+  }
+
+  /** The class an operation would run under (for update / checkAndMutate: by its mutation). */
+  classOf(operation: OperationName, mutation?: MutationInput): OperationClass {
+    return OPERATION_CLASSES[operation] === 'by-mutation' ? classify(operation, mutation) : (OPERATION_CLASSES[operation] as OperationClass)
+  }
+
+  /** Counters, latency percentiles per cluster and operation, in-flight operations and live timers. */
+  stats(): FailoverStats {
+    const s = this.ctx.state.status
+    return this.ctx.stats.snapshot({ index: s.index, name: s.name })
+  }
+
+  /**
+   * Completes `cluster$` and `events$`, stops probes and hold timers, and ends in-flight
+   * operations with ClosedError; later operations fail with ClosedError. The cluster stores are
+   * not closed: their owner (who created the connections) closes them. Idempotent.
+   */
+  close(): void {
+    const ctx = this.ctx
+    if (ctx.closed) return
+    ctx.closed = true
+    this.monitor.stop()
+    for (const op of [...ctx.inFlight]) op.abort(new ClosedError(`FailoverStore ${this.path} was closed during ${op.name}`))
+    ctx.state.complete()
+    ctx.events.complete()
+  }
+
+  private run<T>(
+    name: OperationName,
+    cls: OperationClass | undefined,
+    mutation: MutationInput | undefined,
+    options: CallOptions | undefined,
+    attempt: AttemptFactory<T>,
+    find?: FindPlan,
+  ): Observable<T> {
+    const ctx = this.ctx
+    return new Observable<T>((subscriber) => {
+      if (ctx.closed) {
+        subscriber.error(new ClosedError(`FailoverStore ${this.path} is closed`))
+        return undefined
+      }
+      let operation: Operation<T>
+      try {
+        const perCall = options?.strategy
+        if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`unknown strategy ${JSON.stringify(perCall)}`)
+        const timeoutMs = options?.timeoutMs ?? ctx.o.timeoutMs
+        if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) throw new InvalidOptionsError(`timeoutMs must be a positive number, got ${timeoutMs}`)
+        const strategy = ctx.policy.strategy(cls ?? classify(name, mutation), perCall)
+        const hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
+        operation = new Operation<T>(ctx, name, strategy, hedged, timeoutMs, attempt, subscriber, find)
+      } catch (error) {
+        subscriber.error(error)
+        return undefined
+      }
+      operation.begin()
+      return operation
+    })
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Counters and latency histograms per cluster and operation, read as a snapshot by
+ * `FailoverStore.stats()`.
+ *
+ * Latencies go into HdrHistograms (hdr-histogram-js, pure JS): recording is O(1) with no
+ * allocation, memory is fixed (about 9 KB per histogram, created lazily per cluster x operation
+ * actually used), and tail percentiles (p99, p99.9) are exact to 2 significant digits, where a
+ * sampling reservoir would blur exactly the tail that failover is about. Times are scheduler
+ * milliseconds, so virtual-time tests see exact values.
+ */
+import { build, type Histogram } from 'hdr-histogram-js'
+import type { OperationName } from './policy.js'
+
+export interface LatencySnapshot {
+  readonly count: number
+  readonly mean: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly p999: number
+  readonly max: number
+}
+
+export interface OperationStats {
+  /** Attempts that answered (a value, a completion, or a semantic error such as DocumentExists). */
+  readonly ok: number
+  /** Semantic errors among the answers. */
+  readonly semanticErrors: number
+  /** Attempts that failed with an availability error (timeouts not included). */
+  readonly availabilityErrors: number
+  readonly timeouts: number
+  /** Latency of answered attempts (a find: until its last document). */
+  readonly latencyMs: LatencySnapshot
+}
+
+export interface FailoverStats {
+  readonly active: { readonly index: number; readonly name: string }
+  /** Operations subscribed and not yet finished. */
+  readonly inFlight: number
+  /** Operation timers (timeouts, hedge delays) currently scheduled; 0 when idle. */
+  readonly activeTimers: number
+  readonly failovers: number
+  readonly switches: number
+  readonly failbacks: number
+  readonly hedges: number
+  readonly hedgesDeniedByBudget: number
+  readonly hedgeWins: number
+  readonly resumes: number
+  readonly gaveUp: number
+  readonly probesOk: number
+  readonly probesFailed: number
+  /** Per cluster name, per operation (only operations that ran there). */
+  readonly clusters: Readonly<Record<string, Partial<Record<OperationName, OperationStats>>>>
+}
+
+const HIGHEST_MS = 3_600_000
+
+class OpCounters {
+  ok = 0
+  semanticErrors = 0
+  availabilityErrors = 0
+  timeouts = 0
+  readonly latency: Histogram = build({
+    bitBucketSize: 32,
+    numberOfSignificantValueDigits: 2,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_MS,
+    autoResize: false,
+    useWebAssembly: false,
+  })
+
+  record(ms: number): void {
+    this.latency.recordValue(Math.min(HIGHEST_MS, Math.max(0, Math.round(ms))))
+  }
+
+  snapshot(): OperationStats {
+    const h = this.latency
+    return {
+      ok: this.ok,
+      semanticErrors: this.semanticErrors,
+      availabilityErrors: this.availabilityErrors,
+      timeouts: this.timeouts,
+      latencyMs: {
+        count: h.totalCount,
+        mean: h.totalCount === 0 ? 0 : h.mean,
+        p50: h.getValueAtPercentile(50),
+        p90: h.getValueAtPercentile(90),
+        p99: h.getValueAtPercentile(99),
+        p999: h.getValueAtPercentile(99.9),
+        max: h.maxValue,
+      },
+    }
+  }
+}
+
+/** Mutable counters owned by one FailoverStore. Plain fields: the hot path increments them directly. */
+export class StatsRecorder {
+  inFlight = 0
+  activeTimers = 0
+  failovers = 0
+  switches = 0
+  failbacks = 0
+  hedges = 0
+  hedgesDeniedByBudget = 0
+  hedgeWins = 0
+  resumes = 0
+  gaveUp = 0
+  probesOk = 0
+  probesFailed = 0
+  private readonly perCluster: Map<OperationName, OpCounters>[]
+
+  constructor(private readonly names: readonly string[]) {
+    this.perCluster = names.map(() => new Map())
+  }
+
+  op(cluster: number, operation: OperationName): OpCounters {
+    const map = this.perCluster[cluster] as Map<OperationName, OpCounters>
+    let counters = map.get(operation)
+    if (counters === undefined) {
+      counters = new OpCounters()
+      map.set(operation, counters)
+    }
+    return counters
+  }
+
+  /** The latency percentile of one cluster x operation, or undefined with fewer than `minSamples`. */
+  percentile(cluster: number, operation: OperationName, percentile: number, minSamples: number): number | undefined {
+    const counters = this.perCluster[cluster]?.get(operation)
+    if (counters === undefined || counters.latency.totalCount < minSamples) return undefined
+    return counters.latency.getValueAtPercentile(percentile)
+  }
+
+  /** Samples recorded so far for one cluster x operation. */
+  samples(cluster: number, operation: OperationName): number {
+    return this.perCluster[cluster]?.get(operation)?.latency.totalCount ?? 0
+  }
+
+  snapshot(active: { index: number; name: string }): FailoverStats {
+    const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
+    this.names.forEach((name, i) => {
+      const ops: Partial<Record<OperationName, OperationStats>> = {}
+      for (const [op, counters] of this.perCluster[i] ?? []) ops[op] = counters.snapshot()
+      clusters[name] = ops
+    })
+    return {
+      active,
+      inFlight: this.inFlight,
+      activeTimers: this.activeTimers,
+      failovers: this.failovers,
+      switches: this.switches,
+      failbacks: this.failbacks,
+      hedges: this.hedges,
+      hedgesDeniedByBudget: this.hedgesDeniedByBudget,
+      hedgeWins: this.hedgeWins,
+      resumes: this.resumes,
+      gaveUp: this.gaveUp,
+      probesOk: this.probesOk,
+      probesFailed: this.probesFailed,
+      clusters,
+    }
+  }
+}
