@@ -95,7 +95,8 @@ function checkInteger(type: string, value: number, min: number, max: number): nu
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidValueError(`${type} must be an integer from ${min} to ${max}, got ${String(value)}`)
   }
-  return value
+  // -0 would survive in memory but not on the wire (JSON has no integer -0).
+  return value + 0
 }
 
 /** An 8-bit signed integer (OJAI BYTE). */
@@ -177,10 +178,16 @@ export class ODecimal {
   }
 }
 
-const DATE_DAY = /^(-?\d{4,})-(\d{2})-(\d{2})$/
+const DATE_DAY = /^([+-]?\d{4,})-(\d{2})-(\d{2})$/
 
+/** The years a JavaScript `Date` can represent completely, so `toEpochDay` is always defined. */
+const MIN_YEAR = -271820
+const MAX_YEAR = 275759
+
+// Plain arithmetic: `Date.UTC` maps years 0 to 99 onto 1900 to 1999, which made 0000-02-29 invalid.
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
@@ -192,15 +199,15 @@ export class ODate {
   readonly day: number
 
   constructor(year: number, month: number, day: number) {
-    if (!Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > daysInMonth(year, month)) {
+    if (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > daysInMonth(year, month)) {
       throw new InvalidValueError(`ODate needs a real calendar day, got ${year}-${month}-${day}`)
     }
-    this.year = year
+    this.year = year + 0
     this.month = month
     this.day = day
   }
 
-  /** Parses `yyyy-MM-dd`. */
+  /** Parses `yyyy-MM-dd` (ISO years beyond 9999 may carry a sign: `+10000-01-01`). */
   static parse(text: string): ODate {
     const m = DATE_DAY.exec(text)
     if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
@@ -220,12 +227,13 @@ export class ODate {
   }
 
   toString(): string {
-    const y = this.year < 0 ? '-' + String(-this.year).padStart(4, '0') : String(this.year).padStart(4, '0')
+    // ISO-8601 (and Java's LocalDate) need a sign on years with more than four digits.
+    const y = this.year < 0 ? '-' + String(-this.year).padStart(4, '0') : this.year > 9999 ? `+${this.year}` : String(this.year).padStart(4, '0')
     return `${y}-${String(this.month).padStart(2, '0')}-${String(this.day).padStart(2, '0')}`
   }
 }
 
-const TIME = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/
+const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/
 
 /** A time of day without date or zone, millisecond precision (OJAI TIME). */
 export class OTime {
@@ -236,16 +244,19 @@ export class OTime {
     if (!Number.isInteger(millisOfDay) || millisOfDay < 0 || millisOfDay >= 86_400_000) {
       throw new InvalidValueError(`OTime needs milliseconds since midnight from 0 to 86399999, got ${String(millisOfDay)}`)
     }
-    this.millisOfDay = millisOfDay
+    this.millisOfDay = millisOfDay + 0
   }
 
-  /** Parses `HH:mm:ss` or `HH:mm:ss.SSS`. */
+  /**
+   * Parses ISO local time as the OJAI reader does: `HH:mm`, `HH:mm:ss` or `HH:mm:ss.S…` (up to
+   * nine fraction digits; digits beyond milliseconds are dropped).
+   */
   static parse(text: string): OTime {
     const m = TIME.exec(text)
     if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
-    const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
     if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
-    const ms = m[4] === undefined ? 0 : Number(m[4].padEnd(3, '0'))
+    const ms = m[4] === undefined ? 0 : Number(m[4].slice(0, 3).padEnd(3, '0'))
     return new OTime(((h * 60 + min) * 60 + s) * 1000 + ms)
   }
 
@@ -274,7 +285,8 @@ export class OTime {
   }
 }
 
-const ISO_NO_ZONE = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+/** ISO-8601 calendar date, optional time, optional zone (`Z`, `±hh`, `±hhmm`, `±hh:mm`). */
+const ISO_DATE_TIME = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/
 
 /** An instant with millisecond precision (OJAI TIMESTAMP). */
 export class OTimestamp {
@@ -285,13 +297,28 @@ export class OTimestamp {
     if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
       throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
     }
-    this.epochMillis = epochMillis
+    this.epochMillis = epochMillis + 0
   }
 
-  /** Parses ISO-8601. A string without an offset is read as UTC. */
+  /**
+   * Parses ISO-8601. A string without an offset is read as UTC. Only ISO forms are accepted:
+   * `Date.parse` alone would also take locale formats such as "March 7 2020".
+   */
   static parse(text: string): OTimestamp {
-    const iso = ISO_NO_ZONE.test(text) ? `${text}Z` : text
-    const ms = Date.parse(iso)
+    const m = ISO_DATE_TIME.exec(text)
+    let ms = Number.NaN
+    if (m) {
+      const hasTime = text.includes('T')
+      const zone = m[2]
+      let iso = text
+      if (hasTime && zone === undefined) iso = `${text}Z`
+      else if (zone !== undefined && zone !== 'Z') {
+        // Date.parse only knows ±hh:mm; ISO also allows ±hh and ±hhmm.
+        const digits = zone.slice(1).replace(':', '')
+        iso = `${text.slice(0, text.length - zone.length)}${zone[0]}${digits.slice(0, 2)}:${digits.slice(2).padEnd(2, '0')}`
+      }
+      ms = Date.parse(iso)
+    }
     if (Number.isNaN(ms)) {
       throw new InvalidValueError(`OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z", got ${JSON.stringify(text)}`)
     }
@@ -319,7 +346,7 @@ export class OInterval {
     if (!Number.isSafeInteger(millis)) {
       throw new InvalidValueError(`OInterval needs a whole number of milliseconds, got ${String(millis)}`)
     }
-    this.millis = millis
+    this.millis = millis + 0
   }
   toString(): string {
     return `${this.millis}ms`

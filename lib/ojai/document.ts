@@ -1,0 +1,329 @@
+/**
+ * Checks on documents, keys and values, and type-strict comparison and copying of values.
+ *
+ * Every check throws a typed error whose message says what to use instead and, for a value deep
+ * inside a document, where it was found (`at "a.b[2]"`, written as an OJAI field path).
+ */
+import { InvalidDocumentError, InvalidIdError, InvalidValueError } from './errors.js'
+import {
+  OByte,
+  ODate,
+  ODecimal,
+  OFloat,
+  OInt,
+  OInterval,
+  OShort,
+  OTime,
+  OTimestamp,
+  isDocumentMap,
+} from './values.js'
+import type { Document, DocumentId, DocumentMap, DocumentWithId, Value } from './values.js'
+
+/**
+ * The eleven extended-JSON tags (protocol Section 7.1). A map field with one of these names could
+ * not be told apart from a tagged value on the wire, so such field names are refused.
+ */
+export const EXTENDED_JSON_TAGS: ReadonlySet<string> = new Set([
+  '$numberByte',
+  '$numberShort',
+  '$numberInt',
+  '$numberLong',
+  '$numberFloat',
+  '$decimal',
+  '$dateDay',
+  '$time',
+  '$date',
+  '$interval',
+  '$binary',
+])
+
+/** The LONG range: a bigint outside it is not an OJAI value. */
+export const MIN_LONG = -(2n ** 63n)
+export const MAX_LONG = 2n ** 63n - 1n
+
+/** Where a value sits inside a document: field names and array indexes, outermost first. */
+export type FieldLocation = readonly (string | number)[]
+
+// A name needs quoting when the field-path grammar would read it differently (Section 8).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
+const PLAIN_NAME = /^[^`"\\.[\]\u0000-\u001f\s](?:[^`"\\.[\]\u0000-\u001f]*[^`"\\.[\]\u0000-\u001f\s])?$/
+
+const NAME_ESCAPES: Readonly<Record<string, string>> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '`': '\\`', '\\': '\\\\' }
+
+function quoteName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+  const escaped = name.replace(/[`\\\u0000-\u001f]/g, (c) => NAME_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return `\`${escaped}\``
+}
+
+/** Writes a location as an OJAI field path, e.g. `a.b[2]` or `` `x.y`.z ``; the root is `""`. */
+export function formatFieldLocation(location: FieldLocation): string {
+  let out = ''
+  for (const segment of location) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else {
+      const name = PLAIN_NAME.test(segment) ? segment : quoteName(segment)
+      out += out === '' ? name : `.${name}`
+    }
+  }
+  return out
+}
+
+/** A short description of what a JavaScript value is, for error messages. */
+export function describeKind(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 40 ? `string ${JSON.stringify(value.slice(0, 40))}…` : `string ${JSON.stringify(value)}`
+    case 'number':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`
+    case 'bigint':
+      return `bigint ${String(value)}n`
+    case 'undefined':
+      return 'undefined'
+    case 'function':
+      return 'a function'
+    case 'symbol':
+      return 'a symbol'
+    default:
+      if (value === null) return 'null'
+      if (Array.isArray(value)) return 'an array'
+      if (isDocumentMap(value)) return 'an object'
+      return `a ${constructorName(value as object)}`
+  }
+}
+
+function constructorName(value: object): string {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'class instance'
+}
+
+/**
+ * Why `value` is not an OJAI value, looking at the value alone (not inside maps or arrays);
+ * `undefined` when it is one. The text says what to use instead.
+ */
+export function explainNonValue(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${String(value)} is not an OJAI value: JSON has no NaN or Infinity, so a DOUBLE must be finite`
+    case 'bigint':
+      return value < MIN_LONG || value > MAX_LONG ? `${String(value)}n does not fit in a LONG (64-bit): use an ODecimal for larger integers` : undefined
+    case 'undefined':
+      return 'undefined is not an OJAI value: leave the field out, or use null'
+    case 'function':
+      return 'a function is not an OJAI value'
+    case 'symbol':
+      return 'a symbol is not an OJAI value'
+  }
+  if (value === null || Array.isArray(value) || isDocumentMap(value)) return undefined
+  if (value instanceof Uint8Array) return undefined
+  if (value instanceof OFloat) {
+    return Number.isFinite(value.value) ? undefined : `OFloat ${String(value.value)} cannot be written as JSON: a FLOAT must be finite`
+  }
+  if (
+    value instanceof OInt ||
+    value instanceof OShort ||
+    value instanceof OByte ||
+    value instanceof ODecimal ||
+    value instanceof ODate ||
+    value instanceof OTime ||
+    value instanceof OTimestamp ||
+    value instanceof OInterval
+  ) {
+    return undefined
+  }
+  if (value instanceof Date) return 'a Date is not an OJAI value: use OTimestamp.fromDate(date) for an instant or ODate.fromDate(date) for a day'
+  if (value instanceof Map) return 'a Map is not an OJAI value: use a plain object'
+  if (value instanceof Set) return 'a Set is not an OJAI value: use an array'
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `a ${constructorName(value as object)} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
+  return `${describeKind(value)} is not an OJAI value: use a plain object, an array, or one of the OJAI value classes (OInt, ODate, …)`
+}
+
+/** The message for a map field whose name is an extended-JSON tag. */
+export function reservedFieldMessage(name: string): string {
+  return `field name ${JSON.stringify(name)} is reserved for the extended-JSON tag of the same name: rename the field`
+}
+
+/** Carries a problem up through the walk, collecting the location on the way out. */
+class Fault {
+  readonly location: (string | number)[] = []
+  constructor(readonly reason: string) {}
+}
+
+function at(error: unknown, segment: string | number | undefined): unknown {
+  if (error instanceof Fault && segment !== undefined) error.location.unshift(segment)
+  return error
+}
+
+function check(value: unknown, ancestors: object[]): void {
+  if (typeof value !== 'object' || value === null) {
+    const reason = explainNonValue(value)
+    if (reason !== undefined) throw new Fault(reason)
+    return
+  }
+  const isArray = Array.isArray(value)
+  if (!isArray && !isDocumentMap(value)) {
+    const reason = explainNonValue(value)
+    if (reason !== undefined) throw new Fault(reason)
+    return
+  }
+  if (ancestors.includes(value)) throw new Fault('cyclic structure: this object contains itself')
+  ancestors.push(value)
+  if (isArray) {
+    let index = 0
+    try {
+      for (; index < value.length; index++) {
+        const element: unknown = value[index]
+        if (element === undefined) throw new Fault('an array element is undefined (or a hole): use null')
+        check(element, ancestors)
+      }
+    } catch (error) {
+      throw at(error, index)
+    }
+  } else {
+    let key: string | undefined
+    try {
+      for (key of Object.keys(value)) {
+        const field: unknown = (value as DocumentMap)[key]
+        if (field === undefined) continue
+        if (EXTENDED_JSON_TAGS.has(key)) throw new Fault(reservedFieldMessage(key))
+        check(field, ancestors)
+      }
+    } catch (error) {
+      throw at(error, key)
+    }
+  }
+  ancestors.pop()
+}
+
+function locatedMessage(fault: Fault): string {
+  return fault.location.length === 0 ? fault.reason : `${fault.reason} at ${JSON.stringify(formatFieldLocation(fault.location))}`
+}
+
+/**
+ * Checks that `value` is an OJAI value all the way down: no functions, symbols, `Date`s, `Map`s,
+ * class instances other than the value classes, NaN/Infinity, cycles, `undefined` array elements
+ * or tag-named fields. `undefined` map fields are allowed (they are treated as absent).
+ * Throws InvalidValueError naming the location of the first problem.
+ */
+export function validateValue(value: unknown): Value {
+  try {
+    check(value, [])
+  } catch (error) {
+    if (error instanceof Fault) throw new InvalidValueError(locatedMessage(error))
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw new InvalidValueError('value is nested too deeply to check', { cause: error })
+    throw error
+  }
+  return value as Value
+}
+
+/** Why `id` is not a legal document key, or `undefined` when it is one. */
+export function explainBadId(id: unknown): string | undefined {
+  if (typeof id === 'string') return id.length > 0 ? undefined : '_id must not be an empty string: use a non-empty string or a non-empty Uint8Array (Buffer)'
+  if (id instanceof Uint8Array) return id.length > 0 ? undefined : '_id must not be an empty binary: use a non-empty Uint8Array (Buffer) or a non-empty string'
+  if (id === undefined) return 'document must have an _id: a non-empty string or Uint8Array (Buffer)'
+  const hint = typeof id === 'number' || typeof id === 'bigint' || id instanceof OInt || id instanceof OShort || id instanceof OByte ? `; convert it, e.g. String(${String(id)})` : ''
+  return `_id must be a non-empty string or a Uint8Array (Buffer), got ${describeKind(id)}${hint}`
+}
+
+/** Checks a document key: a non-empty string or a non-empty Uint8Array. Throws InvalidIdError. */
+export function validateId(id: unknown): DocumentId {
+  const reason = explainBadId(id)
+  if (reason !== undefined) throw new InvalidIdError(reason)
+  return id as DocumentId
+}
+
+/**
+ * Checks a document: a MAP (plain object) whose `_id`, when present, is a legal key, and whose
+ * fields are all OJAI values. Throws InvalidDocumentError, InvalidIdError or InvalidValueError.
+ */
+export function validateDocument(doc: unknown): Document {
+  if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
+  const id = doc['_id']
+  if (id !== undefined) validateId(id)
+  validateValue(doc)
+  return doc as Document
+}
+
+/**
+ * Checks a document that is about to be written: like {@link validateDocument}, and it must name
+ * its key. A missing `_id` is an InvalidDocumentError; an `_id` of the wrong kind an InvalidIdError.
+ */
+export function validateDocumentWithId(doc: unknown): DocumentWithId {
+  if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
+  if (doc['_id'] === undefined) throw new InvalidDocumentError('document must have an _id: a non-empty string or Uint8Array (Buffer)')
+  return validateDocument(doc) as DocumentWithId
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function sameMap(a: DocumentMap, b: DocumentMap): boolean {
+  let count = 0
+  for (const key of Object.keys(a)) {
+    const x = a[key]
+    if (x === undefined) continue
+    count++
+    const y = b[key]
+    if (y === undefined || !Object.prototype.hasOwnProperty.call(b, key) || !sameValue(x, y)) return false
+  }
+  for (const key of Object.keys(b)) if (b[key] !== undefined) count--
+  return count === 0
+}
+
+/**
+ * Type-strict deep equality: `new OInt(5)`, `5` and `5n` all differ; maps compare without regard
+ * to key order (`undefined` fields count as absent); binary compares byte by byte (a Buffer equals
+ * a Uint8Array with the same bytes); decimals compare by their digits as written; doubles and
+ * floats compare with `Object.is`, so `0` and `-0` differ.
+ */
+export function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return typeof a !== 'number' || Object.is(a, b)
+  if (typeof a !== typeof b) return false
+  if (typeof a === 'number') return Object.is(a, b)
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i] as Value, b[i] as Value)) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && sameBytes(a, b)
+  if (isDocumentMap(a)) return isDocumentMap(b) && sameMap(a, b)
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false
+  if (a instanceof OInt || a instanceof OShort || a instanceof OByte) return a.value === (b as OInt).value
+  if (a instanceof OFloat) return Object.is(a.value, (b as OFloat).value)
+  if (a instanceof ODecimal) return a.value === (b as ODecimal).value
+  if (a instanceof ODate) return a.year === (b as ODate).year && a.month === (b as ODate).month && a.day === (b as ODate).day
+  if (a instanceof OTime) return a.millisOfDay === (b as OTime).millisOfDay
+  if (a instanceof OTimestamp) return a.epochMillis === (b as OTimestamp).epochMillis
+  if (a instanceof OInterval) return a.millis === (b as OInterval).millis
+  return false
+}
+
+/**
+ * A deep copy that shares nothing mutable with `value`: maps and arrays are copied, binary is
+ * copied into a new Uint8Array, and the immutable value classes are shared. `undefined` map
+ * fields are dropped.
+ */
+export function cloneValue<T extends Value>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((element: Value) => cloneValue(element)) as unknown as T
+  if (value instanceof Uint8Array) return Uint8Array.from(value) as T
+  if (!isDocumentMap(value)) return value
+  const copy: Record<string, Value> = {}
+  for (const key of Object.keys(value)) {
+    const field = value[key]
+    if (field === undefined) continue
+    // A plain assignment to "__proto__" would set the prototype instead of a field.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: cloneValue(field), enumerable: true, writable: true, configurable: true })
+    else copy[key] = cloneValue(field)
+  }
+  return copy as unknown as T
+}
