@@ -223,7 +223,7 @@ export class FailoverStore implements Store {
   /** Counters, latency percentiles per cluster and operation, in-flight operations and live timers. */
   stats(): FailoverStats {
     const s = this.ctx.state.status
-    return this.ctx.stats.snapshot({ index: s.index, name: s.name })
+    return this.ctx.stats.snapshot({ index: s.index, name: s.name }, this.ctx.inFlight.size)
   }
 
   /**

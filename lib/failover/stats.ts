@@ -95,7 +95,6 @@ class OpCounters {
 
 /** Mutable counters owned by one FailoverStore. Plain fields: the hot path increments them directly. */
 export class StatsRecorder {
-  inFlight = 0
   activeTimers = 0
   failovers = 0
   switches = 0
@@ -135,7 +134,7 @@ export class StatsRecorder {
     return this.perCluster[cluster]?.get(operation)?.latency.totalCount ?? 0
   }
 
-  snapshot(active: { index: number; name: string }): FailoverStats {
+  snapshot(active: { index: number; name: string }, inFlight: number): FailoverStats {
     const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
     this.names.forEach((name, i) => {
       const ops: Partial<Record<OperationName, OperationStats>> = {}
@@ -144,7 +143,7 @@ export class StatsRecorder {
     })
     return {
       active,
-      inFlight: this.inFlight,
+      inFlight,
       activeTimers: this.activeTimers,
       failovers: this.failovers,
       switches: this.switches,

@@ -1,0 +1,57 @@
+/** Shared set-up for the failover marble specs. */
+import type { Context } from 'rxjs-marbles'
+import { catchError, map, of, type Observable } from 'rxjs'
+import { FailoverStore, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
+import { OjaiError, UnavailableError } from '../../lib/ojai/errors.js'
+import { VirtualStore } from './virtual-store.js'
+
+/** Short, readable timings: 10 frames on the active cluster, 30 on the next. */
+export const T = 10
+export const T2 = 30
+/** Every spec store is closed at this virtual time, so no probe loop outlives the spec's flush. */
+export const CLOSE_AT = 1000
+
+export const doc = (v: string) => ({ _id: v, v })
+export const refused = () => new UnavailableError('connection refused', { unsent: true })
+export const unavailable = () => new UnavailableError('connection reset')
+
+export interface Setup {
+  readonly store: FailoverStore
+  readonly stores: VirtualStore[]
+  readonly events: FailoverStoreEvent[]
+}
+
+/** A FailoverStore over `count` VirtualStores named c1, c2…, on the spec's TestScheduler. */
+export function setup(m: Context, options: FailoverStoreOptions & { count?: number; closeAt?: number } = {}): Setup {
+  const { count = 2, closeAt = CLOSE_AT, ...rest } = options
+  const stores = Array.from({ length: count }, (_, i) => new VirtualStore({}, `/c${i + 1}/table`))
+  const store = new FailoverStore(
+    stores.map((s, i) => ({ name: `c${i + 1}`, store: s })),
+    { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, ...rest },
+  )
+  const events: FailoverStoreEvent[] = []
+  store.events$.subscribe((e) => events.push(e))
+  m.scheduler.schedule(() => store.close(), closeAt)
+  return { store, stores, events }
+}
+
+export function codeOf(error: unknown): string {
+  return error instanceof OjaiError ? error.code : error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+/** The operation's values, with an error turned into the value `error:<code>` (marble-comparable). */
+export function outcome<T>(source: Observable<T>): Observable<T | string> {
+  return source.pipe(catchError((e: unknown) => of(`error:${codeOf(e)}`)))
+}
+
+/** The active cluster's name over time. */
+export function names(store: FailoverStore): Observable<string> {
+  return store.cluster$.pipe(map((s) => s.name))
+}
+
+/** Subscribes and keeps the last error, for assertions on its details after `m.flush()`. */
+export function captureError(source: Observable<unknown>): { error?: unknown } {
+  const box: { error?: unknown } = {}
+  source.subscribe({ error: (e: unknown) => (box.error = e) })
+  return box
+}
