@@ -22,11 +22,14 @@ export interface Setup {
 }
 
 /** A FailoverStore over `count` VirtualStores named c1, c2…, on the spec's TestScheduler. */
-export function setup(m: Context, options: FailoverStoreOptions & { count?: number; closeAt?: number } = {}): Setup {
-  const { count = 2, closeAt = CLOSE_AT, ...rest } = options
+export function setup(
+  m: Context,
+  options: FailoverStoreOptions & { count?: number; closeAt?: number; pings?: readonly ((() => Observable<unknown>) | undefined)[] } = {},
+): Setup {
+  const { count = 2, closeAt = CLOSE_AT, pings = [], ...rest } = options
   const stores = Array.from({ length: count }, (_, i) => new VirtualStore({}, `/c${i + 1}/table`))
   const store = new FailoverStore(
-    stores.map((s, i) => ({ name: `c${i + 1}`, store: s })),
+    stores.map((s, i) => ({ name: `c${i + 1}`, store: s, ...(pings[i] ? { ping: pings[i] } : {}) })),
     { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, ...rest },
   )
   const events: FailoverStoreEvent[] = []
