@@ -1,0 +1,276 @@
+/**
+ * A Jepsen-style workload: concurrent logical clients ("processes"), each issuing one operation at
+ * a time through a Store (normally a FailoverStore) and recording every invocation and outcome in
+ * a {@link History}. The data schemes are the ones the checker reads (see checker.ts):
+ *
+ * | type              | call                                                        | document                  |
+ * |-------------------|-------------------------------------------------------------|---------------------------|
+ * | write-idempotent  | `insertOrReplace({ _id: r<k> or w-<p>-<n>, v })`            | register, `v` unique      |
+ * | write-conditional | `insert({ _id: i-<p>-<n>, v })` (a fresh key)               | register written once     |
+ * | increment         | `update(c<k>, { $append: { ops: [opId] }, $increment: { n: 1 } })` | counter, ids appended |
+ * | read              | `findById(r<k>)`                                            |                           |
+ *
+ * No operation gets a deadline from the workload: the store's own timeouts must end it, and an
+ * operation that never ends is exactly what the checker calls a hang. {@link Workload.stop}
+ * waits a bounded time and then abandons (unsubscribes) what is left.
+ */
+import { firstValueFrom, timeout, toArray, type Observable, type Subscription } from 'rxjs'
+import { OjaiError } from '../ojai/errors.js'
+import type { Document } from '../ojai/values.js'
+import type { CallOptions, Store } from '../store.js'
+import type { ClusterState, KeyState } from './checker.js'
+import type { History, OpType, Outcome } from './history.js'
+import type { Random } from './distribution.js'
+
+/** The part of a Store the workload uses. */
+export type WorkloadStore = Pick<Store, 'insertOrReplace' | 'insert' | 'update' | 'findById'>
+
+/** Relative weights of the operation types. */
+export interface WorkloadMix {
+  readonly writeIdempotent: number
+  readonly writeConditional: number
+  readonly increment: number
+  readonly read: number
+}
+
+export const DEFAULT_MIX: WorkloadMix = Object.freeze({ writeIdempotent: 3, writeConditional: 1, increment: 2, read: 4 })
+
+export interface WorkloadOptions {
+  readonly store: WorkloadStore
+  readonly history: History
+  /** Logical clients, one operation in flight each. Default 8. */
+  readonly concurrency?: number
+  /** Operation weights. Default {@link DEFAULT_MIX}. */
+  readonly mix?: Partial<WorkloadMix>
+  /** Register keys shared by idempotent writes and reads. Default 16. */
+  readonly registerKeys?: number
+  /** Counter keys shared by increments. Default 8. */
+  readonly counterKeys?: number
+  /** Share of idempotent writes that go to a fresh key instead of a shared register. Default 0.25. */
+  readonly freshKeyShare?: number
+  /** Stop issuing after this many operations in total. Default: until {@link Workload.stop}. */
+  readonly maxOps?: number
+  /** Pause between one process's operations, ms. Default 0. */
+  readonly thinkMs?: number
+  /** Default `Math.random`; pass a seeded one to replay a run. */
+  readonly random?: Random
+  /** Name of the cluster serving now, recorded with each outcome. Default: none recorded. */
+  readonly activeCluster?: () => string | undefined
+  /** Options for increments (e.g. a strategy override to prove the checker catches duplicates). */
+  readonly incrementOptions?: CallOptions
+}
+
+export const registerKey = (k: number): string => `r${k}`
+export const counterKey = (k: number): string => `c${k}`
+
+/** Outcome of an error: `fail` only when it proves the operation did not take effect. */
+export function classifyError(error: unknown): { outcome: Outcome; error: string } {
+  if (error instanceof OjaiError) {
+    // Availability errors, timeouts, give-ups after failover and closes leave the effect unknown.
+    const unknown = error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE'
+    return { outcome: unknown ? 'info' : 'fail', error: error.code }
+  }
+  return { outcome: 'info', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+}
+
+interface InFlight {
+  readonly id: number
+  readonly subscription: Subscription
+}
+
+export class Workload {
+  private readonly o: Required<Omit<WorkloadOptions, 'activeCluster' | 'incrementOptions' | 'maxOps' | 'mix'>> & {
+    readonly mix: WorkloadMix
+    readonly maxOps: number
+  }
+  private readonly inFlight = new Map<number, InFlight>()
+  private readonly settleWaiters = new Set<() => void>()
+  private issued = 0
+  private stopping = false
+  private loops: Promise<void>[] = []
+  private readonly seq: number[]
+  private sleepTimers = new Set<NodeJS.Timeout>()
+
+  constructor(private readonly options: WorkloadOptions) {
+    this.o = {
+      store: options.store,
+      history: options.history,
+      concurrency: options.concurrency ?? 8,
+      mix: { ...DEFAULT_MIX, ...options.mix },
+      registerKeys: options.registerKeys ?? 16,
+      counterKeys: options.counterKeys ?? 8,
+      freshKeyShare: options.freshKeyShare ?? 0.25,
+      maxOps: options.maxOps ?? Number.POSITIVE_INFINITY,
+      thinkMs: options.thinkMs ?? 0,
+      random: options.random ?? Math.random,
+    }
+    this.seq = Array.from({ length: this.o.concurrency }, () => 0)
+  }
+
+  /** Operations invoked so far. */
+  get operations(): number {
+    return this.issued
+  }
+
+  /** Operations invoked and not settled. */
+  get pending(): number {
+    return this.inFlight.size
+  }
+
+  /**
+   * Creates the counter documents (`{ ops: [], n: 0 }`) through the store, before any fault.
+   * Rejects when one is not written within `timeoutMs`.
+   */
+  async seed(timeoutMs = 10_000): Promise<void> {
+    for (let k = 0; k < this.o.counterKeys; k++) {
+      await firstValueFrom(this.o.store.insertOrReplace({ _id: counterKey(k), ops: [], n: 0 }).pipe(timeout(timeoutMs)), { defaultValue: undefined })
+    }
+  }
+
+  /** Starts every process. Resolves when all of them have stopped issuing (maxOps or stop()). */
+  start(): Promise<void> {
+    if (this.loops.length > 0) throw new Error('workload already started')
+    this.loops = Array.from({ length: this.o.concurrency }, (_, p) => this.process(p))
+    return Promise.all(this.loops).then(() => undefined)
+  }
+
+  /**
+   * Stops issuing, waits up to `drainTimeoutMs` for operations in flight, then abandons the rest
+   * (they stay without outcome in the history). Resolves the number abandoned.
+   */
+  async stop(drainTimeoutMs: number): Promise<number> {
+    this.stopping = true
+    for (const t of this.sleepTimers) clearTimeout(t)
+    this.sleepTimers.clear()
+    for (const wake of this.settleWaiters) wake()
+    const deadline = Date.now() + drainTimeoutMs
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, Math.max(1, deadline - Date.now()))))
+    }
+    const abandoned = this.inFlight.size
+    for (const op of this.inFlight.values()) op.subscription.unsubscribe()
+    this.inFlight.clear()
+    for (const wake of this.settleWaiters) wake()
+    await Promise.all(this.loops)
+    return abandoned
+  }
+
+  private async process(p: number): Promise<void> {
+    while (!this.stopping && this.issued < this.o.maxOps) {
+      this.issued++
+      await this.runOne(p)
+      if (this.o.thinkMs > 0 && !this.stopping) await this.sleep(this.o.thinkMs)
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.sleepTimers.delete(t)
+        resolve()
+      }, ms)
+      this.sleepTimers.add(t)
+    })
+  }
+
+  private pick(): OpType {
+    const m = this.o.mix
+    const total = m.writeIdempotent + m.writeConditional + m.increment + m.read
+    const r = this.o.random() * total
+    if (r < m.writeIdempotent) return 'write-idempotent'
+    if (r < m.writeIdempotent + m.writeConditional) return 'write-conditional'
+    if (r < m.writeIdempotent + m.writeConditional + m.increment) return 'increment'
+    return 'read'
+  }
+
+  private index(n: number): number {
+    return Math.min(n - 1, Math.floor(this.o.random() * n))
+  }
+
+  private runOne(p: number): Promise<void> {
+    const h = this.o.history
+    const type = this.pick()
+    const seq = (this.seq[p] = (this.seq[p] ?? 0) + 1)
+    const value = `p${p}s${seq}`
+    let id: number
+    let call: Observable<unknown>
+    let readValue = false
+    switch (type) {
+      case 'write-idempotent': {
+        const key = this.o.random() < this.o.freshKeyShare ? `w-${p}-${seq}` : registerKey(this.index(this.o.registerKeys))
+        id = h.invoke(p, type, key, { value })
+        call = this.o.store.insertOrReplace({ _id: key, v: value })
+        break
+      }
+      case 'write-conditional': {
+        const key = `i-${p}-${seq}`
+        id = h.invoke(p, type, key, { value })
+        call = this.o.store.insert({ _id: key, v: value })
+        break
+      }
+      case 'increment': {
+        const key = counterKey(this.index(this.o.counterKeys))
+        id = h.invoke(p, type, key, { amount: 1 })
+        call = this.o.store.update(key, { $append: { ops: [String(id)] }, $increment: { n: 1 } }, this.options.incrementOptions)
+        break
+      }
+      case 'read': {
+        const key = registerKey(this.index(this.o.registerKeys))
+        id = h.invoke(p, type, key)
+        call = this.o.store.findById(key)
+        readValue = true
+        break
+      }
+    }
+    return new Promise<void>((resolve) => {
+      let settled = false
+      let last: unknown
+      const finish = (outcome: Outcome, detail: { error?: string; value?: string | null }) => {
+        if (settled) return
+        settled = true
+        this.inFlight.delete(id)
+        this.settleWaiters.delete(resolve)
+        const cluster = this.options.activeCluster?.()
+        h.complete(id, outcome, { ...detail, ...(cluster === undefined ? {} : { cluster }) })
+        resolve()
+      }
+      // stop() wakes the process when it abandons this operation.
+      this.settleWaiters.add(resolve)
+      const subscription = call.subscribe({
+        next: (v) => (last = v),
+        error: (error: unknown) => finish(classifyError(error).outcome, { error: classifyError(error).error }),
+        complete: () => finish('ok', readValue ? { value: readField(last as Document | null | undefined) } : {}),
+      })
+      if (!settled) this.inFlight.set(id, { id, subscription })
+    })
+  }
+}
+
+function readField(doc: Document | null | undefined): string | null {
+  if (doc === null || doc === undefined) return null
+  const v = (doc as { v?: unknown }).v
+  return typeof v === 'string' ? v : null
+}
+
+/** Reads a cluster's documents into the form the checker compares. */
+export async function readClusterState(store: Pick<Store, 'find'>, timeoutMs = 10_000): Promise<ClusterState> {
+  const docs = await firstValueFrom(store.find().pipe(toArray(), timeout(timeoutMs)))
+  const state = new Map<string, KeyState>()
+  for (const doc of docs) {
+    const map = doc as Record<string, unknown>
+    const id = map._id
+    if (typeof id !== 'string') continue
+    state.set(id, toKeyState(map))
+  }
+  return state
+}
+
+function toKeyState(doc: Record<string, unknown>): KeyState {
+  const out: { value?: string; ops?: string[]; n?: number } = {}
+  if (typeof doc.v === 'string') out.value = doc.v
+  if (Array.isArray(doc.ops)) out.ops = doc.ops.map((x) => String(x))
+  const n = doc.n
+  if (typeof n === 'number' || typeof n === 'bigint') out.n = Number(n)
+  else if (n !== null && typeof n === 'object' && 'valueOf' in n) out.n = Number(n.valueOf())
+  return out
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { check } from '../../lib/chaos/checker.js'
+import { seededRandom } from '../../lib/chaos/distribution.js'
+import { History } from '../../lib/chaos/history.js'
+import { classifyError, readClusterState, Workload } from '../../lib/chaos/workload.js'
+import { DocumentExistsError, TimeoutError, UnavailableError } from '../../lib/ojai/errors.js'
+import { FakeStore, type FakeBehaviour } from './fake-store.js'
+
+const OPTIONS = { primary: 'A', timeoutMs: 100, secondaryTimeoutMs: 100, hangMarginMs: 0, recoveryGraceMs: 0 }
+
+async function run(behaviour: FakeBehaviour, maxOps = 400) {
+  const store = new FakeStore()
+  const history = new History()
+  const workload = new Workload({ store, history, concurrency: 4, maxOps, random: seededRandom(7), activeCluster: () => 'A' })
+  await workload.seed()
+  Object.assign(store.behaviour, behaviour)
+  const finished = workload.start()
+  // Processes stuck on operations that never end never finish: give them a bounded while.
+  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 300))])
+  const abandoned = await workload.stop(300)
+  const state = await readClusterState(store)
+  return { history, abandoned, state, result: check(history.snapshot(), new Map([['A', state]]), OPTIONS) }
+}
+
+describe('Workload', () => {
+  it('issues the mix through the store and records a history the checker accepts', async () => {
+    const { history, abandoned, result } = await run({})
+    expect(abandoned).toBe(0)
+    const ops = history.snapshot().operations
+    expect(ops).toHaveLength(400)
+    const types = new Set(ops.map((op) => op.type))
+    expect(types).toEqual(new Set(['write-idempotent', 'write-conditional', 'increment', 'read']))
+    expect(ops.every((op) => op.outcome === 'ok' && op.cluster === 'A')).toBe(true)
+    expect(result).toMatchObject({ ops: 400, lostWrites: 0, duplicateApplies: 0, hangs: 0, unexplained: 0, valid: true })
+    // Reads record what they saw, and see only values some write wrote.
+    const written = new Set(ops.filter((op) => op.type === 'write-idempotent').map((op) => op.value))
+    const reads = ops.filter((op) => op.type === 'read' && op.value !== null)
+    expect(reads.length).toBeGreaterThan(0)
+    expect(reads.every((op) => written.has(op.value ?? ''))).toBe(true)
+  })
+
+  it('keeps one operation in flight per process', async () => {
+    const { history } = await run({}, 200)
+    const ops = history.snapshot().operations
+    for (const p of [0, 1, 2, 3]) {
+      const mine = ops.filter((op) => op.process === p)
+      for (let i = 1; i < mine.length; i++) expect(mine[i]?.invokeMs).toBeGreaterThanOrEqual(mine[i - 1]?.completeMs ?? Infinity)
+    }
+  })
+
+  it('a store that applies increments twice is caught as duplicate applies', async () => {
+    const { result } = await run({ duplicateUpdates: true })
+    expect(result.duplicateApplies).toBeGreaterThan(0)
+    expect(result.valid).toBe(false)
+  })
+
+  it('a store that acknowledges writes it drops is caught as lost writes', async () => {
+    const { result } = await run({ dropWrites: true })
+    expect(result.lostWrites).toBeGreaterThan(0)
+  })
+
+  it('lost answers are recorded as unknown outcomes, not failures', async () => {
+    const { history, result } = await run({ loseAnswers: true }, 100)
+    const ops = history.snapshot().operations
+    expect(ops.every((op) => op.outcome === 'info' && op.error === 'UNAVAILABLE')).toBe(true)
+    expect(result.lostWrites).toBe(0)
+    expect(result.callerErrors).toBeGreaterThan(0)
+  })
+
+  it('stop() abandons operations that never end, within its bound, and they count as hangs', async () => {
+    const started = Date.now()
+    const { abandoned, history, result } = await run({ hangReads: true })
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(abandoned).toBeGreaterThan(0)
+    expect(history.pending()).toHaveLength(abandoned)
+    expect(result.hangs).toBe(abandoned)
+  })
+
+  it('classifies errors: availability and give-ups are unknown, answers are failures', () => {
+    expect(classifyError(new DocumentExistsError('x'))).toEqual({ outcome: 'fail', error: 'DOCUMENT_EXISTS' })
+    expect(classifyError(new TimeoutError('slow', 100))).toEqual({ outcome: 'info', error: 'TIMEOUT' })
+    expect(classifyError(new UnavailableError('down', { unsent: true }))).toEqual({ outcome: 'info', error: 'UNAVAILABLE' })
+    expect(classifyError(new Error('boom'))).toEqual({ outcome: 'info', error: 'Error: boom' })
+  })
+})
