@@ -1,6 +1,7 @@
 export * from './values.js'
 export * from './errors.js'
 export * from './codec.js'
+export * from './compare.js'
 export * from './field-path.js'
 export * from './condition.js'
 export * from './mutation.js'
