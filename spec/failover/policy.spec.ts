@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { marbles } from 'rxjs-marbles'
+import { marbles, type Context } from 'rxjs-marbles'
 import type { Observable } from 'rxjs'
 import { DocumentExistsError } from '../../lib/ojai/errors.js'
 import { classify, DEFAULT_STRATEGIES, mayMoveOn, OPERATION_CLASSES, Policy, type FailoverStore } from '../../lib/failover/index.js'
@@ -84,7 +84,7 @@ const cases = CLASSES.flatMap((cls) => STRATEGIES.flatMap((strategy) => OUTCOMES
 describe('class x strategy x outcome', () => {
   it.each(cases)(
     '%s under %s, primary %s',
-    marbles((m, cls: OperationClass, strategy: FailoverStrategy, o: Outcome) => {
+    marbles((m: Context, cls: OperationClass, strategy: FailoverStrategy, o: Outcome) => {
       const { store, stores } = setup(m)
       const op = OPS[cls]
       const primary =
