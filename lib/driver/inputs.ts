@@ -4,11 +4,12 @@
  */
 import { encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
-import { InvalidArgumentError, InvalidDocumentError, InvalidIdError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
+import { validateDocumentWithId, validateId } from '../ojai/document.js'
+import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
 import { FieldPath } from '../ojai/field-path.js'
 import { Mutation } from '../ojai/mutation.js'
 import { Query } from '../ojai/query.js'
-import { type DocumentId, isDocumentMap } from '../ojai/values.js'
+import type { DocumentId } from '../ojai/values.js'
 import type { CallOptions, ConditionInput, MutationInput, QueryInput } from '../store.js'
 import { checkTimeout } from './options.js'
 
@@ -30,30 +31,19 @@ export function checkTablePath(path: unknown): string {
   return path
 }
 
-/** A document key: a non-empty string or non-empty binary. */
+/** A document key: a non-empty string or non-empty binary. Throws InvalidIdError. */
 export function checkId(id: unknown): DocumentId {
-  if (typeof id === 'string') {
-    if (id === '') throw new InvalidIdError('a document _id must not be the empty string')
-    return id
-  }
-  if (id instanceof Uint8Array) {
-    if (id.length === 0) throw new InvalidIdError('a binary document _id must not be empty')
-    return id
-  }
-  throw new InvalidIdError(`a document _id must be a string or binary (Uint8Array/Buffer), got ${describe(id)}`)
+  return validateId(id)
 }
 
 /** `{"_id": …}` as FindById, Update and Delete send it. */
 export function idDocumentJson(id: unknown): string {
-  return encodeDocument({ _id: checkId(id) })
+  return encodeDocument({ _id: validateId(id) })
 }
 
-/** A whole document to write; it must name its key. */
+/** A whole document to write; it must name its key and hold only OJAI values. */
 export function documentWithIdJson(doc: unknown): string {
-  if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object, got ${describe(doc)}`)
-  if (!('_id' in doc) || doc._id === undefined) throw new InvalidDocumentError('the document has no _id; every written document must name its key')
-  checkId(doc._id)
-  return encodeDocument(doc)
+  return encodeDocument(validateDocumentWithId(doc))
 }
 
 /** Field paths to project, in canonical form. */

@@ -1,0 +1,69 @@
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import { firstValueFrom } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { connect } from '../../lib/driver/index.js'
+import { driverLogger } from '../../lib/driver/logging.js'
+import { closedPort } from './helpers/ports.js'
+
+function capture(): { logger: pino.Logger; lines: () => Record<string, unknown>[]; text: () => string } {
+  const chunks: string[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'))
+      done()
+    },
+  })
+  const logger = pino({ level: 'debug' }, sink)
+  return {
+    logger,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  }
+}
+
+describe('driver logging', () => {
+  it('logs one structured debug line per call and never the password or the basic header', async () => {
+    const log = capture()
+    const port = await closedPort()
+    const password = 'pa;ss+w0rd'
+    const connection = connect(`127.0.0.1:${port}?ssl=false;user=alice;password=${encodeURIComponent(password)}`, { logger: log.logger, deadlineMs: 2000 })
+    await firstValueFrom(connection.store('/apps/t').findById('k')).catch(() => undefined)
+    connection.close()
+
+    const calls = log.lines().filter((l) => l.rpc === 'FindById')
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toMatchObject({ level: 20, component: 'ojai-driver', rpc: 'FindById', table: '/apps/t', outcome: 'error', error: 'UNAVAILABLE', unsent: true })
+    expect(typeof calls[0]?.durationMs).toBe('number')
+    const created = log.lines().find((l) => l.msg === 'connection created')
+    expect(created?.connectionString).toContain('password=[Redacted]')
+    expect(created?.user).toBe('alice')
+
+    const text = log.text()
+    expect(text).not.toContain(password)
+    expect(text).not.toContain(encodeURIComponent(password))
+    expect(text).not.toContain(Buffer.from(`alice:${password}`).toString('base64'))
+  })
+
+  it('redacts credentials even if a caller logs them through the driver logger', () => {
+    const log = capture()
+    const child = driverLogger(log.logger, { target: 'h:1' })
+    child.debug({ password: 'p1', authorization: 'basic abc', metadata: { authorization: 'bearer t0k' }, headers: { authorization: 'bearer t1k' } }, 'x')
+    const text = log.text()
+    for (const secret of ['p1', 'basic abc', 't0k', 't1k']) expect(text).not.toContain(secret)
+    expect(text).toContain('[Redacted]')
+  })
+
+  it('is silent without a logger', async () => {
+    const port = await closedPort()
+    const connection = connect(`127.0.0.1:${port}?ssl=false`)
+    await firstValueFrom(connection.ping()).catch(() => undefined)
+    connection.close()
+    expect(connection.closed).toBe(true)
+  })
+})
