@@ -89,8 +89,12 @@ export function describeKind(value: unknown): string {
       if (value === null) return 'null'
       if (Array.isArray(value)) return 'an array'
       if (isDocumentMap(value)) return 'an object'
-      return `a ${constructorName(value as object)}`
+      return withArticle(constructorName(value as object))
   }
+}
+
+function withArticle(name: string): string {
+  return /^[AEIOU]/i.test(name) ? `an ${name}` : `a ${name}`
 }
 
 function constructorName(value: object): string {
@@ -138,7 +142,7 @@ export function explainNonValue(value: unknown): string | undefined {
   if (value instanceof Date) return 'a Date is not an OJAI value: use OTimestamp.fromDate(date) for an instant or ODate.fromDate(date) for a day'
   if (value instanceof Map) return 'a Map is not an OJAI value: use a plain object'
   if (value instanceof Set) return 'a Set is not an OJAI value: use an array'
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `a ${constructorName(value as object)} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `${withArticle(constructorName(value as object))} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
   return `${describeKind(value)} is not an OJAI value: use a plain object, an array, or one of the OJAI value classes (OInt, ODate, …)`
 }
 
