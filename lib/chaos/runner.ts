@@ -12,7 +12,7 @@ import type { ClusterHarness, GatewayNode } from './cluster.js'
 import { seededRandom } from './distribution.js'
 import { History } from './history.js'
 import type { Pace, Scenario, ScenarioContext } from './scenarios.js'
-import { counterKey, readClusterState, Workload } from './workload.js'
+import { counterKey, readClusterState, Workload, type WorkloadMix } from './workload.js'
 
 /** One row of the report (the `--json` contract keys, plus details). */
 export interface ScenarioReport {
@@ -49,6 +49,8 @@ export interface RunOptions {
   readonly log?: (line: string) => void
   /** Ends sleeps early and stops the run between steps. */
   readonly signal?: AbortSignal
+  /** Operation weights for the workload. Default {@link DEFAULT_MIX}. */
+  readonly mix?: Partial<WorkloadMix>
 }
 
 const HANG_MARGIN_MS = 1000
@@ -201,6 +203,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       concurrency: pace.concurrency,
       counterKeys,
       random: seededRandom(options.seed ?? 1),
+      ...(options.mix === undefined ? {} : { mix: options.mix }),
       activeCluster: () => failoverStore.cluster.name,
     })
     const running = workload.start()
