@@ -10,12 +10,13 @@
 import type { Observable } from 'rxjs'
 import type { Condition, ConditionJson } from './ojai/condition.js'
 import type { Mutation, MutationJson } from './ojai/mutation.js'
-import type { Query, QueryJson } from './ojai/query.js'
+import type { Query, QueryBuilder, QueryJson } from './ojai/query.js'
 import type { Document, DocumentId, DocumentWithId } from './ojai/values.js'
 
 export type ConditionInput = Condition | ConditionJson | string
 export type MutationInput = Mutation | MutationJson | string
-export type QueryInput = Query | QueryJson | string
+/** A query, its builder (`query().where(…)`, no `build()` needed), JSON or text. */
+export type QueryInput = Query | QueryBuilder | QueryJson | string
 
 /**
  * How safe an operation is to repeat on another cluster when the first attempt may have been
