@@ -37,7 +37,9 @@ import { Backoff } from './backoff.js'
 import { ClusterState, type ClusterStatus } from './cluster-state.js'
 import type { FailoverStoreEvent } from './events.js'
 import { HealthMonitor } from './health-monitor.js'
+import { DeadlineList } from './deadline-list.js'
 import { HedgeBudget } from './hedge-budget.js'
+import { InFlight } from './in-flight.js'
 import { Operation, type AttemptFactory, type FindPlan, type OperationContext } from './operation.js'
 import { resolveOptions, validateClusters, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
 import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
@@ -68,13 +70,16 @@ class Context implements OperationContext {
   readonly scheduler
   readonly secondaryTimeoutMs: number
   readonly stats: StatsRecorder
-  readonly inFlight = new Set<Operation<unknown>>()
+  readonly inFlight = new InFlight<Operation<unknown>>()
   readonly budget: HedgeBudget
   readonly policy: Policy
   readonly events = new Subject<FailoverStoreEvent>()
   closed = false
   private readonly logger: Logger | undefined
   private readonly percentileCache: { samples: number; value: number }[]
+  private readonly lists = new Map<number, DeadlineList>()
+  /** The list for the default `timeoutMs`: most attempts use it, so skip the map lookup. */
+  private readonly primaryList: DeadlineList
 
   constructor(
     clusters: readonly ClusterConfig[],
@@ -90,6 +95,23 @@ class Context implements OperationContext {
     this.policy = new Policy(o.policy)
     this.logger = o.logger
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
+    this.primaryList = this.deadlines(o.timeoutMs)
+  }
+
+  deadlines(ms: number): DeadlineList {
+    if (ms === this.o.timeoutMs && this.primaryList !== undefined) return this.primaryList
+    let list = this.lists.get(ms)
+    if (list === undefined) {
+      list = new DeadlineList(ms, this.scheduler)
+      if (this.closed) list.dispose()
+      // Per-call limits could create many lists; the map only grows with distinct values used.
+      this.lists.set(ms, list)
+    }
+    return list
+  }
+
+  disposeTimers(): void {
+    for (const list of this.lists.values()) list.dispose()
   }
 
   hedgeDelay(cluster: number): number {
@@ -236,7 +258,8 @@ export class FailoverStore implements Store {
     if (ctx.closed) return
     ctx.closed = true
     this.monitor.stop()
-    for (const op of [...ctx.inFlight]) op.abort(new ClosedError(`FailoverStore ${this.path} was closed during ${op.name}`))
+    for (const op of ctx.inFlight.toArray()) op.abort(new ClosedError(`FailoverStore ${this.path} was closed during ${op.name}`))
+    ctx.disposeTimers()
     ctx.state.complete()
     ctx.events.complete()
   }

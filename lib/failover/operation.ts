@@ -44,6 +44,8 @@ import { FailoverError, ResumeNotPossibleError, type ClusterCause } from './erro
 import type { FailoverStoreEvent } from './events.js'
 import type { HedgeBudget } from './hedge-budget.js'
 import { mayMoveOn, type OperationName } from './policy.js'
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js'
+import type { InFlight, InFlightEntry } from './in-flight.js'
 import type { StatsRecorder } from './stats.js'
 
 /** Where a resumed find continues: after `lastId`, `delivered` documents into the original query. */
@@ -70,8 +72,10 @@ export interface OperationContext {
   readonly scheduler: SchedulerLike
   readonly secondaryTimeoutMs: number
   readonly stats: StatsRecorder
-  readonly inFlight: Set<Operation<unknown>>
+  readonly inFlight: InFlight<Operation<unknown>>
   readonly budget: HedgeBudget
+  /** The shared timeout list for attempts limited to `ms`. */
+  deadlines(ms: number): DeadlineList
   hedgeDelay(cluster: number): number
   emit(event: FailoverStoreEvent): void
 }
@@ -89,13 +93,18 @@ function hedgeTimer(this: SchedulerAction<Operation<unknown>>, op: Operation<unk
 }
 
 /**
- * One attempt on one cluster. Single-answer operations: the timer bounds the time to the first
- * value (or completion). Streams (find): it bounds every gap between documents, re-armed lazily
- * (one timer per idle period, not one per document).
+ * One attempt on one cluster. Single-answer operations: a {@link DeadlineList} entry bounds the
+ * time to the first value (or completion). Streams (find): a scheduler timer bounds every gap
+ * between documents, re-armed lazily (one timer per idle period, not one per document).
  */
-export class Leg<T> extends Subscriber<T> {
-  timer: Subscription | null = null
-  readonly startedAt: number
+export class Leg<T> extends Subscriber<T> implements DeadlineEntry {
+  // DeadlineEntry fields, owned by the list
+  deadline = 0
+  prevEntry: DeadlineEntry | null = null
+  nextEntry: DeadlineEntry | null = null
+  list: DeadlineList | null = null
+  /** Stream idle timer (find only). */
+  private timer: Subscription | null = null
   lastActivity: number
   answered = false
 
@@ -103,39 +112,53 @@ export class Leg<T> extends Subscriber<T> {
     readonly op: Operation<T>,
     readonly cluster: number,
     readonly timeoutMs: number,
+    readonly startedAt: number,
   ) {
     super()
-    this.startedAt = op.ctx.scheduler.now()
-    this.lastActivity = this.startedAt
+    this.lastActivity = startedAt
   }
 
   start(source: Observable<T>): void {
-    this.arm(this.timeoutMs)
+    const ctx = this.op.ctx
+    ctx.stats.activeTimers++
+    if (this.op.streaming) this.timer = ctx.scheduler.schedule(legTimer, this.timeoutMs, this as Leg<unknown>)
+    else ctx.deadlines(this.timeoutMs).add(this, this.startedAt)
     source.subscribe(this)
   }
 
-  private arm(ms: number): void {
-    this.timer = this.op.ctx.scheduler.schedule(legTimer, ms, this as Leg<unknown>)
-    this.op.ctx.stats.activeTimers++
-  }
-
   private disarm(): void {
-    if (this.timer !== null) {
+    if (this.list !== null) {
+      this.list.remove(this)
+      this.op.ctx.stats.activeTimers--
+    } else if (this.timer !== null) {
       this.timer.unsubscribe()
       this.timer = null
       this.op.ctx.stats.activeTimers--
     }
   }
 
-  onTimer(): void {
-    this.timer = null
+  /** The deadline list's callback: the time limit passed without an answer. */
+  expire(): void {
     this.op.ctx.stats.activeTimers--
+    if (!this.closed) this.timeOut()
+  }
+
+  /** The stream idle timer's callback. */
+  onTimer(): void {
+    const ctx = this.op.ctx
+    this.timer = null
+    ctx.stats.activeTimers--
     if (this.closed) return
-    const idle = this.op.ctx.scheduler.now() - this.lastActivity
+    const idle = ctx.scheduler.now() - this.lastActivity
     if (idle < this.timeoutMs) {
-      this.arm(this.timeoutMs - idle)
+      ctx.stats.activeTimers++
+      this.timer = ctx.scheduler.schedule(legTimer, this.timeoutMs - idle, this as Leg<unknown>)
       return
     }
+    this.timeOut()
+  }
+
+  private timeOut(): void {
     this.unsubscribe()
     const name = this.op.ctx.names[this.cluster] ?? String(this.cluster)
     this.op.legError(this, new TimeoutError(`${this.op.name} on ${name}: no answer within ${this.timeoutMs} ms`, this.timeoutMs), true)
@@ -166,7 +189,10 @@ export class Leg<T> extends Subscriber<T> {
   }
 }
 
-export class Operation<T> implements Unsubscribable {
+export class Operation<T> implements Unsubscribable, InFlightEntry {
+  prevOp: InFlightEntry | null = null
+  nextOp: InFlightEntry | null = null
+  tracked = false
   private main: Leg<T> | null = null
   private hedge: Leg<T> | null = null
   private hedgeTimer: Subscription | null = null
@@ -175,7 +201,7 @@ export class Operation<T> implements Unsubscribable {
   private first = 0
   private causes: ClusterCause[] | null = null
   private done = false
-  private readonly startedAt: number
+  private startedAt = 0
   // find only
   readonly streaming: boolean
   private delivered = 0
@@ -193,11 +219,11 @@ export class Operation<T> implements Unsubscribable {
     private readonly find?: FindPlan,
   ) {
     this.streaming = find !== undefined
-    this.startedAt = ctx.scheduler.now()
   }
 
   begin(): void {
     this.ctx.inFlight.add(this as Operation<unknown>)
+    this.startedAt = this.ctx.scheduler.now()
     this.first = this.strategy === 'primary-only' ? 0 : this.ctx.state.active
     if (this.hedged) this.ctx.budget.deposit()
     this.launch(this.first, this.timeoutMs, false)
@@ -212,7 +238,7 @@ export class Operation<T> implements Unsubscribable {
 
   private launch(cluster: number, timeoutMs: number, isHedge: boolean): void {
     this.tried |= 1 << cluster
-    const leg = new Leg<T>(this, cluster, timeoutMs)
+    const leg = new Leg<T>(this, cluster, timeoutMs, this.tried === 1 << cluster ? this.startedAt : this.ctx.scheduler.now())
     if (isHedge) this.hedge = leg
     else this.main = leg
     let source: Observable<T>

@@ -9,7 +9,7 @@
  * milliseconds, so virtual-time tests see exact values.
  */
 import { build, type Histogram } from 'hdr-histogram-js'
-import type { OperationName } from './policy.js'
+import { OPERATION_NAMES, type OperationName } from './policy.js'
 
 export interface LatencySnapshot {
   readonly count: number
@@ -54,6 +54,8 @@ export interface FailoverStats {
 }
 
 const HIGHEST_MS = 3_600_000
+
+const OP_INDEX = Object.fromEntries(OPERATION_NAMES.map((n, i) => [n, i])) as Record<OperationName, number>
 
 class OpCounters {
   ok = 0
@@ -106,39 +108,43 @@ export class StatsRecorder {
   gaveUp = 0
   probesOk = 0
   probesFailed = 0
-  private readonly perCluster: Map<OperationName, OpCounters>[]
+  /** [cluster][operation index]: arrays, not maps, because the hot path looks one up per attempt. */
+  private readonly perCluster: (OpCounters | undefined)[][]
 
   constructor(private readonly names: readonly string[]) {
-    this.perCluster = names.map(() => new Map())
+    this.perCluster = names.map(() => OPERATION_NAMES.map(() => undefined))
   }
 
   op(cluster: number, operation: OperationName): OpCounters {
-    const map = this.perCluster[cluster] as Map<OperationName, OpCounters>
-    let counters = map.get(operation)
-    if (counters === undefined) {
-      counters = new OpCounters()
-      map.set(operation, counters)
-    }
-    return counters
+    const row = this.perCluster[cluster] as (OpCounters | undefined)[]
+    const i = OP_INDEX[operation]
+    return (row[i] ??= new OpCounters())
+  }
+
+  private find(cluster: number, operation: OperationName): OpCounters | undefined {
+    return this.perCluster[cluster]?.[OP_INDEX[operation]]
   }
 
   /** The latency percentile of one cluster x operation, or undefined with fewer than `minSamples`. */
   percentile(cluster: number, operation: OperationName, percentile: number, minSamples: number): number | undefined {
-    const counters = this.perCluster[cluster]?.get(operation)
+    const counters = this.find(cluster, operation)
     if (counters === undefined || counters.latency.totalCount < minSamples) return undefined
     return counters.latency.getValueAtPercentile(percentile)
   }
 
   /** Samples recorded so far for one cluster x operation. */
   samples(cluster: number, operation: OperationName): number {
-    return this.perCluster[cluster]?.get(operation)?.latency.totalCount ?? 0
+    return this.find(cluster, operation)?.latency.totalCount ?? 0
   }
 
   snapshot(active: { index: number; name: string }, inFlight: number): FailoverStats {
     const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
     this.names.forEach((name, i) => {
       const ops: Partial<Record<OperationName, OperationStats>> = {}
-      for (const [op, counters] of this.perCluster[i] ?? []) ops[op] = counters.snapshot()
+      this.perCluster[i]?.forEach((counters, j) => {
+        const op = OPERATION_NAMES[j]
+        if (counters !== undefined && op !== undefined) ops[op] = counters.snapshot()
+      })
       clusters[name] = ops
     })
     return {
