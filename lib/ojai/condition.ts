@@ -627,7 +627,6 @@ export class Condition {
   /** True for the empty condition `{}`. */
   readonly isEmpty: boolean
   private readonly predicate: Predicate
-  private json: DocumentMap | undefined
 
   private constructor(private readonly node: Node) {
     this.isEmpty = node.kind === 'true'
@@ -645,7 +644,7 @@ export class Condition {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        fail(`condition is not valid JSON: ${errorMessage(e)}`, e)
+        fail(`condition is not valid extended JSON: ${errorMessage(e)}`, e)
       }
     }
     if (tree instanceof Condition) return tree
@@ -687,8 +686,7 @@ export class Condition {
    * one `$and`. For text use {@link toJsonString}: `JSON.stringify` cannot write a bigint.
    */
   toJSON(): ConditionJson {
-    if (this.json === undefined) this.json = toJson(this.node)
-    return this.json
+    return toJson(this.node)
   }
 
   /** Extended-JSON text of the bare condition, as sent on the wire. */

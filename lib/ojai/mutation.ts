@@ -198,7 +198,7 @@ export class Mutation {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        invalid(`mutation is not valid JSON: ${errorMessage(e)}`, e)
+        invalid(`mutation is not valid extended JSON: ${errorMessage(e)}`, e)
       }
     }
     if (tree instanceof Mutation) return tree

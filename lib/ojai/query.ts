@@ -175,7 +175,7 @@ export class Query {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        invalid(`query is not valid JSON: ${errorMessage(e)}`, e)
+        invalid(`query is not valid extended JSON: ${errorMessage(e)}`, e)
       }
     }
     if (tree instanceof Query) return tree

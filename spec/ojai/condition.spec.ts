@@ -357,7 +357,7 @@ describe('Condition object', () => {
 
 describe('malformed conditions', () => {
   it.each<[string, unknown, RegExp]>([
-    ['not JSON', '{"$eq":', /not valid JSON/],
+    ['not JSON', '{"$eq":', /not valid extended JSON/],
     ['not an object', '[1,2]', /must be a JSON object, got \[1,2\]/],
     ['$not', { $not: { $eq: { a: 1 } } }, /no \$not operator; use the negative operators/],
     ['unknown operator', { $equals: { a: 1 } }, /unknown operator \$equals/],

@@ -99,7 +99,7 @@ describe('parsing', () => {
 
 describe('malformed mutations', () => {
   it.each<[string, unknown, RegExp]>([
-    ['not JSON', '{"$set":', /not valid JSON/],
+    ['not JSON', '{"$set":', /not valid extended JSON/],
     ['not an object', '"x"', /must be a JSON object, got "x"/],
     ['empty', {}, /needs at least one operation/],
     ['unknown operation', { $add: { a: 1 } }, /unknown mutation operation "\$add"; allowed: \$set \$put/],

@@ -77,7 +77,7 @@ describe('Query.parse', () => {
 
 describe('malformed queries', () => {
   it.each<[string, unknown, RegExp]>([
-    ['not JSON', '{"$limit":', /query is not valid JSON/],
+    ['not JSON', '{"$limit":', /query is not valid extended JSON/],
     ['not an object', '[1]', /a query must be a JSON object, got \[1\]/],
     ['unknown key', { $where: {}, $filter: {} }, /unknown query key "\$filter"; allowed keys are \$select, \$where, \$orderby, \$limit, \$offset/],
     ['$options', { $options: {} }, /unknown query key "\$options"/],
