@@ -8,8 +8,8 @@ export interface TestGateway {
   close(): Promise<void>
 }
 
-export async function startTestGateway(): Promise<TestGateway> {
-  const server = await ScriptedServer.start()
+export async function startTestGateway(options: { port?: number } = {}): Promise<TestGateway> {
+  const server = await ScriptedServer.start({}, options.port ?? 0)
   return {
     port: server.port,
     requestCount: () => server.calls.length,

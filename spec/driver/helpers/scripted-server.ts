@@ -39,7 +39,7 @@ export class ScriptedServer {
 
   private constructor() {}
 
-  static async start(handlers: ScriptedHandlers = {}): Promise<ScriptedServer> {
+  static async start(handlers: ScriptedHandlers = {}, port = 0): Promise<ScriptedServer> {
     const s = new ScriptedServer()
     s.handlers = handlers
     const unary =
@@ -69,7 +69,7 @@ export class ScriptedServer {
       },
     })
     s.port = await new Promise<number>((resolve, reject) =>
-      s.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+      s.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
     )
     return s
   }
