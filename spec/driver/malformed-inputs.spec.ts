@@ -16,7 +16,7 @@ import {
   InvalidOptionsError,
   InvalidQueryError,
   InvalidValueError,
-  OjaiError,
+  type OjaiError,
 } from '../../lib/ojai/errors.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
