@@ -9,7 +9,7 @@
 import { type Client, type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
-import { ClosedError, type OjaiError } from '../ojai/errors.js'
+import { ClosedError, type OjaiError, ServerError } from '../ojai/errors.js'
 import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
 import { errorFromStatus } from './status-errors.js'
 
@@ -58,7 +58,7 @@ export class RpcRunner {
         call = invoke(creds.metadata, op.grpcOptions(), (error, response) => {
           if (op.finished) return
           if (error) {
-            if (op.shouldReauthenticate(error, creds.bearer)) return attempt(true)
+            if (op.shouldReauthenticate(error, creds.bearer)) return op.guard(() => attempt(true))
             return op.fail(error)
           }
           subscriber.next(response as Res)
@@ -67,7 +67,7 @@ export class RpcRunner {
         call.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
       }
       op.onCancel(() => call?.cancel())
-      attempt(false)
+      op.guard(() => attempt(false))
       return () => op.unsubscribe()
     })
   }
@@ -90,7 +90,7 @@ export class RpcRunner {
         })
         stream.on('error', (error: ServiceError) => {
           if (op.finished || call !== stream) return
-          if (received === 0 && op.shouldReauthenticate(error, creds.bearer)) return attempt(true)
+          if (received === 0 && op.shouldReauthenticate(error, creds.bearer)) return op.guard(() => attempt(true))
           op.fail(error)
         })
         stream.on('end', () => {
@@ -99,7 +99,7 @@ export class RpcRunner {
         })
       }
       op.onCancel(() => call?.cancel())
-      attempt(false)
+      op.guard(() => attempt(false))
       return () => op.unsubscribe()
     })
   }
@@ -153,6 +153,18 @@ class CallState<Res> {
     this.host.auth.expire(bearer)
     this.host.log.debug({ rpc: this.spec.rpc, table: this.spec.table }, 'bearer token expired; re-authenticating with basic credentials')
     return true
+  }
+
+  /** Runs code that starts a call; grpc-js throws synchronously only for local misuse. */
+  guard(start: () => void): void {
+    try {
+      start()
+    } catch (error) {
+      if (this.finished) return
+      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error })
+      this.finish('error', mapped)
+      this.subscriber.error(mapped)
+    }
   }
 
   succeed(): void {
