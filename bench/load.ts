@@ -1,0 +1,202 @@
+/**
+ * Load generators. Operations are cold Observables (the Store contract), subscribed directly so
+ * the generator itself adds the same small cost to every variant it drives.
+ *
+ * - {@link closedLoop}: `concurrency` workers, each starting its next operation when the last
+ *   one ends; measures throughput and latency at a fixed number of operations in flight.
+ * - {@link openLoop}: operations started on a fixed schedule whatever happens to earlier ones
+ *   (no coordinated omission: a stalled cluster shows as latency, not as a lower request rate),
+ *   every operation recorded with its start, end and outcome for timelines.
+ */
+import { performance } from 'node:perf_hooks'
+import type { Observable, Subscription } from 'rxjs'
+
+export type OpFactory = (i: number) => Observable<unknown>
+
+export interface ClosedLoopOptions {
+  readonly concurrency: number
+  /** Measured time, after the warm-up. */
+  readonly durationMs: number
+  /** Operations run and discarded before measuring. Default 0. */
+  readonly warmupMs?: number
+  /** Hard bound on waiting for the last operations after `durationMs`. Default 5 000 ms. */
+  readonly drainMs?: number
+}
+
+export interface ClosedLoopResult {
+  readonly ops: number
+  readonly errors: number
+  readonly opsPerSec: number
+  /** Latencies (ms) of the measured operations. */
+  readonly latenciesMs: number[]
+  /** The first error seen, for diagnosis. */
+  readonly firstError: unknown
+}
+
+/** Runs `concurrency` workers for warm-up + duration; counts operations that started and ended in the window. */
+export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  const warmupMs = options.warmupMs ?? 0
+  const drainMs = options.drainMs ?? 5000
+  return new Promise((resolve) => {
+    const latencies: number[] = []
+    let errors = 0
+    let firstError: unknown
+    let counter = 0
+    let active = 0
+    const begin = performance.now()
+    const measureFrom = begin + warmupMs
+    const stopAt = measureFrom + options.durationMs
+    let measuredEnd = stopAt
+    let finished = false
+    const subs = new Set<Subscription>()
+
+    const finish = () => {
+      if (finished) return
+      finished = true
+      clearTimeout(drainTimer)
+      for (const s of subs) s.unsubscribe()
+      subs.clear()
+      const window = (measuredEnd - measureFrom) / 1000
+      resolve({ ops: latencies.length, errors, opsPerSec: latencies.length / window, latenciesMs: latencies, firstError })
+    }
+
+    const startOne = (): void => {
+      const started = performance.now()
+      if (started >= stopAt || finished) {
+        if (active === 0) finish()
+        return
+      }
+      active++
+      let sub: Subscription | undefined
+      let done = false
+      const end = (failed: boolean, error?: unknown) => {
+        if (done) return
+        done = true
+        active--
+        if (sub !== undefined) subs.delete(sub)
+        const now = performance.now()
+        if (started >= measureFrom && now <= stopAt) {
+          if (failed) {
+            errors++
+            firstError ??= error
+          } else latencies.push(now - started)
+        }
+        // A synchronous store would recurse here; hop through a microtask to keep the stack flat.
+        if (sub === undefined) queueMicrotask(startOne)
+        else startOne()
+      }
+      sub = op(counter++).subscribe({ error: (e: unknown) => end(true, e), complete: () => end(false) })
+      if (done) sub = undefined
+      else subs.add(sub)
+    }
+
+    const drainTimer: NodeJS.Timeout = setTimeout(() => {
+      measuredEnd = stopAt
+      finish()
+    }, warmupMs + options.durationMs + drainMs)
+    for (let w = 0; w < options.concurrency; w++) startOne()
+  })
+}
+
+export interface OpRecord {
+  /** ms since the run began. */
+  readonly start: number
+  /** ms since the run began; NaN when the operation never ended within the bound. */
+  end: number
+  ok: boolean
+  /** Who answered (from the `tagOf` function), when known. */
+  servedBy: string | undefined
+  error: string | undefined
+}
+
+export interface OpenLoopOptions {
+  /** Operations started per second. */
+  readonly rate: number
+  readonly durationMs: number
+  /** Bound on waiting for operations still running after `durationMs`; they are then cancelled and left with `end = NaN`. */
+  readonly drainMs: number
+  /** Names who answered an operation, from its emitted value. */
+  readonly tagOf?: (value: unknown) => string | undefined
+  /** Stops starting new operations beyond this many in flight (counted as `skipped`). Default 10 000. */
+  readonly maxInFlight?: number
+}
+
+export interface OpenLoopRun {
+  /** performance.now() at the start: subtract from a timestamp to put it on the run's clock. */
+  readonly t0: number
+  /** Every operation started so far (filled as the run goes). */
+  readonly records: OpRecord[]
+  /** Resolves when the run has ended (all operations ended or cancelled). */
+  readonly done: Promise<{ skipped: number; unfinished: number }>
+  /** The run's clock: ms since it began. */
+  now(): number
+}
+
+function describe(error: unknown): string {
+  if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code
+  return error instanceof Error ? error.name : String(error)
+}
+
+/** Starts `rate` operations per second for `durationMs` on a 1 ms tick. */
+export function openLoop(op: OpFactory, options: OpenLoopOptions): OpenLoopRun {
+  const t0 = performance.now()
+  const records: OpRecord[] = []
+  const maxInFlight = options.maxInFlight ?? 10_000
+  const live = new Map<OpRecord, Subscription>()
+  let started = 0
+  let skipped = 0
+  const now = () => performance.now() - t0
+  const done = new Promise<{ skipped: number; unfinished: number }>((resolve) => {
+    let finished = false
+    let drainTimer: NodeJS.Timeout | undefined
+    const finish = () => {
+      if (finished) return
+      finished = true
+      if (drainTimer !== undefined) clearTimeout(drainTimer)
+      const unfinished = live.size
+      for (const sub of live.values()) sub.unsubscribe()
+      live.clear()
+      resolve({ skipped, unfinished })
+    }
+    const startOne = () => {
+      const record: OpRecord = { start: now(), end: Number.NaN, ok: false, servedBy: undefined, error: undefined }
+      records.push(record)
+      let ended = false
+      const end = (ok: boolean, error?: unknown) => {
+        if (ended) return
+        ended = true
+        record.end = now()
+        record.ok = ok
+        if (!ok) record.error = describe(error)
+        live.delete(record)
+        if (stopped && live.size === 0) finish()
+      }
+      const sub = op(started++).subscribe({
+        next: (value) => {
+          if (options.tagOf !== undefined) record.servedBy = options.tagOf(value)
+        },
+        error: (e: unknown) => end(false, e),
+        complete: () => end(true),
+      })
+      if (!ended) live.set(record, sub)
+    }
+    let stopped = false
+    const tick = () => {
+      const elapsed = now()
+      if (elapsed >= options.durationMs) {
+        stopped = true
+        if (live.size === 0) finish()
+        else drainTimer = setTimeout(finish, options.drainMs)
+        return
+      }
+      const due = Math.floor((elapsed * options.rate) / 1000) + 1
+      while (started + skipped < due) {
+        if (live.size >= maxInFlight) skipped++
+        else startOne()
+      }
+      setTimeout(tick, 1)
+    }
+    tick()
+  })
+  return { t0, records, done, now }
+}

@@ -1,0 +1,67 @@
+/**
+ * Starts the bare no-op gRPC server ({@link ./noop-server.ts}) as a child process and calls it
+ * the way the driver calls a gateway: one channel, a deadline per call, each call a cold
+ * Observable that cancels on unsubscribe.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import * as grpc from '@grpc/grpc-js'
+import { Observable } from 'rxjs'
+import { reapOnExit } from '../lib/chaos/reaper.js'
+import { NOOP_PATH } from './noop-service.js'
+
+const EMPTY = Buffer.alloc(0)
+const identity = (b: Buffer): Buffer => b
+
+export class NoopGrpc {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: grpc.Client,
+  ) {}
+
+  static async start(timeoutMs = 15_000): Promise<NoopGrpc> {
+    const script = fileURLToPath(new URL('./noop-server.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'pipe'] })
+    reapOnExit(child)
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no-op gRPC server: no "listening on" within ${timeoutMs} ms`)), timeoutMs)
+      child.once('exit', (code) => reject(new Error(`no-op gRPC server exited (${code}) before listening`)))
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        const m = /listening on .+:(\d+)/.exec(line)
+        if (m !== null) {
+          clearTimeout(timer)
+          resolve(Number(m[1]))
+        }
+      })
+    }).catch((error: unknown) => {
+      child.kill('SIGKILL')
+      throw error
+    })
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure())
+    return new NoopGrpc(child, client)
+  }
+
+  /** One no-op unary call. */
+  call(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(NOOP_PATH, identity, identity, EMPTY, { deadline: Date.now() + 10_000 }, (error) => {
+        if (error !== null) subscriber.error(error)
+        else subscriber.complete()
+      })
+      return () => call.cancel()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.client.close()
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, 'exit')
+      this.child.stdin?.end()
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
