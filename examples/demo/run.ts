@@ -1,0 +1,283 @@
+/**
+ * One demo run: two gateway processes behind fault proxies (lib/chaos's harness), a paced mixed
+ * workload through a FailoverStore (lib/chaos's workload and history), the timeline of
+ * timeline.ts, then a convergence check and the history checker (lib/chaos's checker).
+ */
+import { firstValueFrom, timeout } from 'rxjs'
+import { check, divergentKeys } from '../../lib/chaos/checker.js'
+import { ClusterHarness, type GatewayLaunch, type GatewayNode } from '../../lib/chaos/cluster.js'
+import { History } from '../../lib/chaos/history.js'
+import { awaitConvergence, healHarness } from '../../lib/chaos/runner.js'
+import { counterKey, Workload } from '../../lib/chaos/workload.js'
+import { connect, FailoverStore, OjaiError, type Connection, type FailoverStoreOptions } from '../../lib/index.js'
+import { Recorder } from './recorder.js'
+import { bucketWidth, latencyBuckets, summarizePhases, type PhaseWindow } from './summary.js'
+import { PHASES, phaseDurations, type TimelineContext } from './timeline.js'
+import type { CheckOutcome, DemoEvent, DemoResult, PhaseSummary, SecondSample } from './types.js'
+
+export interface DemoOptions {
+  /** Length of the scripted timeline, ms (start-up and the final checks come on top). */
+  readonly durationMs: number
+  readonly onEvent?: (event: DemoEvent) => void
+  readonly onSecond?: (sample: SecondSample) => void
+  /** Progress lines outside the timeline (start-up, convergence). */
+  readonly log?: (line: string) => void
+  /** How to start a gateway. Default: the harness's (the CLI from source). */
+  readonly launch?: GatewayLaunch
+  /** Ends the timeline early (Ctrl-C); cleanup and checks still run. */
+  readonly signal?: AbortSignal
+  /**
+   * Makes some of the primary's answers slow (`on`) or clears that. Default: gateway fault
+   * controls when available (see main.ts).
+   */
+  readonly slowPrimary?: (node: GatewayNode, on: boolean) => Promise<void>
+}
+
+export const CLUSTERS = ['east', 'west'] as const
+const CONCURRENCY = 8
+const THINK_MS = 4
+const HANG_MARGIN_MS = 1000
+
+/** The FailoverStore settings of the demo: library defaults, holds and probes shortened to fit the run. */
+export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & { timeoutMs: number; secondaryTimeoutMs: number } {
+  const hold = Math.min(5000, Math.max(500, Math.round(durationMs * 0.05)))
+  return {
+    timeoutMs: 500,
+    secondaryTimeoutMs: 2000,
+    hold: { holdsMs: [hold, 2 * hold] },
+    probe: { backoff: { initialMs: 250, maxMs: 1000 } },
+    hedge: {},
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted === true) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+async function createTable(nodes: readonly GatewayNode[], path: string): Promise<void> {
+  for (const node of nodes) {
+    const connection = connect(node.directConnectionString)
+    try {
+      await firstValueFrom(connection.createStore(path).pipe(timeout(10_000)))
+    } catch (error) {
+      // Replication may have created it already on the peer.
+      if (!(error instanceof OjaiError && error.code === 'TABLE_EXISTS')) throw error
+    } finally {
+      connection.close()
+    }
+  }
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const log = options.log ?? (() => undefined)
+  const startedAt = new Date().toISOString()
+  log(`starting two gateways (${CLUSTERS.join(', ')}) with durable storage, replicating both ways, each behind a fault proxy...`)
+  const harness = await ClusterHarness.start({ clusters: [...CLUSTERS], ...(options.launch ? { launch: options.launch } : {}) })
+  try {
+    return await runOn(harness, options, startedAt, log)
+  } finally {
+    await harness.close()
+  }
+}
+
+async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: string, log: (line: string) => void): Promise<DemoResult> {
+  const [primary, secondary] = harness.nodes as [GatewayNode, GatewayNode]
+  for (const node of harness.nodes) log(`  ${node.name}: gateway pid ${node.pid}, clients connect to ${node.connectionString}`)
+  const path = `/demo/users-${Date.now().toString(36)}`
+  await createTable(harness.nodes, path)
+
+  const counterKeys = 8
+  const seed = connect(primary.directConnectionString)
+  try {
+    await new Workload({ store: seed.store(path), history: new History(), counterKeys }).seed()
+  } finally {
+    seed.close()
+  }
+  const seeded = await awaitConvergence(harness.nodes, path, 15_000, (states) =>
+    [...states.values()].every((s) => Array.from({ length: counterKeys }, (_, k) => s.has(counterKey(k))).every(Boolean)),
+  )
+  if (seeded.convergenceMs === null) throw new Error('the seed documents did not replicate within 15 s')
+
+  const failoverOptions = demoFailoverOptions(options.durationMs)
+  const connections: Connection[] = []
+  const store = new FailoverStore(
+    harness.nodes.map((node) => {
+      const connection = connect(node.connectionString)
+      connections.push(connection)
+      const s = connection.store(path)
+      return { name: node.name, store: s, ping: () => s.ping() }
+    }),
+    failoverOptions,
+  )
+  const history = new History()
+  const recorder = new Recorder({ clock: () => history.time(), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.onSecond ? { onSecond: options.onSecond } : {}) })
+  recorder.attach(store)
+  const slowPrimary = options.slowPrimary ?? (() => Promise.resolve())
+  const ctx: TimelineContext = {
+    primary,
+    fault: (text) => recorder.note('fault', text),
+    down: () => history.clusterDown(primary.name),
+    up: () => history.clusterUp(primary.name),
+    slowPrimary: (on) => slowPrimary(primary, on),
+  }
+
+  const workload = new Workload({
+    store,
+    history,
+    concurrency: CONCURRENCY,
+    thinkMs: THINK_MS,
+    counterKeys,
+    activeCluster: () => store.cluster.name,
+  })
+  const durations = phaseDurations(options.durationMs)
+  const windows: PhaseWindow[] = []
+  const running = workload.start()
+  const ticker = setInterval(() => recorder.tick(history.snapshot().operations), 1000)
+  try {
+    for (const [i, phase] of PHASES.entries()) {
+      if (options.signal?.aborted === true) break
+      const fromMs = history.time()
+      history.phase(phase.name)
+      recorder.startPhase(phase.name, phase.title, i + 1, PHASES.length)
+      await phase.enter?.(ctx)
+      await sleep((durations[i] ?? 0) - (history.time() - fromMs), options.signal)
+      await phase.leave?.(ctx)
+      windows.push({ name: phase.name, title: phase.title, fromMs, toMs: history.time() })
+    }
+  } finally {
+    clearInterval(ticker)
+    // Whatever happened, leave every cluster running and healed before judging.
+    await slowPrimary(primary, false).catch(() => undefined)
+    await healHarness(harness)
+  }
+  const abandoned = await workload.stop(failoverOptions.timeoutMs + failoverOptions.secondaryTimeoutMs + HANG_MARGIN_MS)
+  await running
+  recorder.tick(history.snapshot().operations)
+  const endMs = history.time()
+  recorder.finish()
+  store.close()
+  for (const c of connections) c.close()
+  if (abandoned > 0) log(`${abandoned} operations never ended`)
+
+  log('workload stopped; waiting for both replicas to hold the same documents...')
+  const converged = await awaitConvergence(harness.nodes, path, 20_000)
+  const snapshot = history.snapshot()
+  const verdict = check(snapshot, converged.states, {
+    primary: primary.name,
+    timeoutMs: failoverOptions.timeoutMs,
+    secondaryTimeoutMs: failoverOptions.secondaryTimeoutMs,
+    hangMarginMs: HANG_MARGIN_MS,
+    convergenceMs: converged.convergenceMs,
+  })
+  const phases = summarizePhases(windows, snapshot.operations, recorder.spans, recorder.hedgeTimes, [...CLUSTERS])
+  const documents = converged.states.get(primary.name)?.size ?? 0
+  const checks = judge(phases, {
+    lostWrites: verdict.lostWrites,
+    duplicateApplies: verdict.duplicateApplies,
+    unexplained: verdict.unexplained,
+    hangs: verdict.hangs,
+    callerErrors: verdict.callerErrors,
+    convergenceMs: converged.convergenceMs,
+    divergent: divergentKeys(converged.states).size,
+    documents,
+    aborted: options.signal?.aborted === true,
+  })
+  const bucketMs = bucketWidth(endMs)
+  const sum = (f: (p: PhaseSummary) => number) => phases.reduce((n, p) => n + f(p), 0)
+  return {
+    startedAt,
+    durationMs: Math.round(endMs),
+    clusters: [...CLUSTERS],
+    settings: {
+      'workload': `${CONCURRENCY} concurrent clients, ${THINK_MS} ms think time; 30% insertOrReplace, 10% insert, 20% update ($increment + $append), 40% findById`,
+      'timeoutMs': failoverOptions.timeoutMs,
+      'secondaryTimeoutMs': failoverOptions.secondaryTimeoutMs,
+      'hold.holdsMs': (failoverOptions.hold?.holdsMs ?? []).join(', '),
+      'probe.backoff': '250 ms initial, x2, 1000 ms max, 20% jitter',
+      'hedge': 'on: after the active cluster p95 findById latency, at most 5% of reads (burst 10)',
+      'policy': 'defaults: idempotent failover, conditional and non-idempotent failover-if-unsent',
+      'storage': 'LMDB (durable), asynchronous replication both ways',
+      'table': path,
+      'secondary': secondary.name,
+    },
+    phases,
+    seconds: recorder.seconds,
+    events: recorder.events,
+    clusterTimeline: recorder.spans.map((s) => ({ ...s, fromMs: Math.round(s.fromMs), toMs: Math.round(s.toMs) })),
+    latency: latencyBuckets(snapshot.operations, bucketMs),
+    bucketMs,
+    totals: {
+      ops: sum((p) => p.ops),
+      errors: sum((p) => p.errors),
+      failovers: sum((p) => p.failovers),
+      failbacks: sum((p) => p.failbacks),
+      hedges: sum((p) => p.hedges),
+      lostWrites: verdict.lostWrites,
+      duplicateApplies: verdict.duplicateApplies,
+      hangs: verdict.hangs,
+      documents,
+      convergenceMs: converged.convergenceMs,
+    },
+    checks,
+    ok: checks.every((c) => c.ok),
+  }
+}
+
+interface Verdict {
+  readonly lostWrites: number
+  readonly duplicateApplies: number
+  readonly unexplained: number
+  readonly hangs: number
+  readonly callerErrors: number
+  readonly convergenceMs: number | null
+  readonly divergent: number
+  readonly documents: number
+  readonly aborted: boolean
+}
+
+/** The run's checks: data safety first, then that each phase showed what it is there to show. */
+export function judge(phases: readonly PhaseSummary[], v: Verdict): CheckOutcome[] {
+  const phase = (name: string) => phases.find((p) => p.name === name)
+  const after = (from: string, until: string | undefined, pick: (p: PhaseSummary) => number): number => {
+    const start = phases.findIndex((p) => p.name === from)
+    const end = until === undefined ? phases.length : phases.findIndex((p) => p.name === until)
+    if (start < 0) return 0
+    return phases.slice(start, end < 0 ? phases.length : end).reduce((n, p) => n + pick(p), 0)
+  }
+  const checks: CheckOutcome[] = [
+    { name: 'no acknowledged write lost', ok: v.lostWrites === 0 && v.unexplained === 0, detail: `${v.lostWrites} lost, ${v.unexplained} unexplained values` },
+    { name: 'no increment applied twice', ok: v.duplicateApplies === 0, detail: `${v.duplicateApplies} duplicate applies` },
+    { name: 'no operation hung', ok: v.hangs === 0, detail: `${v.hangs} operations ran past timeoutMs + secondaryTimeoutMs + 1 s` },
+    { name: 'reads and idempotent writes never failed while a cluster could serve', ok: v.callerErrors === 0, detail: `${v.callerErrors} such errors` },
+    {
+      name: 'replicas converged',
+      ok: v.convergenceMs !== null && v.divergent === 0,
+      detail: v.convergenceMs === null ? `${v.divergent} documents still differ after 20 s` : `both gateways hold the same ${v.documents} documents (${v.convergenceMs} ms after the workload stopped)`,
+    },
+  ]
+  if (v.aborted) {
+    checks.push({ name: 'timeline completed', ok: false, detail: 'interrupted' })
+    return checks
+  }
+  const blackhole = phase('blackhole')
+  const killed = phase('killed')
+  const slow = phase('slow')
+  checks.push(
+    { name: 'failover when the primary was black-holed', ok: (blackhole?.failovers ?? 0) >= 1, detail: `${blackhole?.failovers ?? 0} failovers in the blackhole phase` },
+    { name: 'failback once the network healed', ok: after('healed', 'killed', (p) => p.failbacks) >= 1, detail: `${after('healed', 'killed', (p) => p.failbacks)} failbacks before the kill` },
+    { name: 'failover when the primary was killed', ok: (killed?.failovers ?? 0) >= 1, detail: `${killed?.failovers ?? 0} failovers in the killed phase` },
+    { name: 'failback once the primary restarted', ok: after('restarted', undefined, (p) => p.failbacks) >= 1, detail: `${after('restarted', undefined, (p) => p.failbacks)} failbacks after the restart` },
+    { name: 'reads hedged while the primary was slow', ok: (slow?.hedges ?? 0) >= 1, detail: `${slow?.hedges ?? 0} hedged reads in the slow phase` },
+    { name: 'the workload ran in every phase', ok: phases.every((p) => p.ops > 0), detail: phases.map((p) => `${p.name} ${p.ops}`).join(', ') },
+  )
+  return checks
+}
