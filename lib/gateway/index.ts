@@ -1,1 +1,20 @@
-export {}
+/**
+ * `ojai-failover/gateway`: an embedded OJAI gateway (a real gRPC server speaking the Data Access
+ * Gateway protocol) with memory or durable LMDB storage, auth, TLS, replication between gateways
+ * and fault controls, for demos and tests.
+ */
+export { startGateway } from './gateway.js'
+export type { GatewayOptions, OjaiGateway, TlsOptions } from './gateway.js'
+export { Faults, RPC_NAMES } from './faults.js'
+export type { Fault, FaultTarget, RpcName } from './faults.js'
+export type { AuthOptions } from './auth.js'
+export type { ReplicationOptions, PeerStats } from './replication.js'
+export type { GatewayStats } from './stats.js'
+export type { RequestCounts } from './call-guard.js'
+export type { GatewayLogger } from './logger.js'
+export { GatewayControlClient } from './control-client.js'
+export type { ControlClientOptions } from './control-client.js'
+export type { StorageEngine, TableStore, StoredRecord, TableMeta } from './storage/engine.js'
+export { MemoryEngine } from './storage/memory.js'
+export { LmdbEngine } from './storage/lmdb.js'
+export type { LmdbEngineOptions } from './storage/lmdb.js'

@@ -70,16 +70,23 @@ class LmdbTable implements TableStore {
   async transact<T>(key: Buffer, decide: (current: StoredRecord | undefined) => Decision<T>): Promise<T> {
     const full = this.full(key)
     const docs = this.engine.docs
-    const result = await docs.transaction(() => {
-      // Callbacks run in call order on this thread, so a drop queued earlier has already run.
-      if (this.dropped) throw new TableNotFoundError(`table ${this.path} was deleted`)
-      const bytes = docs.getBinaryFast(full)
-      const decision = decide(bytes === undefined ? undefined : decodeRecord(bytes))
-      if (decision.write !== undefined) docs.putSync(full, encodeRecord(decision.write))
-      return decision.result
+    // An exception escaping an lmdb-js transaction callback stalls the write queue for good, so
+    // every failure is carried out of the callback as a value and rethrown here.
+    const outcome = await docs.transaction((): Outcome<T> => {
+      try {
+        // Callbacks run in call order on this thread, so a drop queued earlier has already run.
+        if (this.dropped) return { error: new TableNotFoundError(`table ${this.path} was deleted`) }
+        const bytes = docs.getBinaryFast(full)
+        const decision = decide(bytes === undefined ? undefined : decodeRecord(bytes))
+        if (decision.write !== undefined) docs.putSync(full, encodeRecord(decision.write))
+        return { value: decision.result }
+      } catch (error) {
+        return { error }
+      }
     })
     await docs.flushed
-    return result
+    if ('error' in outcome) throw outcome.error
+    return outcome.value
   }
 
   count(): number {
@@ -96,6 +103,8 @@ class LmdbTable implements TableStore {
 }
 
 const ZERO = Buffer.from([0])
+
+type Outcome<T> = { readonly value: T } | { readonly error: unknown }
 
 export interface LmdbEngineOptions {
   /** Data directory; created when missing. */
@@ -139,7 +148,21 @@ export class LmdbEngine implements StorageEngine {
   }
 
   async setTable(meta: TableMeta, decide: (current: TableMeta | undefined) => boolean): Promise<boolean> {
-    const wrote = await this.root.transaction(() => {
+    const outcome = await this.root.transaction((): Outcome<boolean> => {
+      try {
+        return { value: this.applyTable(meta, decide) }
+      } catch (error) {
+        return { error }
+      }
+    })
+    await this.root.flushed
+    if ('error' in outcome) throw outcome.error
+    return outcome.value
+  }
+
+  /** Runs inside the catalog transaction. */
+  private applyTable(meta: TableMeta, decide: (current: TableMeta | undefined) => boolean): boolean {
+    {
       const current = this.tableMeta(meta.path)
       if (!decide(current)) return false
       const existing = this.tables.get(meta.path)
@@ -162,9 +185,7 @@ export class LmdbEngine implements StorageEngine {
       this.catalog.putSync(meta.path, { ts: meta.ts, origin: meta.origin, dropped: meta.dropped, id })
       this.metas.set(meta.path, { ...meta, id })
       return true
-    })
-    await this.root.flushed
-    return wrote
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,438 @@
+/**
+ * The gateway's semantics, free of gRPC: tables, the five document operations and the find
+ * cursor, over a {@link StorageEngine}. Every refusal is thrown as an OjaiError whose wire code
+ * (`wireCodeOf`) the service layer puts in the response's `error`.
+ *
+ * The OJAI semantics (conditions, mutations, queries, projection, order, codec) come from
+ * lib/ojai; this file only decides which of them apply, and in what order.
+ *
+ * Choices where the protocol says "unconfirmed" (Section 4.2, Appendix A):
+ * - Validation order: payload encoding, table path, insert mode, request JSON, table existence,
+ *   then the document itself. An all-default request therefore answers UNKNOWN_PAYLOAD_ENCODING.
+ * - Table paths: any absolute path (`/a/b`) can be created; there is no directory tree, so
+ *   PATH_NOT_FOUND is never returned. Repeated and trailing slashes are ignored (`/a//b/` is `/a/b`).
+ *   A path that is not absolute is INVALID_ARGUMENT.
+ * - A condition that is the empty string or `{}` means "no condition". A non-empty condition with
+ *   INSERT or INSERT_OR_REPLACE is INVALID_ARGUMENT.
+ * - Update on a missing `_id` is DOCUMENT_NOT_FOUND (proto comment; note U1), never an upsert.
+ * - Delete of a missing `_id` is NO_ERROR (with or without a condition). Delete with a condition
+ *   that is false on an existing document is DOCUMENT_NOT_FOUND and deletes nothing: note D1
+ *   recommends NO_ERROR, but then no client could tell a check-and-delete that did nothing from
+ *   one that deleted; DOCUMENT_NOT_FOUND is what GO reads as "false" and what the other check-and-
+ *   operations (replace, update) answer for a false condition.
+ * - Bad `_id` (missing, empty, not string/binary): INVALID_ARGUMENT. Unparsable JSON:
+ *   DECODING_ERROR. A mutation that cannot be applied: ILLEGAL_MUTATION.
+ * - A missing `json_query` in Find means `{}` (all documents).
+ */
+import { DecodingError, DocumentExistsError, DocumentNotFoundError, InvalidArgumentError, OjaiError, ServerError, TableExistsError, TableNotFoundError } from '../ojai/errors.js'
+import { decodeDocument, decodeId, encodeDocument } from '../ojai/codec.js'
+import { Condition } from '../ojai/condition.js'
+import { applyMutation, Mutation } from '../ojai/mutation.js'
+import { compileQuery, projector, Query } from '../ojai/query.js'
+import type { CompiledQuery } from '../ojai/query.js'
+import { isDocumentId } from '../ojai/values.js'
+import type { Document, DocumentId } from '../ojai/values.js'
+import { WireErrorCode } from '../proto/error-codes.js'
+import type { DeleteRequest__Output } from '../proto/generated/com/mapr/data/db/DeleteRequest.js'
+import type { FindByIdRequest__Output } from '../proto/generated/com/mapr/data/db/FindByIdRequest.js'
+import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
+import type { InsertOrReplaceRequest__Output } from '../proto/generated/com/mapr/data/db/InsertOrReplaceRequest.js'
+import type { UpdateRequest__Output } from '../proto/generated/com/mapr/data/db/UpdateRequest.js'
+import { compareVersions } from './hlc.js'
+import type { HybridClock } from './hlc.js'
+import type { StorageEngine, StoredRecord, TableMeta, TableStore } from './storage/engine.js'
+import { encodeKey } from './storage/keys.js'
+
+/** An applied write, as replication ships it. */
+export type Change =
+  | { readonly kind: 'table'; readonly meta: TableMeta }
+  | { readonly kind: 'doc'; readonly table: string; readonly key: Buffer; readonly record: StoredRecord }
+
+export interface DatabaseOptions {
+  readonly engine: StorageEngine
+  readonly clock: HybridClock
+  /** This gateway's id: the origin of its writes and the last-writer-wins tie-breaker. */
+  readonly gatewayId: string
+  /** Called after each local write is durable (not for writes applied from a peer). */
+  readonly onChange?: (change: Change) => void
+}
+
+const INSERT_OR_REPLACE = 1
+const INSERT = 2
+const REPLACE = 3
+const JSON_ENCODING = 1
+
+/** Scan batch size: large enough to amortise a scan call, small enough to keep the event loop responsive. */
+const SCAN_BATCH = 256
+
+/** `{"_id":"<plain string>"}` needs no JSON parser: the hot FindById/Update/Delete key shape. */
+// eslint-disable-next-line no-control-regex -- raw control characters are exactly what must fall through to the parser
+const SIMPLE_KEY = /^\{\s*"_id"\s*:\s*"([^"\\\u0000-\u001f]+)"\s*\}$/
+
+export class Database {
+  readonly engine: StorageEngine
+  private readonly clock: HybridClock
+  private readonly gatewayId: string
+  private readonly onChange: ((change: Change) => void) | undefined
+
+  constructor(options: DatabaseOptions) {
+    this.engine = options.engine
+    this.clock = options.clock
+    this.gatewayId = options.gatewayId
+    this.onChange = options.onChange
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tables
+
+  tableExists(rawPath: string): void {
+    this.requireTable(normalizeTablePath(rawPath))
+  }
+
+  async createTable(rawPath: string): Promise<void> {
+    const path = normalizeTablePath(rawPath)
+    const meta: TableMeta = { path, ts: this.clock.tick(), origin: this.gatewayId, dropped: false }
+    const created = await this.engine.setTable(meta, (current) => current === undefined || current.dropped)
+    if (!created) throw new TableExistsError(`table ${path} already exists`)
+    this.onChange?.({ kind: 'table', meta })
+  }
+
+  async deleteTable(rawPath: string): Promise<void> {
+    const path = normalizeTablePath(rawPath)
+    const meta: TableMeta = { path, ts: this.clock.tick(), origin: this.gatewayId, dropped: true }
+    const dropped = await this.engine.setTable(meta, (current) => current !== undefined && !current.dropped)
+    if (!dropped) throw new TableNotFoundError(`table ${path} does not exist`)
+    this.onChange?.({ kind: 'table', meta })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Documents
+
+  async insertOrReplace(r: InsertOrReplaceRequest__Output): Promise<void> {
+    checkEncoding(r.payloadEncoding)
+    const path = normalizeTablePath(r.tablePath)
+    const mode = r.insertMode
+    if (mode !== INSERT_OR_REPLACE && mode !== INSERT && mode !== REPLACE) {
+      throw new InvalidArgumentError(`unknown insert_mode ${String(mode)}: use INSERT_OR_REPLACE (1), INSERT (2) or REPLACE (3)`)
+    }
+    const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
+    if (condition !== undefined && mode !== REPLACE) throw new InvalidArgumentError('a condition is only allowed with insert_mode REPLACE (3)')
+    const text = required(r.data === 'jsonDocument' ? r.jsonDocument : undefined, 'json_document')
+    const doc = decode(text)
+    const id = documentIdOf(doc)
+    const canonical = encodeDocument(doc)
+    const table = this.requireTable(path)
+    const key = encodeKey(id)
+    let written: StoredRecord | undefined
+    await table.transact(key, (current) => {
+      const exists = current !== undefined && current.text !== null
+      if (mode === INSERT && exists) throw new DocumentExistsError(`a document with _id ${describeId(id)} already exists in ${path}`)
+      if (mode === REPLACE) {
+        if (!exists) throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
+        if (condition !== undefined && !condition.matches(decodeDocument(current.text as string))) {
+          throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
+        }
+      }
+      written = this.version(canonical)
+      return { result: undefined, write: written }
+    })
+    this.emit(path, key, written)
+  }
+
+  /** The stored (and projected) document text; DocumentNotFoundError for a miss or a false condition. */
+  findById(r: FindByIdRequest__Output): string {
+    checkEncoding(r.payloadEncoding)
+    const path = normalizeTablePath(r.tablePath)
+    const id = keyOf(r.document === 'jsonDocument' ? r.jsonDocument : undefined)
+    const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
+    const project = r.projections.length > 0 ? projector(r.projections) : undefined
+    const table = this.requireTable(path)
+    const record = table.get(encodeKey(id))
+    if (record === undefined || record.text === null) throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
+    // The hot path: the stored canonical text goes out as is, never parsed.
+    if (condition === undefined && project === undefined) return record.text
+    const doc = decodeDocument(record.text)
+    if (condition !== undefined && !condition.matches(doc)) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
+    return project === undefined ? record.text : encodeDocument(project(doc))
+  }
+
+  async update(r: UpdateRequest__Output): Promise<void> {
+    checkEncoding(r.payloadEncoding)
+    const path = normalizeTablePath(r.tablePath)
+    const id = keyOf(r.document === 'jsonDocument' ? r.jsonDocument : undefined)
+    const mutation = Mutation.parse(required(r.mutation === 'jsonMutation' ? r.jsonMutation : undefined, 'json_mutation'))
+    const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
+    const table = this.requireTable(path)
+    const key = encodeKey(id)
+    let written: StoredRecord | undefined
+    await table.transact(key, (current) => {
+      if (current === undefined || current.text === null) throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
+      const doc = decodeDocument(current.text)
+      if (condition !== undefined && !condition.matches(doc)) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
+      written = this.version(encodeDocument(applyMutation(doc, mutation)))
+      return { result: undefined, write: written }
+    })
+    this.emit(path, key, written)
+  }
+
+  async delete(r: DeleteRequest__Output): Promise<void> {
+    checkEncoding(r.payloadEncoding)
+    const path = normalizeTablePath(r.tablePath)
+    const id = keyOf(r.document === 'jsonDocument' ? r.jsonDocument : undefined)
+    const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
+    const table = this.requireTable(path)
+    const key = encodeKey(id)
+    let written: StoredRecord | undefined
+    await table.transact(key, (current) => {
+      const exists = current !== undefined && current.text !== null
+      if (condition !== undefined) {
+        if (!exists) return { result: undefined }
+        if (!condition.matches(decodeDocument(current.text as string))) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition; not deleted`)
+      }
+      // A tombstone even for a missing id: a delete must win over any older write still on its
+      // way from a peer.
+      written = this.version(null)
+      return { result: undefined, write: written }
+    })
+    this.emit(path, key, written)
+  }
+
+  /** Validates a find and returns its cursor; throws before any result for a bad query or missing table. */
+  openFind(r: FindRequest__Output): FindCursor {
+    checkEncoding(r.payloadEncoding)
+    const path = normalizeTablePath(r.tablePath)
+    const text = r.data === 'jsonQuery' ? r.jsonQuery : undefined
+    const query = text === undefined || text.trim() === '' ? Query.ALL : Query.parse(text)
+    const table = this.requireTable(path)
+    return new FindCursor(table, query)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Replication
+
+  /** Applies changes from a peer, last-writer-wins, without reporting them to `onChange`. Resolves to how many won. */
+  async applyRemote(changes: readonly Change[]): Promise<number> {
+    let applied = 0
+    let pending: Promise<boolean>[] = []
+    const flush = async () => {
+      for (const won of await Promise.all(pending)) if (won) applied++
+      pending = []
+    }
+    for (const change of changes) {
+      if (change.kind === 'table') {
+        // Table changes are barriers: documents after a create must find the table.
+        await flush()
+        this.clock.observe(change.meta.ts)
+        const meta = change.meta
+        if (await this.engine.setTable(meta, (current) => current === undefined || compareVersions(meta, current) > 0)) applied++
+        continue
+      }
+      this.clock.observe(change.record.ts)
+      const table = this.engine.table(change.table)
+      // A document of a table this gateway does not have (dropped here later, or never created) is ignored.
+      if (table === undefined) continue
+      const incoming = change.record
+      pending.push(
+        table
+          .transact(change.key, (current) => (current !== undefined && compareVersions(incoming, current) <= 0 ? { result: false } : { result: true, write: incoming }))
+          .catch((error: unknown) => {
+            if (error instanceof TableNotFoundError) return false
+            throw error
+          }),
+      )
+    }
+    await flush()
+    return applied
+  }
+
+  /** Every table entry and every record (tombstones included): what a peer needs to catch up from nothing. */
+  *snapshot(): Generator<Change[], void, undefined> {
+    const metas = this.engine.tableMetas()
+    yield metas.map((meta) => ({ kind: 'table' as const, meta }))
+    for (const meta of metas) {
+      if (meta.dropped) continue
+      const table = this.engine.table(meta.path)
+      if (table === undefined) continue
+      let after: Buffer | undefined
+      for (;;) {
+        const batch = table.scan(after, SCAN_BATCH)
+        if (batch.length === 0) break
+        yield batch.map((e) => ({ kind: 'doc' as const, table: meta.path, key: e.key, record: e.record }))
+        after = (batch[batch.length - 1] as (typeof batch)[number]).key
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private requireTable(path: string): TableStore {
+    const table = this.engine.table(path)
+    if (table === undefined) throw new TableNotFoundError(`table ${path} does not exist`)
+    return table
+  }
+
+  private version(text: string | null): StoredRecord {
+    return { text, ts: this.clock.tick(), origin: this.gatewayId }
+  }
+
+  private emit(table: string, key: Buffer, record: StoredRecord | undefined): void {
+    if (record !== undefined) this.onChange?.({ kind: 'doc', table, key, record })
+  }
+}
+
+/**
+ * Streams a find's results in batches, reading the table a batch at a time. In `_id` order it
+ * never holds more than one batch; with `$orderby` it must collect the matches to sort them.
+ */
+export class FindCursor {
+  readonly plan: string
+  private readonly compiled: CompiledQuery
+  private readonly hasFilter: boolean
+  private readonly hasProjection: boolean
+  private after: Buffer | undefined
+  private skip: number
+  private left: number
+  private scanDone = false
+  private collected: { doc: Document; text: string }[] | undefined
+  private emitted = 0
+
+  constructor(
+    private readonly table: TableStore,
+    query: Query,
+  ) {
+    this.compiled = compileQuery(query)
+    this.hasFilter = query.where !== undefined && !query.where.isEmpty
+    this.hasProjection = query.select !== undefined
+    this.skip = query.offset
+    this.left = query.limit ?? Infinity
+    if (this.compiled.compare !== undefined) this.collected = []
+    this.plan = planOf(table.path, query)
+  }
+
+  /** The next batch of result texts (possibly empty while a sort is still collecting); undefined when done. */
+  next(): string[] | undefined {
+    if (this.left <= 0) return undefined
+    if (this.collected !== undefined) return this.nextSorted(this.collected)
+    if (this.scanDone) return undefined
+    const batch = this.table.scan(this.after, SCAN_BATCH)
+    if (batch.length < SCAN_BATCH) this.scanDone = true
+    const out: string[] = []
+    for (const { key, record } of batch) {
+      this.after = key
+      if (record.text === null) continue
+      let doc: Document | undefined
+      if (this.hasFilter) {
+        doc = decodeDocument(record.text)
+        if (!this.compiled.filter(doc)) continue
+      }
+      if (this.skip > 0) {
+        this.skip--
+        continue
+      }
+      out.push(this.hasProjection ? encodeDocument(this.compiled.project(doc ?? decodeDocument(record.text))) : record.text)
+      if (--this.left <= 0) break
+    }
+    return out
+  }
+
+  private nextSorted(collected: { doc: Document; text: string }[]): string[] | undefined {
+    if (!this.scanDone) {
+      const batch = this.table.scan(this.after, SCAN_BATCH)
+      if (batch.length < SCAN_BATCH) this.scanDone = true
+      for (const { key, record } of batch) {
+        this.after = key
+        if (record.text === null) continue
+        const doc = decodeDocument(record.text)
+        if (this.compiled.filter(doc)) collected.push({ doc, text: record.text })
+      }
+      if (this.scanDone) collected.sort((a, b) => (this.compiled.compare as (a: Document, b: Document) => number)(a.doc, b.doc))
+      return []
+    }
+    const start = this.skip + this.emitted
+    const end = Math.min(collected.length, start + Math.min(this.left, SCAN_BATCH))
+    if (start >= end) return undefined
+    const out: string[] = []
+    for (let i = start; i < end; i++) {
+      const item = collected[i] as { doc: Document; text: string }
+      out.push(this.hasProjection ? encodeDocument(this.compiled.project(item.doc)) : item.text)
+    }
+    this.emitted += out.length
+    this.left -= out.length
+    return out
+  }
+}
+
+function planOf(path: string, query: Query): string {
+  const parts: string[] = [`"table":${JSON.stringify(path)}`, `"access":"full table scan in _id order"`]
+  if (query.where !== undefined && !query.where.isEmpty) parts.push(`"filter":${query.where.toJsonString()}`)
+  if (!query.isIdOrdered) parts.push(`"sort":${JSON.stringify(query.orderBy.map((k) => ({ path: k.path.toString(), direction: k.direction })))}`, `"streaming":false`)
+  else parts.push(`"streaming":true`)
+  if (query.offset > 0) parts.push(`"offset":${query.offset}`)
+  if (query.limit !== undefined) parts.push(`"limit":${query.limit}`)
+  if (query.select !== undefined) parts.push(`"select":${JSON.stringify(query.select.map((p) => p.toString()))}`)
+  return `{${parts.join(',')}}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request validation helpers
+
+/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute. */
+export function normalizeTablePath(raw: string): string {
+  if (typeof raw !== 'string' || !raw.startsWith('/') || raw.includes('\u0000')) {
+    throw new InvalidArgumentError(`table path must be absolute, e.g. "/apps/users", got ${JSON.stringify(String(raw)).slice(0, 200)}`)
+  }
+  const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
+  if (path === '') throw new InvalidArgumentError('table path "/" is the root directory, not a table')
+  return path
+}
+
+function checkEncoding(encoding: number): void {
+  if (encoding !== JSON_ENCODING) {
+    throw new ServerError(`unknown payload_encoding ${String(encoding)}: only JSON_ENCODING (1) is supported`, WireErrorCode.UNKNOWN_PAYLOAD_ENCODING)
+  }
+}
+
+function required(text: string | undefined, field: string): string {
+  if (text === undefined || text === '') throw new InvalidArgumentError(`${field} is required`)
+  return text
+}
+
+function parseCondition(text: string | undefined): Condition | undefined {
+  if (text === undefined || text.trim() === '') return undefined
+  const condition = Condition.parse(text)
+  return condition.isEmpty ? undefined : condition
+}
+
+/** JSON decoding where any failure, even a stack overflow on absurd nesting, is a DECODING_ERROR. */
+function decode(text: string): Document {
+  try {
+    return decodeDocument(text)
+  } catch (error) {
+    if (error instanceof OjaiError) throw error
+    throw new DecodingError(`cannot decode the document: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+function keyOf(text: string | undefined): DocumentId {
+  const json = required(text, 'json_document')
+  const simple = SIMPLE_KEY.exec(json)
+  if (simple !== null) return simple[1] as string
+  try {
+    return decodeId(json)
+  } catch (error) {
+    if (error instanceof OjaiError) throw error
+    throw new DecodingError(`cannot decode the key document: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+function documentIdOf(doc: Document): DocumentId {
+  const id = doc._id
+  if (id === undefined) throw new InvalidArgumentError('the document has no _id')
+  if (!isDocumentId(id) || (typeof id === 'string' && id === '')) throw new InvalidArgumentError('_id must be a non-empty string or a binary value')
+  return id
+}
+
+function describeId(id: DocumentId): string {
+  if (typeof id === 'string') return JSON.stringify(id.length > 100 ? `${id.slice(0, 100)}…` : id)
+  return `{"$binary":"${Buffer.from(id.buffer, id.byteOffset, Math.min(id.byteLength, 64)).toString('base64')}"}`
+}

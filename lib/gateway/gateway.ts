@@ -1,0 +1,267 @@
+/**
+ * The embedded OJAI gateway: a real gRPC server speaking `com.mapr.data.db.MapRDbServer`, plus
+ * two internal services on the same port (replication between gateways, remote fault control).
+ *
+ * ```ts
+ * const gw = await startGateway({ port: 0 })            // memory storage, no auth, plaintext
+ * // connect any OJAI client to gw.address ('127.0.0.1:<port>')
+ * gw.faults.set('FindById', { type: 'latency', ms: 200 })
+ * await gw.close()
+ * ```
+ */
+import { randomBytes } from 'node:crypto'
+import * as grpc from '@grpc/grpc-js'
+import { DEFAULT_PORT, MapRDbServer } from '../proto/index.js'
+import { Authenticator } from './auth.js'
+import type { AuthOptions } from './auth.js'
+import { CallGuard, emptyCounts } from './call-guard.js'
+import type { RequestCounts } from './call-guard.js'
+import { Database } from './database.js'
+import { Faults } from './faults.js'
+import type { Fault, FaultTarget } from './faults.js'
+import { createHandlers } from './handlers.js'
+import { HybridClock } from './hlc.js'
+import { ControlService, ReplicationService } from './internal-proto.js'
+import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
+import { SILENT } from './logger.js'
+import type { GatewayLogger } from './logger.js'
+import { fromMessage, Replicator } from './replication.js'
+import type { ReplicationOptions } from './replication.js'
+import type { GatewayStats } from './stats.js'
+import type { StorageEngine } from './storage/engine.js'
+import { LmdbEngine } from './storage/lmdb.js'
+import { MemoryEngine } from './storage/memory.js'
+
+export interface TlsOptions {
+  /** PEM certificate chain. */
+  readonly cert: string | Buffer
+  /** PEM private key. */
+  readonly key: string | Buffer
+}
+
+export interface GatewayOptions {
+  /** TCP port. Default 5678 (the Data Access Gateway's); 0 = any free port. */
+  readonly port?: number
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host?: string
+  /**
+   * `'memory'` (default), `{ dir }` for durable LMDB storage in that directory, or an engine
+   * instance (not closed by the gateway: reuse it to restart a gateway with its data).
+   */
+  readonly storage?: 'memory' | { readonly dir: string } | StorageEngine
+  /** Require credentials (protocol Section 5). Default: no authentication. */
+  readonly auth?: AuthOptions
+  /** Serve TLS with this key and certificate. Default: plaintext. */
+  readonly tls?: TlsOptions
+  /** Peer gateways (`host:port`) to replicate every applied write to. Default none. */
+  readonly replicateTo?: readonly string[]
+  /** Delay before a write is shipped to peers, in ms. Default 0. */
+  readonly replicationLagMs?: number
+  /** Finer replication settings (batch size, queue bound, retry, peer TLS…). */
+  readonly replication?: Omit<ReplicationOptions, 'lagMs'>
+  /** This gateway's id (origin of its writes, last-writer-wins tie-breaker). Default random. */
+  readonly gatewayId?: string
+  /** Largest request/response message. Default 32 MiB (the gateway's `grpc.service.max-message-size`). */
+  readonly maxMessageBytes?: number
+  /** How long `close()` waits for in-flight calls before dropping them. Default 5 000 ms. */
+  readonly closeGraceMs?: number
+  /** Default: silent. A pino logger fits. */
+  readonly logger?: GatewayLogger
+  /** Wall clock (ms) for token expiry and timestamps; injectable for tests. Default `Date.now`. */
+  readonly clock?: () => number
+  /** Random source of probabilistic faults; injectable for tests. Default `Math.random`. */
+  readonly random?: () => number
+}
+
+/** A running gateway. */
+export interface OjaiGateway {
+  readonly host: string
+  readonly port: number
+  /** `host:port`, ready for a connection string. */
+  readonly address: string
+  readonly id: string
+  /** Fault controls of this gateway. */
+  readonly faults: Faults
+  /** The storage engine (for tests that look under the hood). */
+  readonly storage: StorageEngine
+  /** Resolves when the gateway stopped by a crash (fault or {@link crash}); never rejects. */
+  readonly crashed: Promise<void>
+  stats(): GatewayStats
+  /** Age of the oldest unshipped replicated change, in ms (0 when replication is idle or off). */
+  replicationLag(): number
+  /** Graceful stop: refuses new calls, lets in-flight ones finish (bounded), stops replication, closes owned storage. */
+  close(): Promise<void>
+  /**
+   * Abrupt stop: drops every connection at once and stops listening, like a killed process.
+   * Storage stays open until close(); changes already queued for peers keep draining.
+   */
+  crash(): void
+  /** Listens again on the same host and port with the same storage (after crash()). */
+  restart(): Promise<void>
+}
+
+/** Starts a gateway and resolves once it accepts connections. */
+export async function startGateway(options: GatewayOptions = {}): Promise<OjaiGateway> {
+  const gateway = new GatewayImpl(options)
+  try {
+    await gateway.listen(options.port ?? DEFAULT_PORT)
+  } catch (error) {
+    await gateway.close()
+    throw error
+  }
+  return gateway
+}
+
+class GatewayImpl implements OjaiGateway {
+  readonly host: string
+  port = 0
+  readonly id: string
+  readonly faults: Faults
+  readonly storage: StorageEngine
+  readonly crashed: Promise<void>
+  private readonly incarnation = randomBytes(8).toString('hex')
+  private readonly ownsStorage: boolean
+  private readonly logger: GatewayLogger
+  private readonly counts: RequestCounts = emptyCounts()
+  private readonly db: Database
+  private readonly replicator: Replicator | undefined
+  private readonly auth: Authenticator | undefined
+  private readonly guard: CallGuard
+  private server: grpc.Server | undefined
+  private closing: Promise<void> | undefined
+  private markCrashed: () => void = () => {}
+
+  constructor(private readonly options: GatewayOptions) {
+    this.host = options.host ?? '127.0.0.1'
+    this.id = options.gatewayId ?? randomBytes(6).toString('hex')
+    this.logger = options.logger ?? SILENT
+    this.faults = new Faults(options.random)
+    const storage = options.storage ?? 'memory'
+    if (storage === 'memory') this.storage = new MemoryEngine()
+    else if ('dir' in storage && !('tableMeta' in storage)) this.storage = new LmdbEngine({ dir: storage.dir })
+    else this.storage = storage as StorageEngine
+    this.ownsStorage = typeof storage === 'string' || !('tableMeta' in storage)
+    this.crashed = new Promise((resolve) => (this.markCrashed = resolve))
+    const clock = new HybridClock(options.clock)
+    const peers = options.replicateTo ?? []
+    this.auth = options.auth === undefined ? undefined : new Authenticator(options.auth, options.clock)
+    this.db = new Database({
+      engine: this.storage,
+      clock,
+      gatewayId: this.id,
+      ...(peers.length > 0 ? { onChange: (change) => this.replicator?.enqueue(change) } : {}),
+    })
+    if (peers.length > 0) {
+      const auth = options.auth
+      this.replicator = new Replicator(
+        peers,
+        {
+          // Peers are assumed to share this gateway's credentials.
+          ...(auth === undefined ? {} : { authorization: `basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }),
+          ...options.replication,
+          lagMs: options.replicationLagMs ?? 0,
+        },
+        { source: this.id, snapshot: () => this.db.snapshot(), logger: this.logger, ...(options.clock === undefined ? {} : { now: options.clock }) },
+      )
+    }
+    this.guard = new CallGuard({ auth: this.auth, faults: this.faults, counts: this.counts, crash: () => this.crash() })
+  }
+
+  get address(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`
+  }
+
+  async listen(port: number): Promise<void> {
+    const maxBytes = this.options.maxMessageBytes ?? 32 * 1024 * 1024
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes })
+    server.addService(MapRDbServer.service, createHandlers(this.db, this.guard))
+    server.addService(ReplicationService.service, { Apply: this.guard.internal((r: ApplyRequest) => this.applyReplicated(r)) })
+    server.addService(ControlService.service, {
+      SetFault: this.guard.internal((r: SetFaultRequest) => this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault))),
+      ClearFaults: this.guard.internal((r: ClearFaultsRequest) => this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget)))),
+      GetStats: this.guard.internal(() => Promise.resolve<ControlResponse>({ error: '', json: JSON.stringify(this.stats()) })),
+    })
+    const tls = this.options.tls
+    const credentials = tls === undefined ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], false)
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host
+    this.port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))))
+    this.server = server
+    this.logger.info({ address: this.address, id: this.id, storage: this.storage.kind, tls: tls !== undefined, auth: this.auth !== undefined }, 'gateway listening')
+  }
+
+  stats(): GatewayStats {
+    const peers = this.replicator?.stats() ?? []
+    return {
+      id: this.id,
+      incarnation: this.incarnation,
+      address: this.address,
+      storage: this.storage.kind,
+      requests: { ...this.counts },
+      totalRequests: Object.values(this.counts).reduce((a, b) => a + b, 0),
+      faults: { active: this.faults.list(), ...this.faults.counters() },
+      replication: { lagMs: this.replicationLag(), queueDepth: peers.reduce((n, p) => n + p.queueDepth, 0), peers },
+    }
+  }
+
+  replicationLag(): number {
+    return this.replicator?.lagMs() ?? 0
+  }
+
+  crash(): void {
+    const server = this.server
+    if (server === undefined) return
+    this.server = undefined
+    this.logger.warn({ address: this.address }, 'gateway crashed: dropping every connection')
+    server.forceShutdown()
+    this.faults.release()
+    this.markCrashed()
+  }
+
+  async restart(): Promise<void> {
+    if (this.server !== undefined) throw new Error('the gateway is running; crash() or close() it first')
+    if (this.closing !== undefined) throw new Error('the gateway was closed')
+    await this.listen(this.port)
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    this.replicator?.close()
+    // A stalled call would hold a graceful shutdown forever: let it run now.
+    this.faults.clear()
+    const server = this.server
+    this.server = undefined
+    if (server !== undefined) {
+      const grace = this.options.closeGraceMs ?? 5000
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown()
+          resolve()
+        }, grace)
+        server.tryShutdown(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    if (this.ownsStorage) await this.storage.close()
+    this.logger.info({ address: this.address }, 'gateway closed')
+  }
+
+  private async applyReplicated(request: ApplyRequest): Promise<ApplyResponse> {
+    const applied = request.changes.length === 0 ? 0 : await this.db.applyRemote(request.changes.map(fromMessage))
+    return { incarnation: this.incarnation, applied }
+  }
+
+  private control(action: () => void): Promise<ControlResponse> {
+    try {
+      action()
+      return Promise.resolve({ error: '', json: '' })
+    } catch (error) {
+      return Promise.resolve({ error: error instanceof Error ? error.message : String(error), json: '' })
+    }
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Asynchronous replication to peer gateways, so two gateways behave like two replicated clusters.
+ *
+ * Every durable local write (document version, tombstone, table create/drop) is queued per peer
+ * and shipped in batches over the internal `ojai.failover.internal.Replication` service after
+ * `lagMs`. The peer applies each change last-writer-wins by hybrid timestamp (ties: origin id)
+ * and does not forward it, so replication is a full mesh: list every other gateway in
+ * `replicateTo` on each gateway.
+ *
+ * Failure handling:
+ * - A peer that does not answer is retried with exponential backoff; its queue keeps growing.
+ * - The queue is bounded (`maxQueue`). On overflow the queue is dropped and the link switches to
+ *   resync: when the peer answers again it gets a full snapshot (every table entry and every
+ *   record, tombstones included) and then the newer queued writes. Last-writer-wins makes the
+ *   snapshot idempotent, so nothing is lost, only re-sent. `overflows` counts these events.
+ * - Every peer answer carries the peer's incarnation id (new on each start). A link resyncs on
+ *   its first contact and whenever the incarnation changes, so a peer restarted empty (memory
+ *   storage) is refilled, and writes made while the link was down on either side converge.
+ * - An idle link sends an empty batch every `heartbeatMs` to notice restarts and report
+ *   `connected`.
+ * Queued changes live in memory: when the sending gateway itself stops, its unsent changes are
+ * recovered by the resync that the peer's own link performs on the next contact only if the
+ * sender's storage is durable (LMDB). A memory gateway that stops loses them, as a crashed cluster
+ * without persistent storage would.
+ */
+import * as grpc from '@grpc/grpc-js'
+import { AUTHORIZATION } from '../proto/index.js'
+import type { Change } from './database.js'
+import { ChangeKind, ReplicationService } from './internal-proto.js'
+import type { ApplyRequest, ApplyResponse, ChangeMessage } from './internal-proto.js'
+import type { GatewayLogger } from './logger.js'
+
+export interface ReplicationOptions {
+  /** Minimum delay between a write and its shipment, in ms. Default 0. */
+  readonly lagMs?: number
+  /** Changes per Apply call. Default 512. */
+  readonly batchSize?: number
+  /** Queued changes per peer before the link falls back to a full resync. Default 100 000. */
+  readonly maxQueue?: number
+  /** First retry delay after a failed shipment. Default 50 ms; doubles up to `retryMaxMs`. */
+  readonly retryMinMs?: number
+  /** Longest retry delay. Default 2 000 ms. */
+  readonly retryMaxMs?: number
+  /** Idle heartbeat period. Default 1 000 ms. */
+  readonly heartbeatMs?: number
+  /** Deadline of one Apply call. Default 10 000 ms. */
+  readonly callTimeoutMs?: number
+  /** Credentials for peers (default plaintext). */
+  readonly credentials?: grpc.ChannelCredentials
+  /** Channel options, e.g. `grpc.ssl_target_name_override`. */
+  readonly channelOptions?: grpc.ChannelOptions
+  /** `authorization` value sent to peers (e.g. basic credentials shared by the gateways). */
+  readonly authorization?: string
+}
+
+export interface PeerStats {
+  readonly address: string
+  /** Changes waiting to be shipped. */
+  readonly queueDepth: number
+  /** Age in ms of the oldest unshipped change (0 when none). */
+  readonly lagMs: number
+  readonly shipped: number
+  readonly failures: number
+  readonly overflows: number
+  readonly resyncs: number
+  readonly connected: boolean
+  readonly resyncPending: boolean
+}
+
+interface Queued {
+  readonly change: Change
+  readonly at: number
+}
+
+export interface ReplicatorDeps {
+  readonly source: string
+  readonly snapshot: () => Iterable<Change[]>
+  readonly logger: GatewayLogger
+  readonly now?: () => number
+}
+
+class PeerLink {
+  private queue: Queued[] = []
+  private timer: NodeJS.Timeout | undefined
+  private busy = false
+  private closed = false
+  private failures = 0
+  private incarnation: string | undefined
+  private resync = false
+  private readonly client: grpc.Client & { Apply: (req: ApplyRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void) => grpc.ClientUnaryCall }
+  private readonly counters = { shipped: 0, failures: 0, overflows: 0, resyncs: 0 }
+  private connected = false
+
+  constructor(
+    readonly address: string,
+    private readonly options: Required<Omit<ReplicationOptions, 'credentials' | 'channelOptions' | 'authorization'>> & ReplicationOptions,
+    private readonly deps: ReplicatorDeps,
+  ) {
+    this.client = new ReplicationService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as PeerLink['client']
+    this.schedule(0)
+  }
+
+  enqueue(change: Change): void {
+    if (this.closed) return
+    if (this.queue.length >= this.options.maxQueue) {
+      this.queue = []
+      this.resync = true
+      this.counters.overflows++
+      this.deps.logger.warn({ peer: this.address, maxQueue: this.options.maxQueue }, 'replication queue overflow: dropping the queue, the peer will get a full resync')
+      return
+    }
+    this.queue.push({ change, at: this.now() })
+    if (!this.busy && this.queue.length === 1) this.schedule(this.options.lagMs)
+  }
+
+  stats(): PeerStats {
+    const oldest = this.queue[0]
+    return {
+      address: this.address,
+      queueDepth: this.queue.length,
+      lagMs: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.at),
+      ...this.counters,
+      connected: this.connected,
+      resyncPending: this.resync,
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.client.close()
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)()
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.pump()
+    }, Math.max(0, ms))
+    this.timer.unref()
+  }
+
+  /** Ships what is due, then schedules the next round. One round at a time. */
+  private async pump(): Promise<void> {
+    if (this.busy || this.closed) return
+    this.busy = true
+    try {
+      let sent = false
+      // Learn the peer's incarnation first, so a resync it triggers happens before the batches.
+      if (this.incarnation === undefined) {
+        await this.send([])
+        sent = true
+      }
+      if (this.resync) {
+        await this.shipSnapshot()
+        sent = true
+      }
+      for (;;) {
+        const due = this.dueCount()
+        if (due === 0) break
+        const batch = this.queue.slice(0, Math.min(due, this.options.batchSize))
+        await this.send(batch.map((q) => q.change))
+        sent = true
+        // Only now: a failed send keeps them queued. An overflow meanwhile may have emptied the queue.
+        if (this.queue[0] === batch[0]) this.queue.splice(0, batch.length)
+        this.counters.shipped += batch.length
+        if (this.resync) await this.shipSnapshot()
+      }
+      // Heartbeat: notices a restarted peer even when this side has nothing to say.
+      if (!sent) await this.send([])
+      this.failures = 0
+      const oldest = this.queue[0]
+      this.schedule(oldest === undefined ? this.options.heartbeatMs : oldest.at + this.options.lagMs - this.now())
+    } catch (error) {
+      this.connected = false
+      this.failures++
+      this.counters.failures++
+      const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(this.failures - 1, 20))
+      this.deps.logger.debug({ peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'replication to peer failed')
+      this.schedule(delay)
+    } finally {
+      this.busy = false
+    }
+    if (!this.closed && this.queue.length > 0 && this.timer === undefined) this.schedule(0)
+  }
+
+  private dueCount(): number {
+    const cutoff = this.now() - this.options.lagMs
+    let n = 0
+    while (n < this.queue.length && (this.queue[n] as Queued).at <= cutoff) n++
+    return n
+  }
+
+  private async shipSnapshot(): Promise<void> {
+    this.resync = false
+    this.counters.resyncs++
+    try {
+      for (const batch of this.deps.snapshot()) {
+        for (let i = 0; i < batch.length; i += this.options.batchSize) await this.send(batch.slice(i, i + this.options.batchSize))
+      }
+    } catch (error) {
+      this.resync = true
+      throw error
+    }
+  }
+
+  private send(changes: readonly Change[]): Promise<void> {
+    const request: ApplyRequest = { source: this.deps.source, changes: changes.map(toMessage) }
+    const metadata = new grpc.Metadata()
+    if (this.options.authorization !== undefined) metadata.set(AUTHORIZATION, this.options.authorization)
+    return new Promise((resolve, reject) => {
+      this.client.Apply(request, metadata, { deadline: Date.now() + this.options.callTimeoutMs }, (err, res) => {
+        if (err !== null || res === undefined) {
+          reject(err ?? new Error('empty replication answer'))
+          return
+        }
+        this.connected = true
+        if (this.incarnation !== res.incarnation) {
+          // First contact, or the peer restarted: it may lack anything sent before.
+          this.resync = true
+          this.incarnation = res.incarnation
+        }
+        resolve()
+      })
+    })
+  }
+}
+
+export class Replicator {
+  private readonly links: PeerLink[]
+
+  constructor(peers: readonly string[], options: ReplicationOptions, deps: ReplicatorDeps) {
+    const resolved = {
+      lagMs: options.lagMs ?? 0,
+      batchSize: options.batchSize ?? 512,
+      maxQueue: options.maxQueue ?? 100_000,
+      retryMinMs: options.retryMinMs ?? 50,
+      retryMaxMs: options.retryMaxMs ?? 2000,
+      heartbeatMs: options.heartbeatMs ?? 1000,
+      callTimeoutMs: options.callTimeoutMs ?? 10_000,
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
+      ...(options.authorization === undefined ? {} : { authorization: options.authorization }),
+    }
+    this.links = peers.map((p) => new PeerLink(p, resolved, deps))
+  }
+
+  enqueue(change: Change): void {
+    for (const link of this.links) link.enqueue(change)
+  }
+
+  stats(): PeerStats[] {
+    return this.links.map((l) => l.stats())
+  }
+
+  /** Largest age of an unshipped change across peers, in ms. */
+  lagMs(): number {
+    return this.links.reduce((max, l) => Math.max(max, l.stats().lagMs), 0)
+  }
+
+  close(): void {
+    for (const link of this.links) link.close()
+  }
+}
+
+export function toMessage(change: Change): ChangeMessage {
+  if (change.kind === 'table') {
+    return { kind: ChangeKind.TABLE, tablePath: change.meta.path, key: EMPTY, jsonDocument: '', ts: change.meta.ts, origin: change.meta.origin, tombstone: change.meta.dropped }
+  }
+  const r = change.record
+  return { kind: ChangeKind.DOCUMENT, tablePath: change.table, key: change.key, jsonDocument: r.text ?? '', ts: r.ts, origin: r.origin, tombstone: r.text === null }
+}
+
+export function fromMessage(m: ChangeMessage): Change {
+  if (m.kind === ChangeKind.TABLE) return { kind: 'table', meta: { path: m.tablePath, ts: m.ts, origin: m.origin, dropped: m.tombstone } }
+  return { kind: 'doc', table: m.tablePath, key: Buffer.from(m.key), record: { text: m.tombstone ? null : m.jsonDocument, ts: m.ts, origin: m.origin } }
+}
+
+const EMPTY = Buffer.alloc(0)
