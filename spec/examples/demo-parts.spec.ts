@@ -54,7 +54,7 @@ function phaseSummary(name: string, over: Partial<PhaseSummary> = {}): PhaseSumm
   }
 }
 
-const good = { lostWrites: 0, duplicateApplies: 0, unexplained: 0, hangs: 0, callerErrors: 0, convergenceMs: 120, divergent: 0, documents: 42, aborted: false }
+const good: Parameters<typeof judge>[1] = { lostWrites: 0, duplicateApplies: 0, unexplained: 0, hangs: 0, callerErrors: 0, convergenceMs: 120, divergent: 0, documents: 42, aborted: false }
 const showcase = [
   phaseSummary('healthy'),
   phaseSummary('blackhole', { failovers: 1 }),

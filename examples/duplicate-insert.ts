@@ -1,0 +1,42 @@
+/**
+ * A duplicate insert through a FailoverStore fails with "document exists", and does NOT fail over.
+ *
+ * Shows: building a FailoverStore over two clusters (primary first); semantic errors (document
+ * exists, not found, access denied…) are answers, passed straight to the caller: no retry on the
+ * other cluster, no switch. Only availability problems (timeouts, refused connections…) fail over.
+ * (The 2017 prototype failed over on these too; a second insert could then land on the replica.)
+ *
+ *   npx tsx examples/duplicate-insert.ts
+ */
+import { lastValueFrom } from 'rxjs'
+import { connect, DocumentExistsError, FailoverStore, type FailoverStoreEvent } from '../lib/index.js'
+import { clusters } from './support.js'
+
+const env = await clusters(2)
+const path = await env.replicatedTable('users')
+const c1 = connect(env.primary)
+const c2 = connect(env.secondary)
+const users = new FailoverStore([
+  { name: 'cluster1', store: c1.store(path), ping: () => c1.ping() },
+  { name: 'cluster2', store: c2.store(path), ping: () => c2.ping() },
+])
+const events: FailoverStoreEvent[] = []
+users.events$.subscribe((e) => events.push(e))
+
+await lastValueFrom(users.insert({ _id: 'u1', name: 'Ada' }), { defaultValue: undefined })
+console.log('first insert: ok')
+try {
+  await lastValueFrom(users.insert({ _id: 'u1', name: 'Ada again' }), { defaultValue: undefined })
+  console.log('second insert: ok?! (should not happen)')
+  process.exitCode = 1
+} catch (error) {
+  if (!(error instanceof DocumentExistsError)) throw error
+  console.log(`second insert: ${error.code} (${error.message})`)
+}
+console.log(`active cluster: ${users.cluster.name}; failover events: ${events.length}`)
+if (users.cluster.name !== 'cluster1' || events.length > 0) process.exitCode = 1
+
+users.close()
+c1.close()
+c2.close()
+await env.close()
