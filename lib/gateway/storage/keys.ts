@@ -31,7 +31,7 @@ export function encodeKey(id: DocumentId): Buffer {
 export function decodeKey(key: Uint8Array): DocumentId {
   const buf = Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength)
   if (buf[0] === STRING) return buf.toString('utf8', 1)
-  if (buf[0] === BINARY) return Uint8Array.prototype.slice.call(buf, 1)
+  if (buf[0] === BINARY) return new Uint8Array(buf.subarray(1))
   throw new Error(`not a document key (type byte ${String(buf[0])})`)
 }
 
