@@ -130,6 +130,8 @@ export interface OpenLoopRun {
   readonly done: Promise<{ skipped: number; unfinished: number }>
   /** The run's clock: ms since it began. */
   now(): number
+  /** Starts `n` operations at once, beside the schedule (e.g. to have many in flight at a fault). */
+  burst(n: number): void
 }
 
 function describe(error: unknown): string {
@@ -144,59 +146,70 @@ export function openLoop(op: OpFactory, options: OpenLoopOptions): OpenLoopRun {
   const maxInFlight = options.maxInFlight ?? 10_000
   const live = new Map<OpRecord, Subscription>()
   let started = 0
+  let scheduled = 0
   let skipped = 0
+  let stopped = false
+  let finished = false
+  let drainTimer: NodeJS.Timeout | undefined
+  let resolveDone: (r: { skipped: number; unfinished: number }) => void = () => undefined
+  const done = new Promise<{ skipped: number; unfinished: number }>((resolve) => (resolveDone = resolve))
   const now = () => performance.now() - t0
-  const done = new Promise<{ skipped: number; unfinished: number }>((resolve) => {
-    let finished = false
-    let drainTimer: NodeJS.Timeout | undefined
-    const finish = () => {
-      if (finished) return
-      finished = true
-      if (drainTimer !== undefined) clearTimeout(drainTimer)
-      const unfinished = live.size
-      for (const sub of live.values()) sub.unsubscribe()
-      live.clear()
-      resolve({ skipped, unfinished })
+
+  const finish = () => {
+    if (finished) return
+    finished = true
+    if (drainTimer !== undefined) clearTimeout(drainTimer)
+    const unfinished = live.size
+    for (const sub of live.values()) sub.unsubscribe()
+    live.clear()
+    resolveDone({ skipped, unfinished })
+  }
+  const startOne = () => {
+    const record: OpRecord = { start: now(), end: Number.NaN, ok: false, servedBy: undefined, error: undefined }
+    records.push(record)
+    let ended = false
+    const end = (ok: boolean, error?: unknown) => {
+      if (ended) return
+      ended = true
+      record.end = now()
+      record.ok = ok
+      if (!ok) record.error = describe(error)
+      live.delete(record)
+      if (stopped && live.size === 0) finish()
     }
-    const startOne = () => {
-      const record: OpRecord = { start: now(), end: Number.NaN, ok: false, servedBy: undefined, error: undefined }
-      records.push(record)
-      let ended = false
-      const end = (ok: boolean, error?: unknown) => {
-        if (ended) return
-        ended = true
-        record.end = now()
-        record.ok = ok
-        if (!ok) record.error = describe(error)
-        live.delete(record)
-        if (stopped && live.size === 0) finish()
-      }
-      const sub = op(started++).subscribe({
-        next: (value) => {
-          if (options.tagOf !== undefined) record.servedBy = options.tagOf(value)
-        },
-        error: (e: unknown) => end(false, e),
-        complete: () => end(true),
-      })
-      if (!ended) live.set(record, sub)
+    const sub = op(started++).subscribe({
+      next: (value) => {
+        if (options.tagOf !== undefined) record.servedBy = options.tagOf(value)
+      },
+      error: (e: unknown) => end(false, e),
+      complete: () => end(true),
+    })
+    if (!ended) live.set(record, sub)
+  }
+  const tick = () => {
+    const elapsed = now()
+    if (elapsed >= options.durationMs) {
+      stopped = true
+      if (live.size === 0) finish()
+      else drainTimer = setTimeout(finish, options.drainMs)
+      return
     }
-    let stopped = false
-    const tick = () => {
-      const elapsed = now()
-      if (elapsed >= options.durationMs) {
-        stopped = true
-        if (live.size === 0) finish()
-        else drainTimer = setTimeout(finish, options.drainMs)
-        return
-      }
-      const due = Math.floor((elapsed * options.rate) / 1000) + 1
-      while (started + skipped < due) {
-        if (live.size >= maxInFlight) skipped++
-        else startOne()
-      }
-      setTimeout(tick, 1)
+    const due = Math.floor((elapsed * options.rate) / 1000) + 1
+    while (scheduled < due) {
+      scheduled++
+      if (live.size >= maxInFlight) skipped++
+      else startOne()
     }
-    tick()
-  })
-  return { t0, records, done, now }
+    setTimeout(tick, 1)
+  }
+  tick()
+  return {
+    t0,
+    records,
+    done,
+    now,
+    burst: (n: number) => {
+      for (let i = 0; i < n && !stopped; i++) startOne()
+    },
+  }
 }
