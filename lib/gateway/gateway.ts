@@ -212,6 +212,7 @@ class GatewayImpl implements OjaiGateway {
     if (server === undefined) return
     this.server = undefined
     this.logger.warn({ address: this.address }, 'gateway crashed: dropping every connection')
+    dropConnections(server)
     server.forceShutdown()
     this.faults.release()
     this.markCrashed()
@@ -262,6 +263,25 @@ class GatewayImpl implements OjaiGateway {
       return Promise.resolve({ error: '', json: '' })
     } catch (error) {
       return Promise.resolve({ error: error instanceof Error ? error.message : String(error), json: '' })
+    }
+  }
+}
+
+/**
+ * Closes every client connection at the socket level, as a dying process would. grpc-js's own
+ * forceShutdown cancels each stream first (clients would see CANCELLED instead of the UNAVAILABLE
+ * a crash produces), so the sessions are destroyed without an error code before it runs. The
+ * session registry is grpc-js internal state; without it forceShutdown alone still stops the
+ * gateway.
+ */
+function dropConnections(server: grpc.Server): void {
+  const sessions = (server as unknown as { sessions?: unknown }).sessions
+  if (!(sessions instanceof Map)) return
+  for (const session of sessions.keys() as Iterable<{ destroy?: () => void }>) {
+    try {
+      session.destroy?.()
+    } catch {
+      // already gone
     }
   }
 }
