@@ -1,0 +1,193 @@
+/**
+ * Two gateways replicating both ways behave like two replicated clusters: writes flow both ways,
+ * concurrent writes resolve last-writer-wins identically on both sides, and after a partition
+ * (one gateway stopped) heals, both hold the same documents.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { startGateway } from '../../lib/gateway/index.js'
+import type { GatewayOptions, OjaiGateway } from '../../lib/gateway/index.js'
+import { docs, RawClient } from './raw-client.js'
+
+const FAST = { retryMinMs: 20, retryMaxMs: 200, heartbeatMs: 100 } as const
+const running = new Set<OjaiGateway>()
+const clients: RawClient[] = []
+const dirs: string[] = []
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await Promise.all([...running].map((g) => g.close()))
+  running.clear()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address()
+      s.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+async function start(options: GatewayOptions): Promise<OjaiGateway> {
+  const gw = await startGateway({ host: '127.0.0.1', ...options, replication: { ...FAST, ...options.replication } })
+  running.add(gw)
+  return gw
+}
+
+async function stop(gw: OjaiGateway): Promise<void> {
+  running.delete(gw)
+  await gw.close()
+}
+
+function client(gw: OjaiGateway): RawClient {
+  // Own subchannels: a restarted peer must not inherit a channel stuck in reconnect backoff.
+  const c = new RawClient(gw.address, undefined, { 'grpc.use_local_subchannel_pool': 1 })
+  clients.push(c)
+  return c
+}
+
+async function contents(c: RawClient, table: string): Promise<string[]> {
+  const r = await c.query(table, '{}')
+  return r.messages.some((m) => m.type === 0) ? [`error ${String(r.messages[0]?.error?.errCode)}`] : docs(r)
+}
+
+async function converged(a: RawClient, b: RawClient, table: string, timeout = 15_000): Promise<string[]> {
+  let last: string[] = []
+  await vi.waitFor(
+    async () => {
+      const [x, y] = await Promise.all([contents(a, table), contents(b, table)])
+      last = x
+      expect(y).toEqual(x)
+    },
+    { timeout, interval: 100 },
+  )
+  return last
+}
+
+async function pair(options: { a?: GatewayOptions; b?: GatewayOptions } = {}) {
+  const [pa, pb] = await Promise.all([freePort(), freePort()])
+  const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], ...options.a })
+  const b = await start({ port: pb, gatewayId: 'B', replicateTo: [`127.0.0.1:${pa}`], ...options.b })
+  return { a, b, pa, pb }
+}
+
+describe('replication between two gateways', () => {
+  it('ships table creation, inserts, updates and deletes both ways', async () => {
+    const { a, b } = await pair()
+    const ca = client(a)
+    const cb = client(b)
+    expect(await ca.createTable('/r')).toBe(0)
+    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(0), { timeout: 5000 })
+    await ca.insert('/r', '{"_id":"1","v":"from A"}')
+    await cb.insert('/r', '{"_id":"2","v":"from B"}')
+    await cb.update('/r', '{"_id":"1"}', '{"$set":{"w":"B was here"}}').catch(() => undefined)
+    expect(await converged(ca, cb, '/r')).toContain('{"_id":"2","v":"from B"}')
+    await ca.delete('/r', '{"_id":"2"}')
+    expect(await converged(ca, cb, '/r')).not.toContain('{"_id":"2","v":"from B"}')
+    expect(await ca.deleteTable('/r')).toBe(0)
+    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(2), { timeout: 5000 })
+  })
+
+  it('concurrent writes to the same keys on both sides converge to the same last writer', async () => {
+    const { a, b } = await pair({ a: { replicationLagMs: 50 }, b: { replicationLagMs: 50 } })
+    const ca = client(a)
+    const cb = client(b)
+    await ca.createTable('/c')
+    await vi.waitFor(async () => expect(await cb.tableExists('/c')).toBe(0), { timeout: 5000 })
+    const writes: Promise<unknown>[] = []
+    for (let i = 0; i < 200; i++) {
+      const key = `k${i % 40}`
+      writes.push(ca.insert('/c', `{"_id":"${key}","side":"A","i":${i}}`))
+      writes.push(cb.insert('/c', `{"_id":"${key}","side":"B","i":${i}}`))
+      if (i % 7 === 0) writes.push(cb.delete('/c', `{"_id":"k${(i + 3) % 40}"}`))
+      if (i % 5 === 0) writes.push(ca.update('/c', `{"_id":"k${(i + 1) % 40}"}`, '{"$increment":{"n":1}}'))
+    }
+    await Promise.all(writes)
+    const final = await converged(ca, cb, '/c')
+    expect(final.length).toBeGreaterThan(0)
+    expect(a.stats().replication.peers[0]?.shipped).toBeGreaterThan(0)
+  })
+
+  it('partition (one gateway stopped), writes on the other, heal (restart on the same data): both converge', async () => {
+    const dirA = mkdtempSync(join(tmpdir(), 'ojai-gw-repl-a-'))
+    const dirB = mkdtempSync(join(tmpdir(), 'ojai-gw-repl-b-'))
+    dirs.push(dirA, dirB)
+    const { a, b, pa, pb } = await pair({ a: { storage: { dir: dirA } }, b: { storage: { dir: dirB } } })
+    const ca = client(a)
+    let cb = client(b)
+    await ca.createTable('/p')
+    await vi.waitFor(async () => expect(await cb.tableExists('/p')).toBe(0), { timeout: 5000 })
+    // Concurrent writes on both sides.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? ca : cb).insert('/p', `{"_id":"before${i}","i":${i}}`)))
+    await converged(ca, cb, '/p')
+
+    // Partition: B goes away; A keeps taking writes, which queue up for B.
+    await stop(b)
+    for (let i = 0; i < 50; i++) await ca.insert('/p', `{"_id":"during${i}","i":${i}}`)
+    await ca.delete('/p', '{"_id":"before0"}')
+    await ca.update('/p', '{"_id":"before1"}', '{"$set":{"changed":"during partition"}}')
+    await vi.waitFor(() => expect(a.stats().replication.peers[0]?.connected).toBe(false), { timeout: 5000 })
+    expect(a.stats().replication.queueDepth).toBeGreaterThan(0)
+    expect(a.replicationLag()).toBeGreaterThan(0)
+
+    // Heal: B restarts on its data directory and writes at once, concurrently with the catch-up.
+    const b2 = await start({ port: pb, gatewayId: 'B', storage: { dir: dirB }, replicateTo: [`127.0.0.1:${pa}`] })
+    cb = client(b2)
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cb.insert('/p', `{"_id":"after${i}","i":${i}}`)))
+    const final = await converged(ca, cb, '/p')
+    expect(final).toHaveLength(100 - 1 + 50 + 20)
+    expect(final).toContain('{"_id":"before1","i":1,"changed":"during partition"}')
+    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), { timeout: 5000 })
+  })
+
+  it('a peer restarted empty (memory storage) is refilled by a resync', async () => {
+    const { a, pa, pb } = await pair()
+    const ca = client(a)
+    await ca.createTable('/m')
+    for (let i = 0; i < 30; i++) await ca.insert('/m', `{"_id":"m${i}"}`)
+    const bAddress = `127.0.0.1:${pb}`
+    const b = [...running].find((g) => g.address === bAddress)
+    if (b === undefined) throw new Error('B missing')
+    await stop(b)
+    const fresh = await start({ port: pb, gatewayId: 'B', replicateTo: [`127.0.0.1:${pa}`] })
+    const cb = client(fresh)
+    expect(await converged(ca, cb, '/m')).toHaveLength(30)
+  })
+
+  it('queue overflow falls back to a full resync and still converges', async () => {
+    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replication: { maxQueue: 10 } })
+    const ca = client(a)
+    await ca.createTable('/o')
+    for (let i = 0; i < 40; i++) await ca.insert('/o', `{"_id":"o${i}"}`)
+    expect(a.stats().replication.peers[0]?.overflows).toBeGreaterThan(0)
+    expect(a.stats().replication.queueDepth).toBeLessThanOrEqual(10)
+    const b = await start({ port: pb, gatewayId: 'B' })
+    const cb = client(b)
+    expect(await converged(ca, cb, '/o')).toHaveLength(40)
+  })
+
+  it('last-writer-wins ignores an older version arriving late, and applied changes are not re-replicated', async () => {
+    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    // A ships to B with a long lag; B writes the same key later, directly.
+    const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 400 })
+    const b = await start({ port: pb, gatewayId: 'B' })
+    const ca = client(a)
+    const cb = client(b)
+    await ca.createTable('/l')
+    await cb.createTable('/l')
+    await ca.insert('/l', '{"_id":"k","v":"old from A"}')
+    await new Promise((r) => setTimeout(r, 20))
+    await cb.insert('/l', '{"_id":"k","v":"new on B"}')
+    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), { timeout: 5000 })
+    expect((await cb.findById('/l', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","v":"new on B"}')
+    expect(b.stats().replication.peers).toEqual([])
+  })
+})
