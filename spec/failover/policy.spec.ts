@@ -1,15 +1,10 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { marbles, type Context } from 'rxjs-marbles'
 import type { Observable } from 'rxjs'
 import { DocumentExistsError } from '../../lib/ojai/errors.js'
 import { classify, DEFAULT_STRATEGIES, mayMoveOn, OPERATION_CLASSES, Policy, type FailoverStore } from '../../lib/failover/index.js'
 import type { FailoverStrategy, OperationClass } from '../../lib/store.js'
 import { doc, outcome, refused, setup, unavailable } from './helpers.js'
-
-vi.mock('../../lib/ojai/mutation.js', async (importOriginal) => {
-  const { realOrFake, FakeMutation } = await import('./contract-fakes.js')
-  return realOrFake(await importOriginal<object>(), 'Mutation', FakeMutation)
-})
 
 describe('operation classes', () => {
   it('the table gives every Store operation a class', () => {

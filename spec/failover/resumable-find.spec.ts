@@ -1,13 +1,8 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import { Query } from '../../lib/ojai/query.js'
 import { ResumeNotPossibleError } from '../../lib/failover/index.js'
 import { captureError, doc, outcome, setup, unavailable } from './helpers.js'
-
-vi.mock('../../lib/ojai/query.js', async (importOriginal) => {
-  const { realOrFake, FakeQuery } = await import('./contract-fakes.js')
-  return realOrFake(await importOriginal<object>(), 'Query', FakeQuery)
-})
 
 const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(doc) as [ReturnType<typeof doc>, ReturnType<typeof doc>, ReturnType<typeof doc>, ReturnType<typeof doc>]
 const DOCS = { a, b, c, d }
