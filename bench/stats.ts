@@ -1,10 +1,21 @@
 /**
  * Small statistics for the bench: medians across repetitions and latency summaries.
  *
- * Latencies are kept as plain arrays of milliseconds and summarised with the chaos suite's
- * nearest-rank percentile, so every figure printed is a real sample (no interpolation).
+ * Latencies are kept as plain arrays of milliseconds and summarised by nearest rank, so every
+ * figure printed is a real sample (no interpolation).
  */
-import { percentile } from '../lib/chaos/percentiles.js'
+
+/**
+ * Nearest-rank percentile of sorted samples. Same rule as lib/chaos/percentiles.ts, but the rank
+ * is computed in integers first: `(99.9 / 100) * 1000` is 999.0000000000001 in floating point,
+ * which would round the p99.9 of 1000 samples up to the maximum.
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length
+  if (n === 0) return Number.NaN
+  const rank = Math.ceil(Math.round(p * n * 1000) / 100_000)
+  return sorted[Math.min(n, Math.max(1, rank)) - 1] as number
+}
 
 export interface LatencyFigures {
   readonly count: number
@@ -16,7 +27,7 @@ export interface LatencyFigures {
 
 /** Nearest-rank figures of unsorted samples; NaN fields when empty. */
 export function latencyFigures(samples: readonly number[]): LatencyFigures {
-  const sorted = Array.from(Float64Array.from(samples).sort())
+  const sorted = Float64Array.from(samples).sort()
   return {
     count: sorted.length,
     p50Ms: percentile(sorted, 50),
