@@ -46,7 +46,7 @@ export interface FaultRunOptions {
   readonly drainMs: number
   /**
    * Operations started in the same tick as the fault, so that some are surely in flight when it
-   * hits (at a few hundred per second on loopback, only one or two would be). Default 32.
+   * hits (at a few hundred per second on loopback, only one or two would be). Default 8.
    */
   readonly burstAtFault?: number
 }
@@ -71,7 +71,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRun> {
   const script = (async () => {
     if (o.fault === null) return
     await sleep(o.healthyMs)
-    run.burst(o.burstAtFault ?? 32)
+    run.burst(o.burstAtFault ?? 8)
     faultAt = run.now()
     await applyFault(o.env.a, o.fault)
     if (o.healAfterMs !== undefined) {

@@ -142,7 +142,7 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
 
   const bh = rows.find((r) => r.fault === 'blackhole' && r.timeoutMs === 100)
   const notes = [
-    `open-loop findById at ${rate}/s plus 32 started in the same tick as the fault; fault after ${healthyMs} ms healthy; ${afterMs} ms after it; both connections (and gateways) warmed by 100 findById each.`,
+    `open-loop findById at ${rate}/s plus 8 started in the same tick as the fault; fault after ${healthyMs} ms healthy; ${afterMs} ms after it; both connections (and gateways) warmed by 100 findById each.`,
     'firstSuccessMs = fault -> first answer from B (median over repetitions; firstSuccessMaxMs the worst). inFlight* = operations not ended when the fault hit (summed count, median p99, worst max);',
     'inFlightDoneAfterFaultMs = when the last of them ended, after the fault (worst repetition). p99AfterSwitch = operations started after the first answer from B, vs healthy p99 before the fault.',
   ]

@@ -77,9 +77,10 @@ function opFactory(store: Store, op: OpName): (i: number) => Observable<unknown>
 
 export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: OverheadOptions = {}): Promise<SectionOutput<OverheadJson>> {
   const concurrencies = options.concurrencies ?? [1, 16, 256]
-  const reps = options.repetitions ?? (ctx.quick ? 3 : 5)
-  const durationMs = options.durationMs ?? (ctx.quick ? 400 : 1000)
-  const warmupMs = options.warmupMs ?? (ctx.quick ? 150 : 250)
+  // Many short interleaved runs beat a few long ones on a shared machine: drift hits a, b and c alike.
+  const reps = options.repetitions ?? (ctx.quick ? 5 : 9)
+  const durationMs = options.durationMs ?? (ctx.quick ? 250 : 700)
+  const warmupMs = options.warmupMs ?? (ctx.quick ? 100 : 200)
   const path = await env.table(Array.from({ length: KEYS }, (_, i) => doc(i)))
   const connA = env.direct(env.a)
   const connB = env.direct(env.b)
