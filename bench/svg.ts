@@ -132,15 +132,17 @@ export function cdfSvg(title: string, series: readonly CdfSeries[]): string {
     const sorted = Array.from(Float64Array.from(s.latenciesMs.filter((v) => Number.isFinite(v))).sort())
     const n = sorted.length
     if (n === 0) return
-    // One vertex per distinct rank on the tail scale is enough: thin the body, keep every tail point.
+    // Half a pixel is below what the eye sees: drop vertices closer than that to the last one kept.
     const pts: string[] = []
-    let lastY = Number.NaN
+    let lastX = Number.NEGATIVE_INFINITY
+    let lastY = Number.NEGATIVE_INFINITY
     sorted.forEach((v, k) => {
-      const q = (k + 1) / (n + 1)
-      const py = fmt(y(q))
-      if (py === fmt(lastY) && k !== n - 1) return
-      lastY = y(q)
-      pts.push(`${fmt(x(v))},${py}`)
+      const px = x(v)
+      const py = y((k + 1) / (n + 1))
+      if (Math.abs(px - lastX) < 0.5 && Math.abs(py - lastY) < 0.5 && k !== n - 1) return
+      lastX = px
+      lastY = py
+      pts.push(`${fmt(px)},${fmt(py)}`)
     })
     body.push(`<polyline fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`)
   })
