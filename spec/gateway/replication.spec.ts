@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as grpc from '@grpc/grpc-js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startGateway } from '../../lib/gateway/index.js'
 import type { GatewayOptions, OjaiGateway } from '../../lib/gateway/index.js'
@@ -189,5 +190,21 @@ describe('replication between two gateways', () => {
     await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), { timeout: 5000 })
     expect((await cb.findById('/l', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","v":"new on B"}')
     expect(b.stats().replication.peers).toEqual([])
+  })
+
+  it('replicates between gateways that require the same credentials', async () => {
+    const auth = { user: 'repl', password: 'secret' }
+    const { a, b } = await pair({ a: { auth }, b: { auth } })
+    const md = () => {
+      const m = new grpc.Metadata()
+      m.set('authorization', `basic ${Buffer.from('repl:secret').toString('base64')}`)
+      return m
+    }
+    const ca = new RawClient(a.address, undefined, { 'grpc.use_local_subchannel_pool': 1 }, md)
+    const cb = new RawClient(b.address, undefined, { 'grpc.use_local_subchannel_pool': 1 }, md)
+    clients.push(ca, cb)
+    await ca.createTable('/s')
+    await ca.insert('/s', '{"_id":"x"}')
+    expect(await converged(ca, cb, '/s')).toEqual(['{"_id":"x"}'])
   })
 })
