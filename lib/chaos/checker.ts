@@ -68,6 +68,8 @@ export interface CheckResult {
   readonly unknownOps: number
   /** Acknowledged writes or increments whose effect is missing from some cluster. */
   readonly lostWrites: number
+  /** The part of {@link lostWrites} that are increments (a shared counter overwritten by a stale copy). */
+  readonly lostIncrements: number
   /** Increments applied more than once on some cluster. */
   readonly duplicateApplies: number
   /** Idempotent operations (idempotent writes, reads) that failed while a cluster was up. */
@@ -121,6 +123,7 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
     failedOps: ops.filter((op) => op.outcome === 'fail').length,
     unknownOps: ops.filter((op) => op.outcome === 'info').length,
     lostWrites: lost.size,
+    lostIncrements: ops.filter((op) => op.type === 'increment' && lost.has(op.id)).length,
     duplicateApplies: duplicated.size,
     callerErrors,
     hangs,

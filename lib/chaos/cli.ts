@@ -13,7 +13,7 @@ import { runSuite } from './suite.js'
 
 function usage(): string {
   return [
-    'usage: npm run chaos -- [--quick] [--scenario <name>]... [--json <file>] [--seed <n>] [--gateway source|dist] [--list]',
+    'usage: npm run chaos -- [--quick] [--scenario <name>]... [--json <file>] [--seed <n>] [--gateway source|dist] [--failback-when-caught-up] [--list]',
     '',
     'scenarios:',
     ...SCENARIOS.map((s) => `  ${s.name.padEnd(24)}${s.description}`),
@@ -31,6 +31,7 @@ async function main(): Promise<number> {
         seed: { type: 'string' },
         gateway: { type: 'string' },
         list: { type: 'boolean', default: false },
+        'failback-when-caught-up': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
     scenarios: scenarios.length > 0 ? scenarios : SCENARIOS,
     pace,
     seed,
+    failbackWhenCaughtUp: values['failback-when-caught-up'] === true,
     signal: abort.signal,
     log: (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
     harness: { launch: defaultGatewayLaunch(gateway ?? 'auto') },

@@ -7,6 +7,7 @@ import { connect, type Connection } from '../driver/index.js'
 import { FailoverStore } from '../failover/failover-store.js'
 import type { FailoverStoreOptions } from '../failover/options.js'
 import { OjaiError } from '../ojai/errors.js'
+import { caughtUpPing } from './caught-up-ping.js'
 import { check, divergentKeys, type CheckResult, type ClusterState } from './checker.js'
 import type { ClusterHarness, GatewayNode } from './cluster.js'
 import { seededRandom } from './distribution.js'
@@ -19,6 +20,8 @@ export interface ScenarioReport {
   readonly name: string
   readonly ops: number
   readonly lostWrites: number
+  /** The part of lostWrites that are increments. */
+  readonly lostIncrements: number
   readonly duplicateApplies: number
   readonly callerErrors: number
   readonly hangs: number
@@ -51,6 +54,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal
   /** Operation weights for the workload. Default {@link DEFAULT_MIX}. */
   readonly mix?: Partial<WorkloadMix>
+  /**
+   * Failback probes also require the other gateways to have shipped everything to the cluster
+   * (see caught-up-ping.ts). Default false: the FailoverStore's own probe (Ping, then a read).
+   */
+  readonly failbackWhenCaughtUp?: boolean
 }
 
 const HANG_MARGIN_MS = 1000
@@ -188,7 +196,8 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       const connection = connect(node.connectionString)
       connections.push(connection)
       const s = connection.store(path)
-      return { name: node.name, store: s, ping: () => s.ping() }
+      const ping = () => s.ping()
+      return { name: node.name, store: s, ping: options.failbackWhenCaughtUp === true ? caughtUpPing(harness, node, ping) : ping }
     })
     store = new FailoverStore(clusters, failoverOptions)
     const failoverStore = store
@@ -250,6 +259,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     name: scenario.name,
     ops: result.ops,
     lostWrites: result.lostWrites,
+    lostIncrements: result.lostIncrements,
     duplicateApplies: result.duplicateApplies,
     callerErrors: result.callerErrors,
     hangs: result.hangs,
@@ -263,8 +273,17 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     violations,
     durationMs: Date.now() - started,
     phases: result.phases.map((p) => ({ ...p, p50Ms: round(p.p50Ms), p99Ms: round(p.p99Ms), maxMs: round(p.maxMs) })),
-    anomalies: result.anomalies.slice(0, 20),
+    anomalies: firstOfEachKind(result.anomalies, 5),
   }
+}
+
+function firstOfEachKind(anomalies: CheckResult['anomalies'], perKind: number): CheckResult['anomalies'] {
+  const seen = new Map<string, number>()
+  return anomalies.filter((a) => {
+    const n = seen.get(a.kind) ?? 0
+    seen.set(a.kind, n + 1)
+    return n < perKind
+  })
 }
 
 function round(ms: number): number {

@@ -238,7 +238,12 @@ export class Workload {
       this.settleWaiters.add(resolve)
       const subscription = call.subscribe({
         next: (v) => (last = v),
-        error: (error: unknown) => finish(classifyError(error).outcome, { error: classifyError(error).error }),
+        error: (error: unknown) => {
+          const c = classifyError(error)
+          // The message says which cluster failed how; kept short, it is for diagnosis only.
+          const message = error instanceof Error ? error.message.slice(0, 300) : ''
+          finish(c.outcome, { error: message === '' || !(error instanceof OjaiError) ? c.error : `${c.error}: ${message}` })
+        },
         complete: () => finish('ok', readValue ? { value: readField(last as Document | null | undefined) } : {}),
       })
       if (!settled) this.inFlight.set(id, { id, subscription })

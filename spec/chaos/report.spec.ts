@@ -7,6 +7,7 @@ function report(name: string, over: Partial<ScenarioReport> = {}): ScenarioRepor
     name,
     ops: 1234,
     lostWrites: 0,
+    lostIncrements: 0,
     duplicateApplies: 0,
     callerErrors: 0,
     hangs: 0,
