@@ -31,6 +31,11 @@ export interface ClosedLoopResult {
   readonly latenciesMs: number[]
   /** The first error seen, for diagnosis. */
   readonly firstError: unknown
+  /**
+   * This process's CPU time (user + system) per measured operation, in microseconds: the client's
+   * own cost, much less disturbed than wall-clock throughput by other work on a shared machine.
+   */
+  readonly cpuUsPerOp: number
 }
 
 /** Runs `concurrency` workers for warm-up + duration; counts operations that started and ended in the window. */
@@ -49,15 +54,23 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
     let measuredEnd = stopAt
     let finished = false
     const subs = new Set<Subscription>()
+    let cpuAtStart: NodeJS.CpuUsage | undefined
+    let cpuUsed: NodeJS.CpuUsage | undefined
+    const warmupTimer = setTimeout(() => (cpuAtStart = process.cpuUsage()), warmupMs)
+    const stopTimer = setTimeout(() => (cpuUsed = process.cpuUsage(cpuAtStart)), warmupMs + options.durationMs)
 
     const finish = () => {
       if (finished) return
       finished = true
       clearTimeout(drainTimer)
+      clearTimeout(warmupTimer)
+      clearTimeout(stopTimer)
       for (const s of subs) s.unsubscribe()
       subs.clear()
       const window = (measuredEnd - measureFrom) / 1000
-      resolve({ ops: latencies.length, errors, opsPerSec: latencies.length / window, latenciesMs: latencies, firstError })
+      const cpu = cpuUsed ?? process.cpuUsage(cpuAtStart)
+      const cpuUsPerOp = cpuAtStart === undefined || latencies.length === 0 ? Number.NaN : (cpu.user + cpu.system) / latencies.length
+      resolve({ ops: latencies.length, errors, opsPerSec: latencies.length / window, latenciesMs: latencies, firstError, cpuUsPerOp })
     }
 
     const startOne = (): void => {

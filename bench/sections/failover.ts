@@ -83,7 +83,7 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
   // [fault, timeoutMs, repetitions]: quick mode repeats only the cell the targets are about.
   const plan: [FaultKind, number, number][] = ctx.quick
     ? [...FAULTS.map((f): [FaultKind, number, number] => [f, 100, f === 'blackhole' ? 3 : 1]), ['blackhole', 50, 1], ['blackhole', 250, 1]]
-    : FAULTS.flatMap((f) => [50, 100, 250].map((t): [FaultKind, number, number] => [f, t, 3]))
+    : FAULTS.flatMap((f) => [50, 100, 250].map((t): [FaultKind, number, number] => [f, t, f === 'blackhole' && t === 100 ? 5 : 3]))
   const rows: FailoverRow[] = []
   for (const [fault, timeoutMs, reps] of plan) {
     const figures: FaultFigures[] = []

@@ -41,6 +41,11 @@ export interface OverheadRow {
   readonly hedgedP50Ms: number
   readonly hedgedP99Ms: number
   readonly errors: number
+  /** Client CPU time per operation (us), raw / FailoverStore / hedged, and the ratio b/a. */
+  readonly rawCpuUsPerOp: number
+  readonly failoverCpuUsPerOp: number
+  readonly hedgedCpuUsPerOp: number
+  readonly cpuRatioFailoverToRaw: number
 }
 
 export interface BareRow {
@@ -133,6 +138,7 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
             p50: median(all.map((x) => latencyFigures(x.latenciesMs).p50Ms)),
             p99: median(all.map((x) => latencyFigures(x.latenciesMs).p99Ms)),
             errors: all.reduce((s, x) => s + x.errors, 0),
+            cpu: median(all.map((x) => x.cpuUsPerOp)),
           }
         }
         const ratio = (v: Variant) => median(runs[v].map((x, i) => x.opsPerSec / (runs.raw[i] as ClosedLoopResult).opsPerSec))
@@ -154,6 +160,10 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
           hedgedP50Ms: c.p50,
           hedgedP99Ms: c.p99,
           errors: a.errors + b.errors + c.errors,
+          rawCpuUsPerOp: a.cpu,
+          failoverCpuUsPerOp: b.cpu,
+          hedgedCpuUsPerOp: c.cpu,
+          cpuRatioFailoverToRaw: median(runs.failover.map((x, i) => x.cpuUsPerOp / (runs.raw[i] as ClosedLoopResult).cpuUsPerOp)),
         })
       }
     }
@@ -175,6 +185,7 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
       ...rows
         .filter((r) => r.concurrency === 16 || r.concurrency === 256)
         .map((r) => `target b/a >= 0.95 at concurrency ${r.concurrency}, ${r.op}: ${r.ratioFailoverToRaw.toFixed(3)} ${r.ratioFailoverToRaw >= 0.95 ? 'met' : 'MISSED'}`),
+      'cpuUsPerOp: CPU time of the client process per operation (less sensitive to other load than ops/s); cpuRatioFailoverToRaw > 1 = FailoverStore costs more CPU.',
       'bare: grpc-js no-op unary (empty messages), server in its own process; ratioGatewayToBare = raw findById ops/s / bare ops/s.',
     ]
     return {
