@@ -17,6 +17,7 @@
  * one, and the primary comes back only after a hold and a successful probe.
  *
  * Constructing one never blocks and never touches the network: stores are used on demand.
+ * `connectFailover` (lib/connect-failover.ts) builds one from connection strings and a table path.
  */
 import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
@@ -142,9 +143,12 @@ export class FailoverStore implements Store {
   readonly events$: Observable<FailoverStoreEvent>
   private readonly ctx: Context
   private readonly monitor: HealthMonitor
+  private readonly clusters: readonly ClusterConfig[]
 
   constructor(clusters: readonly ClusterConfig[], options?: FailoverStoreOptions) {
     validateClusters(clusters)
+    // A copy: the caller's array may change later, close() must see the clusters it was built with.
+    this.clusters = [...clusters]
     const o = resolveOptions(options)
     this.ctx = new Context(clusters, o)
     this.path = clusters[0]?.store.path ?? ''
@@ -250,8 +254,12 @@ export class FailoverStore implements Store {
 
   /**
    * Completes `cluster$` and `events$`, stops probes and hold timers, and ends in-flight
-   * operations with ClosedError; later operations fail with ClosedError. The cluster stores are
-   * not closed: their owner (who created the connections) closes them. Idempotent.
+   * operations with ClosedError; later operations fail with ClosedError. Then calls each
+   * cluster's `close` (in cluster order), if it has one: stores passed in without `close` are
+   * not closed, their owner (who created the connections) closes them. Idempotent.
+   *
+   * Every cluster's `close` is called even if an earlier one throws; the first such error is
+   * thrown afterwards, once everything else is released.
    */
   close(): void {
     const ctx = this.ctx
@@ -262,6 +270,15 @@ export class FailoverStore implements Store {
     ctx.disposeTimers()
     ctx.state.complete()
     ctx.events.complete()
+    let failure: { error: unknown } | undefined
+    for (const cluster of this.clusters) {
+      try {
+        cluster.close?.()
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+    if (failure !== undefined) throw failure.error
   }
 
   private run<T>(

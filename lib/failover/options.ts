@@ -35,6 +35,13 @@ export interface ClusterConfig {
    * `DocumentStore.ping()`. Must complete (or emit) on success and error on failure.
    */
   readonly ping?: () => Observable<unknown>
+  /**
+   * Releases what this cluster's store holds (e.g. the driver `Connection` it came from). Called
+   * once by `FailoverStore.close()`, after in-flight operations have ended. Without it the store
+   * is left open: whoever created it closes it. `connectFailover` sets it for the connections it
+   * opens.
+   */
+  readonly close?: () => void
 }
 
 /** Per-percentile hedge delay: hedge when the active cluster is slower than its own usual tail. */
@@ -130,6 +137,8 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
     if (seen.has(c.name)) throw new InvalidOptionsError(`cluster names must be unique; ${JSON.stringify(c.name)} appears twice`)
     seen.add(c.name)
     if (typeof c.store !== 'object' || c.store === null) throw new InvalidOptionsError(`cluster ${c.name} has no store`)
+    if (c.ping !== undefined && typeof c.ping !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: ping must be a function`)
+    if (c.close !== undefined && typeof c.close !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: close must be a function`)
   }
 }
 

@@ -307,6 +307,42 @@ describe('FailoverStore: lifecycle', () => {
   )
 
   it(
+    'close() calls each cluster close once, after in-flight operations ended; stores without close are left open',
+    marbles((m) => {
+      const order: string[] = []
+      const p = m.cold('-')
+      const store = new FailoverStore(
+        [
+          { name: 'a', store: new VirtualStore({ findById: p }), close: () => order.push('close a') },
+          { name: 'b', store: new VirtualStore() },
+          { name: 'c', store: new VirtualStore(), close: () => order.push('close c') },
+        ],
+        { timeoutMs: T, scheduler: m.scheduler },
+      )
+      store.findById('k').subscribe({ error: (e: unknown) => order.push(`op ${(e as ClosedError).code}`) })
+      m.scheduler.schedule(() => {
+        store.close()
+        store.close()
+      }, 5)
+      m.expect(p).toHaveSubscriptions('^----!')
+      m.flush()
+      expect(order).toEqual(['op CLOSED', 'close a', 'close c'])
+    }),
+  )
+
+  it('a cluster close that throws does not stop the others; its error is thrown after', () => {
+    const closed: string[] = []
+    const store = new FailoverStore([
+      { name: 'a', store: new VirtualStore(), close: () => { throw new Error('boom') } },
+      { name: 'b', store: new VirtualStore(), close: () => closed.push('b') },
+    ])
+    expect(() => store.close()).toThrow('boom')
+    expect(closed).toEqual(['b'])
+    expect(store.closed).toBe(true)
+    expect(() => store.close()).not.toThrow()
+  })
+
+  it(
     'timers and in-flight operations return to zero after operations complete',
     marbles((m) => {
       const { store, stores } = setup(m)
@@ -394,6 +430,7 @@ describe('FailoverStore: construction', () => {
     ['duplicate names', [{ name: 'a', store: vs() }, { name: 'a', store: vs() }], {}],
     ['a non-positive timeout', [{ name: 'a', store: vs() }, { name: 'b', store: vs() }], { timeoutMs: 0 }],
     ['an unknown strategy', [{ name: 'a', store: vs() }, { name: 'b', store: vs() }], { policy: { all: 'sometimes' } }],
+    ['a close that is not a function', [{ name: 'a', store: vs(), close: 'yes' }, { name: 'b', store: vs() }], {}],
   ])('rejects %s with InvalidOptionsError', (_, clusters, options) => {
     expect(() => new FailoverStore(clusters as never, options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
   })

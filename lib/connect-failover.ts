@@ -1,0 +1,117 @@
+/**
+ * `connectFailover`: a FailoverStore over one table on N >= 2 gateways, from connection strings.
+ *
+ * ```ts
+ * const users = connectFailover({
+ *   clusters: ['gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem', 'gw2:5678?…'],
+ *   table: '/apps/users',
+ *   timeoutMs: 500,
+ * })
+ * const u = await firstValueFrom(users.findById('u1'))
+ * users.close()   // also closes the connections it opened
+ * ```
+ *
+ * It lives outside lib/failover because it needs the driver (and so grpc); the failover core
+ * depends only on the `Store` interface. Each cluster gets one driver `Connection`; its
+ * `DocumentStore` for the table is the cluster's store, the store's `ping()` (gateway Ping) is the
+ * failback probe's first step, and the connection's `close()` is called by
+ * `FailoverStore.close()`.
+ *
+ * Constructing never blocks and never touches the network (the driver connects on the first
+ * call), so a cluster that is down at startup cannot make it hang or throw: the first operation
+ * finds out and fails over. What it does throw, synchronously and typed, is bad input: an invalid
+ * connection string (InvalidConnectionStringError), a bad table path (InvalidArgumentError) or bad
+ * options (InvalidOptionsError). Connections opened before such an error are closed again.
+ */
+import { connect, type Connection } from './driver/connection.js'
+import type { ConnectOptions } from './driver/options.js'
+import { FailoverStore } from './failover/failover-store.js'
+import type { ClusterConfig, FailoverStoreOptions } from './failover/options.js'
+import { InvalidOptionsError } from './ojai/errors.js'
+
+/** One cluster: its gateway's connection string, and optionally a name and its own connect options. */
+export interface FailoverClusterInput {
+  /** Shown in events, logs, stats and errors. Default: the gateway's `host:port`. */
+  readonly name?: string
+  /** e.g. `gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem`. */
+  readonly connectionString: string
+  /** Merged over the shared `connectOptions` for this cluster only (e.g. its own `tls.ca`). */
+  readonly connectOptions?: ConnectOptions
+}
+
+export interface ConnectFailoverOptions extends FailoverStoreOptions {
+  /** Two or more clusters, primary first: connection strings or {@link FailoverClusterInput}s. */
+  readonly clusters: readonly (string | FailoverClusterInput)[]
+  /** The replicated table, the same path on every cluster, e.g. `/apps/users`. */
+  readonly table: string
+  /**
+   * Options of every connection (auth/TLS overrides, channel options…). `logger` defaults to the
+   * FailoverStore's `logger`. `deadlineMs` defaults to {@link FAILOVER_CONNECTION_DEADLINE_MS}.
+   */
+  readonly connectOptions?: ConnectOptions
+}
+
+/**
+ * The gRPC deadline connectFailover gives its connections unless `connectOptions.deadlineMs` says
+ * otherwise: one hour. Under a FailoverStore every single-answer call is already bounded by
+ * `timeoutMs` / `secondaryTimeoutMs`, every probe by `probe.timeoutMs`, and a find by its idle
+ * timeout between documents; all of them cancel the gRPC call. The only thing the connection
+ * deadline still bounds is the whole length of a find stream, and the driver's 10 s default would
+ * cut a healthy long scan of a big table (then resume it on the next cluster, and fail there after
+ * another 10 s).
+ */
+export const FAILOVER_CONNECTION_DEADLINE_MS = 3_600_000
+
+const CLUSTER_KEYS = new Set(['name', 'connectionString', 'connectOptions'])
+
+function clusterInput(input: unknown, index: number): FailoverClusterInput {
+  if (typeof input === 'string') return { connectionString: input }
+  if (input === null || typeof input !== 'object') {
+    throw new InvalidOptionsError(`clusters[${index}] must be a connection string or { name?, connectionString, connectOptions? }, got ${input === null ? 'null' : typeof input}`)
+  }
+  for (const key of Object.keys(input)) {
+    if (!CLUSTER_KEYS.has(key)) throw new InvalidOptionsError(`clusters[${index}]: unknown key ${JSON.stringify(key)} (known: ${[...CLUSTER_KEYS].join(', ')})`)
+  }
+  const c = input as FailoverClusterInput
+  if (typeof c.connectionString !== 'string') throw new InvalidOptionsError(`clusters[${index}].connectionString must be a string`)
+  if (c.name !== undefined && (typeof c.name !== 'string' || c.name === '')) throw new InvalidOptionsError(`clusters[${index}].name must be a non-empty string`)
+  return c
+}
+
+/**
+ * Opens one connection per cluster and returns a FailoverStore over the table on each. Returns at
+ * once; see the module doc for what it throws. `close()` on the result closes the connections.
+ */
+export function connectFailover(options: ConnectFailoverOptions): FailoverStore {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionsError('connectFailover needs an options object')
+  const { clusters, table, connectOptions, ...failoverOptions } = options
+  if (!Array.isArray(clusters) || clusters.length < 2) {
+    throw new InvalidOptionsError(`connectFailover needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
+  }
+  if (typeof table !== 'string') throw new InvalidOptionsError(`table must be a table path string, got ${typeof table}`)
+  // Every input is checked before any connection is opened.
+  const inputs = clusters.map(clusterInput)
+  const shared: ConnectOptions = {
+    deadlineMs: FAILOVER_CONNECTION_DEADLINE_MS,
+    ...(failoverOptions.logger === undefined ? {} : { logger: failoverOptions.logger }),
+    ...connectOptions,
+  }
+  const connections: Connection[] = []
+  try {
+    const configs: ClusterConfig[] = inputs.map((input) => {
+      const connection = connect(input.connectionString, { ...shared, ...input.connectOptions })
+      connections.push(connection)
+      const store = connection.store(table)
+      return {
+        name: input.name ?? connection.info.target,
+        store,
+        ping: () => store.ping(),
+        close: () => connection.close(),
+      }
+    })
+    return new FailoverStore(configs, failoverOptions)
+  } catch (error) {
+    for (const connection of connections) connection.close()
+    throw error
+  }
+}
