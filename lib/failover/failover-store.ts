@@ -185,7 +185,14 @@ export class FailoverStore implements Store {
     const fwd = forward(options)
     let parsed: Query | undefined
     const parse = (): Query => (parsed ??= Query.from(query))
-    const plan: FindPlan = { allowRestart: options?.allowRestart === true, isIdOrdered: () => parse().isIdOrdered }
+    const plan: FindPlan = {
+      allowRestart: options?.allowRestart === true,
+      isIdOrdered: () => parse().isIdOrdered,
+      isComplete: (delivered) => {
+        const limit = parse().limit
+        return limit !== undefined && delivered >= limit
+      },
+    }
     return this.run<Document>(
       'find',
       'idempotent',

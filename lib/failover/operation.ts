@@ -63,6 +63,8 @@ export interface FindPlan {
   readonly allowRestart: boolean
   /** True when the results come in ascending `_id` order (may throw InvalidQueryError). */
   isIdOrdered(): boolean
+  /** True when `delivered` results are all the query can return (its `$limit`); may throw InvalidQueryError. */
+  isComplete(delivered: number): boolean
 }
 
 /** The parts of a FailoverStore an operation uses. */
@@ -238,6 +240,10 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
   }
 
   private launch(cluster: number, timeoutMs: number, isHedge: boolean): void {
+    // The event emitted just before (or the cluster$ switch) reaches user code, which may have
+    // unsubscribed or closed the store: then no further cluster is asked (for a write, a request
+    // nobody waits for could still be applied).
+    if (this.done) return
     this.tried |= 1 << cluster
     const leg = new Leg<T>(this, cluster, timeoutMs, this.tried === 1 << cluster ? this.startedAt : this.ctx.scheduler.now())
     if (isHedge) this.hedge = leg
@@ -317,6 +323,13 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
     ;(this.causes ??= []).push({ cluster: clusterName, error })
     const switched = ctx.state.reportFailure(leg.cluster, error) !== undefined
     if (switched) ctx.stats.switches++
+    if (this.streaming && this.delivered > 0 && this.findComplete()) {
+      // The failure came after the last result the query's $limit allows: the caller has the
+      // whole answer, and a continuation would ask another cluster for `$limit: 0`.
+      this.end()
+      this.subscriber.complete()
+      return
+    }
     // A hedged read with its other leg still running waits for that one.
     if (this.main !== null || this.hedge !== null) return
     this.clearHedgeTimer()
@@ -339,6 +352,15 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
       ...(this.streaming ? { delivered: this.delivered } : {}),
     })
     this.launch(next, ctx.secondaryTimeoutMs, false)
+  }
+
+  private findComplete(): boolean {
+    try {
+      return (this.find as FindPlan).isComplete(this.delivered)
+    } catch {
+      // A query that does not parse fails in planResume with its own error.
+      return false
+    }
   }
 
   /**
@@ -436,6 +458,7 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
   }
 
   private fail(error: unknown): void {
+    if (this.done) return
     this.end()
     this.subscriber.error(error)
   }

@@ -343,6 +343,42 @@ describe('FailoverStore: lifecycle', () => {
   })
 
   it(
+    'unsubscribed from an events$ handler (on its timeout): the next cluster is never asked',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const s = m.cold('-(b|)', { b: doc('s') })
+      stores[0]!.on('findById', m.cold('-'))
+      stores[1]!.on('findById', s)
+      const sub = store.findById('k').subscribe()
+      store.events$.subscribe((e) => {
+        if (e.type === 'timeout') sub.unsubscribe()
+      })
+      m.expect(s).toHaveSubscriptions([])
+      m.flush()
+      expect(stores[1]!.calls).toHaveLength(0)
+      expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
+    }),
+  )
+
+  it(
+    'close() from a failover event handler: ClosedError, the next cluster is never asked',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const s = m.cold('-(b|)', { b: doc('s') })
+      stores[0]!.on('findById', m.cold('-'))
+      stores[1]!.on('findById', s)
+      store.events$.subscribe((e) => {
+        if (e.type === 'failover') store.close()
+      })
+      m.expect(outcome(store.findById('k'))).toBeObservable('10ms (e|)', { e: 'error:CLOSED' })
+      m.expect(s).toHaveSubscriptions([])
+      m.flush()
+      expect(stores[1]!.calls).toHaveLength(0)
+      expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
+    }),
+  )
+
+  it(
     'timers and in-flight operations return to zero after operations complete',
     marbles((m) => {
       const { store, stores } = setup(m)

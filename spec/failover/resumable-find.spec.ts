@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { marbles } from 'rxjs-marbles'
-import { Query } from '../../lib/ojai/query.js'
+import { marbles, type Context } from 'rxjs-marbles'
+import { Query, type QueryJson } from '../../lib/ojai/query.js'
 import { ResumeNotPossibleError } from '../../lib/failover/index.js'
 import { captureError, doc, outcome, setup, unavailable } from './helpers.js'
 
@@ -104,6 +104,35 @@ describe('resumable find', () => {
       m.expect(store.find(query, { allowRestart: true })).toBeObservable('-d-c--d-c-b-a|', DOCS)
       m.flush()
       expect(stores[1]!.calls[0]?.args).toEqual([query, undefined])
+    }),
+  )
+
+  it.each<[string, QueryJson]>([
+    ['in _id order', { $limit: 2 }],
+    ['ordered by another field', { $orderby: { v: 'desc' }, $limit: 2 }],
+  ])(
+    'failure after the last document the $limit allows (%s): the find completes, no other cluster',
+    marbles((m: Context, _: string, query: QueryJson) => {
+      const { store, stores, events } = setup(m)
+      const s = m.cold('(x|)')
+      stores[0]!.on('find', m.cold('-a-b-#', DOCS, unavailable()))
+      stores[1]!.on('find', s)
+      m.expect(store.find(query)).toBeObservable('-a-b-|', DOCS)
+      m.expect(s).toHaveSubscriptions([])
+      m.flush()
+      expect(events.map((e) => e.type)).toEqual([])
+    }),
+  )
+
+  it(
+    'one document short of the $limit: resumes asking for the one left',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      stores[0]!.on('find', m.cold('-a-b-#', DOCS, unavailable()))
+      stores[1]!.on('find', m.cold('-c|', DOCS))
+      m.expect(store.find({ $limit: 3 })).toBeObservable('-a-b--c|', DOCS)
+      m.flush()
+      expect((stores[1]!.calls[0]?.args[0] as Query).limit).toBe(1)
     }),
   )
 
