@@ -89,6 +89,11 @@ async function main(): Promise<number> {
     `${t.ops} operations, ${t.errors} errors returned to callers, ${t.failovers} failovers, ${t.failbacks} failbacks, ${t.hedges} hedged reads, ` +
       `${t.lostWrites} lost writes, ${t.duplicateApplies} duplicate applies`,
   )
+  const kinds = Object.entries(result.errorsByKind).sort((a, b) => b[1] - a[1])
+  if (kinds.length > 0) {
+    console.log(`errors by operation: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`)
+    console.log(c.dim('  (counter updates run on the primary only and fail fast while it is down; writes in flight when it went dark end in an error; reads never fail)'))
+  }
   for (const line of checkLines(result.checks, c)) console.log(line)
 
   const reportPath = resolve(values.report ?? 'reports/demo-report.html')

@@ -34,6 +34,8 @@ export class Recorder {
   private timeoutsThisSecond = 0
   private hedgesThisSecond = 0
   private hedgeTarget = ''
+  /** Give-ups of this second by `operation: reasons`, printed as one line at the tick. */
+  private gaveUp = new Map<string, number>()
   private subscriptions: Subscription[] = []
 
   constructor(private readonly o: RecorderOptions) {}
@@ -91,9 +93,12 @@ export class Recorder {
       case 'probe-failed':
         this.note('probe-failed', `probe of ${event.cluster} failed (${event.reason}), next in ${(event.nextDelayMs / 1000).toFixed(1)} s`)
         return
-      case 'gave-up':
-        this.note('gave-up', `${event.operation} gave up: ${event.causes.map((c) => `${c.cluster} ${c.reason}`).join(', ')}`)
+      case 'gave-up': {
+        // During an outage every primary-only write gives up: one line per second, not per write.
+        const key = `${event.operation} (${event.causes.map((c) => `${c.cluster} ${c.reason}`).join(', ')})`
+        this.gaveUp.set(key, (this.gaveUp.get(key) ?? 0) + 1)
         return
+      }
       default:
         // failover / failback: reported from cluster$ (one line per switch, not per operation).
         return
@@ -123,6 +128,8 @@ export class Recorder {
       timeouts: this.timeoutsThisSecond,
       hedges: this.hedgesThisSecond,
     }
+    for (const [key, n] of this.gaveUp) this.note('gave-up', `${n} x ${key}: not tried elsewhere, error to the caller`)
+    this.gaveUp.clear()
     if (this.hedgesThisSecond > 0) this.note('hedge', `${this.hedgesThisSecond} slow read(s) also sent to ${this.hedgeTarget}; the first answer won`)
     this.lastTickMs = now
     this.timeoutsThisSecond = 0

@@ -3,6 +3,8 @@
  * HTML report. All times are milliseconds since the workload started, on one monotonic clock.
  */
 
+import type { Anomaly } from '../../lib/chaos/checker.js'
+
 /** One line of the live view: what happened during one second. */
 export interface SecondSample {
   /** End of the second, ms. */
@@ -95,7 +97,11 @@ export interface DemoResult {
     readonly documents: number
     readonly convergenceMs: number | null
   }
+  /** Errors returned to callers by workload operation type and error code, e.g. `increment FAILOVER`. */
+  readonly errorsByKind: Readonly<Record<string, number>>
   readonly checks: readonly CheckOutcome[]
+  /** The first anomalies the history checker found (lost writes, duplicates…), for diagnosis. */
+  readonly anomalies: readonly Anomaly[]
   /** True when every check holds (the process then exits 0). */
   readonly ok: boolean
 }

@@ -157,6 +157,8 @@ describe('demo: output', () => {
     bucketMs: 100,
     totals: { ops: 5, errors: 1, failovers: 1, failbacks: 0, hedges: 0, lostWrites: 0, duplicateApplies: 0, hangs: 0, documents: 42, convergenceMs: 80 },
     checks: [{ name: 'replicas converged', ok: true, detail: 'same 42 documents' }],
+    errorsByKind: { "increment FAILOVER": 2 },
+    anomalies: [],
     ok: true,
   }
 
