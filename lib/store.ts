@@ -4,8 +4,10 @@
  * the failover core is tested against virtual stores without a network.
  *
  * Every method returns a **cold** Observable: nothing is sent until subscribe, unsubscribe
- * cancels the call, and one subscription is one logical operation. Promise users call
- * `firstValueFrom` / `lastValueFrom`.
+ * cancels the call, and one subscription is one logical operation. Single-answer operations
+ * emit exactly one value and complete (writes emit `undefined`), so Promise users write
+ * `await firstValueFrom(store.insert(doc))`; `find` emits each document and completes
+ * (`lastValueFrom(store.find(q).pipe(toArray()))`, or `eachValueFrom` for an async iterable).
  */
 import type { Observable } from 'rxjs'
 import type { Condition, ConditionJson } from './ojai/condition.js'
