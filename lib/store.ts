@@ -7,7 +7,7 @@
  * cancels the call, and one subscription is one logical operation. Single-answer operations
  * emit exactly one value and complete (writes emit `undefined`), so Promise users write
  * `await firstValueFrom(store.insert(doc))`; `find` emits each document and completes
- * (`lastValueFrom(store.find(q).pipe(toArray()))`, or `eachValueFrom` for an async iterable).
+ * (`lastValueFrom(store.find(q).pipe(toArray()))`, or `for await` via `toAsyncIterable`).
  */
 import type { Observable } from 'rxjs'
 import type { Condition, ConditionJson } from './ojai/condition.js'
