@@ -180,6 +180,26 @@ describe('FailoverStore over two embedded gateways', () => {
     expect(await read(secondary.address, 'k')).toMatchObject({ n: 1 })
   })
 
+  it('network cut (proxy black hole): a write times out and is not repeated (the request may have arrived); the cluster switches and the next read is served by the secondary', async () => {
+    const proxy = new FaultProxy({ target: { port: primary.port } })
+    proxies.push(proxy)
+    await proxy.listen()
+    // timeoutMs 1 000 for the warm-up read on a cold connection; the cut is what times out below.
+    const r = start([proxy.address, secondary.address], { timeoutMs: 1000 })
+    expect(await result(r.store.findById('k'))).toMatchObject({ on: 'primary' })
+    await proxy.blackhole()
+    const error = await failure(r.store.increment('k', 'n', 1))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(r.types()).toEqual(['timeout', 'gave-up'])
+    expect(r.store.cluster).toMatchObject({ name: 'secondary', reason: 'failover', cause: 'TIMEOUT' })
+    expect(await read(secondary.address, 'k')).toMatchObject({ n: 0 })
+    expect(await result(r.store.findById('k'))).toMatchObject({ on: 'secondary', n: 0 })
+    expect(r.types()).toEqual(['timeout', 'gave-up'])
+    // Healing the cable delivers the held request: it was never "unsent".
+    await proxy.pass()
+    await until(() => primary.stats().requests.Update === 1, 5000, 'the held increment reaching the primary')
+  })
+
   it('close() mid-operation: the in-flight read and find end with ClosedError, later calls too, and the connections are closed', async () => {
     const proxy = new FaultProxy({ target: { port: primary.port } })
     proxies.push(proxy)
