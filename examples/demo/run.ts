@@ -210,7 +210,8 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
   const errorsByKind: Record<string, number> = {}
   for (const o of snapshot.operations) {
     if (o.outcome === undefined || o.outcome === 'ok') continue
-    const kind = `${o.type} ${o.error ?? ''}`.trim()
+    // The history keeps `CODE: message`; group by the code.
+    const kind = `${o.type} ${(o.error ?? '').split(':')[0] ?? ''}`.trim()
     errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1
   }
   const bucketMs = bucketWidth(endMs)
