@@ -1,7 +1,7 @@
 /**
  * A duplicate insert through a FailoverStore fails with "document exists", and does NOT fail over.
  *
- * Shows: building a FailoverStore over two clusters (primary first); semantic errors (document
+ * Shows: `connectFailover` (a FailoverStore from connection strings, primary first); semantic errors (document
  * exists, not found, access denied…) are answers, passed straight to the caller: no retry on the
  * other cluster, no switch. Only availability problems (timeouts, refused connections…) fail over.
  * (The 2017 prototype failed over on these too; a second insert could then land on the replica.)
@@ -9,17 +9,18 @@
  *   npx tsx examples/duplicate-insert.ts
  */
 import { lastValueFrom } from 'rxjs'
-import { connect, DocumentExistsError, FailoverStore, type FailoverStoreEvent } from '../lib/index.js'
+import { connectFailover, DocumentExistsError, type FailoverStoreEvent } from '../lib/index.js'
 import { clusters } from './support.js'
 
 const env = await clusters(2)
 const path = await env.replicatedTable('users')
-const c1 = connect(env.primary)
-const c2 = connect(env.secondary)
-const users = new FailoverStore([
-  { name: 'cluster1', store: c1.store(path), ping: () => c1.ping() },
-  { name: 'cluster2', store: c2.store(path), ping: () => c2.ping() },
-])
+const users = connectFailover({
+  clusters: [
+    { name: 'cluster1', connectionString: env.primary },
+    { name: 'cluster2', connectionString: env.secondary },
+  ],
+  table: path,
+})
 const events: FailoverStoreEvent[] = []
 users.events$.subscribe((e) => events.push(e))
 
@@ -36,7 +37,5 @@ try {
 console.log(`active cluster: ${users.cluster.name}; failover events: ${events.length}`)
 if (users.cluster.name !== 'cluster1' || events.length > 0) process.exitCode = 1
 
-users.close()
-c1.close()
-c2.close()
+users.close() // also closes the connections connectFailover opened
 await env.close()
