@@ -89,7 +89,8 @@ export class Workload {
   private stopping = false
   private loops: Promise<void>[] = []
   private readonly seq: number[]
-  private sleepTimers = new Set<NodeJS.Timeout>()
+  /** Pending think-time sleeps, so stop() can end them at once (clearing alone would leave their promises pending forever). */
+  private sleeps = new Map<NodeJS.Timeout, () => void>()
 
   constructor(private readonly options: WorkloadOptions) {
     this.o = {
@@ -140,8 +141,11 @@ export class Workload {
    */
   async stop(drainTimeoutMs: number): Promise<number> {
     this.stopping = true
-    for (const t of this.sleepTimers) clearTimeout(t)
-    this.sleepTimers.clear()
+    for (const [timer, wake] of this.sleeps) {
+      clearTimeout(timer)
+      wake()
+    }
+    this.sleeps.clear()
     for (const wake of this.settleWaiters) wake()
     const deadline = Date.now() + drainTimeoutMs
     while (this.inFlight.size > 0 && Date.now() < deadline) {
@@ -166,10 +170,10 @@ export class Workload {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
-        this.sleepTimers.delete(t)
+        this.sleeps.delete(t)
         resolve()
       }, ms)
-      this.sleepTimers.add(t)
+      this.sleeps.set(t, resolve)
     })
   }
 

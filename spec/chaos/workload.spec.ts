@@ -39,6 +39,18 @@ describe('Workload', () => {
     expect(reads.every((op) => written.has(op.value ?? ''))).toBe(true)
   })
 
+  it('stop() ends processes sleeping their think time at once', async () => {
+    const store = new FakeStore()
+    const workload = new Workload({ store, history: new History(), concurrency: 2, maxOps: 1000, thinkMs: 60_000, random: seededRandom(3), activeCluster: () => 'A' })
+    await workload.seed()
+    const finished = workload.start()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = Date.now()
+    expect(await workload.stop(1000)).toBe(0)
+    await finished
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
   it('keeps one operation in flight per process', async () => {
     const { history } = await run({}, 200)
     const ops = history.snapshot().operations
