@@ -204,6 +204,8 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
   private first = 0
   private causes: ClusterCause[] | null = null
   private done = false
+  /** The answer was counted in the stats (single-answer operations count their first value). */
+  private counted = false
   private startedAt = 0
   // find only
   readonly streaming: boolean
@@ -277,8 +279,19 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
       this.delivered++
       const id = (value as { _id?: unknown } | null)?._id
       this.lastId = typeof id === 'string' || id instanceof Uint8Array ? id : undefined
+    } else {
+      // Count the answer now: `firstValueFrom` unsubscribes on this value, before any completion.
+      this.count(leg)
     }
     this.subscriber.next(value)
+  }
+
+  private count(leg: Leg<T>): void {
+    if (this.counted) return
+    this.counted = true
+    const counters = this.ctx.stats.op(leg.cluster, this.name)
+    counters.ok++
+    counters.record(this.ctx.scheduler.now() - leg.startedAt)
   }
 
   /** First answer of a hedged read: the other leg is cancelled. */
@@ -293,9 +306,7 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
   legComplete(leg: Leg<T>): void {
     if (this.done) return
     if (this.hedge !== null) this.decideRace(leg)
-    const counters = this.ctx.stats.op(leg.cluster, this.name)
-    counters.ok++
-    counters.record(this.ctx.scheduler.now() - leg.startedAt)
+    this.count(leg)
     this.end()
     this.subscriber.complete()
   }

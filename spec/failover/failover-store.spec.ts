@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
+import { take } from 'rxjs'
 import type { TimeoutError } from '../../lib/ojai/errors.js';
 import { ClosedError, DocumentExistsError, DocumentNotFoundError } from '../../lib/ojai/errors.js'
 import { FailoverError, FailoverStore } from '../../lib/failover/index.js'
@@ -440,6 +441,17 @@ describe('FailoverStore: observability', () => {
       expect(s.clusters['c1']?.findById).toMatchObject({ ok: 4, timeouts: 0, latencyMs: { count: 4, p50: 3, p99: 3, max: 3 } })
       expect(s.clusters['c1']?.insert).toMatchObject({ ok: 1, semanticErrors: 1 })
       expect(s.clusters['c2']).toEqual({})
+    }),
+  )
+
+  it(
+    'stats(): an answer counts when it arrives, also when the caller unsubscribes on it (firstValueFrom)',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      stores[0]!.on('findById', m.cold('--a----|', { a: null }))
+      store.findById('k').pipe(take(1)).subscribe()
+      m.flush()
+      expect(store.stats().clusters['c1']?.findById).toMatchObject({ ok: 1, latencyMs: { count: 1, max: 2 } })
     }),
   )
 
