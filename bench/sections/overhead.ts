@@ -14,6 +14,7 @@ import type { DocumentWithId } from '../../lib/ojai/values.js'
 import type { Store } from '../../lib/store.js'
 import type { BenchContext, SectionOutput } from '../context.js'
 import type { GatewayEnv } from '../env.js'
+import { ImmediateStore } from '../gated-store.js'
 import { closedLoop, type ClosedLoopResult } from '../load.js'
 import { NoopGrpc } from '../noop-client.js'
 import { latencyFigures, median } from '../stats.js'
@@ -57,12 +58,28 @@ export interface BareRow {
   readonly ratioGatewayToBare: number
 }
 
+/** The FailoverStore's own CPU cost, against an in-process store answering on setImmediate. */
+export interface IsolatedRow {
+  readonly concurrency: number
+  readonly rawCpuUsPerOp: number
+  readonly failoverCpuUsPerOp: number
+  readonly hedgedCpuUsPerOp: number
+  /** failover minus raw: what the FailoverStore itself adds per operation (us). */
+  readonly failoverAddsUsPerOp: number
+  /**
+   * The b/a throughput ratio this cost allows when the client's CPU is the bottleneck:
+   * gateway raw cpuUsPerOp / (that + failoverAddsUsPerOp).
+   */
+  readonly impliedRatioFailoverToRaw: number
+}
+
 export interface OverheadJson {
   readonly repetitions: number
   readonly measuredMsPerRun: number
   readonly warmupMsPerRun: number
   readonly rows: readonly OverheadRow[]
   readonly bare: readonly BareRow[]
+  readonly isolated: readonly IsolatedRow[]
 }
 
 export interface OverheadOptions {
@@ -178,6 +195,7 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
         ratioGatewayToBare: median(runs.map((x, i) => (raw[i] as ClosedLoopResult).opsPerSec / x.opsPerSec)),
       }
     })
+    const isolated = await isolatedCost(concurrencies, reps, rows)
     const hedgeStats = (stores.hedged as FailoverStore).stats()
     const notes = [
       `${reps} repetitions x ${durationMs} ms measured (+${warmupMs} ms warm-up) per run, a/b/c interleaved in rotating order; medians; ratios are medians of per-repetition ratios.`,
@@ -186,12 +204,14 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
         .filter((r) => r.concurrency === 16 || r.concurrency === 256)
         .map((r) => `target b/a >= 0.95 at concurrency ${r.concurrency}, ${r.op}: ${r.ratioFailoverToRaw.toFixed(3)} ${r.ratioFailoverToRaw >= 0.95 ? 'met' : 'MISSED'}`),
       'cpuUsPerOp: CPU time of the client process per operation (less sensitive to other load than ops/s); cpuRatioFailoverToRaw > 1 = FailoverStore costs more CPU.',
+      'in-process store: findById answered on setImmediate (no network): the FailoverStore\'s own CPU per operation; impliedRatio = what that cost alone allows against the gateway figures above.',
       'bare: grpc-js no-op unary (empty messages), server in its own process; ratioGatewayToBare = raw findById ops/s / bare ops/s.',
     ]
     return {
       title: '1. overhead: healthy clusters, raw driver (a) vs FailoverStore defaults (b) vs FailoverStore hedged (c)',
-      rows: [...rows.map((r) => ({ ...r })), ...bareRows.map((b) => ({ op: 'bare no-op gRPC', concurrency: b.concurrency, rawOpsPerSec: b.bareOpsPerSec, rawP50Ms: b.bareP50Ms, rawP99Ms: b.bareP99Ms, ratioGatewayToBare: b.ratioGatewayToBare }))],
-      json: { repetitions: reps, measuredMsPerRun: durationMs, warmupMsPerRun: warmupMs, rows, bare: bareRows },
+      rows: [...rows.map((r) => ({ ...r })), ...bareRows.map((b) => ({ op: 'bare no-op gRPC', concurrency: b.concurrency, rawOpsPerSec: b.bareOpsPerSec, rawP50Ms: b.bareP50Ms, rawP99Ms: b.bareP99Ms, ratioGatewayToBare: b.ratioGatewayToBare })),
+        ...isolated.map((r) => ({ op: 'findById, in-process store', concurrency: r.concurrency, rawCpuUsPerOp: r.rawCpuUsPerOp, failoverCpuUsPerOp: r.failoverCpuUsPerOp, hedgedCpuUsPerOp: r.hedgedCpuUsPerOp, failoverAddsUsPerOp: r.failoverAddsUsPerOp, impliedRatioFailoverToRaw: r.impliedRatioFailoverToRaw }))],
+      json: { repetitions: reps, measuredMsPerRun: durationMs, warmupMsPerRun: warmupMs, rows, bare: bareRows, isolated },
       notes,
     }
   } finally {
@@ -199,5 +219,42 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
     ;(stores.hedged as FailoverStore).close()
     env.release(connA, connB)
     await noop.close()
+  }
+}
+
+async function isolatedCost(concurrencies: readonly number[], reps: number, gatewayRows: readonly OverheadRow[]): Promise<IsolatedRow[]> {
+  const a = new ImmediateStore()
+  const b = new ImmediateStore()
+  const clusters = [
+    { name: 'A', store: a },
+    { name: 'B', store: b },
+  ]
+  const stores: Record<Variant, Store> = { raw: a, failover: new FailoverStore(clusters), hedged: new FailoverStore(clusters, { hedge: {} }) }
+  try {
+    const out: IsolatedRow[] = []
+    for (const concurrency of concurrencies) {
+      const cpu: Record<Variant, number[]> = { raw: [], failover: [], hedged: [] }
+      for (let r = 0; r < reps; r++) {
+        for (let k = 0; k < VARIANTS.length; k++) {
+          const v = VARIANTS[(k + r) % VARIANTS.length] as Variant
+          cpu[v].push((await closedLoop((i) => stores[v].findById(`k${i % KEYS}`), { concurrency, durationMs: 150, warmupMs: 50 })).cpuUsPerOp)
+        }
+      }
+      const raw = median(cpu.raw)
+      const fo = median(cpu.failover)
+      const gateway = gatewayRows.find((g) => g.op === 'findById' && g.concurrency === concurrency)?.rawCpuUsPerOp ?? Number.NaN
+      out.push({
+        concurrency,
+        rawCpuUsPerOp: raw,
+        failoverCpuUsPerOp: fo,
+        hedgedCpuUsPerOp: median(cpu.hedged),
+        failoverAddsUsPerOp: fo - raw,
+        impliedRatioFailoverToRaw: gateway / (gateway + Math.max(0, fo - raw)),
+      })
+    }
+    return out
+  } finally {
+    ;(stores.failover as FailoverStore).close()
+    ;(stores.hedged as FailoverStore).close()
   }
 }

@@ -15,7 +15,7 @@ import { KEYS, oursOverProxies, seedKeys } from '../../bench/sections/failover.j
 import { runScale } from '../../bench/sections/scale.js'
 import { latencyFigures, median } from '../../bench/stats.js'
 import { cdfSvg, timelineSvg } from '../../bench/svg.js'
-import { GatedStore } from '../../bench/gated-store.js'
+import { GatedStore, ImmediateStore } from '../../bench/gated-store.js'
 import type { Document } from '../../lib/ojai/values.js'
 import type { Store } from '../../lib/store.js'
 
@@ -138,6 +138,24 @@ describe('bench baselines', () => {
     const secondary = { findById: () => of({ _id: 'k', from: 'secondary' } as Document) } as unknown as Store
     const value = await new Promise((resolve, reject) => cockatielFindById(silent, secondary, cockatielTimeout(20), 'k').subscribe({ next: resolve, error: reject }))
     expect(value).toEqual({ _id: 'k', from: 'secondary' })
+  })
+})
+
+describe('bench virtual stores', () => {
+  it('GatedStore holds operations until released; ImmediateStore answers on a later turn', async () => {
+    const gated = new GatedStore()
+    const got: unknown[] = []
+    gated.findById().subscribe((v) => got.push(v))
+    gated.findById().subscribe((v) => got.push(v))
+    expect(gated.pending).toBe(2)
+    expect(got).toHaveLength(0)
+    expect(gated.release()).toBe(2)
+    expect(got).toHaveLength(2)
+    const later: unknown[] = []
+    new ImmediateStore().findById().subscribe((v) => later.push(v))
+    expect(later).toHaveLength(0)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(later).toHaveLength(1)
   })
 })
 
