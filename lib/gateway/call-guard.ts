@@ -135,7 +135,22 @@ export class CallGuard {
   }
 }
 
+/** A handler's way to answer with a gRPC status instead of a response. */
+export class CallStatusError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    details: string,
+  ) {
+    super(details)
+    this.name = 'CallStatusError'
+  }
+}
+
 function answer<Res>(result: Res | Promise<Res>, callback: grpc.sendUnaryData<Res>): void {
-  if (result instanceof Promise) result.then((r) => callback(null, r), (error: unknown) => callback({ code: grpc.status.INTERNAL, details: String(error) }))
-  else callback(null, result)
+  if (result instanceof Promise) {
+    result.then(
+      (r) => callback(null, r),
+      (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: String(error) }),
+    )
+  } else callback(null, result)
 }

@@ -40,13 +40,43 @@ import type { InsertOrReplaceRequest__Output } from '../proto/generated/com/mapr
 import type { UpdateRequest__Output } from '../proto/generated/com/mapr/data/db/UpdateRequest.js'
 import { compareVersions } from './hlc.js'
 import type { HybridClock } from './hlc.js'
+import { resolveLimits, WorkingDoc } from './oplog.js'
+import type { LoggedOp, OpLogLimits } from './oplog.js'
 import type { StorageEngine, StoredRecord, TableMeta, TableStore } from './storage/engine.js'
 import { encodeKey } from './storage/keys.js'
 
+/**
+ * A replicated operation on one document (see oplog.ts): a put (whole document, or tombstone when
+ * `text` is null), a mutation, or a document's whole state (base and log) as a resync ships it.
+ */
+export type DocOp =
+  | { readonly type: 'put'; readonly ts: number; readonly origin: string; readonly text: string | null }
+  | ({ readonly type: 'mutate' } & LoggedOp)
+  | { readonly type: 'state'; readonly record: StoredRecord }
+
 /** An applied write, as replication ships it. */
-export type Change =
-  | { readonly kind: 'table'; readonly meta: TableMeta }
-  | { readonly kind: 'doc'; readonly table: string; readonly key: Buffer; readonly record: StoredRecord }
+export type Change = { readonly kind: 'table'; readonly meta: TableMeta } | { readonly kind: 'doc'; readonly table: string; readonly key: Buffer; readonly op: DocOp }
+
+/** The timestamp a change is ordered by. */
+export function changeTs(change: Change): number {
+  if (change.kind === 'table') return change.meta.ts
+  return change.op.type === 'state' ? change.op.record.ts : change.op.ts
+}
+
+/**
+ * Thrown instead of writing when the caller gave up (cancelled the call, or its deadline passed)
+ * before the write was applied: applying it later would surprise a client that already moved on
+ * (e.g. failed over and wrote elsewhere). The service layer answers with that gRPC status.
+ */
+export class CallAbandonedError extends Error {
+  constructor(readonly reason: 'cancelled' | 'deadline') {
+    super(reason === 'cancelled' ? 'the call was cancelled before the write was applied; nothing written' : 'the deadline passed before the write was applied; nothing written')
+    this.name = 'CallAbandonedError'
+  }
+}
+
+/** Asked right before a write is committed: a reason to drop it, or undefined to go on. */
+export type AbandonCheck = () => 'cancelled' | 'deadline' | undefined
 
 export interface DatabaseOptions {
   readonly engine: StorageEngine
@@ -55,6 +85,20 @@ export interface DatabaseOptions {
   readonly gatewayId: string
   /** Called after each local write is durable (not for writes applied from a peer). */
   readonly onChange?: (change: Change) => void
+  /**
+   * Gateways that replicate to this one (full mesh: the peers this one replicates to). Operation
+   * logs are folded only up to the smallest watermark of this many peers. Default 0.
+   */
+  readonly expectedPeers?: number
+  /** Bounds of the per-document operation log. */
+  readonly opLog?: OpLogLimits
+  /** Wall clock in ms (log retention). Default `Date.now`. */
+  readonly now?: () => number
+}
+
+interface Watermark {
+  readonly wm: number
+  readonly at: number
 }
 
 const INSERT_OR_REPLACE = 1
@@ -74,12 +118,23 @@ export class Database {
   private readonly clock: HybridClock
   private readonly gatewayId: string
   private readonly onChange: ((change: Change) => void) | undefined
+  private readonly expectedPeers: number
+  private readonly limits: Required<OpLogLimits>
+  private readonly now: () => number
+  /** Timestamps of local writes committed or committing but not yet handed to replication. */
+  private readonly inFlight = new Set<number>()
+  private readonly watermarks = new Map<string, Watermark>()
+  private stablePoint: number
 
   constructor(options: DatabaseOptions) {
     this.engine = options.engine
     this.clock = options.clock
     this.gatewayId = options.gatewayId
     this.onChange = options.onChange
+    this.expectedPeers = options.expectedPeers ?? 0
+    this.limits = resolveLimits(options.opLog)
+    this.now = options.now ?? Date.now
+    this.stablePoint = this.expectedPeers === 0 ? Number.POSITIVE_INFINITY : 0
   }
 
   // -------------------------------------------------------------------------------------------
@@ -108,7 +163,7 @@ export class Database {
   // -------------------------------------------------------------------------------------------
   // Documents
 
-  async insertOrReplace(r: InsertOrReplaceRequest__Output): Promise<void> {
+  async insertOrReplace(r: InsertOrReplaceRequest__Output, abandoned?: AbandonCheck): Promise<void> {
     checkEncoding(r.payloadEncoding)
     const path = normalizeTablePath(r.tablePath)
     const mode = r.insertMode
@@ -122,9 +177,7 @@ export class Database {
     const id = documentIdOf(doc)
     const canonical = encodeDocument(doc)
     const table = this.requireTable(path)
-    const key = encodeKey(id)
-    let written: StoredRecord | undefined
-    await table.transact(key, (current) => {
+    await this.write(path, table, encodeKey(id), abandoned, (current) => {
       const exists = current !== undefined && current.text !== null
       if (mode === INSERT && exists) throw new DocumentExistsError(`a document with _id ${describeId(id)} already exists in ${path}`)
       if (mode === REPLACE) {
@@ -133,10 +186,8 @@ export class Database {
           throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
         }
       }
-      written = this.version(canonical)
-      return { result: undefined, write: written }
+      return { put: canonical }
     })
-    this.emit(path, key, written)
   }
 
   /** The stored (and projected) document text; DocumentNotFoundError for a miss or a false condition. */
@@ -156,45 +207,40 @@ export class Database {
     return project === undefined ? record.text : encodeDocument(project(doc))
   }
 
-  async update(r: UpdateRequest__Output): Promise<void> {
+  async update(r: UpdateRequest__Output, abandoned?: AbandonCheck): Promise<void> {
     checkEncoding(r.payloadEncoding)
     const path = normalizeTablePath(r.tablePath)
     const id = keyOf(r.document === 'jsonDocument' ? r.jsonDocument : undefined)
     const mutation = Mutation.parse(required(r.mutation === 'jsonMutation' ? r.jsonMutation : undefined, 'json_mutation'))
     const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
     const table = this.requireTable(path)
-    const key = encodeKey(id)
-    let written: StoredRecord | undefined
-    await table.transact(key, (current) => {
+    let text: string | undefined
+    await this.write(path, table, encodeKey(id), abandoned, (current, working) => {
       if (current === undefined || current.text === null) throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
-      const doc = decodeDocument(current.text)
+      const doc = working.currentDocument() ?? decodeDocument(current.text)
       if (condition !== undefined && !condition.matches(doc)) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
-      written = this.version(encodeDocument(applyMutation(doc, mutation)))
-      return { result: undefined, write: written }
+      // Replicated without its condition: it held here, where the write was accepted.
+      text ??= mutation.toJsonString()
+      return { mutate: text, result: applyMutation(doc, mutation) }
     })
-    this.emit(path, key, written)
   }
 
-  async delete(r: DeleteRequest__Output): Promise<void> {
+  async delete(r: DeleteRequest__Output, abandoned?: AbandonCheck): Promise<void> {
     checkEncoding(r.payloadEncoding)
     const path = normalizeTablePath(r.tablePath)
     const id = keyOf(r.document === 'jsonDocument' ? r.jsonDocument : undefined)
     const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
     const table = this.requireTable(path)
-    const key = encodeKey(id)
-    let written: StoredRecord | undefined
-    await table.transact(key, (current) => {
+    await this.write(path, table, encodeKey(id), abandoned, (current) => {
       const exists = current !== undefined && current.text !== null
       if (condition !== undefined) {
-        if (!exists) return { result: undefined }
+        if (!exists) return undefined
         if (!condition.matches(decodeDocument(current.text as string))) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition; not deleted`)
       }
       // A tombstone even for a missing id: a delete must win over any older write still on its
       // way from a peer.
-      written = this.version(null)
-      return { result: undefined, write: written }
+      return { put: null }
     })
-    this.emit(path, key, written)
   }
 
   /** Validates a find and returns its cursor; throws before any result for a bad query or missing table. */
@@ -210,13 +256,19 @@ export class Database {
   // -------------------------------------------------------------------------------------------
   // Replication
 
-  /** Applies changes from a peer, last-writer-wins, without reporting them to `onChange`. Resolves to how many won. */
+  /**
+   * Applies operations from a peer without reporting them to `onChange` (replication is a full
+   * mesh, nothing is forwarded). The operations of one document in a batch are integrated in one
+   * transaction, so a batch of late operations costs one replay per document, not one per
+   * operation. Resolves to how many changes took effect.
+   */
   async applyRemote(changes: readonly Change[]): Promise<number> {
     let applied = 0
-    let pending: Promise<boolean>[] = []
+    let groups = new Map<string, { table: string; key: Buffer; ops: DocOp[] }>()
     const flush = async () => {
-      for (const won of await Promise.all(pending)) if (won) applied++
-      pending = []
+      const pending = [...groups.values()].map((g) => this.integrate(g.table, g.key, g.ops))
+      groups = new Map()
+      for (const n of await Promise.all(pending)) applied += n
     }
     for (const change of changes) {
       if (change.kind === 'table') {
@@ -227,25 +279,43 @@ export class Database {
         if (await this.engine.setTable(meta, (current) => current === undefined || compareVersions(meta, current) > 0)) applied++
         continue
       }
-      this.clock.observe(change.record.ts)
-      const table = this.engine.table(change.table)
-      // A document of a table this gateway does not have (dropped here later, or never created) is ignored.
-      if (table === undefined) continue
-      const incoming = change.record
-      pending.push(
-        table
-          .transact(change.key, (current) => (current !== undefined && compareVersions(incoming, current) <= 0 ? { result: false } : { result: true, write: incoming }))
-          .catch((error: unknown) => {
-            if (error instanceof TableNotFoundError) return false
-            throw error
-          }),
-      )
+      this.clock.observe(changeTs(change))
+      const id = `${change.table}\u0000${change.key.toString('latin1')}`
+      const group = groups.get(id)
+      if (group === undefined) groups.set(id, { table: change.table, key: change.key, ops: [change.op] })
+      else group.ops.push(change.op)
     }
     await flush()
     return applied
   }
 
-  /** Every table entry and every record (tombstones included): what a peer needs to catch up from nothing. */
+  /**
+   * Records a peer's watermark: it has shipped every write of its own up to `wm` (0: unknown, e.g.
+   * while it resyncs). Call only after the batch it came with is applied.
+   */
+  recordWatermark(source: string, wm: number): void {
+    this.clock.observe(wm)
+    this.watermarks.set(source, { wm: Number.isFinite(wm) && wm > 0 ? wm : 0, at: this.now() })
+    this.stablePoint = this.computeStable()
+  }
+
+  /**
+   * What this gateway can promise a peer: every local write up to the returned timestamp has been
+   * handed to replication (writes still committing hold it back). A link lowers it further for its
+   * own unsent queue.
+   */
+  localWatermark(): number {
+    let min = this.clock.peek()
+    for (const ts of this.inFlight) if (ts - 1 < min) min = ts - 1
+    return min
+  }
+
+  /** The timestamp up to which operation logs may be folded (see oplog.ts). */
+  stable(): number {
+    return this.stablePoint
+  }
+
+  /** Every table entry and every document's state (tombstones included): what a peer needs to catch up from nothing. */
   *snapshot(): Generator<Change[], void, undefined> {
     const metas = this.engine.tableMetas()
     yield metas.map((meta) => ({ kind: 'table' as const, meta }))
@@ -257,7 +327,11 @@ export class Database {
       for (;;) {
         const batch = table.scan(after, SCAN_BATCH)
         if (batch.length === 0) break
-        yield batch.map((e) => ({ kind: 'doc' as const, table: meta.path, key: e.key, record: e.record }))
+        yield batch.map((e) => {
+          const history = e.record.history ?? table.history(e.key)
+          const record: StoredRecord = history === undefined ? { text: e.record.text, ts: e.record.ts, origin: e.record.origin } : { ...e.record, history }
+          return { kind: 'doc' as const, table: meta.path, key: e.key, op: { type: 'state' as const, record } }
+        })
         after = (batch[batch.length - 1] as (typeof batch)[number]).key
       }
     }
@@ -271,12 +345,89 @@ export class Database {
     return table
   }
 
-  private version(text: string | null): StoredRecord {
-    return { text, ts: this.clock.tick(), origin: this.gatewayId }
+  /**
+   * A local write: `plan` checks the request against the current document and says what to do
+   * (a put, a mutation with its result, or nothing); the operation gets a fresh timestamp, newer
+   * than everything in the log, so it is appended without replay. Reported to replication once
+   * durable.
+   */
+  private async write(
+    path: string,
+    table: TableStore,
+    key: Buffer,
+    abandoned: AbandonCheck | undefined,
+    plan: (current: StoredRecord | undefined, working: WorkingDoc) => { put: string | null } | { mutate: string; result: Document } | undefined,
+  ): Promise<void> {
+    let op: DocOp | undefined
+    let ts: number | undefined
+    try {
+      await table.transact(key, (current) => {
+        // The last moment to notice a caller that gave up: after this the write is applied.
+        const reason = abandoned?.()
+        if (reason !== undefined) throw new CallAbandonedError(reason)
+        const working = new WorkingDoc(current)
+        const step = plan(current, working)
+        if (step === undefined) return { result: undefined }
+        working.fold(this.stablePoint, this.now(), this.limits)
+        ts = this.clock.tick()
+        this.inFlight.add(ts)
+        if ('put' in step) {
+          working.putNewest({ ts, origin: this.gatewayId }, step.put)
+          op = { type: 'put', ts, origin: this.gatewayId, text: step.put }
+        } else {
+          const logged: LoggedOp = { ts, origin: this.gatewayId, mutation: step.mutate }
+          working.appendNewest(logged, step.result)
+          op = { type: 'mutate', ...logged }
+        }
+        return { result: undefined, write: working.state() }
+      })
+      if (op !== undefined) this.onChange?.({ kind: 'doc', table: path, key, op })
+    } finally {
+      if (ts !== undefined) this.inFlight.delete(ts)
+    }
   }
 
-  private emit(table: string, key: Buffer, record: StoredRecord | undefined): void {
-    if (record !== undefined) this.onChange?.({ kind: 'doc', table, key, record })
+  /** Integrates one document's operations from a peer in one transaction; resolves how many took effect. */
+  private async integrate(path: string, key: Buffer, ops: readonly DocOp[]): Promise<number> {
+    // A document of a table this gateway does not have (dropped here later, or never created) is ignored.
+    const table = this.engine.table(path)
+    if (table === undefined) return 0
+    try {
+      return await table.transact(key, (current) => {
+        const working = new WorkingDoc(current)
+        let effective = 0
+        let mutations: LoggedOp[] = []
+        const flushMutations = () => {
+          if (mutations.length > 0 && working.integrate(mutations)) effective += mutations.length
+          mutations = []
+        }
+        for (const op of ops) {
+          if (op.type === 'mutate') {
+            mutations.push({ ts: op.ts, origin: op.origin, mutation: op.mutation })
+            continue
+          }
+          flushMutations()
+          if (op.type === 'put' ? working.put(op, op.text) : working.merge(op.record)) effective++
+        }
+        flushMutations()
+        if (effective === 0) return { result: 0 }
+        working.fold(this.stablePoint, this.now(), this.limits)
+        return { result: effective, write: working.state() }
+      })
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return 0
+      throw error
+    }
+  }
+
+  private computeStable(): number {
+    const n = Math.max(this.expectedPeers, this.watermarks.size > 0 ? 1 : 0)
+    if (n === 0) return Number.POSITIVE_INFINITY
+    // The n peers heard from most recently: a peer restarted under a new id leaves its old entry
+    // behind, which must not hold folding back for ever.
+    const recent = [...this.watermarks.values()].sort((a, b) => b.at - a.at).slice(0, n)
+    if (recent.length < n) return 0
+    return recent.reduce((min, w) => Math.min(min, w.wm), Number.POSITIVE_INFINITY)
   }
 }
 

@@ -25,6 +25,7 @@ import { ControlService, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
 import { SILENT } from './logger.js'
 import type { GatewayLogger } from './logger.js'
+import type { OpLogLimits } from './oplog.js'
 import { fromMessage, Replicator } from './replication.js'
 import type { ReplicationOptions } from './replication.js'
 import type { GatewayStats } from './stats.js'
@@ -59,6 +60,12 @@ export interface GatewayOptions {
   readonly replicationLagMs?: number
   /** Finer replication settings (batch size, queue bound, retry, peer TLS…). */
   readonly replication?: Omit<ReplicationOptions, 'lagMs'>
+  /**
+   * Bounds of the per-document operation log replication replays from (see oplog.ts): retention
+   * default 10 min, at most 1 000 operations per document. An operation that reaches a peer later
+   * than that is applied on top instead of in its place.
+   */
+  readonly opLog?: OpLogLimits
   /** This gateway's id (origin of its writes, last-writer-wins tie-breaker). Default random. */
   readonly gatewayId?: string
   /** Largest request/response message. Default 32 MiB (the gateway's `grpc.service.max-message-size`). */
@@ -150,6 +157,10 @@ class GatewayImpl implements OjaiGateway {
       clock,
       gatewayId: this.id,
       ...(peers.length > 0 ? { onChange: (change) => this.replicator?.enqueue(change) } : {}),
+      // Full mesh: the gateways this one ships to are the ones that ship to it.
+      expectedPeers: peers.length,
+      ...(options.opLog === undefined ? {} : { opLog: options.opLog }),
+      ...(options.clock === undefined ? {} : { now: options.clock }),
     })
     if (peers.length > 0) {
       const auth = options.auth
@@ -161,7 +172,13 @@ class GatewayImpl implements OjaiGateway {
           ...options.replication,
           lagMs: options.replicationLagMs ?? 0,
         },
-        { source: this.id, snapshot: () => this.db.snapshot(), logger: this.logger, ...(options.clock === undefined ? {} : { now: options.clock }) },
+        {
+          source: this.id,
+          snapshot: () => this.db.snapshot(),
+          localWatermark: () => this.db.localWatermark(),
+          logger: this.logger,
+          ...(options.clock === undefined ? {} : { now: options.clock }),
+        },
       )
     }
     this.guard = new CallGuard({ auth: this.auth, faults: this.faults, counts: this.counts, crash: () => this.crash() })
@@ -254,6 +271,9 @@ class GatewayImpl implements OjaiGateway {
 
   private async applyReplicated(request: ApplyRequest): Promise<ApplyResponse> {
     const applied = request.changes.length === 0 ? 0 : await this.db.applyRemote(request.changes.map(fromMessage))
+    // Only now that the batch is durable; and a promise made to an earlier incarnation of this
+    // gateway (which may have lost what it acknowledged) is worth nothing.
+    this.db.recordWatermark(request.source, request.incarnation === this.incarnation ? (request.watermark ?? 0) : 0)
     return { incarnation: this.incarnation, applied }
   }
 

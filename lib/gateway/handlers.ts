@@ -2,16 +2,20 @@
  * `com.mapr.data.db.MapRDbServer` over a {@link Database}: the two error channels of protocol
  * Section 4.1. Business outcomes, including every validation failure and any unexpected
  * exception, travel in the response's `error` with gRPC status OK; `error` is always set
- * (NO_ERROR on success) because the official Node client reads it unconditionally.
+ * (NO_ERROR on success) because the official Node client reads it unconditionally. A write whose
+ * caller cancelled it or whose deadline passed before it was applied is not applied and answers
+ * CANCELLED or DEADLINE_EXCEEDED.
  */
-import type * as grpc from '@grpc/grpc-js'
 import { wireCodeOf } from '../proto/error-codes.js'
 import type { MapRDbServerHandlers } from '../proto/index.js'
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { ErrorCode__Output } from '../proto/generated/com/mapr/data/db/ErrorCode.js'
+import * as grpc from '@grpc/grpc-js'
+import { CallStatusError } from './call-guard.js'
 import type { CallGuard } from './call-guard.js'
-import type { Database, FindCursor } from './database.js'
+import { CallAbandonedError } from './database.js'
+import type { AbandonCheck, Database, FindCursor } from './database.js'
 
 const JSON_ENCODING = 1
 const RESULT_DOCUMENT = 1
@@ -47,10 +51,30 @@ function outcome(run: () => Promise<void> | void): { error: WireError } | Promis
     if (done === undefined) return { error: NO_ERROR }
     return done.then(
       () => ({ error: NO_ERROR }),
-      (error: unknown) => ({ error: errorOf(error) }),
+      (error: unknown) => {
+        // Not a business outcome: the caller is gone (or about to be told by grpc-js); a status.
+        if (error instanceof CallAbandonedError) {
+          throw new CallStatusError(error.reason === 'cancelled' ? grpc.status.CANCELLED : grpc.status.DEADLINE_EXCEEDED, error.message)
+        }
+        return { error: errorOf(error) }
+      },
     )
   } catch (error) {
     return { error: errorOf(error) }
+  }
+}
+
+/**
+ * Whether the client gave up on a call: it cancelled it, or its deadline passed. Checked right
+ * before a write commits, so a request held up in the network or in a paused process, whose
+ * client already timed out (and maybe wrote elsewhere), is not applied late.
+ */
+function abandonCheck(call: grpc.ServerUnaryCall<unknown, unknown>): AbandonCheck {
+  return () => {
+    if (call.cancelled) return 'cancelled'
+    const deadline = call.getDeadline()
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline
+    return Number.isFinite(ms) && Date.now() >= ms ? 'deadline' : undefined
   }
 }
 
@@ -60,9 +84,9 @@ export function createHandlers(db: Database, guard: CallGuard): MapRDbServerHand
     CreateTable: guard.unary('CreateTable', errorOnly, (r) => outcome(() => db.createTable(r.tablePath))),
     DeleteTable: guard.unary('DeleteTable', errorOnly, (r) => outcome(() => db.deleteTable(r.tablePath))),
     TableExists: guard.unary('TableExists', errorOnly, (r) => outcome(() => db.tableExists(r.tablePath))),
-    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r) => outcome(() => db.insertOrReplace(r))),
-    Update: guard.unary('Update', errorOnly, (r) => outcome(() => db.update(r))),
-    Delete: guard.unary('Delete', errorOnly, (r) => outcome(() => db.delete(r))),
+    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r, call) => outcome(() => db.insertOrReplace(r, abandonCheck(call)))),
+    Update: guard.unary('Update', errorOnly, (r, call) => outcome(() => db.update(r, abandonCheck(call)))),
+    Delete: guard.unary('Delete', errorOnly, (r, call) => outcome(() => db.delete(r, abandonCheck(call)))),
     FindById: guard.unary(
       'FindById',
       (errCode, message) => ({ error: rpcError(errCode, message), payloadEncoding: JSON_ENCODING }),

@@ -23,6 +23,13 @@ export const ReplicationService = loaded.ojai.failover.internal.Replication
 export const ControlService = loaded.ojai.failover.internal.GatewayControl
 
 export const ChangeKind = { DOCUMENT: 0, TABLE: 1 } as const
+export const DocOpKind = { PUT: 0, MUTATE: 1, STATE: 2 } as const
+
+export interface LoggedMutationMessage {
+  ts: number
+  origin: string
+  mutation: string
+}
 
 export interface ChangeMessage {
   kind: number
@@ -32,11 +39,20 @@ export interface ChangeMessage {
   ts: number
   origin: string
   tombstone: boolean
+  op?: number
+  log?: LoggedMutationMessage[]
+  resetTs?: number
+  resetOrigin?: string
+  inexact?: boolean
 }
 
 export interface ApplyRequest {
   source: string
   changes: ChangeMessage[]
+  /** See internal.proto; 0 when absent. */
+  watermark?: number
+  /** The receiver's incarnation `watermark` is relative to. */
+  incarnation?: string
 }
 
 export interface ApplyResponse {

@@ -1,32 +1,44 @@
 /**
  * Asynchronous replication to peer gateways, so two gateways behave like two replicated clusters.
  *
- * Every durable local write (document version, tombstone, table create/drop) is queued per peer
- * and shipped in batches over the internal `ojai.failover.internal.Replication` service after
- * `lagMs`. The peer applies each change last-writer-wins by hybrid timestamp (ties: origin id)
- * and does not forward it, so replication is a full mesh: list every other gateway in
- * `replicateTo` on each gateway.
+ * Every durable local write is an operation (a put of a whole document or tombstone, or a
+ * mutation; table create/drop) queued per peer and shipped in batches over the internal
+ * `ojai.failover.internal.Replication` service after `lagMs`. The peer integrates each document
+ * operation into that document's log and replays in (hybrid timestamp, origin id) order (see
+ * oplog.ts), so both sides apply the same operations in the same order and every acknowledged
+ * increment survives concurrent writes on the other side; table entries are last-writer-wins. A
+ * peer does not forward what it receives, so replication is a full mesh: list every other gateway
+ * in `replicateTo` on each gateway.
+ *
+ * Each batch carries this gateway's watermark for the peer: every local write up to that
+ * timestamp is in this batch or an earlier acknowledged one (0 while a resync is due, or before
+ * the peer's incarnation is known). The peer folds its logs up to the smallest watermark of its
+ * peers.
  *
  * Failure handling:
  * - A peer that does not answer is retried with exponential backoff; its queue keeps growing.
  * - The queue is bounded (`maxQueue`). On overflow the queue is dropped and the link switches to
  *   resync: when the peer answers again it gets a full snapshot (every table entry and every
- *   record, tombstones included) and then the newer queued writes. Last-writer-wins makes the
- *   snapshot idempotent, so nothing is lost, only re-sent. `overflows` counts these events.
+ *   document's state: its base and its log of unfolded operations, tombstones included) and then
+ *   the newer queued writes. The peer merges each state (the newer base, the union of the logs,
+ *   duplicates ignored), so nothing is lost, only re-sent. `overflows` counts these events.
  * - Every peer answer carries the peer's incarnation id (new on each start). A link resyncs on
  *   its first contact and whenever the incarnation changes, so a peer restarted empty (memory
  *   storage) is refilled, and writes made while the link was down on either side converge.
  * - An idle link sends an empty batch every `heartbeatMs` to notice restarts and report
  *   `connected`.
- * Queued changes live in memory: when the sending gateway itself stops, its unsent changes are
- * recovered by the resync that the peer's own link performs on the next contact only if the
- * sender's storage is durable (LMDB). A memory gateway that stops loses them, as a crashed cluster
+ * Queued changes live in memory: when the sending gateway itself stops, its unsent operations
+ * are re-shipped by the resync its links perform on their first contact after the restart,
+ * because they are still in the durable (LMDB) documents' logs, or in bases the peer has not
+ * reached yet (a log is folded only up to what every peer has shipped, never up to what they
+ * acknowledged: see oplog.ts). A memory gateway that stops loses them, as a crashed cluster
  * without persistent storage would.
  */
 import * as grpc from '@grpc/grpc-js'
 import { AUTHORIZATION } from '../proto/index.js'
-import type { Change } from './database.js'
-import { ChangeKind, ReplicationService } from './internal-proto.js'
+import { changeTs } from './database.js'
+import type { Change, DocOp } from './database.js'
+import { ChangeKind, DocOpKind, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ChangeMessage } from './internal-proto.js'
 import type { GatewayLogger } from './logger.js'
 
@@ -70,11 +82,14 @@ export interface PeerStats {
 interface Queued {
   readonly change: Change
   readonly at: number
+  readonly ts: number
 }
 
 export interface ReplicatorDeps {
   readonly source: string
   readonly snapshot: () => Iterable<Change[]>
+  /** Every local write up to this timestamp has been handed to `enqueue` (default: no promise). */
+  readonly localWatermark?: () => number
   readonly logger: GatewayLogger
   readonly now?: () => number
 }
@@ -109,7 +124,7 @@ class PeerLink {
       this.deps.logger.warn({ peer: this.address, maxQueue: this.options.maxQueue }, 'replication queue overflow: dropping the queue, the peer will get a full resync')
       return
     }
-    this.queue.push({ change, at: this.now() })
+    this.queue.push({ change, at: this.now(), ts: changeTs(change) })
     if (!this.busy && this.queue.length === 1) this.schedule(this.options.lagMs)
   }
 
@@ -154,7 +169,7 @@ class PeerLink {
       let sent = false
       // Learn the peer's incarnation first, so a resync it triggers happens before the batches.
       if (this.incarnation === undefined) {
-        await this.send([])
+        await this.send([], 0)
         sent = true
       }
       if (this.resync) {
@@ -165,7 +180,10 @@ class PeerLink {
         const due = this.dueCount()
         if (due === 0) break
         const batch = this.queue.slice(0, Math.min(due, this.options.batchSize))
-        await this.send(batch.map((q) => q.change))
+        await this.send(
+          batch.map((q) => q.change),
+          this.watermark(batch.length),
+        )
         sent = true
         // Only now: a failed send keeps them queued. An overflow meanwhile may have emptied the queue.
         if (this.queue[0] === batch[0]) this.queue.splice(0, batch.length)
@@ -173,7 +191,7 @@ class PeerLink {
         if (this.resync) await this.shipSnapshot()
       }
       // Heartbeat: notices a restarted peer even when this side has nothing to say.
-      if (!sent) await this.send([])
+      if (!sent) await this.send([], this.watermark(0))
       this.failures = 0
       const oldest = this.queue[0]
       this.schedule(oldest === undefined ? this.options.heartbeatMs : oldest.at + this.options.lagMs - this.now())
@@ -190,6 +208,17 @@ class PeerLink {
     if (!this.closed && this.queue.length > 0 && this.timer === undefined) this.schedule(0)
   }
 
+  /** This gateway's promise to the peer once the first `shipped` queued changes are delivered. */
+  private watermark(shipped: number): number {
+    if (this.resync || this.incarnation === undefined || this.deps.localWatermark === undefined) return 0
+    let wm = this.deps.localWatermark()
+    for (let i = shipped; i < this.queue.length; i++) {
+      const ts = (this.queue[i] as Queued).ts
+      if (ts - 1 < wm) wm = ts - 1
+    }
+    return Math.max(0, wm)
+  }
+
   private dueCount(): number {
     const cutoff = this.now() - this.options.lagMs
     let n = 0
@@ -202,7 +231,7 @@ class PeerLink {
     this.counters.resyncs++
     try {
       for (const batch of this.deps.snapshot()) {
-        for (let i = 0; i < batch.length; i += this.options.batchSize) await this.send(batch.slice(i, i + this.options.batchSize))
+        for (let i = 0; i < batch.length; i += this.options.batchSize) await this.send(batch.slice(i, i + this.options.batchSize), 0)
       }
     } catch (error) {
       this.resync = true
@@ -210,8 +239,8 @@ class PeerLink {
     }
   }
 
-  private send(changes: readonly Change[]): Promise<void> {
-    const request: ApplyRequest = { source: this.deps.source, changes: changes.map(toMessage) }
+  private send(changes: readonly Change[], watermark: number): Promise<void> {
+    const request: ApplyRequest = { source: this.deps.source, changes: changes.map(toMessage), watermark, incarnation: this.incarnation ?? '' }
     const metadata = new grpc.Metadata()
     if (this.options.authorization !== undefined) metadata.set(AUTHORIZATION, this.options.authorization)
     return new Promise((resolve, reject) => {
@@ -273,13 +302,55 @@ export function toMessage(change: Change): ChangeMessage {
   if (change.kind === 'table') {
     return { kind: ChangeKind.TABLE, tablePath: change.meta.path, key: EMPTY, jsonDocument: '', ts: change.meta.ts, origin: change.meta.origin, tombstone: change.meta.dropped }
   }
-  const r = change.record
-  return { kind: ChangeKind.DOCUMENT, tablePath: change.table, key: change.key, jsonDocument: r.text ?? '', ts: r.ts, origin: r.origin, tombstone: r.text === null }
+  const base = { kind: ChangeKind.DOCUMENT, tablePath: change.table, key: change.key }
+  const op = change.op
+  switch (op.type) {
+    case 'put':
+      return { ...base, op: DocOpKind.PUT, jsonDocument: op.text ?? '', ts: op.ts, origin: op.origin, tombstone: op.text === null }
+    case 'mutate':
+      return { ...base, op: DocOpKind.MUTATE, jsonDocument: op.mutation, ts: op.ts, origin: op.origin, tombstone: false }
+    case 'state': {
+      const r = op.record
+      const h = r.history
+      // A state without history is the document as of its version: exactly a put.
+      if (h === undefined) return { ...base, op: DocOpKind.PUT, jsonDocument: r.text ?? '', ts: r.ts, origin: r.origin, tombstone: r.text === null }
+      return {
+        ...base,
+        op: DocOpKind.STATE,
+        jsonDocument: h.base ?? '',
+        tombstone: h.base === null,
+        ts: h.baseTs,
+        origin: h.baseOrigin,
+        resetTs: h.resetTs,
+        resetOrigin: h.resetOrigin,
+        inexact: !h.exact,
+        log: h.log.map((l) => ({ ts: l.ts, origin: l.origin, mutation: l.mutation })),
+      }
+    }
+  }
 }
 
 export function fromMessage(m: ChangeMessage): Change {
   if (m.kind === ChangeKind.TABLE) return { kind: 'table', meta: { path: m.tablePath, ts: m.ts, origin: m.origin, dropped: m.tombstone } }
-  return { kind: 'doc', table: m.tablePath, key: Buffer.from(m.key), record: { text: m.tombstone ? null : m.jsonDocument, ts: m.ts, origin: m.origin } }
+  return { kind: 'doc', table: m.tablePath, key: Buffer.from(m.key), op: docOpOf(m) }
+}
+
+function docOpOf(m: ChangeMessage): DocOp {
+  const text = m.tombstone ? null : m.jsonDocument
+  if (m.op === DocOpKind.MUTATE) return { type: 'mutate', ts: m.ts, origin: m.origin, mutation: m.jsonDocument }
+  if (m.op !== DocOpKind.STATE) return { type: 'put', ts: m.ts, origin: m.origin, text }
+  const log = (m.log ?? []).map((l) => ({ ts: l.ts, origin: l.origin, mutation: l.mutation }))
+  const last = log[log.length - 1]
+  return {
+    type: 'state',
+    record: {
+      // The record's text is recomputed by the receiver's replay; only the version matters here.
+      text,
+      ts: last?.ts ?? m.ts,
+      origin: last?.origin ?? m.origin,
+      history: { base: text, baseTs: m.ts, baseOrigin: m.origin, resetTs: m.resetTs ?? m.ts, resetOrigin: m.resetOrigin ?? m.origin, exact: m.inexact !== true, log },
+    },
+  }
 }
 
 const EMPTY = Buffer.alloc(0)

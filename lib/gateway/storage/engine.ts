@@ -4,9 +4,11 @@
  * Records hold the document as its canonical extended-JSON text, decoded only when a condition,
  * mutation or projection needs the value, so the hot paths (FindById, InsertOrReplace) move
  * strings, not trees. Each record carries its replication version (hybrid timestamp and origin
- * gateway) and deletes stay as tombstones, so last-writer-wins replication can tell an old write
- * from a new one after any partition.
+ * gateway of its newest operation), deletes stay as tombstones, and a document with recent
+ * mutations also keeps their log (oplog.ts), so replicas can replay operations in one order.
  */
+
+import type { DocHistory } from '../oplog.js'
 
 /** One stored version of a document. */
 export interface StoredRecord {
@@ -16,6 +18,11 @@ export interface StoredRecord {
   readonly ts: number
   /** Id of the gateway that accepted the write. */
   readonly origin: string
+  /**
+   * The base and the operation log behind `text` (see oplog.ts); absent when the text says it
+   * all. Loaded by `transact` and `history`; `get` and `scan` may leave it out (the read path).
+   */
+  readonly history?: DocHistory
 }
 
 /** A table's catalog entry; dropped tables stay as tombstones for last-writer-wins. */
@@ -45,12 +52,15 @@ export interface TableStore {
   /** Up to `limit` records with keys strictly after `after` (from the start when undefined), in key order, tombstones included. */
   scan(after: Buffer | undefined, limit: number): ScanEntry[]
   /**
-   * Reads the record under `key`, lets `decide` choose, writes its record if any, atomically with
-   * respect to every other write. Resolves only when the write is durable (LMDB: flushed to disk).
+   * Reads the record under `key` (with its history), lets `decide` choose, writes its record (and
+   * its history, or none) if any, atomically with respect to every other write. Resolves only
+   * when the write is durable (LMDB: flushed to disk).
    * `decide` must not throw; an exception rejects the promise and writes nothing.
    * Rejects with TableNotFoundError when the table was dropped meanwhile.
    */
   transact<T>(key: Buffer, decide: (current: StoredRecord | undefined) => Decision<T>): Promise<T>
+  /** The history (base and operation log) stored with `key`, if any: what a resync ships. */
+  history(key: Buffer): DocHistory | undefined
   /** Number of live (non-tombstone) documents; for stats and tests. */
   count(): number
 }

@@ -5,6 +5,9 @@
  *   is one contiguous key range scanned in `_id` order, and dropping it clears that range.
  *   Table ids are never reused, so a stale handle can never see a re-created table's rows.
  * - `catalog` maps a table path to its entry (version, dropped flag, id).
+ * - `hist` holds, under the same key as `docs`, the base and operation log of a document that has
+ *   unfolded mutations (oplog.ts), written in the same transaction as the record. Kept apart so
+ *   FindById and scans read the record alone, as before.
  *
  * Durability: a write is acknowledged only after its transaction is committed AND flushed
  * (`db.flushed`, fsync under LMDB's overlapping sync), so `kill -9` right after an answer
@@ -15,6 +18,8 @@ import { mkdirSync } from 'node:fs'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import { InvalidArgumentError, TableNotFoundError } from '../../ojai/errors.js'
+import { decodeHistory, encodeHistory } from '../oplog.js'
+import type { DocHistory } from '../oplog.js'
 import type { Decision, ScanEntry, StorageEngine, StoredRecord, TableMeta, TableStore } from './engine.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
 
@@ -70,6 +75,7 @@ class LmdbTable implements TableStore {
   async transact<T>(key: Buffer, decide: (current: StoredRecord | undefined) => Decision<T>): Promise<T> {
     const full = this.full(key)
     const docs = this.engine.docs
+    const hist = this.engine.hist
     // An exception escaping an lmdb-js transaction callback stalls the write queue for good, so
     // every failure is carried out of the callback as a value and rethrown here.
     const outcome = await docs.transaction((): Outcome<T> => {
@@ -77,8 +83,16 @@ class LmdbTable implements TableStore {
         // Callbacks run in call order on this thread, so a drop queued earlier has already run.
         if (this.dropped) return { error: new TableNotFoundError(`table ${this.path} was deleted`) }
         const bytes = docs.getBinaryFast(full)
-        const decision = decide(bytes === undefined ? undefined : decodeRecord(bytes))
-        if (decision.write !== undefined) docs.putSync(full, encodeRecord(decision.write))
+        let current = bytes === undefined ? undefined : decodeRecord(bytes)
+        const stored = current === undefined ? undefined : hist.get(full)
+        if (current !== undefined && stored !== undefined) current = { ...current, history: decodeHistory(stored, current.text) }
+        const decision = decide(current)
+        const write = decision.write
+        if (write !== undefined) {
+          docs.putSync(full, encodeRecord(write))
+          if (write.history !== undefined) hist.putSync(full, encodeHistory(write.history))
+          else if (stored !== undefined) hist.removeSync(full)
+        }
         return { value: decision.result }
       } catch (error) {
         return { error }
@@ -87,6 +101,15 @@ class LmdbTable implements TableStore {
     await docs.flushed
     if ('error' in outcome) throw outcome.error
     return outcome.value
+  }
+
+  history(key: Buffer): DocHistory | undefined {
+    if (key.length > MAX_KEY_BYTES) return undefined
+    const full = this.full(key)
+    const stored = this.engine.hist.get(full)
+    if (stored === undefined) return undefined
+    const bytes = this.engine.docs.getBinaryFast(full)
+    return decodeHistory(stored, bytes === undefined ? null : decodeRecord(bytes).text)
   }
 
   count(): number {
@@ -99,6 +122,7 @@ class LmdbTable implements TableStore {
 
   clear(): void {
     for (const k of this.engine.docs.getKeys({ start: this.prefix, end: this.end })) this.engine.docs.removeSync(k)
+    for (const k of this.engine.hist.getKeys({ start: this.prefix, end: this.end })) this.engine.hist.removeSync(k)
   }
 }
 
@@ -117,6 +141,7 @@ export class LmdbEngine implements StorageEngine {
   readonly kind = 'lmdb'
   readonly root: RootDatabase
   readonly docs: Database<Buffer, Buffer>
+  readonly hist: Database<string, Buffer>
   private readonly catalog: Database<CatalogEntry | number, string>
   private readonly metas = new Map<string, TableMeta & { id: number }>()
   private readonly tables = new Map<string, LmdbTable>()
@@ -124,8 +149,9 @@ export class LmdbEngine implements StorageEngine {
 
   constructor(options: LmdbEngineOptions) {
     mkdirSync(options.dir, { recursive: true })
-    this.root = open(options.dir, { maxDbs: 4, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
+    this.root = open(options.dir, { maxDbs: 8, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
     this.docs = this.root.openDB<Buffer, Buffer>({ name: 'docs', keyEncoding: 'binary', encoding: 'binary' })
+    this.hist = this.root.openDB<string, Buffer>({ name: 'hist', keyEncoding: 'binary', encoding: 'string' })
     this.catalog = this.root.openDB<CatalogEntry | number, string>({ name: 'catalog' })
     for (const { key, value } of this.catalog.getRange()) {
       if (key === NEXT_ID || typeof value === 'number') continue

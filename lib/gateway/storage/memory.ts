@@ -7,6 +7,7 @@
  * the moment they are applied.
  */
 import { TableNotFoundError } from '../../ojai/errors.js'
+import type { DocHistory } from '../oplog.js'
 import type { Decision, ScanEntry, StorageEngine, StoredRecord, TableMeta, TableStore } from './engine.js'
 import { compareKeys } from './keys.js'
 
@@ -85,6 +86,10 @@ class MemoryTable implements TableStore {
       }
     }
     return Promise.resolve(decision.result)
+  }
+
+  history(key: Buffer): DocHistory | undefined {
+    return this.get(key)?.history
   }
 
   count(): number {
