@@ -5,17 +5,9 @@
  * figure printed is a real sample (no interpolation).
  */
 
-/**
- * Nearest-rank percentile of sorted samples. Same rule as lib/chaos/percentiles.ts, but the rank
- * is computed in integers first: `(99.9 / 100) * 1000` is 999.0000000000001 in floating point,
- * which would round the p99.9 of 1000 samples up to the maximum.
- */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length
-  if (n === 0) return Number.NaN
-  const rank = Math.ceil(Math.round(p * n * 1000) / 100_000)
-  return sorted[Math.min(n, Math.max(1, rank)) - 1] as number
-}
+import { percentile } from '../lib/chaos/percentiles.js'
+
+export { percentile }
 
 export interface LatencyFigures {
   readonly count: number
