@@ -7,14 +7,14 @@
  *
  *   npx tsx examples/check-and-mutate.ts
  */
-import { firstValueFrom, lastValueFrom } from 'rxjs'
+import { firstValueFrom } from 'rxjs'
 import { cond, connect, mutation } from '../lib/index.js'
 import { clusters } from './support.js'
 
 const env = await clusters()
 const connection = connect(env.primary)
 const seats = await firstValueFrom(connection.createStore(env.table('seats')))
-await lastValueFrom(seats.insert({ _id: '12A', free: true }), { defaultValue: undefined })
+await firstValueFrom(seats.insert({ _id: '12A', free: true }))
 
 /** Books a seat for `who` if it is still free. */
 const book = (seat: string, who: string) => seats.checkAndMutate(seat, cond.eq('free', true), mutation().set('free', false).set('holder', who))

@@ -17,7 +17,7 @@ const connection = connect(env.primary) // e.g. 'gw1:5678?auth=basic;user=mapr;p
 const users = await firstValueFrom(connection.createStore(env.table('users')))
 
 // One document: resolves when the gateway has stored it.
-await lastValueFrom(users.insert({ _id: 'u1', name: 'Ada Lovelace', born: ODate.parse('1815-12-10'), tags: ['math'] }), { defaultValue: undefined })
+await firstValueFrom(users.insert({ _id: 'u1', name: 'Ada Lovelace', born: ODate.parse('1815-12-10'), tags: ['math'] }))
 
 // Many documents, at most 4 in flight.
 const more = [

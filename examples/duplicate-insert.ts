@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/duplicate-insert.ts
  */
-import { lastValueFrom } from 'rxjs'
+import { firstValueFrom } from 'rxjs'
 import { connectFailover, DocumentExistsError, type FailoverStoreEvent } from '../lib/index.js'
 import { clusters } from './support.js'
 
@@ -24,10 +24,10 @@ const users = connectFailover({
 const events: FailoverStoreEvent[] = []
 users.events$.subscribe((e) => events.push(e))
 
-await lastValueFrom(users.insert({ _id: 'u1', name: 'Ada' }), { defaultValue: undefined })
+await firstValueFrom(users.insert({ _id: 'u1', name: 'Ada' }))
 console.log('first insert: ok')
 try {
-  await lastValueFrom(users.insert({ _id: 'u1', name: 'Ada again' }), { defaultValue: undefined })
+  await firstValueFrom(users.insert({ _id: 'u1', name: 'Ada again' }))
   console.log('second insert: ok?! (should not happen)')
   process.exitCode = 1
 } catch (error) {

@@ -3,12 +3,12 @@
  *
  * Shows: `find()` emits one document at a time, in `_id` order, as the gateway streams them
  * (memory stays flat however big the table); handle each as it comes, collect them with
- * `toArray()`, or fold them with `scan` / `reduce`.
+ * `toArray()`, fold them with `scan` / `reduce`, or pull them with `for await`.
  *
  *   npx tsx examples/find-all.ts
  */
 import { firstValueFrom, from, lastValueFrom, mergeMap, scan, tap, toArray } from 'rxjs'
-import { connect } from '../lib/index.js'
+import { connect, toAsyncIterable } from '../lib/index.js'
 import { clusters, SAMPLE_USERS } from './support.js'
 
 const env = await clusters()
@@ -23,6 +23,12 @@ await lastValueFrom(users.find().pipe(tap((doc) => console.log(`  ${String(doc._
 const all = await firstValueFrom(users.find().pipe(toArray()))
 const totalAge = await lastValueFrom(users.find().pipe(scan((sum, doc) => sum + Number(doc.age), 0)))
 console.log(`found all ${all.length} documents; average age ${(totalAge / all.length).toFixed(1)}`)
+
+// Or pulled with for-await; leaving the loop early cancels the stream on the gateway.
+for await (const doc of toAsyncIterable(users.find())) {
+  console.log(`first by _id: ${String(doc._id)}`)
+  break
+}
 
 connection.close()
 await env.close()

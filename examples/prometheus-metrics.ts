@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/prometheus-metrics.ts
  */
-import { lastValueFrom } from 'rxjs'
+import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { connect, FailoverStore } from '../lib/index.js'
 import { clusters } from './support.js'
@@ -61,7 +61,7 @@ function instrument(store: FailoverStore, registry: Registry, table: string): vo
 const registry = new Registry()
 instrument(users, registry, path)
 
-await lastValueFrom(users.insertOrReplace({ _id: 'u1', name: 'Ada' }), { defaultValue: undefined })
+await firstValueFrom(users.insertOrReplace({ _id: 'u1', name: 'Ada' }))
 for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))
 await env.cutPrimary()
 for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))

@@ -10,7 +10,7 @@
  *
  *   npx tsx examples/read-your-own-write.ts
  */
-import { defer, firstValueFrom, lastValueFrom, map, retry } from 'rxjs'
+import { defer, firstValueFrom, map, retry } from 'rxjs'
 import { cond, connect, FailoverStore, type Document } from '../lib/index.js'
 import { clusters } from './support.js'
 
@@ -36,7 +36,7 @@ function readAtLeast(id: string, version: number): Promise<Document> {
   )
 }
 
-await lastValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book'], version: 1 }), { defaultValue: undefined })
+await firstValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book'], version: 1 }))
 console.log(`wrote version 1 on ${carts.cluster.name}`)
 
 await env.cutPrimary()
@@ -47,7 +47,7 @@ const cart = await readAtLeast('cart-42', 1)
 console.log(`read back version ${String(cart.version)} with items ${JSON.stringify(cart.items)} from ${carts.cluster.name} after ${Date.now() - started} ms`)
 
 // Writes go on, to the cluster now active; the primary catches up by replication once healed.
-await lastValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book', 'pen'], version: 2 }), { defaultValue: undefined })
+await firstValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book', 'pen'], version: 2 }))
 console.log(`read your own write: version ${String((await readAtLeast('cart-42', 2)).version)} on ${carts.cluster.name}`)
 
 carts.close()

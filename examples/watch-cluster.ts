@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/watch-cluster.ts
  */
-import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs'
+import { filter, firstValueFrom, timeout } from 'rxjs'
 import { connect, FailoverStore } from '../lib/index.js'
 import { clusters } from './support.js'
 
@@ -35,7 +35,7 @@ users.events$.subscribe((e) => {
   console.log(`${at()}  events$:  ${e.type} ${e.operation} on ${e.cluster}${detail}`)
 })
 
-await lastValueFrom(users.insertOrReplace({ _id: 'u1', name: 'Ada' }), { defaultValue: undefined })
+await firstValueFrom(users.insertOrReplace({ _id: 'u1', name: 'Ada' }))
 await env.cutPrimary()
 console.log(`${at()}  -- primary cut`)
 await firstValueFrom(users.findById('u1')) // times out on cluster1, answered by cluster2
