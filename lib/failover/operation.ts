@@ -204,6 +204,8 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
   private first = 0
   private causes: ClusterCause[] | null = null
   private done = false
+  /** The first cluster that only timed out (slow, maybe not down), or -1; see {@link secondChance}. */
+  private slowCluster = -1
   /** The answer was counted in the stats (single-answer operations count their first value). */
   private counted = false
   private startedAt = 0
@@ -328,6 +330,7 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
     }
     const clusterName = ctx.names[leg.cluster] ?? String(leg.cluster)
     if (timedOut) {
+      if (this.slowCluster < 0) this.slowCluster = leg.cluster
       counters.timeouts++
       ctx.emit({ type: 'timeout', cluster: clusterName, operation: this.name, at: now, elapsedMs: now - this.startedAt, timeoutMs: leg.timeoutMs })
     } else counters.availabilityErrors++
@@ -344,8 +347,11 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
     // A hedged read with its other leg still running waits for that one.
     if (this.main !== null || this.hedge !== null) return
     this.clearHedgeTimer()
-    const next = this.nextUntried()
-    if (next < 0 || !mayMoveOn(this.strategy, error)) {
+    let next = this.nextUntried()
+    if (next < 0 && !timedOut && this.secondChanceAllowed()) {
+      next = this.slowCluster
+      this.slowCluster = -1
+    } else if (next < 0 || !mayMoveOn(this.strategy, error)) {
       this.giveUp(error, clusterName, now)
       return
     }
@@ -363,6 +369,18 @@ export class Operation<T> implements Unsubscribable, InFlightEntry {
       ...(this.streaming ? { delivered: this.delivered } : {}),
     })
     this.launch(next, ctx.secondaryTimeoutMs, false)
+  }
+
+  /**
+   * Every cluster has been tried, the last one failed fast (refused, reset) and an earlier one
+   * only timed out: that one is slow, not down (a loaded secondary just after a failover looks
+   * like this). When the strategy allows repeating an attempt that may have been applied, give
+   * the slow cluster one more try, bounded by `secondaryTimeoutMs`, rather than fail an operation
+   * a live cluster can answer. Once per operation, so the bound stays `timeoutMs +
+   * secondaryTimeoutMs` plus the time the fast failures took.
+   */
+  private secondChanceAllowed(): boolean {
+    return this.slowCluster >= 0 && this.strategy === 'failover'
   }
 
   private findComplete(): boolean {

@@ -95,6 +95,45 @@ describe('FailoverStore: one operation', () => {
   )
 
   it(
+    'active cluster only slow, the other refuses: the slow one gets a second try (idempotent), bounded by secondaryTimeoutMs',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const slow = m.cold('-')
+      const answering = m.cold('--(a|)', { a: doc('p') })
+      const attempts = [slow, answering]
+      stores[0]!.on('findById', () => attempts.shift() ?? m.cold('#'))
+      stores[1]!.on('findById', m.cold('-#', undefined, refused()))
+      m.expect(store.findById('k')).toBeObservable('10ms ---(a|)', { a: doc('p') })
+      m.expect(slow).toHaveSubscriptions('^ 9ms !')
+      m.expect(answering).toHaveSubscriptions('11ms ^-!')
+    }),
+  )
+
+  it(
+    'second try happens once: slow again, FailoverError at timeoutMs + refusal + secondaryTimeoutMs',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const p = m.cold('-')
+      stores[0]!.on('findById', p)
+      stores[1]!.on('findById', m.cold('-#', undefined, refused()))
+      m.expect(outcome(store.findById('k'))).toBeObservable('41ms (e|)', { e: 'error:FAILOVER' })
+      m.expect(p).toHaveSubscriptions(['^ 9ms !', '11ms ^ 29ms !'])
+    }),
+  )
+
+  it(
+    'no second try for a write that may have been applied (conditional, failover-if-unsent)',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const p = m.cold('-')
+      stores[0]!.on('insert', p)
+      stores[1]!.on('insert', m.cold('-#', undefined, refused()))
+      m.expect(outcome(store.insert(doc('k')))).toBeObservable('10ms (e|)', { e: 'error:TIMEOUT' })
+      m.expect(p).toHaveSubscriptions('^ 9ms !')
+    }),
+  )
+
+  it(
     'three clusters: tried in order, the third answers',
     marbles((m) => {
       const { store, stores } = setup(m, { count: 3 })
