@@ -1,7 +1,8 @@
 /**
  * Two gateways replicating both ways behave like two replicated clusters: writes flow both ways,
- * concurrent writes resolve last-writer-wins identically on both sides, and after a partition
- * (one gateway stopped) heals, both hold the same documents.
+ * concurrent puts resolve last-writer-wins identically on both sides, concurrent mutations are all
+ * kept and replayed in one order on both sides, and after a partition (one gateway stopped) heals,
+ * both hold the same documents.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -11,6 +12,9 @@ import * as grpc from '@grpc/grpc-js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startGateway } from '../../lib/gateway/index.js'
 import type { GatewayOptions, OjaiGateway } from '../../lib/gateway/index.js'
+import { ReplicationService } from '../../lib/gateway/internal-proto.js'
+import type { ApplyRequest, ApplyResponse } from '../../lib/gateway/internal-proto.js'
+import { encodeKey } from '../../lib/gateway/storage/keys.js'
 import { docs, RawClient } from './raw-client.js'
 
 const FAST = { retryMinMs: 20, retryMaxMs: 200, heartbeatMs: 100 } as const
@@ -206,5 +210,131 @@ describe('replication between two gateways', () => {
     await ca.createTable('/s')
     await ca.insert('/s', '{"_id":"x"}')
     expect(await converged(ca, cb, '/s')).toEqual(['{"_id":"x"}'])
+  })
+
+  it('concurrent increments on both sides converge to the sum, every operation applied once, in the same order', async () => {
+    const { a, b } = await pair({ a: { replicationLagMs: 30 }, b: { replicationLagMs: 30 } })
+    const ca = client(a)
+    const cb = client(b)
+    await ca.createTable('/inc')
+    await ca.insert('/inc', '{"_id":"c","n":0,"ops":[]}')
+    await vi.waitFor(async () => expect((await cb.findById('/inc', '{"_id":"c"}')).error?.errCode).toBe(0), { timeout: 5000 })
+    const incs: Promise<number>[] = []
+    for (let i = 0; i < 60; i++) {
+      incs.push(ca.update('/inc', '{"_id":"c"}', `{"$append":{"ops":["a${i}"]},"$increment":{"n":1}}`))
+      incs.push(cb.update('/inc', '{"_id":"c"}', `{"$append":{"ops":["b${i}"]},"$increment":{"n":1}}`))
+    }
+    expect(new Set(await Promise.all(incs))).toEqual(new Set([0]))
+    const [doc] = await converged(ca, cb, '/inc')
+    const parsed = JSON.parse(doc as string) as { n: number; ops: string[] }
+    expect(parsed.n).toBe(120)
+    expect([...parsed.ops].sort()).toEqual([...Array.from({ length: 60 }, (_, i) => `a${i}`), ...Array.from({ length: 60 }, (_, i) => `b${i}`)].sort())
+
+    // Once both links have exchanged watermarks, the next write folds the log into the base.
+    await new Promise((r) => setTimeout(r, 400))
+    await ca.update('/inc', '{"_id":"c"}', '{"$increment":{"n":1}}')
+    expect(a.storage.table('/inc')?.history(encodeKey('c'))?.log.length ?? 0).toBeLessThanOrEqual(1)
+  })
+
+  it('an older mutation arriving late is replayed in its place, so both sides agree on the order', async () => {
+    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    // A ships late; B ships at once.
+    const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 400 })
+    const b = await start({ port: pb, gatewayId: 'B', replicateTo: [`127.0.0.1:${pa}`] })
+    const ca = client(a)
+    const cb = client(b)
+    await ca.createTable('/late')
+    await cb.createTable('/late')
+    await ca.insert('/late', '{"_id":"k","ops":[]}')
+    await vi.waitFor(async () => expect((await cb.findById('/late', '{"_id":"k"}')).error?.errCode).toBe(0), { timeout: 5000 })
+    expect(await ca.update('/late', '{"_id":"k"}', '{"$append":{"ops":["first, on A"]}}')).toBe(0)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await cb.update('/late', '{"_id":"k"}', '{"$append":{"ops":["second, on B"]}}')).toBe(0)
+    // B applied its own (newer) operation before A's older one arrived.
+    expect((await cb.findById('/late', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","ops":["second, on B"]}')
+    expect(await converged(ca, cb, '/late')).toEqual(['{"_id":"k","ops":["first, on A","second, on B"]}'])
+  })
+
+  it('a batch delivered twice is applied once (replication is idempotent)', async () => {
+    const [pb] = await Promise.all([freePort()])
+    const b = await start({ port: pb, gatewayId: 'B' })
+    const cb = client(b)
+    await cb.createTable('/dup')
+    await cb.insert('/dup', '{"_id":"c","n":0,"ops":[]}')
+    const peer = new ReplicationService(b.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      Apply: (req: ApplyRequest, cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void) => void
+    }
+    try {
+      const ts = Date.now() * 1024 + 5000
+      const key = encodeKey('c')
+      const request: ApplyRequest = {
+        source: 'X',
+        changes: [1, 2].map((i) => ({ kind: 0, tablePath: '/dup', key, jsonDocument: `{"$append":{"ops":["x${i}"]},"$increment":{"n":1}}`, ts: ts + i, origin: 'X', tombstone: false, op: 1 })),
+      }
+      const apply = () => new Promise<ApplyResponse>((resolve, reject) => peer.Apply(request, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no answer')))))
+      expect((await apply()).applied).toBe(2)
+      expect((await apply()).applied).toBe(0)
+      expect((await cb.findById('/dup', '{"_id":"c"}')).jsonDocument).toBe('{"_id":"c","n":2,"ops":["x1","x2"]}')
+    } finally {
+      peer.close()
+    }
+  })
+
+  it('increments acknowledged on both sides of a partition, by a gateway stopped before it shipped them, survive its restart on LMDB', async () => {
+    const dirA = mkdtempSync(join(tmpdir(), 'ojai-gw-ops-a-'))
+    const dirB = mkdtempSync(join(tmpdir(), 'ojai-gw-ops-b-'))
+    dirs.push(dirA, dirB)
+    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    // A holds its writes back for a minute: stopping it loses its queue, as a kill would.
+    const a = await start({ port: pa, gatewayId: 'A', storage: { dir: dirA }, replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 60_000 })
+    const b = await start({ port: pb, gatewayId: 'B', storage: { dir: dirB }, replicateTo: [`127.0.0.1:${pa}`] })
+    const ca = client(a)
+    const cb = client(b)
+    for (const c of [ca, cb]) {
+      await c.createTable('/k')
+      await c.insert('/k', '{"_id":"c","n":0,"ops":[]}', 1)
+    }
+    await vi.waitFor(async () => expect((await ca.findById('/k', '{"_id":"c"}')).jsonDocument).toBe((await cb.findById('/k', '{"_id":"c"}')).jsonDocument))
+    const acked: string[] = []
+    const inc = async (c: RawClient, id: string) => {
+      if ((await c.update('/k', '{"_id":"c"}', `{"$append":{"ops":["${id}"]},"$increment":{"n":1}}`)) === 0) acked.push(id)
+    }
+    // Concurrent on both sides; B's reach A at once, A's stay queued.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => Promise.all([inc(ca, `a${i}`), inc(cb, `b${i}`)])))
+    await stop(a)
+    // Partition: only B takes writes.
+    for (let i = 20; i < 30; i++) await inc(cb, `b${i}`)
+    // Heal: A restarts on its data (no lag now) and takes writes at once.
+    const a2 = await start({ port: pa, gatewayId: 'A', storage: { dir: dirA }, replicateTo: [`127.0.0.1:${pb}`] })
+    const ca2 = client(a2)
+    for (let i = 20; i < 25; i++) await inc(ca2, `a${i}`)
+    expect(acked).toHaveLength(55)
+    const [doc] = await converged(ca2, cb, '/k')
+    const parsed = JSON.parse(doc as string) as { n: number; ops: string[] }
+    expect(parsed.n).toBe(55)
+    expect([...parsed.ops].sort()).toEqual([...acked].sort())
+  })
+
+  it('a write whose caller gave up before it was applied is not applied', async () => {
+    const gw = await start({ port: 0, gatewayId: 'A' })
+    const c = client(gw)
+    await c.createTable('/x')
+    await c.insert('/x', '{"_id":"k","n":0}')
+    gw.faults.set('Update', { type: 'stall' })
+    gw.faults.set('InsertOrReplace', { type: 'stall' })
+    // Deadline passes while the request waits.
+    const late = c.call('Update', { tablePath: '/x', payloadEncoding: 1, jsonDocument: '{"_id":"k"}', jsonMutation: '{"$increment":{"n":1}}' }, undefined, 150)
+    await expect(late).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED })
+    // Cancelled by the client while the request waits.
+    const call = c.client.InsertOrReplace({ tablePath: '/x', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"k","n":100}' }, new grpc.Metadata(), () => undefined)
+    await vi.waitFor(() => expect(gw.stats().faults.stalled).toBe(2))
+    call.cancel()
+    await new Promise((r) => setTimeout(r, 100))
+    gw.faults.clear()
+    await new Promise((r) => setTimeout(r, 100))
+    expect((await c.findById('/x', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","n":0}')
+    // A caller still waiting is served normally.
+    expect(await c.update('/x', '{"_id":"k"}', '{"$increment":{"n":1}}')).toBe(0)
+    expect((await c.findById('/x', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","n":1}')
   })
 })
