@@ -81,7 +81,7 @@ export type AbandonCheck = () => 'cancelled' | 'deadline' | undefined
 export interface DatabaseOptions {
   readonly engine: StorageEngine
   readonly clock: HybridClock
-  /** This gateway's id: the origin of its writes and the last-writer-wins tie-breaker. */
+  /** This gateway's id: the origin of its writes, and the tie-breaker of the operation order. */
   readonly gatewayId: string
   /** Called after each local write is durable (not for writes applied from a peer). */
   readonly onChange?: (change: Change) => void

@@ -66,7 +66,7 @@ export interface GatewayOptions {
    * than that is applied on top instead of in its place.
    */
   readonly opLog?: OpLogLimits
-  /** This gateway's id (origin of its writes, last-writer-wins tie-breaker). Default random. */
+  /** This gateway's id (origin of its writes, tie-breaker of the operation order). Default random. */
   readonly gatewayId?: string
   /** Largest request/response message. Default 32 MiB (the gateway's `grpc.service.max-message-size`). */
   readonly maxMessageBytes?: number

@@ -1,10 +1,12 @@
 /**
  * A hybrid logical clock packed into one safe integer: `wallMillis * 1024 + counter`.
  *
- * Replication resolves concurrent writes by last-writer-wins on this timestamp, so it must be
- * (a) close to wall time, so "last" means what a human expects, and (b) strictly monotonic and
- * ahead of every timestamp this gateway has seen from a peer, so a write that causally follows a
- * replicated one always wins over it even when the peer's wall clock runs ahead. Packing into a
+ * Replication orders every document's operations by this timestamp (then origin id; see
+ * oplog.ts), and a put replaces what is older, so it must be (a) close to wall time, so "last"
+ * means what a human expects, and (b) strictly monotonic and ahead of every timestamp this gateway
+ * has seen from a peer (operations and watermarks), so a write that causally follows a replicated
+ * one always orders after it, even when the peer's wall clock runs ahead; a local write is then
+ * always the newest operation of its document and is appended without replay. Packing into a
  * double keeps comparisons and storage trivial; 10 counter bits leave room until the year 2248.
  */
 export class HybridClock {
@@ -39,8 +41,8 @@ export function wallMillisOf(ts: number): number {
 }
 
 /**
- * Last-writer-wins order of two versions: positive when `a` wins. Equal timestamps are broken by
- * the origin gateway id so every replica picks the same winner.
+ * Last-writer-wins order of two versions (table entries): positive when `a` wins. Equal
+ * timestamps are broken by the origin gateway id so every replica picks the same winner.
  */
 export function compareVersions(a: { readonly ts: number; readonly origin: string }, b: { readonly ts: number; readonly origin: string }): number {
   if (a.ts !== b.ts) return a.ts > b.ts ? 1 : -1
