@@ -156,4 +156,24 @@ describe('lmdb engine durability', () => {
     expect(t?.get(encodeKey('x'.repeat(5000)))).toBeUndefined()
     await expect(t?.transact(encodeKey('ok'), () => ({ result: 1, write: { text: '{}', ts: 1, origin: 'o' } }))).resolves.toBe(1)
   })
+
+  it('keeps a document\u2019s operation log with its record, written and removed in the same transaction, across a reopen', async () => {
+    const dir = tempDir()
+    const first = new LmdbEngine({ dir })
+    await first.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)
+    const t = first.table('/t')
+    const key = encodeKey('c')
+    const history = { base: '{"_id":"c","n":0}', baseTs: 1, baseOrigin: 'A', resetTs: 1, resetOrigin: 'A', exact: true, log: [{ ts: 5, origin: 'B', mutation: '{"$increment":{"n":1}}' }] }
+    await t?.transact(key, () => ({ result: 0, write: { text: '{"_id":"c","n":1}', ts: 5, origin: 'B', history } }))
+    // The read path leaves the history out; transact and history() bring it.
+    expect(t?.get(key)).toEqual({ text: '{"_id":"c","n":1}', ts: 5, origin: 'B' })
+    await first.close()
+    const second = new LmdbEngine({ dir })
+    engines.push(second)
+    const again = second.table('/t')
+    expect(again?.history(key)).toEqual(history)
+    expect(await again?.transact(key, (cur) => ({ result: cur?.history, write: { text: '{"_id":"c","n":1}', ts: 6, origin: 'B' } }))).toEqual(history)
+    // Written without a history: the stored one is gone too.
+    expect(again?.history(key)).toBeUndefined()
+  })
 })
