@@ -201,8 +201,10 @@ function checkCluster(
       anomalies.add({ kind: 'unexplained', key, cluster, detail: `value ${JSON.stringify(finalValue)} written by no operation` })
       continue
     }
-    // A write that ended before an acknowledged one began cannot be the last one applied.
-    const winnerEnd = winner.completeMs ?? Number.POSITIVE_INFINITY
+    // A write that ended before an acknowledged one began cannot be the last one applied. Only an
+    // acknowledged write is known to have ended: one that timed out or failed ambiguously may
+    // still be applied later (held in a black hole, a paused process), so its end is unbounded.
+    const winnerEnd = winner.outcome === 'ok' ? (winner.completeMs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY
     for (const w of acked) {
       if (w !== winner && w.invokeMs > winnerEnd) {
         lost.push(w.id)

@@ -87,6 +87,14 @@ describe('check: writes', () => {
     expect(r.lostWrites).toBe(0)
   })
 
+  it('register: a timed-out write applied late may win over writes acknowledged after its timeout', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'r', 0, 100, 'info', { value: 'late', error: 'TIMEOUT' })
+    s.op('write-idempotent', 'r', 150, 160, 'ok', { value: 'acked' })
+    const r = check(s.at(200).h.snapshot(), both({ r: { value: 'late' } }), OPTIONS)
+    expect(r.lostWrites).toBe(0)
+  })
+
   it('flags a value no operation wrote', () => {
     const s = new Script()
     s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'a' })
