@@ -94,7 +94,7 @@ export class Recorder {
         this.note('probe-failed', `probe of ${event.cluster} failed (${event.reason}), next in ${(event.nextDelayMs / 1000).toFixed(1)} s`)
         return
       case 'gave-up': {
-        // During an outage every primary-only write gives up: one line per second, not per write.
+        // An outage can make many writes give up at once: one line per second, not per write.
         const key = `${event.operation} (${event.causes.map((c) => `${c.cluster} ${c.reason}`).join(', ')})`
         this.gaveUp.set(key, (this.gaveUp.get(key) ?? 0) + 1)
         return

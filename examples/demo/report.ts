@@ -16,7 +16,7 @@ const EVENT_COLOURS: Record<string, string> = {
 }
 
 const WIDTH = 960
-const LEFT = 56
+const LEFT = 76
 const RIGHT = 16
 const PLOT = WIDTH - LEFT - RIGHT
 
@@ -167,7 +167,7 @@ ul.checks{list-style:none;padding:0} .pass b{color:#2b8a3e} .fail b{color:#c92a2
 <h1>ojai-failover demo</h1>
 <div class="muted">${escapeHtml(result.startedAt)} &middot; ${fmt(result.durationMs / 1000)} s &middot; clusters ${escapeHtml(result.clusters.join(', '))} (first = primary)</div>
 <p class="verdict ${result.ok ? 'ok' : 'bad'}">${result.ok ? 'Every check passed.' : 'Some checks FAILED.'} ${t.ops} operations, ${t.errors} errors returned to callers, ${t.failovers} failovers, ${t.failbacks} failbacks, ${t.hedges} hedged reads, ${t.lostWrites} lost writes, ${t.duplicateApplies} duplicate applies; replicas ${t.convergenceMs === null ? 'did NOT converge' : `converged (${t.documents} documents each)`}.</p>
-<p>Errors returned to callers, by operation: ${escapeHtml(Object.entries(result.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none')}. Counter updates run on the primary only and fail fast while it is down; writes in flight when it went dark end in an error (their effect is unknown); reads and idempotent writes move to the other cluster.</p>
+<p>Errors returned to callers, by operation: ${escapeHtml(Object.entries(result.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none')}. A write that may already have been applied (a conditional or counter update in flight when its cluster went dark) ends in an error, since its effect is unknown; reads and idempotent writes move to the other cluster.</p>
 <h2>Latency over time</h2>
 <div class="muted">Each bucket of ${result.bucketMs} ms: p99 (dot) and p50 (faint dot) of the operations that started in it, coloured by the cluster active when they ended. Dashed lines: failover (red) and failback (green). Log scale.</div>
 <div>${legend}</div>

@@ -49,10 +49,8 @@ export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & 
     hold: { holdsMs: [hold, 2 * hold] },
     probe: { backoff: { initialMs: 250, maxMs: 1000 } },
     hedge: {},
-    // Counters ($increment + $append) never run on the secondary: with asynchronous
-    // last-writer-wins replication, an increment applied there and one applied on the primary
-    // before it caught up would overwrite each other. They fail fast during an outage instead.
-    policy: { 'non-idempotent': 'primary-only' },
+    // Every class keeps the library's default policy: counters ($increment + $append) move to the
+    // secondary only when the primary provably never got them (refused), so none is applied twice.
   }
 }
 
@@ -227,7 +225,7 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
       'hold.holdsMs': (failoverOptions.hold?.holdsMs ?? []).join(', '),
       'probe.backoff': '250 ms initial, x2, 1000 ms max, 20% jitter',
       'hedge': 'on: after the active cluster p95 findById latency, at most 5% of reads (burst 10)',
-      'policy': 'idempotent: failover, conditional: failover-if-unsent (defaults); non-idempotent: primary-only',
+      'policy': 'defaults: idempotent failover; conditional and non-idempotent failover-if-unsent',
       'storage': 'LMDB (durable), asynchronous replication both ways',
       'table': path,
       'secondary': secondary.name,
