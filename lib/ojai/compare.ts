@@ -121,7 +121,8 @@ function compareNums(a: Num, b: Num): number | undefined {
     if (typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0
     if (typeof b === 'number') {
       const r = compareNumberBigint(b, a)
-      return r === undefined ? undefined : -r
+      // `0 - r`, not `-r`: equal values compare as 0, never -0.
+      return r === undefined ? undefined : 0 - r
     }
   }
   // a DECIMAL is involved: rare, so exact digit comparison is fine here

@@ -95,6 +95,13 @@ describe('compareValues', () => {
     expect(compareValues(a, b)).toBeUndefined()
   })
 
+  it('equal LONG and DOUBLE compare as 0 both ways (not -0)', () => {
+    expect(compareNumeric(0n, 0)).toBe(0)
+    expect(compareNumeric(0, 0n)).toBe(0)
+    expect(compareNumeric(2n ** 60n, 2 ** 60)).toBe(0)
+    expect(compareNumeric(2 ** 60, 2n ** 60n)).toBe(0)
+  })
+
   it('LONG against DOUBLE is exact beyond 2^53 (property)', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e20, max: 1e20 }), (l, d) => {
