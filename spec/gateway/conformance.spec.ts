@@ -1,6 +1,6 @@
 /**
  * Conformance of the embedded gateway with the Data Access Gateway protocol
- * (GATEWAY-PROTOCOL.md), driven by a raw grpc-js client over a real socket: every RPC, the error
+ * (the gateway protocol reference), driven by a raw grpc-js client over a real socket: every RPC, the error
  * paths of Section 4.2, and the Section 13 checklist item by item.
  */
 import * as grpc from '@grpc/grpc-js'

@@ -1,5 +1,5 @@
 /**
- * The .proto against the protocol reference (GATEWAY-PROTOCOL.md Sections 1 to 3), checked on the
+ * The .proto against the protocol reference (Sections 1 to 3: service, messages, enums), checked on the
  * bytes: every message is encoded with every field set and its tags are read back by hand, so a
  * wrong field number or type shows up even if the .proto and the generated code agree with each
  * other. The expected tables below are copied from the reference, not from the .proto.
