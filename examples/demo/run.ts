@@ -3,13 +3,12 @@
  * workload through a FailoverStore (lib/chaos's workload and history), the timeline of
  * timeline.ts, then a convergence check and the history checker (lib/chaos's checker).
  */
-import { firstValueFrom, timeout } from 'rxjs'
 import { check, divergentKeys } from '../../lib/chaos/checker.js'
 import { ClusterHarness, type GatewayLaunch, type GatewayNode } from '../../lib/chaos/cluster.js'
 import { History } from '../../lib/chaos/history.js'
-import { awaitConvergence, healHarness } from '../../lib/chaos/runner.js'
+import { abortableSleep, awaitConvergence, createTableEverywhere, healHarness } from '../../lib/chaos/runner.js'
 import { counterKey, Workload } from '../../lib/chaos/workload.js'
-import { connect, FailoverStore, OjaiError, type Connection, type FailoverStoreOptions } from '../../lib/index.js'
+import { connect, FailoverStore, type Connection, type FailoverStoreOptions } from '../../lib/index.js'
 import { Recorder } from './recorder.js'
 import { bucketWidth, latencyBuckets, summarizePhases, type PhaseWindow } from './summary.js'
 import { PHASES, phaseDurations, type TimelineContext } from './timeline.js'
@@ -54,32 +53,6 @@ export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & 
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 || signal?.aborted === true) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
-async function createTable(nodes: readonly GatewayNode[], path: string): Promise<void> {
-  for (const node of nodes) {
-    const connection = connect(node.directConnectionString)
-    try {
-      await firstValueFrom(connection.createStore(path).pipe(timeout(10_000)))
-    } catch (error) {
-      // Replication may have created it already on the peer.
-      if (!(error instanceof OjaiError && error.code === 'TABLE_EXISTS')) throw error
-    } finally {
-      connection.close()
-    }
-  }
-}
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? (() => undefined)
@@ -97,7 +70,7 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
   const [primary, secondary] = harness.nodes as [GatewayNode, GatewayNode]
   for (const node of harness.nodes) log(`  ${node.name}: gateway pid ${node.pid}, clients connect to ${node.connectionString}`)
   const path = `/demo/users-${Date.now().toString(36)}`
-  await createTable(harness.nodes, path)
+  await createTableEverywhere(harness.nodes, path)
 
   const counterKeys = 8
   const seed = connect(primary.directConnectionString)
@@ -154,7 +127,7 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
       history.phase(phase.name)
       recorder.startPhase(phase.name, phase.title, i + 1, PHASES.length)
       await phase.enter?.(ctx)
-      await sleep((durations[i] ?? 0) - (history.time() - fromMs), options.signal)
+      await abortableSleep((durations[i] ?? 0) - (history.time() - fromMs), options.signal)
       await phase.leave?.(ctx)
       windows.push({ name: phase.name, title: phase.title, fromMs, toMs: history.time() })
     }

@@ -4,6 +4,7 @@
  * Colour only when asked for and writing to a terminal.
  */
 import pc from 'picocolors'
+import { textTable } from '../../lib/chaos/report.js'
 import type { CheckOutcome, DemoEvent, PhaseSummary, SecondSample } from './types.js'
 
 export type Colors = ReturnType<typeof pc.createColors>
@@ -105,15 +106,10 @@ const COLUMNS: readonly { readonly title: string; readonly cell: (p: PhaseSummar
 
 /** The per-phase summary as a fixed-width table (no colour, no box drawing). */
 export function phaseTable(phases: readonly PhaseSummary[]): string {
-  const rows = [COLUMNS.map((col) => col.title), ...phases.map((p) => COLUMNS.map((col) => col.cell(p)))]
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)))
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) => (i === 0 || i === row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd()
-  const header = line(rows[0] ?? [])
-  return [header, '-'.repeat(header.length), ...rows.slice(1).map(line)].join('\n')
+  return textTable(
+    COLUMNS.map((col) => col.title),
+    phases.map((p) => COLUMNS.map((col) => col.cell(p))),
+  )
 }
 
 export function checkLines(checks: readonly CheckOutcome[], c: Colors): string[] {

@@ -17,17 +17,28 @@ const COLUMNS: readonly { readonly title: string; readonly value: (r: ScenarioRe
   { title: 'result', value: (r) => (r.holds ? 'ok' : `FAIL: ${r.violations.join(', ')}`) },
 ]
 
-/** A fixed-width table; reads the same in a terminal and in a file (no colours, no box drawing). */
-export function formatTable(reports: readonly ScenarioReport[]): string {
-  const rows = [COLUMNS.map((c) => c.title), ...reports.map((r) => COLUMNS.map((c) => c.value(r)))]
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)))
+/**
+ * A fixed-width table that reads the same in a terminal and in a file (no colours, no box
+ * drawing): the first and last columns left-aligned, the figures between them right-aligned.
+ */
+export function textTable(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const rows = [header, ...body]
+  const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)))
   const line = (row: readonly string[]) =>
     row
       .map((cell, i) => (i === 0 || i === row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd()
-  const header = line(rows[0] ?? [])
-  return [header, '-'.repeat(header.length), ...rows.slice(1).map(line)].join('\n')
+  const title = line(header)
+  return [title, '-'.repeat(title.length), ...body.map(line)].join('\n')
+}
+
+/** The failure suite's table: one row per scenario. */
+export function formatTable(reports: readonly ScenarioReport[]): string {
+  return textTable(
+    COLUMNS.map((c) => c.title),
+    reports.map((r) => COLUMNS.map((c) => c.value(r))),
+  )
 }
 
 /** The `--json` document: `{ scenarios: [ { name, ops, lostWrites, … } ] }`. */

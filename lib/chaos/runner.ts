@@ -64,7 +64,8 @@ export interface RunOptions {
 const HANG_MARGIN_MS = 1000
 let tableCounter = 0
 
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Sleeps `ms`, or less when `signal` aborts; never rejects. */
+export function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0 || signal?.aborted === true) return Promise.resolve()
   return new Promise((resolve) => {
     const onAbort = () => {
@@ -90,7 +91,8 @@ export async function healHarness(harness: ClusterHarness): Promise<void> {
   await harness.healAll()
 }
 
-async function createTableEverywhere(nodes: readonly GatewayNode[], path: string): Promise<void> {
+/** Creates the table on every gateway directly (replication may have created it on a peer already). */
+export async function createTableEverywhere(nodes: readonly GatewayNode[], path: string): Promise<void> {
   for (const node of nodes) {
     const connection = connect(node.directConnectionString)
     try {
