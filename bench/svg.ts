@@ -5,9 +5,9 @@
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf']
 const ERROR_COLOUR = '#d62728'
-const W = 900
+const W = 960
 const H = 420
-const M = { left: 70, right: 170, top: 40, bottom: 50 }
+const M = { left: 70, right: 230, top: 40, bottom: 50 }
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -83,10 +83,11 @@ export function timelineSvg(title: string, points: readonly TimelinePoint[], mar
   body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`)
   body.push(`<text x="${M.left + pw / 2}" y="${H - 10}" text-anchor="middle">operation start (s)</text>`)
   body.push(`<text transform="translate(18,${M.top + ph / 2}) rotate(-90)" text-anchor="middle">latency (ms, log)</text>`)
-  for (const m of marks) {
+  marks.forEach((m, i) => {
     body.push(`<line x1="${fmt(x(m.t))}" x2="${fmt(x(m.t))}" y1="${M.top}" y2="${M.top + ph}" stroke="#555" stroke-dasharray="4 3"/>`)
-    body.push(`<text x="${fmt(x(m.t) + 3)}" y="${M.top + 12}" font-size="11">${esc(m.label)}</text>`)
-  }
+    // Alternate rows so that marks close in time (heal, then failback) keep readable labels.
+    body.push(`<text x="${fmt(x(m.t) + 3)}" y="${M.top + 12 + (i % 2) * 13}" font-size="11">${esc(m.label)}</text>`)
+  })
   for (const p of shown) {
     if (!Number.isFinite(p.latencyMs)) continue
     body.push(`<circle cx="${fmt(x(p.t))}" cy="${fmt(y(p.latencyMs))}" r="1.6" fill="${colour(p.series)}" fill-opacity="0.7"/>`)
