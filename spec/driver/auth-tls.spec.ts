@@ -5,23 +5,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { lastValueFrom } from 'rxjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Connection, connect } from '../../lib/driver/index.js'
 import { AuthenticationError, InvalidConnectionStringError, UnavailableError, isAvailabilityError } from '../../lib/ojai/errors.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 import { localhostCertificate } from './helpers/tls.js'
-
-const done = async (o: Parameters<typeof lastValueFrom>[0]) => lastValueFrom(o, { defaultValue: undefined })
-
-async function failure(o: Parameters<typeof lastValueFrom>[0]): Promise<unknown> {
-  try {
-    await lastValueFrom(o)
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
-}
+import { done, failure } from '../support/observables.js'
 
 describe('authentication', () => {
   let now = Date.now()

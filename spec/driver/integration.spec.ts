@@ -13,6 +13,7 @@ import { DocumentExistsError, DocumentNotFoundError, TableExistsError, TableNotF
 import { OByte, ODate, ODecimal, OFloat, OInt, OInterval, OShort, OTime, OTimestamp } from '../../lib/ojai/values.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 import { localhostCertificate } from './helpers/tls.js'
+import { done, failure } from '../support/observables.js'
 
 interface Setup {
   readonly gateway: TestGateway
@@ -41,17 +42,6 @@ const setups: Record<string, () => Promise<Setup>> = {
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
     }
   },
-}
-
-const done = async (o: Parameters<typeof lastValueFrom>[0]) => lastValueFrom(o, { defaultValue: undefined })
-
-async function failure(o: Parameters<typeof lastValueFrom>[0]): Promise<unknown> {
-  try {
-    await lastValueFrom(o)
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
 }
 
 describe.each(Object.keys(setups))('driver against the embedded gateway: %s', (name) => {

@@ -7,15 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Connection, type DocumentStore, connect } from '../../lib/driver/index.js'
 import { UnavailableError, isUnsent } from '../../lib/ojai/errors.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
-
-async function failure(o: Parameters<typeof lastValueFrom>[0]): Promise<unknown> {
-  try {
-    await lastValueFrom(o)
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
-}
+import { failure } from '../support/observables.js'
 
 describe('unsent', () => {
   let gw: TestGateway

@@ -3,13 +3,14 @@
  * each (no replication between them, so which gateway answered is visible in the data), a
  * FailoverStore over both built with connectFailover, and bounded waits.
  */
-import net from 'node:net'
 import { firstValueFrom, from, lastValueFrom, mergeMap, type Observable } from 'rxjs'
 import { connectFailover, type ConnectFailoverOptions } from '../../lib/connect-failover.js'
 import { connect, type Connection, type DocumentStore } from '../../lib/driver/index.js'
 import type { ClusterStatus, FailoverStore, FailoverStoreEvent } from '../../lib/failover/index.js'
 import { startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
 import type { Document, DocumentWithId } from '../../lib/ojai/values.js'
+
+export { closedPort } from '../support/ports.js'
 
 export const TABLE = '/it/users'
 
@@ -47,15 +48,6 @@ export async function seed(gateway: OjaiGateway, docs: readonly DocumentWithId[]
 /** The document as stored on that gateway, read over a separate connection. */
 export function read(address: string, id: string): Promise<Document | null> {
   return direct(address, (store) => firstValueFrom(store.findById(id)))
-}
-
-/** A port on 127.0.0.1 where nothing listens (bound, read, released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** A FailoverStore from connectFailover, with every event and cluster status it emits recorded. */

@@ -5,7 +5,6 @@
  * both hold the same documents.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
@@ -16,6 +15,7 @@ import { ReplicationService } from '../../lib/gateway/internal-proto.js'
 import type { ApplyRequest, ApplyResponse } from '../../lib/gateway/internal-proto.js'
 import { encodeKey } from '../../lib/gateway/storage/keys.js'
 import { docs, RawClient } from './raw-client.js'
+import { closedPort } from '../support/ports.js'
 
 const FAST = { retryMinMs: 20, retryMaxMs: 200, heartbeatMs: 100 } as const
 const running = new Set<OjaiGateway>()
@@ -28,17 +28,6 @@ afterEach(async () => {
   running.clear()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address()
-      s.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 async function start(options: GatewayOptions): Promise<OjaiGateway> {
   const gw = await startGateway({ host: '127.0.0.1', ...options, replication: { ...FAST, ...options.replication } })
@@ -77,7 +66,7 @@ async function converged(a: RawClient, b: RawClient, table: string, timeout = 15
 }
 
 async function pair(options: { a?: GatewayOptions; b?: GatewayOptions } = {}) {
-  const [pa, pb] = await Promise.all([freePort(), freePort()])
+  const [pa, pb] = await Promise.all([closedPort(), closedPort()])
   const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], ...options.a })
   const b = await start({ port: pb, gatewayId: 'B', replicateTo: [`127.0.0.1:${pa}`], ...options.b })
   return { a, b, pa, pb }
@@ -167,7 +156,7 @@ describe('replication between two gateways', () => {
   })
 
   it('queue overflow falls back to a full resync and still converges', async () => {
-    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    const [pa, pb] = await Promise.all([closedPort(), closedPort()])
     const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replication: { maxQueue: 10 } })
     const ca = client(a)
     await ca.createTable('/o')
@@ -180,7 +169,7 @@ describe('replication between two gateways', () => {
   })
 
   it('last-writer-wins ignores an older version arriving late, and applied changes are not re-replicated', async () => {
-    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    const [pa, pb] = await Promise.all([closedPort(), closedPort()])
     // A ships to B with a long lag; B writes the same key later, directly.
     const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 400 })
     const b = await start({ port: pb, gatewayId: 'B' })
@@ -237,7 +226,7 @@ describe('replication between two gateways', () => {
   })
 
   it('an older mutation arriving late is replayed in its place, so both sides agree on the order', async () => {
-    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    const [pa, pb] = await Promise.all([closedPort(), closedPort()])
     // A ships late; B ships at once.
     const a = await start({ port: pa, gatewayId: 'A', replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 400 })
     const b = await start({ port: pb, gatewayId: 'B', replicateTo: [`127.0.0.1:${pa}`] })
@@ -256,7 +245,7 @@ describe('replication between two gateways', () => {
   })
 
   it('a batch delivered twice is applied once (replication is idempotent)', async () => {
-    const [pb] = await Promise.all([freePort()])
+    const [pb] = await Promise.all([closedPort()])
     const b = await start({ port: pb, gatewayId: 'B' })
     const cb = client(b)
     await cb.createTable('/dup')
@@ -284,7 +273,7 @@ describe('replication between two gateways', () => {
     const dirA = mkdtempSync(join(tmpdir(), 'ojai-gw-ops-a-'))
     const dirB = mkdtempSync(join(tmpdir(), 'ojai-gw-ops-b-'))
     dirs.push(dirA, dirB)
-    const [pa, pb] = await Promise.all([freePort(), freePort()])
+    const [pa, pb] = await Promise.all([closedPort(), closedPort()])
     // A holds its writes back for a minute: stopping it loses its queue, as a kill would.
     const a = await start({ port: pa, gatewayId: 'A', storage: { dir: dirA }, replicateTo: [`127.0.0.1:${pb}`], replicationLagMs: 60_000 })
     const b = await start({ port: pb, gatewayId: 'B', storage: { dir: dirB }, replicateTo: [`127.0.0.1:${pa}`] })

@@ -1,13 +1,6 @@
 import net from 'node:net'
 
-/** A port on 127.0.0.1 where nothing listens (bound, read, released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+export { closedPort } from '../../support/ports.js'
 
 /** A TCP server that accepts connections and never says a word (no HTTP/2 handshake). */
 export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
