@@ -262,10 +262,11 @@ describe('resumable find over real gateways', () => {
       'the find',
     )
     expect(got.map((d) => d['_id'])).toEqual(ids)
-    expect(r.types()).toEqual(['failover'])
-    const failover = r.events[0] as Of<'failover'>
-    expect(failover).toMatchObject({ cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
-    const delivered = failover.delivered ?? -1
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    expect(r.events[0]).toMatchObject({ type: 'failover', cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
+    const rerouted = r.events[1] as Of<'rerouted'>
+    expect(rerouted).toMatchObject({ cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
+    const delivered = rerouted.delivered ?? -1
     // Mid-stream for real: some documents came from each gateway, split exactly at the failover.
     expect(delivered).toBeGreaterThanOrEqual(200)
     expect(delivered).toBeLessThan(N)
