@@ -71,6 +71,15 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
 
 const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
 
+/**
+ * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
+ * behind settles: landing late, it would overwrite newer writes. Non-idempotent ones add to what
+ * is there; a late one is a repeat, which a caller who lets them fail over has accepted.
+ */
+function keepsStragglers(name: OperationName, cls: OperationClass): boolean {
+  return !READS.has(name) && cls !== 'non-idempotent'
+}
+
 class Context implements Core {
   readonly stores: readonly Store[]
   readonly names: readonly string[]
@@ -315,7 +324,7 @@ export class FailoverStore implements Store {
         const cls0 = cls ?? classify(name, mutation)
         const strategy = ctx.policy.strategy(cls0, perCall)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
-        run = new Run<T>(ctx, name, strategy, !READS.has(name), timeoutMs, attempt, find)
+        run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)
         return undefined
