@@ -1,0 +1,155 @@
+/**
+ * The fleet scenarios: what happens to which cluster when, and what the fleet's stores are
+ * configured with. Times are virtual ms from the start of the run. Every scenario begins with
+ * 30 s of warm-up and 30 s of steady state (the reference for every load ratio) before its first
+ * fault at 60 s.
+ */
+import type { FailoverStoreOptions } from '../../lib/failover/index.js'
+import { HEALTHY, type Fault } from './cluster.js'
+
+export const PRIMARY = 0
+export const SECONDARY = 1
+
+export interface FaultChange {
+  readonly atMs: number
+  readonly cluster: typeof PRIMARY | typeof SECONDARY
+  readonly fault: Fault
+}
+
+export interface Scenario {
+  readonly name: string
+  /** One line for tables and charts. */
+  readonly description: string
+  readonly durationMs: number
+  /** The pre-fault steady window, [from, to) ms. */
+  readonly steadyMs: readonly [number, number]
+  readonly faults: readonly FaultChange[]
+  /** Capacity of [primary, secondary] as a multiple of the fleet's offered load. Default [1.5, 1.5]. */
+  readonly capacity?: readonly [number, number]
+  /** Extra options for every store of the fleet (on top of the scheduler, jitter source and heartbeat). */
+  readonly options?: FailoverStoreOptions
+  /** Drawn dashed on this scenario's chart for comparison (a variant of the same timeline). */
+  readonly compareWith?: string
+}
+
+const S = 1000
+const FAULT_AT = 60 * S
+const STEADY: readonly [number, number] = [30 * S, FAULT_AT]
+const BLACK_HOLE: Fault = Object.freeze({ kind: 'black-hole' })
+const REFUSE: Fault = Object.freeze({ kind: 'refuse' })
+
+/** The primary refuses for `downS` out of every `periodS`, `cycles` times: a crash-looping process. */
+function flaps(cycles: number, periodS: number, downS: number): FaultChange[] {
+  const changes: FaultChange[] = []
+  for (let k = 0; k < cycles; k++) {
+    const at = FAULT_AT + k * periodS * S
+    changes.push({ atMs: at, cluster: PRIMARY, fault: REFUSE }, { atMs: at + downS * S, cluster: PRIMARY, fault: HEALTHY })
+  }
+  return changes
+}
+
+/** Options that turn ramped failback off (the library option `failback: false`). */
+export const WITHOUT_RAMP = { failback: false } as unknown as FailoverStoreOptions
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'primary-down',
+    description: 'primary black-holed from 60 s to the end (5 min)',
+    durationMs: 360 * S,
+    steadyMs: STEADY,
+    faults: [{ atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE }],
+  },
+  {
+    name: 'heal',
+    description: 'primary black-holed 60-240 s, then healed',
+    durationMs: 360 * S,
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
+      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+    ],
+    compareWith: 'heal-without-ramp',
+  },
+  {
+    name: 'heal-without-ramp',
+    description: 'as heal, with failback: false (every client moves back at once)',
+    durationMs: 360 * S,
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
+      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+    ],
+    options: WITHOUT_RAMP,
+  },
+  {
+    name: 'flapping',
+    description: 'primary refuses 15 s of every 60 s, 5 times from 60 s',
+    durationMs: 420 * S,
+    steadyMs: STEADY,
+    faults: flaps(5, 60, 15),
+  },
+  {
+    name: 'slow-primary',
+    description: 'primary 25x slower (median 50 ms) 60-240 s, hedging on (defaults)',
+    durationMs: 300 * S,
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: { kind: 'slow', factor: 25 } },
+      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+    ],
+    options: { hedge: {} },
+  },
+  {
+    name: 'secondary-small',
+    description: 'secondary capacity half the offered load; primary black-holed 60-180 s',
+    durationMs: 300 * S,
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
+      { atMs: 180 * S, cluster: PRIMARY, fault: HEALTHY },
+    ],
+    capacity: [1.5, 0.5],
+  },
+]
+
+export function scenarioNamed(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name)
+}
+
+/**
+ * The incident: from the first fault to the last return to health (or the end of the run when a
+ * fault is still on then). Goodput, error share and latency are measured over operations issued
+ * in it.
+ */
+export function incidentMs(s: Scenario): readonly [number, number] {
+  const first = Math.min(...s.faults.map((f) => f.atMs))
+  const last = s.faults.reduce((acc, f) => (f.atMs >= acc.atMs ? f : acc))
+  return [first, last.fault.kind === 'none' ? last.atMs : s.durationMs]
+}
+
+/** Periods when `cluster` is black-holed or refusing, [from, to) ms. */
+export function downPeriods(s: Scenario, cluster: number): [number, number][] {
+  const periods: [number, number][] = []
+  let from: number | undefined
+  for (const f of [...s.faults].filter((c) => c.cluster === cluster).sort((a, b) => a.atMs - b.atMs)) {
+    const down = f.fault.kind === 'black-hole' || f.fault.kind === 'refuse'
+    if (down && from === undefined) from = f.atMs
+    else if (!down && from !== undefined) {
+      periods.push([from, f.atMs])
+      from = undefined
+    }
+  }
+  if (from !== undefined) periods.push([from, s.durationMs])
+  return periods
+}
+
+/** Times `cluster` returned to health after a fault. */
+export function recoveries(s: Scenario, cluster: number): number[] {
+  const out: number[] = []
+  let faulty = false
+  for (const f of [...s.faults].filter((c) => c.cluster === cluster).sort((a, b) => a.atMs - b.atMs)) {
+    if (f.fault.kind === 'none' && faulty) out.push(f.atMs)
+    faulty = f.fault.kind !== 'none'
+  }
+  return out
+}
