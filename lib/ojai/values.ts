@@ -158,6 +158,10 @@ export class OFloat {
   }
 }
 
+/** The LONG range: a bigint outside it is not an OJAI value. */
+export const MIN_LONG = -(2n ** 63n)
+export const MAX_LONG = 2n ** 63n - 1n
+
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
 /** An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost. */
@@ -288,54 +292,134 @@ export class OTime {
 /** ISO-8601 calendar date, optional time, optional zone (`Z`, `±hh`, `±hhmm`, `±hh:mm`). */
 const ISO_DATE_TIME = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/
 
-/** An instant with millisecond precision (OJAI TIMESTAMP). */
-export class OTimestamp {
-  /** Milliseconds since the Unix epoch, UTC. */
-  readonly epochMillis: number
-
-  constructor(epochMillis: number) {
-    if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
-      throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
+function parseIso(text: string): { millis: number; zoneless: boolean } {
+  const m = typeof text === 'string' ? ISO_DATE_TIME.exec(text) : null
+  let millis = Number.NaN
+  const zone = m?.[2]
+  if (m) {
+    let iso = text
+    // Date.parse reads a zone-less date-time in the process's zone and a bare date in UTC; both
+    // are wanted here as the wall-clock reading counted as UTC.
+    if (zone === undefined && text.includes('T')) iso = `${text}Z`
+    else if (zone !== undefined && zone !== 'Z') {
+      // Date.parse only knows ±hh:mm; ISO also allows ±hh and ±hhmm.
+      const digits = zone.slice(1).replace(':', '')
+      iso = `${text.slice(0, text.length - zone.length)}${zone[0]}${digits.slice(0, 2)}:${digits.slice(2).padEnd(2, '0')}`
     }
-    this.epochMillis = epochMillis + 0
+    millis = Date.parse(iso)
+  }
+  if (Number.isNaN(millis)) {
+    throw new InvalidValueError(
+      `OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z" (an instant) or "2016-02-22T10:26:12.487" (no zone: the gateway's time zone), got ${typeof text === 'string' ? JSON.stringify(text) : String(text)}`,
+    )
+  }
+  return { millis, zoneless: zone === undefined }
+}
+
+function checkEpochMillis(epochMillis: number): number {
+  if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
+    throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
+  }
+  return epochMillis + 0
+}
+
+/**
+ * A point in time with millisecond precision (OJAI TIMESTAMP), in one of two kinds, kept apart as
+ * the user wrote them:
+ *
+ * - an **instant**: built from epoch milliseconds, a `Date`, or text with `Z` or an offset
+ *   (`2016-02-22T11:26:12.487+01:00`). It goes on the wire in UTC, `{"$date":"2016-02-22T10:26:12.487Z"}`:
+ *   the same instant on every gateway.
+ * - a **zone-less** timestamp: text without a zone (`2016-02-22T10:26:12.487`, the spelling of the
+ *   official samples). It goes on the wire exactly as written, as the official clients send it,
+ *   and a gateway reads it in **the gateway's own time zone** (the OJAI reader's rule; the
+ *   embedded gateway runs in UTC and keeps the text as written).
+ *
+ * Reading back keeps the kind: `{"$date":"…Z"}` decodes to an instant, a zone-less text to a
+ * zone-less timestamp with the same text. {@link isZoneless} tells them apart.
+ *
+ * Comparison (`compareValues`, `valueEquals`, `orderValues`, and so conditions and `$orderby` in
+ * the embedded gateway): two zone-less timestamps compare by their wall-clock reading, whatever
+ * the zone; a zone-less timestamp against an instant compares as if it were in UTC, which is what
+ * a gateway running in UTC (the embedded one) does. The type-strict `sameValue` never calls an
+ * instant and a zone-less timestamp equal.
+ */
+export class OTimestamp {
+  /**
+   * For an instant: milliseconds since the Unix epoch. For a zone-less timestamp: its wall-clock
+   * reading counted as UTC, i.e. the instant it denotes on a gateway running in UTC (use
+   * {@link atOffset} for another zone).
+   */
+  readonly epochMillis: number
+  /** The text of a zone-less timestamp as written; undefined for an instant. */
+  private readonly zonelessText: string | undefined
+
+  /**
+   * From epoch milliseconds or a `Date` (an instant), or from ISO-8601 text as {@link parse} reads
+   * it (the official client's `new OTimestamp('2016-02-22T10:26:12.487')` works unchanged).
+   */
+  constructor(value: number | Date | string) {
+    if (typeof value === 'string') {
+      const parsed = parseIso(value)
+      this.epochMillis = parsed.millis + 0
+      this.zonelessText = parsed.zoneless ? value : undefined
+    } else {
+      this.epochMillis = checkEpochMillis(value instanceof Date ? value.getTime() : value)
+      this.zonelessText = undefined
+    }
   }
 
   /**
-   * Parses ISO-8601. A string without an offset is read as UTC. Only ISO forms are accepted:
-   * `Date.parse` alone would also take locale formats such as "March 7 2020".
+   * Parses ISO-8601: `yyyy-MM-dd`, optionally `THH:mm`, `:ss`, `.S…` (up to nine fraction digits;
+   * digits beyond milliseconds do not change the value), and a zone (`Z`, `±hh`, `±hhmm`, `±hh:mm`).
+   * With a zone the result is an instant; without one it is zone-less and keeps the text as
+   * written. Only ISO forms are accepted: `Date.parse` alone would also take locale formats such
+   * as "March 7 2020".
    */
   static parse(text: string): OTimestamp {
-    const m = ISO_DATE_TIME.exec(text)
-    let ms = Number.NaN
-    if (m) {
-      const hasTime = text.includes('T')
-      const zone = m[2]
-      let iso = text
-      if (hasTime && zone === undefined) iso = `${text}Z`
-      else if (zone !== undefined && zone !== 'Z') {
-        // Date.parse only knows ±hh:mm; ISO also allows ±hh and ±hhmm.
-        const digits = zone.slice(1).replace(':', '')
-        iso = `${text.slice(0, text.length - zone.length)}${zone[0]}${digits.slice(0, 2)}:${digits.slice(2).padEnd(2, '0')}`
-      }
-      ms = Date.parse(iso)
-    }
-    if (Number.isNaN(ms)) {
-      throw new InvalidValueError(`OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z", got ${JSON.stringify(text)}`)
-    }
-    return new OTimestamp(ms)
+    return new OTimestamp(text)
   }
 
+  /** The instant of a JavaScript `Date`. */
   static fromDate(date: Date): OTimestamp {
     return new OTimestamp(date.getTime())
   }
 
+  /** True when the timestamp names no zone: a wall-clock reading in the gateway's time zone, not an instant. */
+  get isZoneless(): boolean {
+    return this.zonelessText !== undefined
+  }
+
+  /**
+   * The instant this timestamp denotes when its zone is `offsetMinutes` east of UTC (60 for
+   * +01:00, -300 for -05:00): for a zone-less timestamp, its wall-clock reading at that offset;
+   * an instant is returned as it is.
+   */
+  atOffset(offsetMinutes: number): OTimestamp {
+    if (this.zonelessText === undefined) return this
+    if (!Number.isInteger(offsetMinutes) || Math.abs(offsetMinutes) > 18 * 60) {
+      throw new InvalidValueError(`atOffset needs whole minutes east of UTC from -1080 to 1080, got ${String(offsetMinutes)}`)
+    }
+    return new OTimestamp(this.epochMillis - offsetMinutes * 60_000)
+  }
+
+  /**
+   * The instant as a `Date`. A zone-less timestamp names no instant until its zone is known, so it
+   * throws InvalidValueError: write `ts.atOffset(0).toDate()` for UTC (the embedded gateway's
+   * zone) or `ts.atOffset(minutes).toDate()` for your gateway's.
+   */
   toDate(): Date {
+    if (this.zonelessText !== undefined) {
+      throw new InvalidValueError(
+        `OTimestamp ${JSON.stringify(this.zonelessText)} has no zone, so it names no instant: use ts.atOffset(0).toDate() for UTC (the embedded gateway's zone) or ts.atOffset(minutes) for your gateway's zone`,
+      )
+    }
     return new Date(this.epochMillis)
   }
 
-  /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC, as the OJAI writer emits. */
+  /** An instant: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, as the OJAI writer emits. Zone-less: the text as written. */
   toString(): string {
-    return new Date(this.epochMillis).toISOString()
+    return this.zonelessText ?? new Date(this.epochMillis).toISOString()
   }
 }
 
