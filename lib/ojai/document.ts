@@ -149,12 +149,18 @@ export function validateValue(value: unknown): Value {
   return value as Value
 }
 
-/** Refuses a "document" that is itself a tagged value, such as `{ $date: '…' }`. */
+/**
+ * Refuses a document whose top level holds an extended-JSON tag: alone it is a tagged value, not
+ * a map (InvalidDocumentError); beside other fields it is a field name that could not be told
+ * apart from a tag on the wire (InvalidValueError).
+ */
 export function checkNotTagged(doc: DocumentMap): void {
   let tag: string | undefined
   // Eleven property probes: cheaper than listing the keys of every document encoded.
   for (const name of EXTENDED_JSON_TAGS) if (doc[name] !== undefined && Object.prototype.hasOwnProperty.call(doc, name)) tag = name
-  if (tag !== undefined) throw new InvalidDocumentError(`a document must be a map, but this object is a hand-written ${tag} value; put it in a field: { _id: '…', field: { ${tag}: … } }`)
+  if (tag === undefined) return
+  if (tagKeyOf(doc).keys.length === 1) throw new InvalidDocumentError(`a document must be a map, but this object is a hand-written ${tag} value; put it in a field: { _id: '…', field: { ${tag}: … } }`)
+  throw new InvalidValueError(`field name ${JSON.stringify(tag)} is reserved for the extended-JSON tag of the same name: rename the field`)
 }
 
 /** Why `id` is not a legal document key, or `undefined` when it is one. */
