@@ -133,7 +133,8 @@ export class DocumentStore implements Store {
   private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent> {
     return validated(() => {
       const limits = findTimeouts(options, this.context)
-      const request = { tablePath: this.path, payloadEncoding: JSON_ENCODING, includeQueryPlan, jsonQuery: queryJson(query) }
+      // Left out unless true, as the official clients do (protobufjs would write an explicit false).
+      const request = { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) }
       return this.context.runner
         .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, ...limits }, (md, o) => this.context.client().find(request, md, o))
         .pipe(map((message) => this.findEvent(message)))
