@@ -7,7 +7,7 @@
  * Waits here are lower bounds only (the stream is made to last longer than a deadline); no test
  * passes or fails on how fast something happened.
  */
-import * as grpc from '@grpc/grpc-js'
+import type * as grpc from '@grpc/grpc-js'
 import { lastValueFrom, tap, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Connection, type ConnectOptions, connect } from '../../lib/driver/index.js'
