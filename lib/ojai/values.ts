@@ -194,6 +194,12 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
+function dateDayParts(text: string): [number, number, number] {
+  const m = typeof text === 'string' ? DATE_DAY.exec(text) : null
+  if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
+  return [Number(m[1]), Number(m[2]), Number(m[3])]
+}
+
 /** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
 export class ODate {
   readonly year: number
@@ -202,20 +208,25 @@ export class ODate {
   /** 1 to 31. */
   readonly day: number
 
-  constructor(year: number, month: number, day: number) {
-    if (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > daysInMonth(year, month)) {
-      throw new InvalidValueError(`ODate needs a real calendar day, got ${year}-${month}-${day}`)
+  /**
+   * A day from its year, month (1 to 12) and day, or from `yyyy-MM-dd` text as {@link parse} reads
+   * it (so the official client's `new ODate('2012-10-20')` works unchanged).
+   */
+  constructor(text: string)
+  constructor(year: number, month: number, day: number)
+  constructor(yearOrText: number | string, month?: number, day?: number) {
+    const [y, m, d] = typeof yearOrText === 'string' ? dateDayParts(yearOrText) : [yearOrText, month as number, day as number]
+    if (!Number.isInteger(y) || y < MIN_YEAR || y > MAX_YEAR || !Number.isInteger(m) || m < 1 || m > 12 || !Number.isInteger(d) || d < 1 || d > daysInMonth(y, m)) {
+      throw new InvalidValueError(`ODate needs a real calendar day, got ${y}-${m}-${d}`)
     }
-    this.year = year + 0
-    this.month = month
-    this.day = day
+    this.year = y + 0
+    this.month = m
+    this.day = d
   }
 
   /** Parses `yyyy-MM-dd` (ISO years beyond 9999 may carry a sign: `+10000-01-01`). */
   static parse(text: string): ODate {
-    const m = DATE_DAY.exec(text)
-    if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
-    return new ODate(Number(m[1]), Number(m[2]), Number(m[3]))
+    return new ODate(text)
   }
 
   /** The day of a JavaScript `Date`, read in UTC. */
@@ -239,12 +250,26 @@ export class ODate {
 
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/
 
+function timeOfDayMillis(text: string): number {
+  const m = TIME.exec(text)
+  if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
+  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
+  if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
+  const ms = m[4] === undefined ? 0 : Number(m[4].slice(0, 3).padEnd(3, '0'))
+  return ((h * 60 + min) * 60 + s) * 1000 + ms
+}
+
 /** A time of day without date or zone, millisecond precision (OJAI TIME). */
 export class OTime {
   /** Milliseconds since midnight, 0 to 86 399 999. */
   readonly millisOfDay: number
 
-  constructor(millisOfDay: number) {
+  /**
+   * From milliseconds since midnight, or from text as {@link parse} reads it (so the official
+   * client's `new OTime('10:26:12')` works unchanged).
+   */
+  constructor(millisOfDayOrText: number | string) {
+    const millisOfDay = typeof millisOfDayOrText === 'string' ? timeOfDayMillis(millisOfDayOrText) : millisOfDayOrText
     if (!Number.isInteger(millisOfDay) || millisOfDay < 0 || millisOfDay >= 86_400_000) {
       throw new InvalidValueError(`OTime needs milliseconds since midnight from 0 to 86399999, got ${String(millisOfDay)}`)
     }
@@ -256,12 +281,7 @@ export class OTime {
    * nine fraction digits; digits beyond milliseconds are dropped).
    */
   static parse(text: string): OTime {
-    const m = TIME.exec(text)
-    if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
-    const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
-    if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
-    const ms = m[4] === undefined ? 0 : Number(m[4].slice(0, 3).padEnd(3, '0'))
-    return new OTime(((h * 60 + min) * 60 + s) * 1000 + ms)
+    return new OTime(text)
   }
 
   static of(hours: number, minutes: number, seconds = 0, millis = 0): OTime {

@@ -64,6 +64,19 @@ describe('hand-written extended-JSON tags in a document', () => {
 })
 
 describe('other official-client habits', () => {
+  it('the official value constructors from text work unchanged', () => {
+    expect(encodeDocument({ _id: 'k', d: new ODate('2012-10-20'), t: new OTime('10:26:12'), ts: new OTimestamp('2016-02-22T10:26:12.487') })).toBe(
+      '{"_id":"k","d":{"$dateDay":"2012-10-20"},"t":{"$time":"10:26:12"},"ts":{"$date":"2016-02-22T10:26:12.487"}}',
+    )
+    expect(() => new ODate('20.10.2012')).toThrow(/ODate expects "yyyy-MM-dd"/)
+    expect(() => new OTime('10h26')).toThrow(/OTime expects "HH:mm:ss"/)
+    expect(() => new OTimestamp('22/02/2016')).toThrow(/OTimestamp expects an ISO-8601 date-time/)
+  })
+
+  it('a tag beside _id at the top level of a document is a reserved field name', () => {
+    expect(() => encodeDocument({ _id: 'k', $numberLong: 5 } as unknown as Document)).toThrow(/field name "\$numberLong" is reserved/)
+  })
+
   it('a Date value: names OTimestamp.fromDate, ODate.fromDate, and the ISO string the official client stored', () => {
     const doc = { _id: 'k', when: new Date(0) as unknown as Value }
     expect(() => encodeDocument(doc)).toThrow(InvalidValueError)
