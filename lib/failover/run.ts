@@ -102,7 +102,7 @@ export class Run<T> implements InFlightEntry {
     readonly find: FindPlan | undefined,
   ) {
     this.startedAt = core.clock.scheduler.now()
-    this.first = strategy === 'primary-only' ? 0 : core.state.active
+    this.first = strategy === 'primary-only' ? 0 : strategy === 'current-only' ? core.state.active : core.state.startCluster()
   }
 
   get streaming(): boolean {
