@@ -26,7 +26,8 @@
  * | ARRAY      | array                           | `[…]`                    |
  *
  * A plain JavaScript number is a DOUBLE, as in every OJAI client: `{ n: 35 }` is stored as the
- * double 35 and read back as `35`.
+ * double 35 and read back as `35`. An {@link OTimestamp} is either an instant (sent in UTC) or a
+ * zone-less timestamp in the gateway's time zone (sent as written); see its doc.
  */
 import { InvalidValueError } from './errors.js'
 
