@@ -7,12 +7,13 @@
  *   npm run build && npx tsx bench/experiments/per-operation.ts
  */
 import { from, NEVER, of, type Observable } from 'rxjs'
+import type * as Library from '../../lib/index.js'
 import type { Store } from '../../lib/index.js'
 import { settledHeap } from '../gc.js'
 import { median } from '../stats.js'
 
 // The compiled library, loaded at run time (types from the source, which it is built from).
-const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js')
+const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
 const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
 const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
@@ -39,7 +40,8 @@ wrapped.close()
 
 function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', n: number): number {
   const before = settledHeap()
-  const subs = Array.from({ length: n }, () => (op === 'findById' ? store.findById('k') : store.insertOrReplace({ _id: 'k' })).subscribe(noop))
+  const start = (): Observable<unknown> => (op === 'findById' ? store.findById('k') : store.insertOrReplace({ _id: 'k' }))
+  const subs = Array.from({ length: n }, () => start().subscribe(noop))
   const after = settledHeap()
   for (const s of subs) s.unsubscribe()
   return (after - before) / n
