@@ -116,7 +116,8 @@ export class ClusterState {
    * when routing finds a cluster in better standing.
    */
   report(cluster: number, outcome: Outcome, operation: OperationName | 'probe'): void {
-    if (this.done) return
+    // The happy path: an answer from a cluster already up changes nothing (and reads no clock).
+    if (this.done || (outcome.kind === 'answered' && this.health.of(cluster).state === 'up')) return
     const now = this.scheduler.now()
     this.health.record(cluster, outcome, now)
     if (outcome.kind === 'answered' || cluster !== this.active) return
