@@ -9,7 +9,7 @@
  * Figures only; nothing here passes or fails.
  */
 import { parseArgs } from 'node:util'
-import { firstValueFrom } from 'rxjs'
+import { firstValueFrom, type Observable } from 'rxjs'
 import { connectFailover } from '../../lib/connect-failover.js'
 import type { FailoverStore } from '../../lib/failover/failover-store.js'
 import { reasonOf } from '../../lib/failover/run.js'
@@ -58,7 +58,7 @@ async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read'
     const errors = new Map<string, number>()
     const results = Array.from({ length: ops }, (_, i) => {
       const op = kind === 'read' ? store.findById(`k${i % 10}`) : store.increment(`c${i % 10}`, 'n', 1)
-      return firstValueFrom(op as import('rxjs').Observable<unknown>, { defaultValue: undefined }).then(
+      return firstValueFrom(op as Observable<unknown>, { defaultValue: undefined }).then(
         () => {
           firstSuccess ??= performance.now() - started
           return true
