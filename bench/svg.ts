@@ -153,3 +153,58 @@ export function cdfSvg(title: string, series: readonly CdfSeries[]): string {
     series.map((s, i) => ({ label: s.label, colour: PALETTE[i % PALETTE.length] as string })),
   )
 }
+
+export interface LineSeries {
+  readonly label: string
+  /** One value per step of the x axis. */
+  readonly values: readonly number[]
+  readonly dashed?: boolean
+  /** Thin and grey: context rather than a main series. */
+  readonly faint?: boolean
+}
+
+/**
+ * Lines over time on linear axes: x in seconds (`stepMs` per value), y from 0; a dotted
+ * reference line at `reference` (e.g. 1 = the steady state), vertical marks for faults.
+ */
+export function lineSvg(title: string, series: readonly LineSeries[], stepMs: number, marks: readonly TimelineMark[], yLabel: string, reference?: number): string {
+  const n = Math.max(1, ...series.map((s) => s.values.length))
+  const tMax = n * stepMs
+  const yHiRaw = Math.max(reference ?? 0, ...series.flatMap((s) => s.values.filter(Number.isFinite)))
+  const yStep = yHiRaw > 4 ? 1 : yHiRaw > 2 ? 0.5 : 0.25
+  const yHi = Math.max(yStep, Math.ceil((yHiRaw * 1.05) / yStep) * yStep)
+  const pw = W - M.left - M.right
+  const ph = H - M.top - M.bottom
+  const x = (t: number) => M.left + (t / tMax) * pw
+  const y = (v: number) => M.top + ph - (Math.max(0, Math.min(yHi, v)) / yHi) * ph
+  const body: string[] = []
+  for (let v = 0; v <= yHi + 1e-9; v += yStep) {
+    body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${fmt(y(v))}" y2="${fmt(y(v))}" stroke="#ddd"/>`)
+    body.push(`<text x="${M.left - 6}" y="${fmt(y(v) + 4)}" text-anchor="end">${fmt(v)}</text>`)
+  }
+  const secondStep = tMax > 300_000 ? 60_000 : tMax > 120_000 ? 30_000 : tMax > 30_000 ? 10_000 : 5000
+  for (let t = 0; t <= tMax; t += secondStep) {
+    body.push(`<line x1="${fmt(x(t))}" x2="${fmt(x(t))}" y1="${M.top + ph}" y2="${M.top + ph + 5}" stroke="#333"/>`)
+    body.push(`<text x="${fmt(x(t))}" y="${M.top + ph + 18}" text-anchor="middle">${t / 1000}</text>`)
+  }
+  body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`)
+  body.push(`<text x="${M.left + pw / 2}" y="${H - 10}" text-anchor="middle">time (s)</text>`)
+  body.push(`<text transform="translate(18,${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`)
+  if (reference !== undefined) body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${fmt(y(reference))}" y2="${fmt(y(reference))}" stroke="#888" stroke-dasharray="2 3"/>`)
+  marks.forEach((m, i) => {
+    body.push(`<line x1="${fmt(x(m.t))}" x2="${fmt(x(m.t))}" y1="${M.top}" y2="${M.top + ph}" stroke="#555" stroke-dasharray="4 3"/>`)
+    body.push(`<text x="${fmt(x(m.t) + 3)}" y="${M.top + 12 + (i % 2) * 13}" font-size="11">${esc(m.label)}</text>`)
+  })
+  const colours = series.map((s, i) => (s.faint ? '#999' : (PALETTE[i % PALETTE.length] as string)))
+  series.forEach((s, i) => {
+    // Each value covers its step: draw it at the step's middle.
+    const pts = s.values.map((v, k) => `${fmt(x((k + 0.5) * stepMs))},${fmt(y(v))}`)
+    const dash = s.dashed === true ? ' stroke-dasharray="6 4"' : ''
+    body.push(`<polyline fill="none" stroke="${colours[i]}" stroke-width="${s.faint ? 1 : 1.6}"${dash} points="${pts.join(' ')}"/>`)
+  })
+  return frame(
+    title,
+    body,
+    series.map((s, i) => ({ label: s.label, colour: colours[i] as string })),
+  )
+}

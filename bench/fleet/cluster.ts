@@ -120,6 +120,8 @@ export class ModelCluster implements Store {
   cancelledInQueue = 0
   /** Longest the queue has been. */
   maxQueue = 0
+  /** Pings received: one per probe (every probe starts with one). */
+  pings = 0
   private readonly intervalMs: number
   private readonly latency: LatencyModel
   private readonly scheduler: FleetScheduler
@@ -151,7 +153,10 @@ export class ModelCluster implements Store {
 
   /** The probe's liveness check (the gateway's Ping). */
   ping(): Observable<unknown> {
-    return this.request<unknown>('probe', undefined, true)
+    return new Observable<unknown>((subscriber) => {
+      this.pings++
+      return this.request<unknown>('probe', undefined, true).subscribe(subscriber)
+    })
   }
 
   findById(id: DocumentId): Observable<Document | null> {

@@ -1,8 +1,8 @@
 /**
  * The fleet scenarios: what happens to which cluster when, and what the fleet's stores are
  * configured with. Times are virtual ms from the start of the run. Every scenario begins with
- * 30 s of warm-up and 30 s of steady state (the reference for every load ratio) before its first
- * fault at 60 s.
+ * 20 s of warm-up and 20 s of steady state (the reference for every load ratio) before its first
+ * fault at 40 s.
  */
 import type { FailoverStoreOptions } from '../../lib/failover/index.js'
 import { HEALTHY, type Fault } from './cluster.js'
@@ -33,8 +33,8 @@ export interface Scenario {
 }
 
 const S = 1000
-const FAULT_AT = 60 * S
-const STEADY: readonly [number, number] = [30 * S, FAULT_AT]
+const FAULT_AT = 40 * S
+const STEADY: readonly [number, number] = [20 * S, FAULT_AT]
 const BLACK_HOLE: Fault = Object.freeze({ kind: 'black-hole' })
 const REFUSE: Fault = Object.freeze({ kind: 'refuse' })
 
@@ -48,65 +48,89 @@ function flaps(cycles: number, periodS: number, downS: number): FaultChange[] {
   return changes
 }
 
-/** Options that turn ramped failback off (the library option `failback: false`). */
-export const WITHOUT_RAMP = { failback: false } as unknown as FailoverStoreOptions
+/** Ramped failback off: each client moves all its operations back at its failback. */
+export const WITHOUT_RAMP: FailoverStoreOptions = Object.freeze({ failback: false })
+
+const at = (seconds: number) => FAULT_AT + seconds * S
 
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'primary-down',
-    description: 'primary black-holed from 60 s to the end (5 min)',
-    durationMs: 360 * S,
+    description: 'primary black-holed from 40 s to the end (4 min)',
+    durationMs: at(240),
     steadyMs: STEADY,
     faults: [{ atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE }],
   },
   {
     name: 'heal',
-    description: 'primary black-holed 60-240 s, then healed',
-    durationMs: 360 * S,
+    description: 'primary black-holed for 2 min (6 first holds), then healed',
+    durationMs: at(240),
     steadyMs: STEADY,
     faults: [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
-      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+      { atMs: at(120), cluster: PRIMARY, fault: HEALTHY },
     ],
     compareWith: 'heal-without-ramp',
   },
   {
     name: 'heal-without-ramp',
-    description: 'as heal, with failback: false (every client moves back at once)',
-    durationMs: 360 * S,
+    description: 'as heal, with failback: false (each client moves back at once)',
+    durationMs: at(240),
     steadyMs: STEADY,
     faults: [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
-      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+      { atMs: at(120), cluster: PRIMARY, fault: HEALTHY },
+    ],
+    options: WITHOUT_RAMP,
+  },
+  {
+    name: 'blip',
+    description: 'primary black-holed for 10 s, healed before the first hold ends',
+    durationMs: at(80),
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
+      { atMs: at(10), cluster: PRIMARY, fault: HEALTHY },
+    ],
+    compareWith: 'blip-without-ramp',
+  },
+  {
+    name: 'blip-without-ramp',
+    description: 'as blip, with failback: false',
+    durationMs: at(80),
+    steadyMs: STEADY,
+    faults: [
+      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
+      { atMs: at(10), cluster: PRIMARY, fault: HEALTHY },
     ],
     options: WITHOUT_RAMP,
   },
   {
     name: 'flapping',
-    description: 'primary refuses 15 s of every 60 s, 5 times from 60 s',
-    durationMs: 420 * S,
+    description: 'primary refuses connections 15 s of every 60 s, 5 times',
+    durationMs: at(300),
     steadyMs: STEADY,
     faults: flaps(5, 60, 15),
   },
   {
     name: 'slow-primary',
-    description: 'primary 25x slower (median 50 ms) 60-240 s, hedging on (defaults)',
-    durationMs: 300 * S,
+    description: 'primary 25 times slower (median 50 ms) for 2 min, hedging on (defaults)',
+    durationMs: at(180),
     steadyMs: STEADY,
     faults: [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: { kind: 'slow', factor: 25 } },
-      { atMs: 240 * S, cluster: PRIMARY, fault: HEALTHY },
+      { atMs: at(120), cluster: PRIMARY, fault: HEALTHY },
     ],
     options: { hedge: {} },
   },
   {
     name: 'secondary-small',
-    description: 'secondary capacity half the offered load; primary black-holed 60-180 s',
-    durationMs: 300 * S,
+    description: 'secondary capacity half the offered load; primary black-holed for 90 s',
+    durationMs: at(150),
     steadyMs: STEADY,
     faults: [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
-      { atMs: 180 * S, cluster: PRIMARY, fault: HEALTHY },
+      { atMs: at(90), cluster: PRIMARY, fault: HEALTHY },
     ],
     capacity: [1.5, 0.5],
   },

@@ -11,10 +11,10 @@
  * rate chosen low to keep the simulation fast. One pending timer drives the whole fleet.
  */
 import { build, type Histogram } from 'hdr-histogram-js'
-import type { Observer } from 'rxjs'
+import { Subscriber } from 'rxjs'
 import { seededRandom, type Random } from '../../lib/chaos/distribution.js'
 import { DEFAULT_PROBE_ID, FailoverStore, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
-import { OjaiError } from '../../lib/ojai/errors.js'
+import { InvalidOptionsError, OjaiError } from '../../lib/ojai/errors.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
 import { ModelCluster, type LatencyModel, type LoadSeries } from './cluster.js'
 import { incidentMs, PRIMARY, SECONDARY, type Scenario } from './scenarios.js'
@@ -71,8 +71,8 @@ export class OpSeries {
 export interface ClientRecord {
   readonly failovers: number[]
   readonly failbacks: number[]
-  /** Start time of every probe (one per probe-ok / probe-failed event: its `at - elapsedMs`). */
-  readonly probes: number[]
+  /** Start time of every probe, per cluster probed (one per probe-ok / probe-failed event: its `at - elapsedMs`). */
+  readonly probes: readonly [number[], number[]]
 }
 
 export interface Totals {
@@ -96,10 +96,9 @@ export interface Totals {
 
 export interface RunPerf {
   readonly wallMs: number
-  readonly cpuMs: number
   readonly actions: number
+  /** Peak V8 heap of this thread, sampled after every chunk. */
   readonly heapPeakBytes: number
-  readonly rssPeakBytes: number
 }
 
 export interface RunResult {
@@ -112,7 +111,7 @@ export interface RunResult {
   readonly incidentLatency: Histogram
   readonly clients: readonly ClientRecord[]
   readonly totals: Totals
-  readonly queues: readonly { readonly maxQueue: number; readonly cancelledInQueue: number }[]
+  readonly queues: readonly { readonly maxQueue: number; readonly cancelledInQueue: number; readonly pings: number }[]
   readonly perf: RunPerf
 }
 
@@ -163,18 +162,23 @@ class Recorder {
   }
 }
 
-class Op implements Observer<unknown> {
+/** One operation's caller. A Subscriber, so subscribing wraps nothing around it. */
+class Op extends Subscriber<unknown> {
   constructor(
     private readonly recorder: Recorder,
     private readonly scheduler: FleetScheduler,
     readonly start: number,
     readonly bucket: number,
-  ) {}
-  next(): void {}
-  error(error: unknown): void {
+  ) {
+    super()
+  }
+  protected override _next(): void {}
+  protected override _error(error: unknown): void {
+    this.unsubscribe()
     this.recorder.failed(this, error)
   }
-  complete(): void {
+  protected override _complete(): void {
+    this.unsubscribe()
     this.recorder.succeeded(this, this.scheduler.now())
   }
 }
@@ -229,7 +233,6 @@ function setFault(this: unknown, change: { cluster: ModelCluster; fault: ModelCl
 /** Runs `scenario` with `config`; everything it creates is closed before it returns. */
 export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHooks = {}): RunResult {
   const began = performance.now()
-  const cpuBegan = process.cpuUsage()
   const scheduler = new FleetScheduler()
   const offered = config.clients * config.ratePerClient
   const [capP, capS] = scenario.capacity ?? [1.5, 1.5]
@@ -252,7 +255,7 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
       stall: { tickMs: config.stallTickMs },
     }
     const store = new FailoverStore(configs, options)
-    const record: ClientRecord = { failovers: [], failbacks: [], probes: [] }
+    const record: ClientRecord = { failovers: [], failbacks: [], probes: [[], []] }
     store.events$.subscribe((e: FailoverStoreEvent) => {
       switch (e.type) {
         case 'failover':
@@ -263,7 +266,7 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
           break
         case 'probe-ok':
         case 'probe-failed':
-          record.probes.push(e.at - e.elapsedMs)
+          record.probes[e.cluster === clusters[PRIMARY].name ? PRIMARY : SECONDARY].push(e.at - e.elapsedMs)
           break
         default:
       }
@@ -309,14 +312,11 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
   scheduler.schedule(arrive, 1, generator)
 
   let heapPeak = 0
-  let rssPeak = 0
   const end = scenario.durationMs + config.drainMs
   for (let t = 0; t < end; ) {
     t = Math.min(end, t + config.chunkMs)
     scheduler.runUntil(t)
-    const mem = process.memoryUsage()
-    heapPeak = Math.max(heapPeak, mem.heapUsed)
-    rssPeak = Math.max(rssPeak, mem.rss)
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)
     hooks.progress?.(t)
   }
 
@@ -339,7 +339,6 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
   recorder.sealed = true
   // Ends what is left in flight (counted above as unfinished) and every store's timers.
   for (const store of stores) store.close()
-  const cpu = process.cpuUsage(cpuBegan)
 
   return {
     scenario,
@@ -350,7 +349,20 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
     incidentLatency: recorder.incidentLatency,
     clients: records,
     totals,
-    queues: clusters.map((c) => ({ maxQueue: c.maxQueue, cancelledInQueue: c.cancelledInQueue })),
-    perf: { wallMs: performance.now() - began, cpuMs: (cpu.user + cpu.system) / 1000, actions: scheduler.executed, heapPeakBytes: heapPeak, rssPeakBytes: rssPeak },
+    queues: clusters.map((c) => ({ maxQueue: c.maxQueue, cancelledInQueue: c.cancelledInQueue, pings: c.pings })),
+    perf: { wallMs: performance.now() - began, actions: scheduler.executed, heapPeakBytes: heapPeak },
+  }
+}
+
+/** Does this build of the library accept `options` (false when it rejects a key as unknown)? */
+export function accepts(options: FailoverStoreOptions): boolean {
+  const scheduler = new FleetScheduler()
+  const cluster = (name: string) => ({ name, store: new ModelCluster({ name, capacityPerSec: 1, latency: { medianMs: 1, sigma: 0 }, scheduler, random: Math.random, probeId: 'p' }) })
+  try {
+    new FailoverStore([cluster('a'), cluster('b')], { ...options, scheduler }).close()
+    return true
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) return false
+    throw error
   }
 }
