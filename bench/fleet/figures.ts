@@ -267,3 +267,16 @@ function faultMarks(scenario: Scenario): { t: number; label: string }[] {
     label: `${f.cluster === PRIMARY ? 'primary' : 'secondary'} ${f.fault.kind === 'none' ? 'healthy' : f.fault.kind === 'slow' ? `slow x${f.fault.factor}` : f.fault.kind}`,
   }))
 }
+
+/** Four significant digits: ratios like 0.0004 keep their information (NaN and Infinity become null). */
+export function tidy(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? Number(value.toPrecision(4)) : null
+  if (Array.isArray(value)) return value.map(tidy)
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tidy(v)]))
+  return value
+}
+
+/** The document `--json` writes: `{ clients, scenarios: [ScenarioFigures…] }`, numbers tidied. */
+export function fleetDocument(clients: number, outcomes: readonly ScenarioOutcome[]): { clients: number; scenarios: ScenarioFigures[] } {
+  return tidy({ clients, scenarios: outcomes.map((o) => o.figures) }) as { clients: number; scenarios: ScenarioFigures[] }
+}

@@ -15,7 +15,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatTable, type Row } from '../report.js'
 import { lineSvg, type LineSeries } from '../svg.js'
-import type { ScenarioDetail, ScenarioFigures, ScenarioOutcome } from './figures.js'
+import { fleetDocument, tidy, type ScenarioDetail, type ScenarioFigures, type ScenarioOutcome } from './figures.js'
 import { runScenarios } from './pool.js'
 import { SCENARIOS, scenarioNamed } from './scenarios.js'
 import { accepts, DEFAULT_CONFIG, type FleetConfig } from './simulate.js'
@@ -25,14 +25,6 @@ const USAGE = `usage: npm run fleet -- [--clients N] [--quick] [--json <file>] [
 
 /** Hard bound on the whole run: a stuck simulation must not keep the process (or CI) waiting. */
 const BOUND_MS = { quick: 15 * 60_000, full: 120 * 60_000 }
-
-/** Four significant digits: ratios like 0.0004 keep their information (NaN and Infinity become null). */
-function tidy(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? Number(value.toPrecision(4)) : null
-  if (Array.isArray(value)) return value.map(tidy)
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tidy(v)]))
-  return value
-}
 
 function figureRow(f: ScenarioFigures, d: ScenarioDetail): Row {
   const s = (ms: number | null) => (ms === null ? null : ms / 1000)
@@ -166,7 +158,7 @@ async function main(): Promise<number> {
     console.log(`  picture: ${file}`)
   }
   if (jsonFile !== undefined) {
-    writeFileSync(jsonFile, `${JSON.stringify(tidy({ clients, scenarios: outcomes.map((o) => o.figures) }), null, 2)}\n`)
+    writeFileSync(jsonFile, `${JSON.stringify(fleetDocument(clients, outcomes), null, 2)}\n`)
     const detailFile = join(outDir, `${base}.detail.json`)
     const meta = {
       node: process.version,
