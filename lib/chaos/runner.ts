@@ -22,6 +22,8 @@ export interface ScenarioReport {
   readonly lostWrites: number
   /** The part of lostWrites that are increments. */
   readonly lostIncrements: number
+  /** Acknowledged writes overtaken by an earlier write (see checker.ts); those in the final state are also lost writes. */
+  readonly overtakenWrites: number
   readonly duplicateApplies: number
   readonly callerErrors: number
   readonly hangs: number
@@ -251,6 +253,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
 
   const violations: string[] = []
   if (result.lostWrites > 0) violations.push(`${result.lostWrites} lost writes`)
+  if (result.overtakenWrites > 0) violations.push(`${result.overtakenWrites} writes overtaken by an earlier write`)
   if (result.duplicateApplies > 0) violations.push(`${result.duplicateApplies} duplicate applies`)
   if (result.callerErrors > 0) violations.push(`${result.callerErrors} caller errors`)
   if (result.hangs > 0) violations.push(`${result.hangs} hangs`)
@@ -262,6 +265,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     ops: result.ops,
     lostWrites: result.lostWrites,
     lostIncrements: result.lostIncrements,
+    overtakenWrites: result.overtakenWrites,
     duplicateApplies: result.duplicateApplies,
     callerErrors: result.callerErrors,
     hangs: result.hangs,
