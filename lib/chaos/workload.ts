@@ -5,10 +5,16 @@
  *
  * | type              | call                                                        | document                  |
  * |-------------------|-------------------------------------------------------------|---------------------------|
- * | write-idempotent  | `insertOrReplace({ _id: r<k> or w-<p>-<n>, v })`            | register, `v` unique      |
+ * | write-idempotent  | `insertOrReplace({ _id: r<k>, w-<p>-<n> or o-<p>-<j>, v })` | register, `v` unique      |
  * | write-conditional | `insert({ _id: i-<p>-<n>, v })` (a fresh key)               | register written once     |
  * | increment         | `update(c<k>, { $append: { ops: [opId] }, $increment: { n: 1 } })` | counter, ids appended |
  * | read              | `findById(r<k>)`                                            |                           |
+ *
+ * `writesPerOwnKey` gives each process keys of its own, each written that many times in a row
+ * before the process moves to its next key. A process issues one operation at a time, so every
+ * write to such a key begins after the previous one ended: an earlier write that lands late
+ * overtakes the later ones (see checker.ts), and once the process has moved on nothing
+ * overwrites it, so it stays in the final state for the checker to see.
  *
  * No operation gets a deadline from the workload: the store's own timeouts must end it, and an
  * operation that never ends is exactly what the checker calls a hang. {@link Workload.stop}
@@ -48,6 +54,12 @@ export interface WorkloadOptions {
   readonly counterKeys?: number
   /** Share of idempotent writes that go to a fresh key instead of a shared register. Default 0.25. */
   readonly freshKeyShare?: number
+  /**
+   * When above 0, idempotent writes go to the process's own keys instead (shared registers and
+   * fresh keys are not used): each key written this many times in a row, then the next key.
+   * Default 0.
+   */
+  readonly writesPerOwnKey?: number
   /** Stop issuing after this many operations in total. Default: until {@link Workload.stop}. */
   readonly maxOps?: number
   /** Pause between one process's operations, ms. Default 0. */
@@ -61,6 +73,8 @@ export interface WorkloadOptions {
 }
 
 export const registerKey = (k: number): string => `r${k}`
+/** The `j`th own key of process `p` (see {@link WorkloadOptions.writesPerOwnKey}). */
+export const ownKey = (p: number, j: number): string => `o-${p}-${j}`
 export const counterKey = (k: number): string => `c${k}`
 
 /** Outcome of an error: `fail` only when it proves the operation did not take effect. */
@@ -89,6 +103,8 @@ export class Workload {
   private stopping = false
   private loops: Promise<void>[] = []
   private readonly seq: number[]
+  /** Per process: idempotent writes issued to its own keys. */
+  private readonly ownWrites: number[]
   /** Pending think-time sleeps, so stop() can end them at once (clearing alone would leave their promises pending forever). */
   private sleeps = new Map<NodeJS.Timeout, () => void>()
 
@@ -101,11 +117,13 @@ export class Workload {
       registerKeys: options.registerKeys ?? 16,
       counterKeys: options.counterKeys ?? 8,
       freshKeyShare: options.freshKeyShare ?? 0.25,
+      writesPerOwnKey: options.writesPerOwnKey ?? 0,
       maxOps: options.maxOps ?? Number.POSITIVE_INFINITY,
       thinkMs: options.thinkMs ?? 0,
       random: options.random ?? Math.random,
     }
     this.seq = Array.from({ length: this.o.concurrency }, () => 0)
+    this.ownWrites = Array.from({ length: this.o.concurrency }, () => 0)
   }
 
   /** Operations invoked so far. */
@@ -191,6 +209,17 @@ export class Workload {
     return Math.min(n - 1, Math.floor(this.o.random() * n))
   }
 
+  /** Where process `p`'s next idempotent write goes (`seq`: its operation number). */
+  private writeKey(p: number, seq: number): string {
+    const run = this.o.writesPerOwnKey
+    if (run > 0) {
+      const n = this.ownWrites[p] ?? 0
+      this.ownWrites[p] = n + 1
+      return ownKey(p, Math.floor(n / run))
+    }
+    return this.o.random() < this.o.freshKeyShare ? `w-${p}-${seq}` : registerKey(this.index(this.o.registerKeys))
+  }
+
   private runOne(p: number): Promise<void> {
     const h = this.o.history
     const type = this.pick()
@@ -201,7 +230,7 @@ export class Workload {
     let readValue = false
     switch (type) {
       case 'write-idempotent': {
-        const key = this.o.random() < this.o.freshKeyShare ? `w-${p}-${seq}` : registerKey(this.index(this.o.registerKeys))
+        const key = this.writeKey(p, seq)
         id = h.invoke(p, type, key, { value })
         call = this.o.store.insertOrReplace({ _id: key, v: value })
         break

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { check } from '../../lib/chaos/checker.js'
 import { seededRandom } from '../../lib/chaos/distribution.js'
 import { History } from '../../lib/chaos/history.js'
-import { classifyError, readClusterState, Workload } from '../../lib/chaos/workload.js'
+import { classifyError, ownKey, readClusterState, Workload } from '../../lib/chaos/workload.js'
 import { DocumentExistsError, TimeoutError, UnavailableError } from '../../lib/ojai/errors.js'
 import { FakeStore, type FakeBehaviour } from './fake-store.js'
 
@@ -86,6 +86,46 @@ describe('Workload', () => {
     expect(abandoned).toBeGreaterThan(0)
     expect(history.pending()).toHaveLength(abandoned)
     expect(result.hangs).toBe(abandoned)
+  })
+
+  describe('writesPerOwnKey', () => {
+    async function runOwnKeys(behaviour: FakeBehaviour) {
+      const store = new FakeStore(behaviour)
+      // A logical clock: every invocation and outcome at its own instant, so "ended before" is exact.
+      let tick = 0
+      const history = new History({ now: () => ++tick })
+      const mix = { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }
+      const workload = new Workload({ store, history, concurrency: 3, maxOps: 60, mix, writesPerOwnKey: 3, random: seededRandom(5), activeCluster: () => 'A' })
+      await workload.start()
+      store.landHeldWrites()
+      const state = await readClusterState(store)
+      return { history, state, result: check(history.snapshot(), new Map([['A', state]]), OPTIONS) }
+    }
+
+    it('each process writes its own keys, each that many times in a row, one write after the other', async () => {
+      const { history, state, result } = await runOwnKeys({})
+      const ops = history.snapshot().operations
+      expect(ops).toHaveLength(60)
+      for (const p of [0, 1, 2]) {
+        const mine = ops.filter((op) => op.process === p)
+        expect(mine.map((op) => op.key)).toEqual(mine.map((_, i) => ownKey(p, Math.floor(i / 3))))
+        for (let i = 1; i < mine.length; i++) expect(mine[i]?.invokeMs).toBeGreaterThanOrEqual(mine[i - 1]?.completeMs ?? Infinity)
+      }
+      // Every key ends with its third write's value.
+      const last = new Map(ops.map((op) => [op.key, op.value]))
+      expect(new Map([...state].map(([key, s]) => [key, s.value]))).toEqual(last)
+      expect(result).toMatchObject({ ops: 60, overtakenWrites: 0, lostWrites: 0, valid: true })
+    })
+
+    it('a first write that lands again after the process moved on is caught as overtaking the two after it', async () => {
+      const { history, result } = await runOwnKeys({ holdFirstWrites: true })
+      // Processes share maxOps, so a process's last key may have fewer than three writes.
+      const writesPerKey = new Map<string, number>()
+      for (const op of history.snapshot().operations) writesPerKey.set(op.key, (writesPerKey.get(op.key) ?? 0) + 1)
+      const later = [...writesPerKey.values()].reduce((n, count) => n + count - 1, 0)
+      expect(later).toBeGreaterThan(30)
+      expect(result).toMatchObject({ overtakenWrites: later, lostWrites: later, valid: false })
+    })
   })
 
   it('classifies errors: availability and give-ups are unknown, answers are failures', () => {
