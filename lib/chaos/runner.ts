@@ -54,7 +54,7 @@ export interface RunOptions {
   readonly log?: (line: string) => void
   /** Ends sleeps early and stops the run between steps. */
   readonly signal?: AbortSignal
-  /** Operation weights for the workload. Default {@link DEFAULT_MIX}. */
+  /** Operation weights for the workload. Default: the scenario's, else {@link DEFAULT_MIX}. */
   readonly mix?: Partial<WorkloadMix>
   /**
    * Failback probes also require the other gateways to have shipped everything to the cluster
@@ -165,6 +165,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     primary,
     secondary,
     pace,
+    timeoutMs,
     sleep: (ms) => abortableSleep(ms, options.signal),
     phase: (name) => {
       history.phase(name)
@@ -210,13 +211,16 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       if (status.name !== current) history.switched(current, status.name)
       current = status.name
     })
+    const { mix: scenarioMix, ...shape } = scenario.workload ?? {}
+    const mix = options.mix ?? scenarioMix
     workload = new Workload({
       store: failoverStore,
       history,
       concurrency: pace.concurrency,
       counterKeys,
       random: seededRandom(options.seed ?? 1),
-      ...(options.mix === undefined ? {} : { mix: options.mix }),
+      ...shape,
+      ...(mix === undefined ? {} : { mix }),
       activeCluster: () => failoverStore.cluster.name,
     })
     const running = workload.start()

@@ -64,6 +64,11 @@ export interface WorkloadOptions {
   readonly maxOps?: number
   /** Pause between one process's operations, ms. Default 0. */
   readonly thinkMs?: number
+  /**
+   * Spread of each pause, in [0, 1]: a pause is drawn uniformly from `thinkMs * (1 ± thinkJitter)`,
+   * so processes do not run in lockstep. Default 0.
+   */
+  readonly thinkJitter?: number
   /** Default `Math.random`; pass a seeded one to replay a run. */
   readonly random?: Random
   /** Name of the cluster serving now, recorded with each outcome. Default: none recorded. */
@@ -120,6 +125,7 @@ export class Workload {
       writesPerOwnKey: options.writesPerOwnKey ?? 0,
       maxOps: options.maxOps ?? Number.POSITIVE_INFINITY,
       thinkMs: options.thinkMs ?? 0,
+      thinkJitter: Math.min(1, Math.max(0, options.thinkJitter ?? 0)),
       random: options.random ?? Math.random,
     }
     this.seq = Array.from({ length: this.o.concurrency }, () => 0)
@@ -181,8 +187,13 @@ export class Workload {
     while (!this.stopping && this.issued < this.o.maxOps) {
       this.issued++
       await this.runOne(p)
-      if (this.o.thinkMs > 0 && !this.stopping) await this.sleep(this.o.thinkMs)
+      if (this.o.thinkMs > 0 && !this.stopping) await this.sleep(this.thinkTime())
     }
+  }
+
+  private thinkTime(): number {
+    const { thinkMs, thinkJitter } = this.o
+    return thinkJitter === 0 ? thinkMs : thinkMs * (1 + thinkJitter * (2 * this.o.random() - 1))
   }
 
   private sleep(ms: number): Promise<void> {
