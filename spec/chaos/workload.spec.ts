@@ -51,6 +51,19 @@ describe('Workload', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 
+  it('thinkJitter spreads pauses over thinkMs * (1 ± jitter): a draw at the bottom pauses not at all', async () => {
+    const workload = new Workload({ store: new FakeStore(), history: new History(), concurrency: 2, maxOps: 50, thinkMs: 60_000, thinkJitter: 1, random: () => 0 })
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      workload.start().then(() => 'finished'),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still pausing'), 5000))),
+    ])
+    clearTimeout(timer)
+    await workload.stop(100)
+    expect(outcome).toBe('finished')
+    expect(workload.operations).toBe(50)
+  })
+
   it('keeps one operation in flight per process', async () => {
     const { history } = await run({}, 200)
     const ops = history.snapshot().operations
