@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { defaultGatewayLaunch } from './cluster.js'
 import { formatTable, toJson } from './report.js'
-import { FULL, ON_REQUEST_SCENARIOS, QUICK, SCENARIOS, findScenario, type Scenario } from './scenarios.js'
+import { FULL, QUICK, SCENARIOS, findScenario, type Scenario } from './scenarios.js'
 import { runSuite } from './suite.js'
 
 function usage(): string {
@@ -17,9 +17,6 @@ function usage(): string {
     '',
     'scenarios:',
     ...SCENARIOS.map((s) => `  ${s.name.padEnd(24)}${s.description}`),
-    '',
-    'run only when named with --scenario:',
-    ...ON_REQUEST_SCENARIOS.map((s) => `  ${s.name.padEnd(24)}${s.description}`),
   ].join('\n')
 }
 

@@ -164,6 +164,43 @@ export const SCENARIOS: readonly Scenario[] = [
       await ctx.sleep(ctx.pace.healedMs)
     },
   },
+  /**
+   * The write-overtaking hazard: the primary turns slower than `timeoutMs` for every request, so a
+   * write sent to it times out and is acknowledged by the secondary while its first attempt is
+   * still on its way to the primary. Each client writes its own keys three times in a row, so each
+   * write to a key begins after the one before was acknowledged; if an abandoned attempt then
+   * lands on the primary, it is applied last, wins there and, by last-writer-wins replication,
+   * everywhere: the checker reports the client's later writes to that key as overtaken.
+   *
+   * - The delay is twice `timeoutMs` each way: a request reaches the primary only after the
+   *   failover and after the client's next write, and a whole round trip (4x `timeoutMs`) still
+   *   fits in `secondaryTimeoutMs` at both paces, so a client that waits for its abandoned attempt
+   *   to settle can still answer in time.
+   * - Clients pause 0-100 ms between operations, so when the primary turns slow most of them are idle
+   *   and their next writes go to the primary, still the active cluster: those requests cross the
+   *   slow link. Without a pause every client would already be waiting on the primary with its
+   *   request delivered, and the store would fail over before any of them sent another.
+   */
+  {
+    name: 'slow-primary-writes',
+    description: 'every byte to and from the primary is delayed 2x timeoutMs while clients rewrite their own keys: no write overtaken by its own abandoned attempt',
+    workload: { mix: { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }, writesPerOwnKey: 3, thinkMs: 50, thinkJitter: 1 },
+    async run(ctx) {
+      ctx.phase('healthy')
+      await ctx.sleep(ctx.pace.healthyMs)
+      // Not marked down: a slow cluster still serves, so callers must see no error.
+      ctx.phase('slow')
+      await ctx.primary.clientProxy.latency(2 * ctx.timeoutMs)
+      await ctx.sleep(ctx.pace.faultMs)
+      await ctx.primary.clientProxy.pass()
+      ctx.phase('healed')
+      await ctx.sleep(ctx.pace.healedMs)
+    },
+    expect(result) {
+      // Without a failover no write had an abandoned attempt: the run proved nothing.
+      return result.failovers === 0 ? ['no failover (the slow primary was never left)'] : []
+    },
+  },
   {
     name: 'flapping',
     description: 'the primary link is black-holed and healed every few hundred ms (quick) or seconds (full)',
@@ -236,52 +273,6 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ]
 
-/**
- * The write-overtaking hazard: the primary turns slower than `timeoutMs` for every request, so a
- * write sent to it times out and is acknowledged by the secondary while its first attempt is
- * still on its way to the primary. Each client writes its own keys twice in a row, so its second
- * write to a key begins after the first was acknowledged; if the abandoned first attempt then
- * lands on the primary, it is applied last, wins there and, by last-writer-wins replication,
- * everywhere: the checker reports the second write as overtaken.
- *
- * - The delay is twice `timeoutMs` each way: a request reaches the primary only after the
- *   failover and after the client's second write, and a whole round trip (4x `timeoutMs`) still
- *   fits in `secondaryTimeoutMs` at both paces, so a client that waits for its abandoned attempt
- *   to settle can still answer in time.
- * - Clients pause 50 ms between operations, so when the primary turns slow most of them are idle
- *   and their next writes go to the primary, still the active cluster: those requests cross the
- *   slow link. Without a pause every client would already be waiting on the primary with its
- *   request delivered, and the store would fail over before any of them sent another.
- */
-export const SLOW_PRIMARY_WRITES: Scenario = {
-  name: 'slow-primary-writes',
-  description: 'every byte to and from the primary is delayed 2x timeoutMs while clients rewrite their own keys: no write overtaken by its own abandoned attempt',
-  workload: { mix: { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }, writesPerOwnKey: 3, thinkMs: 50, thinkJitter: 1 },
-  async run(ctx) {
-    ctx.phase('healthy')
-    await ctx.sleep(ctx.pace.healthyMs)
-    // Not marked down: a slow cluster still serves, so callers must see no error.
-    ctx.phase('slow')
-    await ctx.primary.clientProxy.latency(2 * ctx.timeoutMs)
-    await ctx.sleep(ctx.pace.faultMs)
-    await ctx.primary.clientProxy.pass()
-    ctx.phase('healed')
-    await ctx.sleep(ctx.pace.healedMs)
-  },
-  expect(result) {
-    // Without a failover no write had an abandoned attempt: the run proved nothing.
-    return result.failovers === 0 ? ['no failover (the slow primary was never left)'] : []
-  },
-}
-
-/**
- * Scenarios run only when named (`npm run chaos -- --scenario <name>`), not by default nor in the
- * quick suite of `npm test`: they check a guarantee the client does not give yet.
- * `slow-primary-writes` joins {@link SCENARIOS} once writes can no longer be overtaken by their
- * own abandoned attempt.
- */
-export const ON_REQUEST_SCENARIOS: readonly Scenario[] = [SLOW_PRIMARY_WRITES]
-
 export function findScenario(name: string): Scenario | undefined {
-  return [...SCENARIOS, ...ON_REQUEST_SCENARIOS].find((s) => s.name === name)
+  return SCENARIOS.find((s) => s.name === name)
 }
