@@ -266,7 +266,8 @@ function checkCluster(
       }
       continue
     }
-    // Values are unique per write in the workload, so the final value names the write that won.
+    // Values are unique per write in the workload, so the final value names the write that won
+    // (or the writes, when a history repeats a value).
     const sources = writes.filter((w) => w.value === finalValue)
     if (sources.length === 0) {
       unexplained++

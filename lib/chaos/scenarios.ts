@@ -176,9 +176,9 @@ export const SCENARIOS: readonly Scenario[] = [
    *   failover and after the client's next write, and a whole round trip (4x `timeoutMs`) still
    *   fits in `secondaryTimeoutMs` at both paces, so a client that waits for its abandoned attempt
    *   to settle can still answer in time.
-   * - Clients pause 0-100 ms between operations, so when the primary turns slow most of them are idle
-   *   and their next writes go to the primary, still the active cluster: those requests cross the
-   *   slow link. Without a pause every client would already be waiting on the primary with its
+   * - Clients pause 0-100 ms between operations, so when the primary turns slow most of them are
+   *   idle and their next writes go to the primary, still the active cluster: those requests cross
+   *   the slow link. Without a pause every client would already be waiting on the primary with its
    *   request delivered, and the store would fail over before any of them sent another.
    */
   {
