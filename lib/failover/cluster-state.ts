@@ -37,6 +37,28 @@ export interface ClusterStatus {
   readonly holdUntil?: number
 }
 
+/**
+ * Ramped failback: after a failback, operations move back in steps instead of all at once, so a
+ * fleet of clients does not land on a cluster that just recovered in the same second.
+ */
+export interface FailbackRampOptions {
+  /** How long the ramp lasts, ms. Default 30 000. */
+  readonly rampMs?: number
+  /**
+   * Share of operations started on the cluster failed back to, per equal part of the ramp; the
+   * rest start on the cluster left. Ascending, in (0, 1], the last 1. Default [0.05, 0.25, 1].
+   */
+  readonly shares?: readonly number[]
+}
+
+export const DEFAULT_FAILBACK_RAMP: Required<FailbackRampOptions> = Object.freeze({ rampMs: 30_000, shares: Object.freeze([0.05, 0.25, 1]) })
+
+/** A failback in progress: operations still start on `from` by the ramp's share. */
+interface Ramp {
+  readonly from: number
+  readonly startedAt: number
+}
+
 export interface SwitchCounters {
   failovers: number
   failbacks: number
@@ -45,6 +67,7 @@ export interface SwitchCounters {
 export class ClusterState {
   private readonly subject: BehaviorSubject<ClusterStatus>
   private done = false
+  private ramp: Ramp | null = null
   readonly cluster$: Observable<ClusterStatus>
 
   constructor(
@@ -54,6 +77,9 @@ export class ClusterState {
     private readonly scheduler: SchedulerLike,
     private readonly counters: SwitchCounters,
     private readonly emit: (event: FailoverStoreEvent) => void,
+    /** `false`: fail back all at once. */
+    private readonly failbackRamp: Required<FailbackRampOptions> | false,
+    private readonly random: () => number,
   ) {
     this.subject = new BehaviorSubject<ClusterStatus>({ index: 0, name: names[0] ?? '', since: scheduler.now(), reason: 'initial' })
     this.cluster$ = this.subject.asObservable()
@@ -68,11 +94,30 @@ export class ClusterState {
   }
 
   /**
+   * Where a new operation starts: the active cluster, or during a failback ramp the cluster left,
+   * by the ramp's share.
+   */
+  startCluster(): number {
+    const active = this.subject.value.index
+    const ramp = this.ramp
+    if (ramp === null || this.failbackRamp === false) return active
+    const { rampMs, shares } = this.failbackRamp
+    const elapsed = this.scheduler.now() - ramp.startedAt
+    const step = Math.floor((elapsed * shares.length) / rampMs)
+    if (step >= shares.length) {
+      this.ramp = null
+      return active
+    }
+    return this.random() < (shares[step] as number) ? active : ramp.from
+  }
+
+  /**
    * What an attempt of `operation` on `cluster` found. A failure of the active cluster moves it
    * when routing finds a cluster in better standing.
    */
   report(cluster: number, outcome: Outcome, operation: OperationName | 'probe'): void {
-    if (this.done) return
+    // The happy path: an answer from a cluster already up changes nothing (and reads no clock).
+    if (this.done || (outcome.kind === 'answered' && this.health.of(cluster).state === 'up')) return
     const now = this.scheduler.now()
     this.health.record(cluster, outcome, now)
     if (outcome.kind === 'answered' || cluster !== this.active) return
@@ -90,6 +135,7 @@ export class ClusterState {
     const target = failbackTarget(this.health.current, from.index, now)
     if (target < 0) return
     this.counters.failbacks++
+    this.ramp = this.failbackRamp === false ? null : { from: from.index, startedAt: now }
     this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failback' })
     this.emit({ type: 'failback', cluster: from.name, operation: 'probe', at: now, elapsedMs: now - from.since, to: this.names[target] ?? '' })
   }
@@ -102,6 +148,7 @@ export class ClusterState {
   private failover(target: number, cause: string, operation: OperationName | 'probe', now: number): void {
     const from = this.subject.value
     const holdUntil = now + this.hold.next(now)
+    this.ramp = null
     this.health.hold(from.index, holdUntil)
     this.health.hold(target, undefined)
     this.counters.failovers++

@@ -8,7 +8,8 @@
  * demand$     ft--------------f--t--     (f after lingerMs without an operation)
  * ```
  *
- * The linger timer is armed once per quiet period and re-armed lazily, not once per operation.
+ * The linger timer is armed once per quiet period and re-armed lazily, not once per operation, and
+ * reads no clock per operation: demand ends between `lingerMs` and twice that after the last one.
  */
 import { BehaviorSubject, distinctUntilChanged, type Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs'
 
@@ -20,7 +21,9 @@ export class Demand {
   private readonly subject = new BehaviorSubject(false)
   readonly demand$: Observable<boolean> = this.subject.pipe(distinctUntilChanged())
   private inFlight = 0
-  private lastEnd = 0
+  /** Operations ended so far, and at the time the linger timer was armed. */
+  private ended = 0
+  private endedAtArm = 0
   private timer: Subscription | null = null
 
   constructor(
@@ -35,17 +38,23 @@ export class Demand {
 
   end(): void {
     this.inFlight--
-    this.lastEnd = this.scheduler.now()
-    if (this.inFlight === 0 && this.timer === null && !this.subject.closed) this.timer = this.scheduler.schedule(check, this.lingerMs, this)
+    this.ended++
+    if (this.inFlight === 0 && this.timer === null) this.arm()
   }
 
   /** @internal */
   onLinger(): void {
     this.timer = null
+    // Busy: end() arms again when the last operation ends.
     if (this.inFlight > 0 || this.subject.closed) return
-    const idle = this.scheduler.now() - this.lastEnd
-    if (idle >= this.lingerMs) this.subject.next(false)
-    else this.timer = this.scheduler.schedule(check, this.lingerMs - idle, this)
+    if (this.ended !== this.endedAtArm) this.arm()
+    else this.subject.next(false)
+  }
+
+  private arm(): void {
+    if (this.subject.closed) return
+    this.endedAtArm = this.ended
+    this.timer = this.scheduler.schedule(check, this.lingerMs, this)
   }
 
   stop(): void {

@@ -112,7 +112,7 @@ class Context implements Core {
       this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
     )
     this.health = new HealthBook(this.names, scheduler.now())
-    this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold), scheduler, this.stats, (e) => this.emit(e))
+    this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)

@@ -25,10 +25,10 @@ export {
   type OperationName,
   type PolicyOptions,
 } from './policy.js'
-export type { ClusterStatus } from './cluster-state.js'
+export { DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRampOptions } from './cluster-state.js'
 export type { ClusterHealth, HealthState } from './health.js'
 export { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
-export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 export { DEFAULT_HEDGE_BUDGET, HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
 export type { FailoverStats, LatencySnapshot, OperationStats } from './stats.js'

@@ -10,6 +10,8 @@
  * | `policy` | idempotent `failover`; conditional and non-idempotent `failover-if-unsent` | a write that may have been applied is never repeated elsewhere unless asked for (see policy.ts) |
  * | `hold.holdsMs` | 20 s, 60 s, 120 s (last repeats) | the 2017 prototype's escalation: a flapping primary is left alone longer each time |
  * | `hold.decayAfterMs` | 300 000 ms (5 min) | each quiet 5 min takes the escalation one step back (the prototype never did) |
+ * | `hold.jitter` | 0.1 | each hold shortened by up to 10 % at random: a fleet that failed over together does not probe in the same second |
+ * | `failback` | 5 %, 25 %, 100 % over 30 s | a recovered cluster receives a growing share of operations, not a fleet's whole load in one second |
  * | `probe.timeoutMs` | `timeoutMs` | healthy = answers ping + read within the same budget as a user operation |
  * | `probe.backoff` | 1 s, x2, max 30 s, jitter 0.2 | quick to notice a short outage, at most one probe per 30 s during a long one; jitter spreads many clients |
  * | `probe.id` | `'__ojai_failover_probe__'` | the cheap read of a probe; a missing document is a fine answer |
@@ -59,7 +61,8 @@ import type { Store } from '../store.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
 import { isStrategy, type PolicyOptions } from './policy.js'
-import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
 import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
 /** One replicated cluster. The first in the list is the primary. */
@@ -119,8 +122,13 @@ export interface FailoverStoreOptions {
   readonly secondaryTimeoutMs?: number
   /** Strategies: global (`all`) and per class. Default idempotent -> failover, others -> failover-if-unsent. */
   readonly policy?: PolicyOptions
-  /** Escalating hold after a failover before probing the cluster left behind. Default 20 s, 60 s, 120 s; decay 5 min. */
+  /** Escalating hold after a failover before probing the cluster left behind. Default 20 s, 60 s, 120 s; decay 5 min; jitter 0.1. */
   readonly hold?: StickyHoldOptions
+  /**
+   * Ramped failback: after a failback, the share of operations started on the recovered cluster
+   * grows in steps (default 5 %, 25 %, 100 % over 30 s); `false` moves them all at once.
+   */
+  readonly failback?: FailbackRampOptions | false
   /** Probes of clusters not serving. */
   readonly probe?: ProbeOptions
   /**
@@ -144,7 +152,7 @@ export interface FailoverStoreOptions {
   readonly scheduler?: SchedulerLike
   /** Receives debug logs of every event. Default: none. */
   readonly logger?: Logger
-  /** Random source for probe jitter, in [0, 1). Default `Math.random`. */
+  /** Random source, in [0, 1), for probe and hold jitter and the failback ramp. Default `Math.random`. */
   readonly random?: () => number
 }
 
@@ -159,6 +167,7 @@ export interface ResolvedOptions {
   readonly secondaryTimeoutMs: number
   readonly policy: PolicyOptions
   readonly hold: Required<StickyHoldOptions>
+  readonly failback: Required<FailbackRampOptions> | false
   readonly probeId: DocumentId
   readonly probeTimeoutMs: number
   readonly backoff: Required<BackoffOptions>
@@ -207,7 +216,7 @@ function known(name: string, value: object | undefined, keys: readonly string[])
   }
 }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'probe', 'hedge', 'settleMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
+const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -239,6 +248,7 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
     secondaryTimeoutMs,
     policy,
     hold: resolveHold(options.hold),
+    failback: resolveFailback(options.failback),
     ...resolveProbe(options.probe, timeoutMs),
     hedge: resolveHedge(options.hedge),
     settleMs: validateTimeout('settleMs', options.settleMs ?? DEFAULT_SETTLE_MS),
@@ -251,11 +261,25 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
 }
 
 function resolveHold(hold: StickyHoldOptions | undefined): Required<StickyHoldOptions> {
-  known('hold', hold, ['holdsMs', 'decayAfterMs'])
+  known('hold', hold, ['holdsMs', 'decayAfterMs', 'jitter'])
   const holdsMs = hold?.holdsMs ?? DEFAULT_HOLDS_MS
   if (!Array.isArray(holdsMs) || holdsMs.length === 0) fail('hold.holdsMs', 'a non-empty array of ms', holdsMs)
   holdsMs.forEach((h, i) => validateTimeout(`hold.holdsMs[${i}]`, h))
-  return { holdsMs, decayAfterMs: validateTimeout('hold.decayAfterMs', hold?.decayAfterMs ?? DEFAULT_DECAY_AFTER_MS) }
+  return {
+    holdsMs,
+    decayAfterMs: validateTimeout('hold.decayAfterMs', hold?.decayAfterMs ?? DEFAULT_DECAY_AFTER_MS),
+    jitter: inRange('hold.jitter', hold?.jitter ?? DEFAULT_HOLD_JITTER, 0, 1),
+  }
+}
+
+function resolveFailback(failback: FailbackRampOptions | false | undefined): Required<FailbackRampOptions> | false {
+  if (failback === false) return false
+  known('failback', failback, ['rampMs', 'shares'])
+  const shares = failback?.shares ?? DEFAULT_FAILBACK_RAMP.shares
+  if (!Array.isArray(shares) || shares.length === 0 || shares[shares.length - 1] !== 1 || shares.some((x, i) => !(typeof x === 'number' && x > 0 && x <= 1 && (i === 0 || x >= (shares[i - 1] as number))))) {
+    fail('failback.shares', 'an ascending array of shares in (0, 1] ending with 1', shares)
+  }
+  return { rampMs: validateTimeout('failback.rampMs', failback?.rampMs ?? DEFAULT_FAILBACK_RAMP.rampMs), shares }
 }
 
 function resolveProbe(probe: ProbeOptions | undefined, timeoutMs: number): Pick<ResolvedOptions, 'probeId' | 'probeTimeoutMs' | 'backoff'> {

@@ -75,8 +75,8 @@ export class Run<T> implements InFlightEntry {
   lastFailure: Failure = 'error'
   /** Bit c set: an attempt on cluster c ended by timing out (slow, maybe not down). */
   timedOutMask = 0
-  /** Scheduler time the operation started. */
-  readonly startedAt: number
+  /** Scheduler time the operation started (set by its first attempt: one clock read less per operation). */
+  startedAt = -1
   readonly first: number
   /** find: documents delivered so far and the last `_id`. */
   delivered = 0
@@ -101,8 +101,7 @@ export class Run<T> implements InFlightEntry {
     readonly attempt: AttemptFactory<T>,
     readonly find: FindPlan | undefined,
   ) {
-    this.startedAt = core.clock.scheduler.now()
-    this.first = strategy === 'primary-only' ? 0 : core.state.active
+    this.first = strategy === 'primary-only' ? 0 : strategy === 'current-only' ? core.state.active : core.state.startCluster()
   }
 
   get streaming(): boolean {

@@ -128,16 +128,20 @@ export class Timekeeper {
     return this.scheduler.now() - this.stalledMs
   }
 
-  /** Arms `entry` to expire `limitMs` after `start` (runnable clock; default now). */
-  arm(entry: TimedEntry, limitMs: number, start: number = this.now()): void {
-    entry.due = start + limitMs
+  /** Arms `entry` to expire `limitMs` after `start` (runnable clock; default now). Returns the scheduler time now. */
+  arm(entry: TimedEntry, limitMs: number, start?: number): number {
+    const wallNow = this.scheduler.now()
+    const runnableNow = wallNow - this.stalledMs
+    entry.due = (start ?? runnableNow) + limitMs
     this.listFor(limitMs).insert(entry)
     this.armed++
-    if (this.waking || this.disposed) return
-    const delay = Math.max(0, Math.min(this.tickMs, entry.due - this.now()))
-    if (this.action !== null && this.plannedAt <= this.scheduler.now() + delay) return
+    if (this.waking || this.disposed) return wallNow
+    const delay = Math.max(0, Math.min(this.tickMs, entry.due - runnableNow))
+    // The heartbeat is planned at most tickMs ahead: it only moves for a limit shorter than that.
+    if (this.action !== null && this.plannedAt <= wallNow + delay) return wallNow
     this.action?.unsubscribe()
-    this.plan(this.scheduler, delay)
+    this.plan(wallNow, delay)
+    return wallNow
   }
 
   disarm(entry: TimedEntry): void {
@@ -173,7 +177,7 @@ export class Timekeeper {
         this.waking = false
       }
     }
-    if (this.armed > 0 && this.action === null && !this.disposed) this.plan(action, late > 1 ? 1 : this.nextDelay())
+    if (this.armed > 0 && this.action === null && !this.disposed) this.plan(wallNow, late > 1 ? 1 : this.nextDelay(), action)
   }
 
   private expireDue(): void {
@@ -196,9 +200,10 @@ export class Timekeeper {
     return Math.max(0, delay)
   }
 
-  private plan(on: SchedulerLike | SchedulerAction<Timekeeper>, delay: number): void {
-    this.plannedAt = this.scheduler.now() + delay
-    this.action = 'now' in on ? on.schedule(wake, delay, this) : on.schedule(this, delay)
+  /** Plans the next wake `delay` after `wallNow`, reusing the running action when there is one. */
+  private plan(wallNow: number, delay: number, action?: SchedulerAction<Timekeeper>): void {
+    this.plannedAt = wallNow + delay
+    this.action = action === undefined ? this.scheduler.schedule(wake, delay, this) : action.schedule(this, delay)
   }
 
   private listFor(limitMs: number): DeadlineList {

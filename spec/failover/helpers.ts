@@ -32,7 +32,8 @@ export function setup(
   const stores = Array.from({ length: count }, (_, i) => new VirtualStore({}, `/c${i + 1}/table`))
   const store = new FailoverStore(
     stores.map((s, i) => ({ name: `c${i + 1}`, store: s, ...(pings[i] ? { ping: pings[i] } : {}) })),
-    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, ...rest },
+    // random 0: no hold or probe jitter, a failback ramp that moves everything at once: exact timelines.
+    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, random: () => 0, ...rest },
   )
   const events: FailoverStoreEvent[] = []
   store.events$.subscribe((e) => events.push(e))

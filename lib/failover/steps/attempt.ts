@@ -39,10 +39,10 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   nextEntry: TimedEntry | null = null
   list: DeadlineList | null = null
   /** Runnable-clock start, the base of the limit and of its extension. */
-  private readonly startedAt: number
+  private startedAt = 0
   /** Scheduler-clock start, for latency stats. */
-  private readonly wallStart: number
-  private lastActivity: number
+  private wallStart = 0
+  private lastActivity = 0
   private answered = false
   private timedOut = false
   private extended = false
@@ -56,9 +56,14 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     private readonly out: Subscriber<T>,
   ) {
     super()
-    const clock = run.core.clock
-    this.startedAt = this.lastActivity = clock.now()
-    this.wallStart = clock.scheduler.now()
+  }
+
+  /** Sets the start times from the scheduler time `wall` (read once per attempt). */
+  private started(wall: number): void {
+    const run = this.run
+    this.wallStart = wall
+    this.startedAt = this.lastActivity = wall - run.core.clock.stalledMs
+    if (run.startedAt < 0) run.startedAt = wall
   }
 
   start(): void {
@@ -69,11 +74,12 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       source = run.attempt(run.core.stores[this.cluster] as Store, run.resume)
     } catch (error) {
       // A store that throws instead of returning an erroring Observable (e.g. invalid input).
+      this.started(run.core.clock.scheduler.now())
       this.closed = true
       this.ended(error)
       return
     }
-    run.core.clock.arm(this, this.limitMs, this.startedAt)
+    this.started(run.core.clock.arm(this, this.limitMs))
     source.subscribe(this)
   }
 
@@ -94,7 +100,10 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     if (this.answered) {
       // A stream's limit bounds the gap since its last document.
       const idle = core.clock.now() - this.lastActivity
-      if (idle < this.limitMs) return core.clock.arm(this, this.limitMs, this.lastActivity)
+      if (idle < this.limitMs) {
+        core.clock.arm(this, this.limitMs, this.lastActivity)
+        return
+      }
     }
     const name = run.clusterName(this.cluster)
     const now = core.clock.scheduler.now()
@@ -109,7 +118,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     if (next < 0 && !this.extended && !this.answered && core.secondaryTimeoutMs > this.limitMs) {
       // Nowhere better to go: a slow cluster beats a dead or held one.
       this.extended = true
-      return core.clock.arm(this, core.secondaryTimeoutMs, this.startedAt)
+      core.clock.arm(this, core.secondaryTimeoutMs, this.startedAt)
+      return
     }
     run.addCause(this.cluster, error)
     run.lastFailed = this.cluster
