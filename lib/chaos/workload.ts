@@ -85,8 +85,10 @@ export const counterKey = (k: number): string => `c${k}`
 /** Outcome of an error: `fail` only when it proves the operation did not take effect. */
 export function classifyError(error: unknown): { outcome: Outcome; error: string } {
   if (error instanceof OjaiError) {
-    // Availability errors, timeouts, give-ups after failover and closes leave the effect unknown.
-    const unknown = error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE'
+    // Availability errors, timeouts, give-ups after failover, closes and writes left unsettled
+    // (applied somewhere, an earlier attempt still pending) leave the effect unknown.
+    const unknown =
+      error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE' || error.code === 'UNSETTLED_WRITE'
     return { outcome: unknown ? 'info' : 'fail', error: error.code }
   }
   return { outcome: 'info', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }

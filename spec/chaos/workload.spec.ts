@@ -3,6 +3,7 @@ import { check } from '../../lib/chaos/checker.js'
 import { seededRandom } from '../../lib/chaos/distribution.js'
 import { History } from '../../lib/chaos/history.js'
 import { classifyError, ownKey, readClusterState, Workload } from '../../lib/chaos/workload.js'
+import { UnsettledWriteError } from '../../lib/failover/errors.js'
 import { DocumentExistsError, TimeoutError, UnavailableError } from '../../lib/ojai/errors.js'
 import { FakeStore, type FakeBehaviour } from './fake-store.js'
 
@@ -146,5 +147,6 @@ describe('Workload', () => {
     expect(classifyError(new TimeoutError('slow', 100))).toEqual({ outcome: 'info', error: 'TIMEOUT' })
     expect(classifyError(new UnavailableError('down', { unsent: true }))).toEqual({ outcome: 'info', error: 'UNAVAILABLE' })
     expect(classifyError(new Error('boom'))).toEqual({ outcome: 'info', error: 'Error: boom' })
+    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 5000))).toEqual({ outcome: 'info', error: 'UNSETTLED_WRITE' })
   })
 })
