@@ -19,16 +19,15 @@ import { type ConnectionSettings, parseConnectionString, redactConnectionString 
 import { DocumentStore } from './document-store.js'
 import { callTimeout, checkTablePath } from './inputs.js'
 import { driverLogger } from './logging.js'
-import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_DEADLINE_MS, checkConnectOptions } from './options.js'
+import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
 import { RpcRunner } from './rpc.js'
 
 /** What a connection reports about itself; never includes the password. */
-export interface ConnectionInfo {
+export interface ConnectionInfo extends Deadlines {
   readonly target: string
   readonly ssl: boolean
   readonly auth: 'basic' | 'none'
   readonly user: string | undefined
-  readonly deadlineMs: number
 }
 
 function readCa(file: string): Buffer {
@@ -53,6 +52,10 @@ function channelCredentials(settings: ConnectionSettings, options: ConnectOption
   }
 }
 
+/** A porting snag: the official Node client read `+` in the connection string as a space. */
+const PLUS_IN_PASSWORD_HINT =
+  '; note: this driver reads "+" in the connection string as a plus sign, where the official Node client read it as a space: if the password contains a space, write it as %20'
+
 export class Connection {
   readonly info: ConnectionInfo
   private readonly client: MapRDbServerClient
@@ -60,16 +63,16 @@ export class Connection {
   private readonly log: Logger
   private readonly runner: RpcRunner
   private readonly inFlight = new Set<(error: OjaiError) => void>()
-  private readonly deadlineMs: number
+  private readonly deadlines: Deadlines
   private isClosed = false
 
   /** Use {@link connect}. */
   constructor(connectionString: string, options: ConnectOptions = {}) {
     checkConnectOptions(options)
     const settings = parseConnectionString(connectionString, { caProvided: options.tls?.ca !== undefined })
-    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
+    this.deadlines = resolveDeadlines(options)
     this.auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
-    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, user: settings.user, deadlineMs: this.deadlineMs }
+    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, user: settings.user, ...this.deadlines }
     this.log = driverLogger(options.logger, { target: settings.target })
 
     const targetNameOverride = options.tls?.targetNameOverride ?? settings.sslTargetNameOverride
@@ -89,6 +92,7 @@ export class Connection {
         this.inFlight.add(abort)
         return () => this.inFlight.delete(abort)
       },
+      ...(settings.password?.includes('+') ? { authFailureHint: PLUS_IN_PASSWORD_HINT } : {}),
     }
     this.runner = new RpcRunner(host)
     this.log.debug({ connectionString: redactConnectionString(connectionString), ...this.info }, 'connection created')
@@ -104,7 +108,7 @@ export class Connection {
   }
 
   private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.deadlineMs)
+    return callTimeout(options, this.deadlines.deadlineMs)
   }
 
   private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
@@ -162,7 +166,7 @@ export class Connection {
    */
   store(path: string): DocumentStore {
     const table = checkTablePath(path)
-    return new DocumentStore(table, { client: () => this.client, runner: this.runner, deadlineMs: this.deadlineMs })
+    return new DocumentStore(table, { client: () => this.client, runner: this.runner, ...this.deadlines })
   }
 
   /** Same as {@link store}; the official clients' name. */
