@@ -423,13 +423,22 @@ function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anoma
   return count
 }
 
+/** Time of `spans` inside [fromMs, toMs]. */
+function overlapMs(spans: HistorySnapshot['stalls'], fromMs: number, toMs: number): number {
+  let total = 0
+  for (const s of spans) total += Math.max(0, Math.min(toMs, s.toMs) - Math.max(fromMs, s.fromMs))
+  return total
+}
+
 function findHangs(history: HistorySnapshot, options: CheckOptions, anomalies: AnomalyList): number {
   const bound = options.timeoutMs + options.secondaryTimeoutMs + (options.hangMarginMs ?? 1000)
   let count = 0
   for (const op of history.operations) {
     // A pending operation is judged by its age at the end of the run; one younger than the
-    // bound is given the benefit of the doubt.
-    const elapsed = (op.completeMs ?? history.endMs) - op.invokeMs
+    // bound is given the benefit of the doubt. The FailoverStore's limits run on time the client
+    // could run: time it was stalled (reported by stall events) does not count against the bound.
+    const end = op.completeMs ?? history.endMs
+    const elapsed = end - op.invokeMs - overlapMs(history.stalls, op.invokeMs, end)
     if (elapsed > bound) {
       count++
       anomalies.add({ kind: 'hang', opId: op.id, elapsedMs: elapsed })

@@ -211,6 +211,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       if (status.name !== current) history.switched(current, status.name)
       current = status.name
     })
+    switches.add(failoverStore.events$.subscribe((e) => e.type === 'stall' && history.stalled(e.stalledMs)))
     const { mix: scenarioMix, ...shape } = scenario.workload ?? {}
     const mix = options.mix ?? scenarioMix
     workload = new Workload({

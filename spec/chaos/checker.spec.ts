@@ -397,6 +397,19 @@ describe('check: hangs, switches, latency', () => {
     expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([slow, stuck])
   })
 
+  it('does not count time the client was stalled (stall events) against the bound', () => {
+    const s = new Script()
+    const excused = s.op('read', 'k', 0, 1900, 'ok') // 1900 ms, of which 400 stalled: 1500 < 1600
+    const slow = s.op('read', 'k', 2000, 3700, 'ok') // 1700 ms, 100 of them stalled: 1600, not above
+    const hung = s.op('read', 'k', 4000, 5800, 'ok') // 1800 ms, 100 stalled: 1700 > 1600
+    s.at(500).h.stalled(400) // 100..500
+    s.at(2100).h.stalled(100) // 2000..2100
+    s.at(4100).h.stalled(100) // 4000..4100
+    const r = check(s.at(6000).h.snapshot(), both({}), OPTIONS)
+    expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([hung])
+    expect([excused, slow]).not.toContain(hung)
+  })
+
   it('counts failovers and failbacks from switches', () => {
     const s = new Script()
     s.h.switched('A', 'B')
