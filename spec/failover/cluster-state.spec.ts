@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
+import type { Observable } from 'rxjs'
 import type { ClusterStatus, FailoverStoreEvent } from '../../lib/failover/index.js'
 import { DEFAULT_PROBE_ID } from '../../lib/failover/index.js'
 import { CLOSE_AT, doc, names, outcome, refused, setup } from './helpers.js'
@@ -41,7 +42,7 @@ describe('cluster state', () => {
         const { store, stores, events } = setup(m)
         stores[0]!.on('increment', m.cold('-'))
         stores[0]!.on('findById', m.cold('-'))
-        const call = kind === 'increment' ? store.increment('k', 'n', 1) : store.findById('k', { strategy: 'primary-only' })
+        const call: Observable<unknown> = kind === 'increment' ? store.increment('k', 'n', 1) : store.findById('k', { strategy: 'primary-only' })
         m.expect(outcome(call)).toBeObservable('30ms (e|)', { e: expected })
         m.expect(names(store)).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, { a: 'c1', b: 'c2' })
         m.flush()

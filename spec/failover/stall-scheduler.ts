@@ -68,11 +68,15 @@ export interface StallContext extends Context {
   readonly scheduler: StallScheduler
 }
 
+class StallRunContext extends RunContext implements StallContext {
+  declare readonly scheduler: StallScheduler
+}
+
 /** rxjs-marbles' `marbles(fn)`, run on a StallScheduler bounded to `limitMs` of virtual time. */
 export function marbles(fn: (m: StallContext) => void, limitMs = DEFAULT_LIMIT_MS): () => void {
   return () => {
     const { assert, assertDeepEqual, frameworkMatcher } = defaults()
     const scheduler = new StallScheduler((actual, expected) => observableMatcher(actual, expected, assert, assertDeepEqual, frameworkMatcher), limitMs)
-    scheduler.run((helpers) => fn(new RunContext(scheduler, helpers) as StallContext))
+    scheduler.run((helpers) => fn(new StallRunContext(scheduler, helpers)))
   }
 }

@@ -212,6 +212,7 @@ describe('Timekeeper', () => {
           { at: 401, stalledMs: 100 },
         ])
         expect(log).toEqual(['b@510', 'a@1350'])
+        expect([clock.stalls, clock.stalledMs]).toEqual([2, 350])
       }),
     )
 

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
+import type { Observable } from 'rxjs'
 import { InvalidArgumentError } from '../../../lib/ojai/errors.js'
 import { CLOSE_AT, doc, names, outcome, refused, setup, states } from '../helpers.js'
 import { marbles as stallMarbles } from '../stall-scheduler.js'
@@ -204,7 +205,7 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
           const ends: string[] = []
           for (let i = 0; i < 50; i++) {
             m.scheduler.schedule(() => {
-              const call = op === 'findById' ? store.findById(`k${i}`) : store.increment(`k${i}`, 'n', 1)
+              const call: Observable<unknown> = op === 'findById' ? store.findById(`k${i}`) : store.increment(`k${i}`, 'n', 1)
               outcome(call).subscribe((v) => ends.push(`${typeof v === 'string' ? v : 'ok'}@${m.scheduler.now()}`))
             }, i % 5)
           }

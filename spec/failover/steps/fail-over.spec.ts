@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { marbles, type Context } from 'rxjs-marbles'
+import type { Observable } from 'rxjs'
 import { DocumentExistsError } from '../../../lib/ojai/errors.js'
 import { DEFAULT_PROBE_ID, FailoverError } from '../../../lib/failover/index.js'
 import type { FailoverStrategy } from '../../../lib/store.js'
@@ -76,8 +77,8 @@ describe('fail over: policy decides whether an operation may move', () => {
       stores[0]!.on(op, m.cold('-#', undefined, failure === 'refused' ? refused() : unavailable()))
       stores[1]!.on(op, s)
       const options = strategy === undefined ? undefined : { strategy: strategy as FailoverStrategy }
-      const call = op === 'findById' ? store.findById('k', options) : op === 'increment' ? store.increment('k', 'n', 1, options) : store[op](doc('k'), options)
-      m.expect(outcome(call)).toBeObservable(moves ? '--(b|)' : '-(e|)', { b: op === 'findById' ? doc('s') : undefined, e: 'error:UNAVAILABLE' })
+      const call: Observable<unknown> = op === 'findById' ? store.findById('k', options) : op === 'increment' ? store.increment('k', 'n', 1, options) : store[op](doc('k'), options)
+      m.expect<unknown>(outcome(call)).toBeObservable(moves ? '--(b|)' : '-(e|)', { b: op === 'findById' ? doc('s') : undefined, e: 'error:UNAVAILABLE' })
       m.expect(s).toHaveSubscriptions(moves ? ['-^!'] : [])
     })(),
   )

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
+import type { Observable } from 'rxjs'
 import { UnsettledWriteError } from '../../../lib/failover/index.js'
 import { captureError, doc, outcome, SETTLE, setup, unavailable } from '../helpers.js'
 
@@ -105,7 +106,7 @@ describe('settle: a write is not acknowledged while an attempt it left behind co
       const c1 = m.cold('-')
       stores[0]!.on(op, c1)
       stores[1]!.on(op, m.cold('--(b|)', { b: op === 'findById' ? null : undefined }))
-      const call = op === 'findById' ? store.findById('k') : store.increment('k', 'n', 1, { strategy: 'failover' })
+      const call: Observable<unknown> = op === 'findById' ? store.findById('k') : store.increment('k', 'n', 1, { strategy: 'failover' })
       m.expect(call).toBeObservable('12ms (b|)', { b: op === 'findById' ? null : undefined })
       m.expect(c1).toHaveSubscriptions('^ 9ms !')
     })(),
