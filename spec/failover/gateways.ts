@@ -50,13 +50,15 @@ export function read(address: string, id: string): Promise<Document | null> {
   return direct(address, (store) => firstValueFrom(store.findById(id)))
 }
 
-/** A FailoverStore from connectFailover, with every event and cluster status it emits recorded. */
+/**
+ * A FailoverStore from connectFailover, with the events and cluster statuses it emits recorded.
+ * Stall events are left out: they depend on the machine's load, not on the clusters.
+ */
 export interface Recorded {
   readonly store: FailoverStore
   readonly events: FailoverStoreEvent[]
   readonly statuses: ClusterStatus[]
   /** The event types so far, e.g. `['timeout', 'failover']`. */
-  /** Event types in order, without stalls (those depend on the machine, not on the clusters). */
   types(): string[]
 }
 
@@ -74,9 +76,11 @@ export function open(addresses: readonly string[], options: Options = {}): Recor
   })
   const events: FailoverStoreEvent[] = []
   const statuses: ClusterStatus[] = []
-  store.events$.subscribe((e) => events.push(e))
+  store.events$.subscribe((e) => {
+    if (e.type !== 'stall') events.push(e)
+  })
   store.cluster$.subscribe((s) => statuses.push(s))
-  return { store, events, statuses, types: () => events.filter((e) => e.type !== 'stall').map((e) => e.type) }
+  return { store, events, statuses, types: () => events.map((e) => e.type) }
 }
 
 /** `promise`, or a rejection naming `what` once `ms` passed: no spec waits unbounded. */
