@@ -18,7 +18,7 @@ const TF = { t: true, f: false }
 
 describe('Demand', () => {
   it(
-    'the doc timeline: operations at 1-2, 4-5 and 19-20, lingerMs 10: demand from 1 to 15 and from 19 to 30',
+    'operations at 1-2, 4-5 and 19-20, lingerMs 10: one demand from 1 to 32 (the linger timer armed at 2 is re-armed at 12 and 22: operations ended meanwhile)',
     rxMarbles((m) => {
       const demand = new Demand(m.scheduler, 10)
       for (const [begin, end] of [
@@ -30,8 +30,22 @@ describe('Demand', () => {
         m.scheduler.schedule(() => demand.end(), end)
       }
       m.scheduler.schedule(() => demand.stop(), 40)
-      // The linger timer armed at 2 fires at 12, finds the last end at 5 and waits 3 more: false at 15.
-      m.expect(demand.demand$).toBeObservable('ft 13ms f 3ms t 10ms f 9ms |', TF)
+      m.expect(demand.demand$).toBeObservable('ft 30ms f 7ms |', TF)
+    }),
+  )
+
+  it(
+    'a quiet lingerMs after the last operation ended: demand ends then (operations 1-2, then 30-31: two demands)',
+    rxMarbles((m) => {
+      const demand = new Demand(m.scheduler, 10)
+      for (const [begin, end] of [
+        [1, 2],
+        [30, 31],
+      ] as const) {
+        m.scheduler.schedule(() => demand.begin(), begin)
+        m.scheduler.schedule(() => demand.end(), end)
+      }
+      m.expect(demand.demand$).toBeObservable('ft 10ms f 17ms t 10ms f', TF)
     }),
   )
 
@@ -89,12 +103,14 @@ describe('probes run while the store has demand', () => {
       m.expect(store.findById('c'), '100ms ^').toBeObservable('101ms (b|)', { b: doc('s') })
       m.expect(names(store)).toBeObservable('a 9ms b', { a: 'c1', b: 'c2' })
       m.flush()
-      // Hold 20 s from the failover at 10; each silent probe fails after 10 ms, then waits 1, 2, 4, 8, 16 s;
-      // the next (30 s) would come after demand ends at 60 101 (last operation ended at 101, linger 60 s).
-      expect(probes).toEqual([20_010, 21_020, 23_030, 27_040, 35_050, 51_060])
-      expect(m.scheduler.now()).toBe(60_101)
+      // Hold 20 s from the failover at 10; each silent probe fails after 10 ms, then waits 1, 2, 4, 8, 16,
+      // 30, 30 s. Demand ends one to two lingers (60 s) after the last operation: the linger timer armed
+      // when the first two ended (16) finds that one more ended since (101), waits a second linger, and
+      // ends demand at 120 016; the probe due at 141 090 never runs.
+      expect(probes).toEqual([20_010, 21_020, 23_030, 27_040, 35_050, 51_060, 81_070, 111_080])
+      expect(m.scheduler.now()).toBe(120_016)
       expect(m.scheduler.actions).toHaveLength(0)
-      expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0, probesFailed: 6 })
+      expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0, probesFailed: 8 })
     }),
   )
 
@@ -107,7 +123,7 @@ describe('probes run while the store has demand', () => {
           { name: 'c1', store: primary(m, probes, () => (m.scheduler.now() < 50 ? m.cold('-') : m.cold('-(a|)', { a: doc('p') })), () => m.cold('(n|)', { n: null })) },
           { name: 'c2', store: new VirtualStore({ findById: m.cold('-(b|)', { b: doc('s') }) }, '/c2/table') },
         ],
-        { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, hold: { holdsMs: [100] }, lingerMs: 50 },
+        { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, hold: { holdsMs: [100] }, lingerMs: 50, random: () => 0 },
       )
       const answeredBy: string[] = []
       for (let at = 0; at <= 300; at += 20) m.scheduler.schedule(() => store.findById('k').subscribe((d) => answeredBy.push(`${at}:${String(d?.v)}`)), at)
@@ -115,7 +131,8 @@ describe('probes run while the store has demand', () => {
       m.flush()
       expect(probes).toEqual([110])
       expect(answeredBy.slice(0, 7)).toEqual(['0:s', '20:s', '40:s', '60:s', '80:s', '100:s', '120:p'])
-      expect(m.scheduler.now()).toBe(351)
+      // The last read ended at 301; the linger timer (re-armed every 50 ms while reads kept ending) ends demand at 361.
+      expect(m.scheduler.now()).toBe(361)
     }),
   )
 
@@ -134,6 +151,7 @@ describe('probes run while the store has demand', () => {
           scheduler: m.scheduler,
           hold: { holdsMs: [20] },
           lingerMs: 100,
+          random: () => 0,
           probe: { backoff: { initialMs: 10, multiplier: 2, maxMs: 40, jitter: 0 } },
         },
       )

@@ -217,6 +217,19 @@ describe('Timekeeper', () => {
     )
 
     it(
+      'an entry armed after the stall but before the late heartbeat ran (by a timer due earlier) starts on the runnable clock: the stall is charged once, when the clock is read',
+      marbles((m) => {
+        const { log, stalls, entry, armAt } = keeper(m)
+        armAt(0, entry('A'), 100) // heartbeat planned at 10
+        m.scheduler.stallAt(4, 250) // 4 to 254
+        armAt(7, entry('B'), 10) // due at 7, runs at 254, before the heartbeat due at 10
+        m.flush()
+        expect(stalls).toEqual([{ at: 254, stalledMs: 244 }])
+        expect(log).toEqual(['B@264', 'A@344'])
+      }),
+    )
+
+    it(
       'a wake later than 1 ms but within thresholdMs is no stall: charged to the limits, but expires nothing before the next turn',
       marbles((m) => {
         const { clock, log, stalls, entry, armAt } = keeper(m)

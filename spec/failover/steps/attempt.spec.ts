@@ -162,6 +162,21 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
   )
 
   it(
+    'an operation started after the stall, before the heartbeat ran (a timer due at 7 runs at 254), gets its own limit: timeout at 264, not 254 later',
+    stallMarbles((m) => {
+      const { store, stores, events } = setup(m)
+      stores[0]!.on('findById', (id: unknown) => (id === 'A' ? m.cold('100ms (a|)', A) : m.cold('-')))
+      stores[1]!.on('findById', m.cold('(b|)', B))
+      m.scheduler.stallAt(4, 250)
+      m.expect(store.findById('A')).toBeObservable('254ms (a|)', A)
+      m.expect(store.findById('B'), '7ms ^').toBeObservable('264ms (b|)', B)
+      m.flush()
+      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['stall@254', 'timeout@264', 'failover@264', 'rerouted@264'])
+      expect(store.stats()).toMatchObject({ stalls: 1, stalledMs: 244 })
+    }),
+  )
+
+  it(
     'default 10 ms heartbeat: the stall is measured to within a tick (244 of 250 ms), and the silent primary fails over one turn after the stall',
     stallMarbles((m) => {
       const { store, stores } = setup(m)
