@@ -64,7 +64,10 @@ export interface Recorded {
 
 export type Options = Omit<ConnectFailoverOptions, 'clusters' | 'table'>
 
-/** Fast by default: 200 ms on the active cluster, 2 s on the next, holds never end unless asked. */
+/**
+ * Fast by default: 200 ms on the active cluster, 2 s on the next, holds never end unless asked, and
+ * a failback moves every operation at once (the specs check who serves right after it).
+ */
 export function open(addresses: readonly string[], options: Options = {}): Recorded {
   const store = connectFailover({
     clusters: addresses.map((a, i) => ({ name: i === 0 ? 'primary' : i === 1 ? 'secondary' : `c${i + 1}`, connectionString: connectionString(a) })),
@@ -72,6 +75,7 @@ export function open(addresses: readonly string[], options: Options = {}): Recor
     timeoutMs: 200,
     secondaryTimeoutMs: 2000,
     hold: { holdsMs: [600_000] },
+    failback: false,
     ...options,
   })
   const events: FailoverStoreEvent[] = []
