@@ -1,13 +1,13 @@
 /**
  * The README's marble example, run as a spec from the README's own text: the code block of the
- * testing section that calls `marbles(` is compiled and run as written, and must end with the
- * timeline it asserts.
+ * testing section that calls `marbles(` is compiled and run exactly as written (a complete test
+ * file), and must end with the timeline it asserts.
  *
- * The snippet's imports resolve to this repository: `ojai-failover` is lib/index.ts, `rxjs`,
- * `rxjs-marbles` and `vitest` themselves. `marbles` is rxjs-marbles' own runner with a bound on
- * virtual time, so a snippet whose store never stops scheduling fails here instead of hanging.
- * Names the snippet uses without defining or importing them (fake stores, the code under test)
- * come from FIXTURES below; the snippet's own definitions take precedence.
+ * Its imports resolve to this repository: `ojai-failover` is lib/index.ts; `rxjs`, `rxjs-marbles`
+ * and `vitest` are themselves, except that `marbles` is rxjs-marbles' own runner with a bound on
+ * virtual time, so a snippet whose store never stops scheduling fails here instead of hanging
+ * (flush() is synchronous: vitest could not time it out). Nothing else is in scope: a name the
+ * snippet uses without importing or defining it fails the spec, as it would fail a reader.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,12 +15,9 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as rxjsMarbles from 'rxjs-marbles'
 import * as rxjs from 'rxjs'
-import { map, NEVER, timer, type Observable } from 'rxjs'
 import ts from 'typescript'
 import * as library from '../lib/index.js'
-import type { Document, Store } from '../lib/index.js'
 import { marbles as boundedMarbles, type StallContext } from './failover/stall-scheduler.js'
-import { VirtualStore } from './failover/virtual-store.js'
 
 const README = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'README.md')
 
@@ -31,15 +28,6 @@ export function marbleExample(markdown: string): string | undefined {
     if (block[1]?.includes('marbles(')) return block[1]
   }
   return undefined
-}
-
-/** Names the README's snippet may use without defining them: a black-holed primary, a secondary answering in 2 ms, the code under test. */
-const FIXTURES: Record<string, unknown> = {
-  silent: new VirtualStore({ findById: NEVER }, '/apps/users') satisfies Store,
-  answersIn2: new VirtualStore({ findById: timer(2).pipe(map((): Document => ({ _id: 'u1', name: 'Ada' }))) }, '/apps/users') satisfies Store,
-  displayName: (users: Store, id: string): Observable<string> =>
-    users.findById(id, { fields: ['name'] }).pipe(map((doc) => (typeof doc?.name === 'string' ? doc.name : 'anonymous'))),
-  FailoverStore: library.FailoverStore,
 }
 
 /**
@@ -77,9 +65,7 @@ function runSnippet(snippet: string): string[] {
   const js = ts.transpileModule(snippet, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText
-  const free: Record<string, unknown> = { ...FIXTURES, it: register, test: register, marbles, expect }
-  // The snippet runs in a block, so its own declarations shadow the fixtures of the same name.
-  new Function('require', 'exports', ...Object.keys(free), `{\n${js}\n}`)(require, {}, ...Object.values(free))
+  new Function('require', 'exports', js)(require, {})
   return registered
 }
 
