@@ -341,6 +341,7 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
         probe: { timeoutMs: 1_000_000 },
         lingerMs: 1_000,
         scheduler: m.scheduler,
+        random: () => 0,
       },
     )
     const switches: FailoverStoreEvent[] = []

@@ -57,6 +57,11 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
     ['hedge.delayMs.percentile 100', { hedge: { delayMs: { percentile: 100 } } }, 'hedge.delayMs.percentile must be a number in (0, 100); got 100'],
     ['hedge.budget.ratio 2', { hedge: { budget: { ratio: 2 } } }, 'hedge.budget.ratio must be a number in [0, 1]; got 2'],
     ['hold.holdsMs empty', { hold: { holdsMs: [] } }, 'hold.holdsMs must be a non-empty array of ms'],
+    ['hold.jitter 5', { hold: { jitter: 5 } }, 'hold.jitter must be a number in [0, 1]; got 5'],
+    ['failback.rampMs 2^31', { failback: { rampMs: 2 ** 31 } }, 'failback.rampMs must be an integer in [1, 2^31-1]'],
+    ['failback.shares not ending with 1', { failback: { shares: [0.1, 0.5] } }, 'failback.shares must be an ascending array of shares in (0, 1] ending with 1'],
+    ['failback.shares descending', { failback: { shares: [0.5, 0.1, 1] } }, 'failback.shares must be an ascending array of shares in (0, 1] ending with 1'],
+    ['failback.shares with 0', { failback: { shares: [0, 1] } }, 'failback.shares must be an ascending array of shares in (0, 1] ending with 1'],
     ['a strategy that does not exist', { policy: { conditional: 'sometimes' } }, 'policy.conditional must be one of primary-only, current-only, failover-if-unsent, failover; got "sometimes"'],
     ['scheduler without schedule()', { scheduler: { now: () => 0 } }, 'scheduler must be an RxJS SchedulerLike'],
     ['logger without debug()', { logger: {} }, 'logger must be a pino Logger'],
@@ -69,6 +74,7 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
     ['an unknown hedge.budget key', { hedge: { budget: { rate: 1 } } }, 'hedge.budget: unknown option "rate"'],
     ['an unknown hedge.delayMs key', { hedge: { delayMs: { percentile: 95, pct: 1 } } }, 'hedge.delayMs: unknown option "pct"'],
     ['an unknown stall key', { stall: { tick: 1 } }, 'stall: unknown option "tick"'],
+    ['an unknown failback key', { failback: { ramp: 1 } }, 'failback: unknown option "ramp"'],
     ['an unknown policy class', { policy: { idempotnet: 'failover' } }, 'policy: unknown option "idempotnet"'],
   ])('%s', (_, options, message) => {
     const build = construct(options)
@@ -85,6 +91,8 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
       { hedge: { delayMs: 1, budget: { ratio: 0, burst: 1 } } },
       { hedge: { delayMs: { percentile: 99.9, minMs: 1, minSamples: 1, fallbackMs: MAX }, budget: { ratio: 1, burst: 1_000_000 } } },
       { hedge: false as const, stall: { tickMs: 1, thresholdMs: MAX }, random: () => 0 },
+      { hold: { jitter: 0 }, failback: { rampMs: 1, shares: [1] } },
+      { hold: { jitter: 1 }, failback: false as const },
     ]) {
       expect(construct(options)).not.toThrow()
     }
