@@ -96,4 +96,21 @@ describe('cluster state', () => {
       expect(store.stats()).toMatchObject({ failovers: 3, failbacks: 3 })
     }),
   )
+
+  it(
+    'during a failback ramp, operations stop starting on the cluster left once it is no longer up',
+    marbles((m) => {
+      // Failback to c1 at 110; random() 0.5 keeps operations on c2 for the ramp's first step (5 %).
+      const { store, stores } = setup(m, { hold: { holdsMs: [100], jitter: 0 }, probe: { backoff: { jitter: 0 } }, random: () => 0.5 })
+      stores[0]!.on('findById', (id: unknown) => (id === DEFAULT_PROBE_ID || m.scheduler.now() > 100 ? m.cold('(a|)', { a: doc('c1') }) : m.cold('-')))
+      stores[1]!.on('findById', () => (m.scheduler.now() < 150 ? m.cold('(b|)', { b: doc('c2') }) : m.cold('-')))
+      store.findById('k').subscribe()
+      m.expect(store.findById('k'), '120ms ^').toBeObservable('120ms (b|)', { b: doc('c2') }) // the ramp at work
+      // c2 black-holed from 150: the read at 200 times out there (c2 suspect) and moves to c1 ...
+      m.expect(store.findById('k'), '200ms ^').toBeObservable('210ms (a|)', { a: doc('c1') })
+      // ... and later reads start on c1.
+      m.expect(store.findById('k'), '300ms ^').toBeObservable('300ms (a|)', { a: doc('c1') })
+      m.expect(store.findById('k'), '400ms ^').toBeObservable('400ms (a|)', { a: doc('c1') })
+    }),
+  )
 })
