@@ -7,6 +7,7 @@ import { marbles } from 'rxjs-marbles'
 import { HealthBook, type ClusterHealth, type Outcome } from '../../lib/failover/health.js'
 import { DEFAULT_PROBE_ID } from '../../lib/failover/index.js'
 import { doc, refused, setup, states } from './helpers.js'
+import { marbles as stallMarbles } from './stall-scheduler.js'
 
 const ANSWERED: Outcome = { kind: 'answered' }
 const TIMED_OUT: Outcome = { kind: 'timed-out', why: 'TIMEOUT' }
@@ -123,6 +124,21 @@ describe('health$ of a FailoverStore', () => {
         { state: 'up', name: 'c2', since: 0 },
       ])
       expect(store.stats().probesFailed).toBeGreaterThan(0)
+    }),
+  )
+
+  it(
+    'a stall during a probe does not fail it: its answer, read after the stall, counts (probe at 110, answer at 115, stall from 112 to 362)',
+    stallMarbles((m) => {
+      const { store, stores, events } = setup(m, { ...OPTIONS, closeAt: 500 })
+      // The probe's answer is I/O: read after the timers that came due during the stall.
+      stores[0]!.on('findById', (id: unknown) => (id === DEFAULT_PROBE_ID ? m.scheduler.io(m.cold('5ms (n|)', { n: null })) : m.cold('-')))
+      stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
+      store.findById('k').subscribe()
+      m.scheduler.stallAt(112, 250)
+      m.flush()
+      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['timeout@10', 'failover@10', 'rerouted@10', 'stall@362', 'probe-ok@362', 'failback@362'])
+      expect(store.stats()).toMatchObject({ probesFailed: 0, probesOk: 1, stalledMs: 242 })
     }),
   )
 })

@@ -14,11 +14,18 @@
  * runs at    ----------------------(ta)       both at 252, t first
  * ```
  *
+ * Node reads sockets only after it ran the timers that came due, so an answer that arrived during
+ * a stall loses to any timer due before the stall ended. `m.scheduler.io(source)` models that:
+ * each notification of `source` is delivered in a turn of its own, after the actions due with it.
+ * Outside a stall that changes nothing (same frame); at a stall's end, every timer that came due
+ * during the stall runs first.
+ *
  * `marbles(fn)` runs `fn` like rxjs-marbles' own `marbles(fn)` (same Context: cold, hot, expect,
  * flush), on a StallScheduler. Virtual time is bounded (`limitMs`): a spec whose timers never
  * stop fails with a clear error instead of hanging the test run, which vitest cannot time out
  * because flush() is synchronous.
  */
+import { Observable, Subscription } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { defaults, type Context } from 'rxjs-marbles'
 import { RunContext } from 'rxjs-marbles/context-run.js'
@@ -60,6 +67,22 @@ export class StallScheduler extends TestScheduler {
   /** Schedules a stall of `ms` starting at `at`. */
   stallAt(at: number, ms: number): void {
     this.schedule(() => this.stall(ms), at - this.frame)
+  }
+
+  /** `source` as I/O: every notification delivered in a turn after the timers due with it. */
+  io<T>(source: Observable<T>): Observable<T> {
+    return new Observable<T>((out) => {
+      const turns = new Subscription()
+      const later = (deliver: () => void) => void turns.add(this.schedule(deliver))
+      turns.add(
+        source.subscribe({
+          next: (value) => later(() => out.next(value)),
+          error: (error: unknown) => later(() => out.error(error)),
+          complete: () => later(() => out.complete()),
+        }),
+      )
+      return turns
+    })
   }
 }
 
