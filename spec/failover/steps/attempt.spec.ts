@@ -114,7 +114,8 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
     stallMarbles((m) => {
       const { store, stores, events } = setup(m, EXACT)
       const s = m.cold('(b|)', B)
-      stores[0]!.on('findById', m.cold('100ms (a|)', A))
+      // The answer is I/O: read after the timers that came due during the stall.
+      stores[0]!.on('findById', m.scheduler.io(m.cold('100ms (a|)', A)))
       stores[1]!.on('findById', s)
       m.scheduler.stallAt(4, 250)
       m.expect(store.findById('k')).toBeObservable('254ms (a|)', A)
@@ -134,7 +135,7 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
     (_, answerAt, expected, timeouts) =>
       stallMarbles((m) => {
         const { store, stores } = setup(m, EXACT)
-        stores[0]!.on('findById', m.cold(`${answerAt}ms (a|)`, A))
+        stores[0]!.on('findById', m.scheduler.io(m.cold(`${answerAt}ms (a|)`, A)))
         stores[1]!.on('findById', m.cold('--(b|)', B))
         m.scheduler.stallAt(4, 250)
         m.expect(store.findById('k')).toBeObservable(expected, { ...A, ...B })
@@ -165,7 +166,7 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
     'an operation started after the stall, before the heartbeat ran (a timer due at 7 runs at 254), gets its own limit: timeout at 264, not 254 later',
     stallMarbles((m) => {
       const { store, stores, events } = setup(m)
-      stores[0]!.on('findById', (id: unknown) => (id === 'A' ? m.cold('100ms (a|)', A) : m.cold('-')))
+      stores[0]!.on('findById', (id: unknown) => (id === 'A' ? m.scheduler.io(m.cold('100ms (a|)', A)) : m.cold('-')))
       stores[1]!.on('findById', m.cold('(b|)', B))
       m.scheduler.stallAt(4, 250)
       m.expect(store.findById('A')).toBeObservable('254ms (a|)', A)
@@ -199,7 +200,7 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
     (_, primary, expected, expectedEvents) =>
       stallMarbles((m) => {
         const { store, stores, events } = setup(m, EXACT)
-        stores[0]!.on('findById', m.cold(primary, A))
+        stores[0]!.on('findById', m.scheduler.io(m.cold(primary, A)))
         stores[1]!.on('findById', m.cold('(b|)', B))
         m.scheduler.stallAt(4, 15)
         m.expect(store.findById('k')).toBeObservable(expected, { ...A, ...B })
@@ -215,7 +216,7 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
       (op) =>
         stallMarbles((m) => {
           const { store, stores } = setup(m)
-          stores[0]!.on(op, m.cold('100ms (a|)', { a: op === 'findById' ? doc('p') : undefined }))
+          stores[0]!.on(op, () => m.scheduler.io(m.cold('100ms (a|)', { a: op === 'findById' ? doc('p') : undefined })))
           stores[1]!.on(op, m.cold('#', undefined, refused()))
           const ends: string[] = []
           for (let i = 0; i < 50; i++) {
