@@ -32,7 +32,7 @@ describe('fail over: the timelines of its doc', () => {
   )
 
   it(
-    'semantic error (document exists): the same error at 3, the next cluster never asked',
+    'semantic error (document exists): the same error at 3, the next cluster never asked, no switch',
     marbles((m) => {
       const { store, stores } = setup(m)
       const s = m.cold('(x|)')
@@ -40,6 +40,7 @@ describe('fail over: the timelines of its doc', () => {
       stores[1]!.on('insertOrReplace', s)
       m.expect(outcome(store.insertOrReplace(doc('k')))).toBeObservable('---(e|)', { e: 'error:DOCUMENT_EXISTS' })
       m.expect(s).toHaveSubscriptions([])
+      m.expect(names(store)).toBeObservable(`a ${CLOSE_AT - 1}ms |`, { a: 'c1' })
     }),
   )
 
