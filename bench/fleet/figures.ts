@@ -67,6 +67,10 @@ export interface ScenarioDetail {
   readonly hedgeWins: number
   /** The most extra share the hedge budget allows over this run: ratio plus each client's burst. */
   readonly hedgeBudgetRatio: number | null
+  /** Hedges over reads issued during the incident alone (the bursts are spent there). */
+  readonly incidentHedgeRatio: number
+  /** The secondary's busiest second of probe requests, over the steady load (it is probed once it is left behind). */
+  readonly secondaryProbePeakOverSteady: number
   readonly operations: number
   readonly incidentOperations: number
   readonly errors: number
@@ -93,6 +97,7 @@ export interface LoadChart {
   readonly primary: readonly number[]
   readonly secondary: readonly number[]
   readonly primaryProbes: readonly number[]
+  readonly secondaryProbes: readonly number[]
   readonly marks: readonly { readonly t: number; readonly label: string }[]
 }
 
@@ -232,6 +237,8 @@ export function figuresOf(run: RunResult): ScenarioOutcome {
     hedgesDeniedByBudget: totals.hedgesDeniedByBudget,
     hedgeWins: totals.hedgeWins,
     hedgeBudgetRatio: budget === undefined ? null : budget.ratio + ratio(budget.burst * clients.length, totals.hedgeEligibleReads),
+    incidentHedgeRatio: ratio(sum(ops.hedges, incFrom, incTo), sum(ops.reads, incFrom, incTo)),
+    secondaryProbePeakOverSteady: ratio(peak(load[SECONDARY].probes, 0, end)[1], steady),
     operations: totals.operations,
     incidentOperations: incidentOps,
     errors: totals.errors,
@@ -255,6 +262,7 @@ export function figuresOf(run: RunResult): ScenarioOutcome {
     primary: over(load[PRIMARY].sent),
     secondary: over(load[SECONDARY].sent),
     primaryProbes: over(load[PRIMARY].probes),
+    secondaryProbes: over(load[SECONDARY].probes),
     marks: faultMarks(scenario),
   }
   return { figures, detail, chart }

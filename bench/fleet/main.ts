@@ -38,6 +38,7 @@ function figureRow(f: ScenarioFigures, d: ScenarioDetail): Row {
     'primary rise s': s(d.primaryRiseMs),
     'hedge extra': f.hedgeExtraRatio,
     'hedge budget': d.hedgeBudgetRatio,
+    'hedge in incident': d.incidentHedgeRatio,
     goodput: f.goodput,
     'error ratio': f.errorRatio,
   }
@@ -69,6 +70,7 @@ function chartOf(o: ScenarioOutcome, variant: ScenarioOutcome | undefined, clien
   ]
   if (variant !== undefined) series.push({ label: `primary, ${variant.chart.name}`, values: variant.chart.primary, dashed: true })
   series.push({ label: 'probes at the primary', values: c.primaryProbes, faint: true })
+  if (c.secondaryProbes.some((v) => v > 0)) series.push({ label: 'probes at the secondary', values: c.secondaryProbes, faint: true, dashed: true })
   return lineSvg(`${c.name}, ${clients.toLocaleString('en-US')} clients: load per cluster / pre-fault steady load`, series, c.bucketMs, c.marks, 'requests per second / steady', 1)
 }
 

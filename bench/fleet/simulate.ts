@@ -54,9 +54,11 @@ export const DEFAULT_CONFIG: FleetConfig = Object.freeze({
   drainMs: 10_000,
 })
 
-/** Per bucket of issue time: operations issued, succeeded, succeeded within budget, failed. */
+/** Per bucket of issue time: operations issued, reads among them, succeeded, succeeded within budget, failed; and hedges sent per bucket. */
 export class OpSeries {
   readonly issued: number[] = []
+  readonly reads: number[] = []
+  readonly hedges: number[] = []
   readonly ok: number[] = []
   readonly okInBudget: number[] = []
   readonly errors: number[] = []
@@ -221,6 +223,7 @@ function issue(g: Generator, now: number, bucket: number): void {
   g.totals.operations++
   if (g.random() < g.readShare) {
     g.totals.reads++
+    OpSeries.add(g.recorder.ops.reads, bucket)
     if (g.hedging) g.totals.hedgeEligibleReads++
     store.findById('k').subscribe(op)
   } else store.insertOrReplace(DOC).subscribe(op)
@@ -245,6 +248,7 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
   const configs = clusters.map((c) => ({ name: c.name, store: c, ping: () => c.ping() }))
   const hedging = scenario.options?.hedge !== undefined && scenario.options.hedge !== false
 
+  const recorder = new Recorder(config.budgetMs, incidentMs(scenario))
   const stores: FailoverStore[] = []
   const records: ClientRecord[] = []
   for (let i = 0; i < config.clients; i++) {
@@ -264,6 +268,9 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
         case 'failback':
           record.failbacks.push(e.at)
           break
+        case 'hedge':
+          OpSeries.add(recorder.ops.hedges, Math.floor(e.at / config.bucketMs))
+          break
         case 'probe-ok':
         case 'probe-failed':
           record.probes[e.cluster === clusters[PRIMARY].name ? PRIMARY : SECONDARY].push(e.at - e.elapsedMs)
@@ -277,7 +284,6 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
 
   for (const f of scenario.faults) scheduler.schedule(setFault, f.atMs, { cluster: clusters[f.cluster], fault: f.fault })
 
-  const recorder = new Recorder(config.budgetMs, incidentMs(scenario))
   const totals: Totals = {
     operations: 0,
     reads: 0,

@@ -231,6 +231,34 @@ describe('a small fleet run', () => {
   })
 })
 
+describe('a small fleet with hedging', () => {
+  it('counts every hedge once, per bucket and in total, within the budget', () => {
+    const slow: Scenario = {
+      name: 'small-slow',
+      description: 'primary 25x slower 20-80 s, hedging on',
+      durationMs: 90 * S,
+      steadyMs: [10 * S, 20 * S],
+      faults: [
+        { atMs: 20 * S, cluster: PRIMARY, fault: { kind: 'slow', factor: 25 } },
+        { atMs: 80 * S, cluster: PRIMARY, fault: HEALTHY },
+      ],
+      options: { hedge: {} },
+    }
+    const run = simulate(slow, { ...DEFAULT_CONFIG, clients: 20, ratePerClient: 5, seed: 3 })
+    const { figures, detail } = figuresOf(run)
+    const t = run.totals
+    expect(t.hedges).toBeGreaterThan(0)
+    expect(run.ops.hedges.reduce((a, b) => a + b, 0)).toBe(t.hedges)
+    expect(t.hedgeEligibleReads).toBe(t.reads)
+    const sent = run.load.flatMap((l) => l.sent).reduce((a, b) => a + b, 0)
+    const probes = run.load.flatMap((l) => l.probes).reduce((a, b) => a + b, 0)
+    expect(sent - probes).toBe(t.operations + t.reroutes + t.hedges)
+    expect(figures.hedgeExtraRatio).toBeCloseTo(t.hedges / t.reads, 10)
+    expect(figures.hedgeExtraRatio).toBeLessThanOrEqual(detail.hedgeBudgetRatio as number)
+    expect(t.failovers).toBe(0)
+  })
+})
+
 describe('the library options the scenarios use', () => {
   it('ramped failback can be turned off, and an unknown option is told apart', () => {
     expect(accepts({ failback: false })).toBe(true)
