@@ -53,6 +53,15 @@ export const WITHOUT_RAMP: FailoverStoreOptions = Object.freeze({ failback: fals
 
 const at = (seconds: number) => FAULT_AT + seconds * S
 
+/** The same timeline with ramped failback off, drawn dashed on the original's chart. */
+function withoutRamp(s: Scenario): readonly [Scenario, Scenario] {
+  const name = `${s.name}-without-ramp`
+  return [
+    { ...s, compareWith: name },
+    { ...s, name, description: `as ${s.name}, with failback: false (each client moves back at once)`, options: { ...s.options, ...WITHOUT_RAMP } },
+  ]
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'primary-down',
@@ -61,7 +70,7 @@ export const SCENARIOS: readonly Scenario[] = [
     steadyMs: STEADY,
     faults: [{ atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE }],
   },
-  {
+  ...withoutRamp({
     name: 'heal',
     description: 'primary black-holed for 2 min (6 first holds), then healed',
     durationMs: at(240),
@@ -70,20 +79,8 @@ export const SCENARIOS: readonly Scenario[] = [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
       { atMs: at(120), cluster: PRIMARY, fault: HEALTHY },
     ],
-    compareWith: 'heal-without-ramp',
-  },
-  {
-    name: 'heal-without-ramp',
-    description: 'as heal, with failback: false (each client moves back at once)',
-    durationMs: at(240),
-    steadyMs: STEADY,
-    faults: [
-      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
-      { atMs: at(120), cluster: PRIMARY, fault: HEALTHY },
-    ],
-    options: WITHOUT_RAMP,
-  },
-  {
+  }),
+  ...withoutRamp({
     name: 'blip',
     description: 'primary black-holed for 10 s, healed before the first hold ends',
     durationMs: at(80),
@@ -92,19 +89,7 @@ export const SCENARIOS: readonly Scenario[] = [
       { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
       { atMs: at(10), cluster: PRIMARY, fault: HEALTHY },
     ],
-    compareWith: 'blip-without-ramp',
-  },
-  {
-    name: 'blip-without-ramp',
-    description: 'as blip, with failback: false',
-    durationMs: at(80),
-    steadyMs: STEADY,
-    faults: [
-      { atMs: FAULT_AT, cluster: PRIMARY, fault: BLACK_HOLE },
-      { atMs: at(10), cluster: PRIMARY, fault: HEALTHY },
-    ],
-    options: WITHOUT_RAMP,
-  },
+  }),
   {
     name: 'flapping',
     description: 'primary refuses connections 15 s of every 60 s, 5 times',

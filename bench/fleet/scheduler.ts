@@ -65,27 +65,19 @@ export class FleetScheduler extends VirtualTimeScheduler {
   enqueue(action: Queued, delay: number): number {
     const seq = this.nextSeq++
     action.seq = seq
-    const { times, seqs, queued } = this
-    let i = queued.length
     // Whole milliseconds, as Node's timers: a positive delay is at least 1 ms. A fractional clock
     // can stall: `now + (limit - (now - start))` may round back to `now`, and a timer re-armed for
     // the remainder then comes due at the same instant forever.
     const at = delay > 0 ? this.frame + Math.max(1, Math.round(delay)) : this.frame
-    times.push(at)
-    seqs.push(seq)
-    queued.push(action)
+    // Sift up from a new last slot.
+    let i = this.queued.length
     while (i > 0) {
       const parent = (i - 1) >> 1
-      const pt = times[parent] as number
-      if (pt < at || (pt === at && (seqs[parent] as number) < seq)) break
-      times[i] = pt
-      seqs[i] = seqs[parent] as number
-      queued[i] = queued[parent] as Queued
+      if (!this.before(at, seq, parent)) break
+      this.move(parent, i)
       i = parent
     }
-    times[i] = at
-    seqs[i] = seq
-    queued[i] = action
+    this.put(i, at, seq, action)
     return seq + 1
   }
 
@@ -110,32 +102,39 @@ export class FleetScheduler extends VirtualTimeScheduler {
     if (Number.isFinite(until) && until > this.frame) this.frame = until
   }
 
+  /** Removes the first entry: the last one takes its place and sifts down. */
   private pop(): void {
-    const { times, seqs, queued } = this
-    const lastT = times.pop() as number
-    const lastS = seqs.pop() as number
-    const lastA = queued.pop() as Queued
-    const n = queued.length
+    const lastT = this.times.pop() as number
+    const lastS = this.seqs.pop() as number
+    const lastA = this.queued.pop() as Queued
+    const n = this.queued.length
     if (n === 0) return
     let i = 0
     while (true) {
       let child = 2 * i + 1
       if (child >= n) break
       const right = child + 1
-      if (right < n) {
-        const ct = times[child] as number
-        const rt = times[right] as number
-        if (rt < ct || (rt === ct && (seqs[right] as number) < (seqs[child] as number))) child = right
-      }
-      const ct = times[child] as number
-      if (lastT < ct || (lastT === ct && lastS < (seqs[child] as number))) break
-      times[i] = ct
-      seqs[i] = seqs[child] as number
-      queued[i] = queued[child] as Queued
+      if (right < n && this.before(this.times[right] as number, this.seqs[right] as number, child)) child = right
+      if (this.before(lastT, lastS, child)) break
+      this.move(child, i)
       i = child
     }
-    times[i] = lastT
-    seqs[i] = lastS
-    queued[i] = lastA
+    this.put(i, lastT, lastS, lastA)
+  }
+
+  /** Does an entry due at `at`, scheduled `seq`-th, run before the entry in slot `j`? */
+  private before(at: number, seq: number, j: number): boolean {
+    const t = this.times[j] as number
+    return at < t || (at === t && seq < (this.seqs[j] as number))
+  }
+
+  private put(i: number, at: number, seq: number, action: Queued): void {
+    this.times[i] = at
+    this.seqs[i] = seq
+    this.queued[i] = action
+  }
+
+  private move(from: number, to: number): void {
+    this.put(to, this.times[from] as number, this.seqs[from] as number, this.queued[from] as Queued)
   }
 }
