@@ -6,21 +6,21 @@
  * Every call carries a deadline, takes a bearer token from the response headers, maps a non-OK
  * status to a typed error and writes one debug log line when it ends.
  */
-import { type Client, type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
+import { type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
 import { ClosedError, type OjaiError, ServerError } from '../ojai/errors.js'
+import type { MapRDbServerClient } from '../proto/index.js'
 import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
+import type { CallLease } from './channels.js'
 import { errorFromStatus } from './status-errors.js'
-
-type Channel = ReturnType<Client['getChannel']>
 
 export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void
 
-/** Starts one unary call with the given metadata and call options. */
-export type UnaryInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
+/** Starts one unary call on the given client with the given metadata and call options. */
+export type UnaryInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
 /** Starts one server-streaming call. */
-export type StreamInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
+export type StreamInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
 
 export interface CallSpec {
   /** RPC name as in the .proto, e.g. `FindById`. */
@@ -36,10 +36,11 @@ export interface RpcHost {
   readonly target: string
   readonly auth: AuthSession
   readonly log: Logger
-  /** The channel, or a ClosedError when the connection is closed. */
-  channel(): Channel | ClosedError
-  /** Registers an in-flight call so `close()` can end it; returns the unregister function. */
-  track(abort: (error: OjaiError) => void): () => void
+  /**
+   * A lease on the channel for one call, registered so `close()` can end it with `abort`; a
+   * ClosedError when the connection is closed.
+   */
+  lease(abort: (error: OjaiError) => void): CallLease | ClosedError
 }
 
 type Outcome = 'ok' | 'error' | 'cancelled' | 'closed'
@@ -55,7 +56,7 @@ export class RpcRunner {
       let call: ClientUnaryCall | undefined
       const attempt = (forceBasic: boolean): void => {
         const creds = this.host.auth.credentials(forceBasic)
-        call = invoke(creds.metadata, op.grpcOptions(), (error, response) => {
+        call = invoke(op.client, creds.metadata, op.grpcOptions(), (error, response) => {
           if (op.finished) return
           if (error) {
             if (op.shouldReauthenticate(error, creds.bearer)) return op.guard(() => attempt(true))
@@ -80,7 +81,7 @@ export class RpcRunner {
       const attempt = (forceBasic: boolean): void => {
         const creds = this.host.auth.credentials(forceBasic)
         let received = 0
-        const stream = invoke(creds.metadata, op.grpcOptions())
+        const stream = invoke(op.client, creds.metadata, op.grpcOptions())
         call = stream
         stream.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
         stream.on('data', (message: Res) => {
@@ -112,8 +113,7 @@ class CallState<Res> {
   private readonly deadline: number
   private reauthenticated = false
   private cancel: () => void = () => undefined
-  private readonly untrack: () => void
-  private readonly channel: Channel | undefined
+  private readonly lease: CallLease | undefined
 
   constructor(
     private readonly host: RpcHost,
@@ -121,21 +121,25 @@ class CallState<Res> {
     private readonly subscriber: Subscriber<Res>,
   ) {
     this.deadline = this.started + spec.timeoutMs
-    const channel = host.channel()
-    if (channel instanceof ClosedError) {
-      this.channel = undefined
-      this.untrack = () => undefined
-      this.finish('closed')
-      subscriber.error(channel)
-      return
-    }
-    this.channel = channel
-    this.untrack = host.track((error) => {
+    const lease = host.lease((error) => {
       if (this.finished) return
       this.cancel()
       this.finish('closed')
       subscriber.error(error)
     })
+    if (lease instanceof ClosedError) {
+      this.lease = undefined
+      this.finish('closed')
+      subscriber.error(lease)
+      return
+    }
+    this.lease = lease
+  }
+
+  /** The client the call runs on (set unless the call finished at once). */
+  get client(): MapRDbServerClient {
+    if (this.lease === undefined) throw new ClosedError(`${this.spec.rpc} on ${this.host.target}: the connection is closed`)
+    return this.lease.client
   }
 
   onCancel(cancel: () => void): void {
@@ -161,7 +165,10 @@ class CallState<Res> {
       start()
     } catch (error) {
       if (this.finished) return
-      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error })
+      // grpc-js quotes what it rejects (e.g. a header value), so the text is redacted and the
+      // original error, which may hold credentials, is not kept.
+      const reason = this.host.auth.redact(error instanceof Error ? error.message : String(error))
+      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${reason}`, undefined, { cause: reason })
       this.finish('error', mapped)
       this.subscriber.error(mapped)
     }
@@ -173,21 +180,23 @@ class CallState<Res> {
   }
 
   fail(error: ServiceError): void {
-    const channelReady = this.channel?.getConnectivityState(false) === connectivityState.READY
-    const mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady })
+    const channelReady = this.lease?.channel.getConnectivityState(false) === connectivityState.READY
+    const redact = (text: string) => this.host.auth.redact(text)
+    const mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady, redact })
     this.finish('error', mapped)
     this.subscriber.error(mapped)
   }
 
+  /** The subscriber left: the lease cancels the call, or leaves it to its channel's drop. */
   unsubscribe(): void {
     if (this.finished) return
-    this.cancel()
+    this.lease?.abandon(this.cancel)
     this.finish('cancelled')
   }
 
   private finish(outcome: Outcome, error?: OjaiError): void {
     this.finished = true
-    this.untrack()
+    this.lease?.end()
     this.host.log.debug(
       {
         rpc: this.spec.rpc,

@@ -119,8 +119,17 @@ describe('parseConnectionString', () => {
 })
 
 describe('redactConnectionString', () => {
-  it('hides the password and keeps the rest', () => {
-    expect(redactConnectionString('h:1?user=u;password=s3cret;ssl=false')).toBe('h:1?user=u;password=[Redacted];ssl=false')
-    expect(redactConnectionString('h:1?password=s3cret&user=u')).toBe('h:1?password=[Redacted]&user=u')
+  it('hides user and password and keeps the rest as written', () => {
+    expect(redactConnectionString('h:1?user=u;password=s3cret;ssl=false')).toBe('h:1?user=***;password=***;ssl=false')
+    expect(redactConnectionString('ojai:mapr:thin:v1@h:1?password=s3cret&user=u;;')).toBe('ojai:mapr:thin:v1@h:1?password=***&user=***;;')
+  })
+
+  it('goes by the decoded option name, so no spelling of "password" slips through', () => {
+    expect(redactConnectionString('h:1?p%61ssword=s3cret;PASSWORD=x;%75ser=bob')).toBe('h:1?p%61ssword=***;PASSWORD=***;%75ser=***')
+  })
+
+  it('hides credentials written before an @ and a password with a forgotten "="', () => {
+    expect(redactConnectionString('mapr:Hunter2@h:1?ssl=false')).toBe('***@h:1?ssl=false')
+    expect(redactConnectionString('h:1?user=bob;password:Hunter2')).toBe('h:1?user=***;***')
   })
 })
