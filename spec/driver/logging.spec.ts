@@ -1,31 +1,9 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { firstValueFrom } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../../lib/driver/index.js'
 import { driverLogger } from '../../lib/driver/logging.js'
+import { captureLog as capture } from './helpers/log-capture.js'
 import { closedPort } from './helpers/ports.js'
-
-function capture(): { logger: pino.Logger; lines: () => Record<string, unknown>[]; text: () => string } {
-  const chunks: string[] = []
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'))
-      done()
-    },
-  })
-  const logger = pino({ level: 'debug' }, sink)
-  return {
-    logger,
-    text: () => chunks.join(''),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  }
-}
 
 describe('driver logging', () => {
   it('logs one structured debug line per call and never the password or the basic header', async () => {

@@ -18,16 +18,9 @@ import {
   isUnsent,
 } from '../../lib/ojai/errors.js'
 import { ScriptedServer, statusError, wireError } from './helpers/scripted-server.js'
+import { until } from './helpers/until.js'
 
 const BASIC = `basic ${Buffer.from('alice:secret').toString('base64')}`
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 async function failure(source: Observable<unknown>): Promise<unknown> {
   try {
