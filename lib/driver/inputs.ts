@@ -101,9 +101,10 @@ function varintBytes(n: number): number {
 }
 
 /**
- * An upper bound of a request's protobuf size, exact to a few bytes: every field of the driver's
- * requests is a string, a list of strings, an enum or a bool, with a field number below 2048 (so a
- * tag of at most 2 bytes). `roughly`: a looser bound from string lengths alone (3 bytes a unit).
+ * An upper bound of a request's protobuf size, over by at most one byte a field: every field of
+ * the driver's requests is a string, a list of strings, an enum or a bool, with a field number
+ * below 2048 (a tag of at most 2 bytes). `roughly`: a looser bound from string lengths alone (3
+ * bytes a UTF-16 unit), enough to pass most requests without measuring them.
  */
 export function encodedSizeBound(request: Readonly<Record<string, unknown>>, roughly = false): number {
   let total = 0
@@ -115,6 +116,8 @@ export function encodedSizeBound(request: Readonly<Record<string, unknown>>, rou
   for (const value of Object.values(request)) {
     if (typeof value === 'string') total += string(value)
     else if (Array.isArray(value)) for (const item of value) total += string(String(item))
+    else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) total += 2 + varintBytes(value)
+    else if (typeof value === 'boolean') total += 2 + 1
     else if (value !== undefined && value !== null) total += 2 + 10
   }
   return total
