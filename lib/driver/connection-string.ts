@@ -74,7 +74,16 @@ export interface ParseOptions {
 interface RawOption {
   readonly name: string
   readonly value: string | undefined
+  /**
+   * How much of the part may be a credential: the value of any option but those known to hold no
+   * secret, or the whole part when it continues one (a raw `;` or `&` inside a password splits
+   * it) or is one written with the `=` forgotten (`password:s3cret`).
+   */
+  readonly secret: 'none' | 'value' | 'all'
 }
+
+/** The options text as written: parts and the separators between them. */
+type QueryToken = { readonly separator: string } | { readonly text: string; readonly option: RawOption }
 
 /** A connection string cut into its parts, before any validation. */
 interface Pieces {
@@ -84,6 +93,8 @@ interface Pieces {
   readonly authority: string
   /** The text after `?`, or undefined when there is none. */
   readonly query: string | undefined
+  readonly tokens: readonly QueryToken[]
+  /** The non-empty parts of the options. */
   readonly options: readonly RawOption[]
 }
 
@@ -94,13 +105,32 @@ function split(text: string): Pieces {
   const question = withoutPrefix.indexOf('?')
   const authority = question < 0 ? withoutPrefix : withoutPrefix.slice(0, question)
   const query = question < 0 ? undefined : withoutPrefix.slice(question + 1)
-  const options = (query === undefined ? [] : query.split(/[;&]/)).filter((part) => part !== '').map(rawOption)
-  return { prefix, authority, query, options }
+  const tokens = query === undefined ? [] : tokenize(query)
+  const options = tokens.flatMap((t) => ('option' in t ? [t.option] : []))
+  return { prefix, authority, query, tokens, options }
 }
 
-function rawOption(part: string): RawOption {
-  const eq = part.indexOf('=')
-  return eq < 0 ? { name: part, value: undefined } : { name: part.slice(0, eq), value: part.slice(eq + 1) }
+function tokenize(query: string): QueryToken[] {
+  const tokens: QueryToken[] = []
+  let inSecret = false
+  for (const text of query.split(/([;&])/)) {
+    if (text === ';' || text === '&' || text === '') {
+      tokens.push({ separator: text })
+      continue
+    }
+    const eq = text.indexOf('=')
+    const name = eq < 0 ? text : text.slice(0, eq)
+    const value = eq < 0 ? undefined : text.slice(eq + 1)
+    let secret: RawOption['secret'] = 'none'
+    // Only the values of the options known to hold no secret are shown; a misspelled "passwd" or
+    // any other unknown option may well hold one.
+    if (inSecret && (value === undefined || !isOptionName(name))) secret = 'all'
+    else if (value !== undefined && !isPublicName(name)) secret = 'value'
+    else if (value === undefined && isSecretName(name.split(/[^A-Za-z0-9%]/)[0] ?? '')) secret = 'all'
+    inSecret = secret !== 'none'
+    tokens.push({ text, option: { name, value, secret } })
+  }
+  return tokens
 }
 
 function decodeLeniently(text: string): string {
@@ -115,25 +145,106 @@ function isSecretName(rawName: string): boolean {
   return SECRET_OPTIONS.has(decodeLeniently(rawName).toLowerCase())
 }
 
+/** A name of an option whose value is no secret (`ssl`, `sslCA`...), in any case or encoding. */
+function isPublicName(rawName: string): boolean {
+  return isOptionName(rawName) && !isSecretName(rawName)
+}
+
+/** A name of the grammar in any case or encoding: where a password split by a raw `;` ends. */
+function isOptionName(rawName: string): boolean {
+  const name = decodeLeniently(rawName).toLowerCase()
+  return CONNECTION_OPTIONS.some((known) => known.toLowerCase() === name)
+}
+
+/** A span of the string after the prefix, `[start, end)`. */
+type Span = readonly [number, number]
+
 /**
- * Every spelling of a credential the string holds: the values of `user` and `password` (as
- * written and decoded, whatever their case or encoding of the name), and anything before an `@`
- * in the authority (`user:password@host` is a common mistake). Longest first, so a secret that
- * contains another is hidden whole.
+ * The spans of the string (after the prefix) that may hold a credential: the values of every
+ * option but those known to hold none, parts that continue one, and everything before the `@`
+ * of credentials written in front of the host. Sorted and merged.
+ */
+function secretSpans(pieces: Pieces): Span[] {
+  const spans: Span[] = []
+  let offset = pieces.authority.length + 1
+  for (const token of pieces.tokens) {
+    if ('separator' in token) {
+      offset += token.separator.length
+      continue
+    }
+    const { name, secret } = token.option
+    if (secret === 'value') spans.push([offset + name.length + 1, offset + token.text.length])
+    if (secret === 'all') spans.push([offset, offset + token.text.length])
+    offset += token.text.length
+  }
+  const at = userInfoEnd(pieces)
+  if (at >= 0) spans.push([0, at])
+  spans.sort((x, y) => x[0] - y[0])
+  const merged: [number, number][] = []
+  for (const [start, end] of spans) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end)
+    else if (end > start) merged.push([start, end])
+  }
+  return merged
+}
+
+/** `text[from, to)` with every secret span in it shown as `***`. */
+function render(text: string, spans: readonly Span[], from = 0, to = text.length): string {
+  let out = ''
+  let at = from
+  for (const [start, end] of spans) {
+    if (end <= from || start >= to) continue
+    out += text.slice(at, Math.max(start, from)) + HIDDEN
+    at = Math.min(end, to)
+  }
+  return out + text.slice(at, to)
+}
+
+/**
+ * Every spelling of a credential the string holds, for messages that quote a part of it: the text
+ * of each secret span and its pieces between separators, as written and decoded. Longest first,
+ * so a secret that contains another is hidden whole.
  */
 function secretsOf(pieces: Pieces): string[] {
+  const text = afterPrefix(pieces)
   const secrets = new Set<string>()
-  const add = (text: string) => {
-    for (const spelling of [text, decodeLeniently(text)]) if (spelling !== '') secrets.add(spelling)
+  const add = (spelling: string) => {
+    for (const form of [spelling, decodeLeniently(spelling)]) if (form !== '') secrets.add(form)
   }
-  for (const option of pieces.options) if (option.value !== undefined && isSecretName(option.name)) add(option.value)
-  const at = pieces.authority.lastIndexOf('@')
-  if (at >= 0) {
-    const userInfo = pieces.authority.slice(0, at)
-    add(userInfo)
-    for (const piece of userInfo.split(':')) add(piece)
+  for (const [start, end] of secretSpans(pieces)) {
+    const secret = text.slice(start, end)
+    add(secret)
+    for (const piece of secret.split(/[:?;&=@]/)) add(piece)
   }
   return [...secrets].sort((a, b) => b.length - a.length)
+}
+
+/**
+ * Where credentials written in front of the host (`user:password@host`) end: the last `@` that is
+ * not inside the value of an option of the grammar, since the grammar has no other place for one.
+ * Whatever the credentials hold (`?`, `;`, `=`...), everything before that `@` is theirs. -1 when
+ * there is none.
+ */
+function userInfoEnd(pieces: Pieces): number {
+  let end = pieces.authority.lastIndexOf('@')
+  let offset = pieces.authority.length + 1
+  for (const token of pieces.tokens) {
+    if ('separator' in token) {
+      offset += token.separator.length
+      continue
+    }
+    const { name, value, secret } = token.option
+    const valueStart = value !== undefined && secret !== 'all' && isOptionName(name) ? name.length + 1 : Infinity
+    for (let i = token.text.indexOf('@'); i >= 0 && i < valueStart; i = token.text.indexOf('@', i + 1)) end = offset + i
+    offset += token.text.length
+  }
+  return end
+}
+
+/** The string after the prefix, as written. */
+function afterPrefix(pieces: Pieces): string {
+  return pieces.query === undefined ? pieces.authority : `${pieces.authority}?${pieces.query}`
 }
 
 /** Quotes parts of the user's text in messages, with every credential it holds replaced by `***`. */
@@ -230,7 +341,13 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
   const q = new Quoter(secretsOf(pieces))
   const { authority } = pieces
   if (authority.includes('://')) fail(`a URL scheme is not part of the grammar; expected [${PREFIX}]host[:port][?options]`)
-  if (authority.includes('@')) fail(`unexpected "@" in ${q.quote(authority)}: the only prefix allowed is "${PREFIX}"; put credentials in the user and password options`)
+  const at = userInfoEnd(pieces)
+  if (at >= 0) {
+    const rest = afterPrefix(pieces)
+    const hostEnd = rest.indexOf('?', at)
+    const shown = `${HIDDEN}@${render(rest, secretSpans(pieces), at + 1, hostEnd < 0 ? rest.length : hostEnd)}`
+    fail(`unexpected "@" in ${JSON.stringify(shown)}: the only prefix allowed is "${PREFIX}"; put credentials in the user and password options`)
+  }
   if (authority.includes('/')) fail(`unexpected "/" in ${q.quote(authority)}: expected host[:port]`)
   const { host, port, target } = parseAuthority(authority, q)
   const options = parseOptions(pieces.options, q)
@@ -271,28 +388,16 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
 }
 
 /**
- * The connection string with every credential replaced by `***`, safe to log: the values of the
- * options whose decoded name is `user` or `password` (in any case or percent-encoding, e.g.
- * `p%61ssword=`), and anything before an `@` in the host part. Works on strings that do not
- * parse, too.
+ * The connection string with every credential replaced by `***`, safe to log, going by the parsed
+ * options rather than a pattern: the values of every option but `auth`, `ssl`, `sslCA` and
+ * `sslTargetNameOverride` (so `password`, `p%61ssword` and a misspelled `passwd` alike), parts a
+ * raw `;` split off a password, and anything written in front of the host with an `@`. Works on
+ * strings that do not parse, too; the text is trimmed.
  */
 export function redactConnectionString(text: string): string {
   if (typeof text !== 'string') return ''
   const pieces = split(text)
-  const at = pieces.authority.lastIndexOf('@')
-  const authority = at < 0 ? pieces.authority : `${HIDDEN}${pieces.authority.slice(at)}`
-  if (pieces.query === undefined) return `${pieces.prefix}${authority}`
-  const query = pieces.query
-    .split(/([;&])/)
-    .map((part) => {
-      if (part === ';' || part === '&' || part === '') return part
-      const { name, value } = rawOption(part)
-      if (value !== undefined) return isSecretName(name) ? `${name}=${HIDDEN}` : part
-      // `password:s3cret` (a "=" forgotten) is hidden whole.
-      return isSecretName(name.split(/[^A-Za-z0-9%]/)[0] ?? '') ? HIDDEN : part
-    })
-    .join('')
-  return `${pieces.prefix}${authority}?${query}`
+  return `${pieces.prefix}${render(afterPrefix(pieces), secretSpans(pieces))}`
 }
 
 /**
