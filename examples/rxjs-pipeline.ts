@@ -48,7 +48,7 @@ const processed = await lastValueFrom(
 )
 
 console.log(`processed ${processed} of ${ITEMS} items in ${Date.now() - started} ms; completed while active: ${JSON.stringify(servedBy)}`)
-console.log(`failovers: ${profiles.stats().failovers} operations moved on, ${profiles.stats().switches} cluster switch(es)`)
+console.log(`reroutes: ${profiles.stats().reroutes} operations moved on, ${profiles.stats().failovers} failover(s)`)
 if (processed !== ITEMS) process.exitCode = 1
 
 profiles.close()

@@ -38,8 +38,9 @@ export type FailoverStrategy = 'primary-only' | 'current-only' | 'failover-if-un
 /** Options every operation accepts. A single-cluster store ignores the failover-only ones. */
 export interface CallOptions {
   /**
-   * DocumentStore: the gRPC deadline of this call. FailoverStore: how long the attempt on the
-   * active cluster may take before the operation moves on.
+   * DocumentStore: the gRPC deadline of this call (for `find`, of the whole stream; `Infinity` =
+   * none). FailoverStore: how long the attempt on the active cluster may take before the
+   * operation moves on.
    */
   readonly timeoutMs?: number
   /** FailoverStore only: the strategy for this call, overriding the configured policy. */
@@ -56,6 +57,11 @@ export interface FindByIdOptions extends CallOptions {
 }
 
 export interface FindOptions extends CallOptions {
+  /**
+   * DocumentStore: the longest wait for the next message of this find, the first included
+   * (`Infinity` = none). Default: the connection's `findIdleMs`.
+   */
+  readonly idleMs?: number
   /**
    * FailoverStore only: when a find ordered by something other than `_id` fails mid-stream, run
    * it again from the start on the next cluster (documents already delivered are delivered

@@ -25,7 +25,7 @@ export interface FailoverRow extends FaultFigures {
   readonly repetitions: number
   /** Worst first success across repetitions. */
   readonly firstSuccessMaxMs: number | null
-  /** Operations that moved on to B (FailoverStore stats().failovers), summed over repetitions. */
+  /** Operations that moved on to B (FailoverStore stats().reroutes), summed over repetitions. */
   readonly opsMovedOn: number
 }
 
@@ -103,7 +103,7 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
           drainMs: 3000,
         })
         figures.push(analyse(run))
-        movedOn += ours.store.stats().failovers
+        movedOn += ours.store.stats().reroutes
       } finally {
         ours.dispose()
       }

@@ -39,7 +39,7 @@ const MIX = { writeIdempotent: 3, writeConditional: 1, increment: 1, read: 5 }
 const THINK_MS = 0
 const HANG_MARGIN_MS = 1000
 
-/** The FailoverStore settings of the demo: library defaults, holds and probes shortened to fit the run. */
+/** The FailoverStore settings of the demo: library defaults, holds, probes and the failback ramp shortened to fit the run. */
 export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & { timeoutMs: number; secondaryTimeoutMs: number } {
   const hold = Math.min(5000, Math.max(500, Math.round(durationMs * 0.05)))
   return {
@@ -47,6 +47,7 @@ export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & 
     secondaryTimeoutMs: 2000,
     hold: { holdsMs: [hold, 2 * hold] },
     probe: { backoff: { initialMs: 250, maxMs: 1000 } },
+    failback: { rampMs: hold, shares: [0.05, 0.25, 1] },
     hedge: {},
     // Every class keeps the library's default policy: counters ($increment + $append) move to the
     // secondary only when the primary provably never got them (refused), so none is applied twice.
@@ -196,6 +197,7 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
       'timeoutMs': failoverOptions.timeoutMs,
       'secondaryTimeoutMs': failoverOptions.secondaryTimeoutMs,
       'hold.holdsMs': (failoverOptions.hold?.holdsMs ?? []).join(', '),
+      'failback': failoverOptions.failback === false || failoverOptions.failback === undefined ? 'all at once' : `ramp 5 %, 25 %, 100 % over ${failoverOptions.failback.rampMs} ms`,
       'probe.backoff': '250 ms initial, x2, 1000 ms max, 20% jitter',
       'hedge': 'on: after the active cluster p95 findById latency, at most 5% of reads (burst 10)',
       'policy': 'defaults: idempotent failover; conditional and non-idempotent failover-if-unsent',

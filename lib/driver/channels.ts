@@ -36,7 +36,7 @@ export interface ChannelsConfig {
   readonly target: string
   readonly credentials: ChannelCredentials
   readonly channelOptions: ChannelOptions
-  /** Bound of one connection attempt: TCP, TLS and the HTTP/2 handshake. */
+  /** Bound of one connection attempt: TCP, TLS and the HTTP/2 handshake (`Infinity`: none). */
   readonly connectTimeoutMs: number
   readonly cancelBudget: CancelBudgetOptions
   readonly log: Logger
@@ -132,7 +132,7 @@ class Generation {
     if (state === connectivityState.SHUTDOWN) return this.clearConnectTimer()
     if (state === connectivityState.READY) for (const socket of this.sockets.keys()) this.sockets.set(socket, true)
     if (state !== connectivityState.CONNECTING) this.clearConnectTimer()
-    else if (this.connectTimer === undefined) {
+    else if (this.connectTimer === undefined && connectTimeoutMs !== Infinity) {
       this.connectTimer = setTimeout(() => {
         this.connectTimer = undefined
         if (this.state === connectivityState.CONNECTING) this.onConnectTimeout(this)

@@ -20,15 +20,14 @@ import { type ConnectionSettings, HIDDEN, describeSettings, parseConnectionStrin
 import { DocumentStore } from './document-store.js'
 import { callTimeout, checkRequestSize, checkTablePath } from './inputs.js'
 import { driverLogger } from './logging.js'
-import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DEADLINE_MS, checkConnectOptions } from './options.js'
+import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
 import { RpcRunner } from './rpc.js'
 
 /** What a connection reports about itself; never includes credentials. */
-export interface ConnectionInfo {
+export interface ConnectionInfo extends Deadlines {
   readonly target: string
   readonly ssl: boolean
   readonly auth: 'basic' | 'none'
-  readonly deadlineMs: number
   readonly connectTimeoutMs: number
 }
 
@@ -54,6 +53,10 @@ function channelCredentials(settings: ConnectionSettings, options: ConnectOption
   }
 }
 
+/** A porting snag: the official Node client read `+` in the connection string as a space. */
+const PLUS_IN_PASSWORD_HINT =
+  '; note: this driver reads "+" in the connection string as a plus sign, where the official Node client read it as a space: if the password contains a space, write it as %20'
+
 /** The send limit in bytes a channel's options set; undefined when there is none (-1). */
 function sendLimit(options: ChannelOptions): number | undefined {
   const limit: unknown = options['grpc.max_send_message_length']
@@ -68,7 +71,7 @@ export class Connection {
   readonly #channels: Channels
   readonly #runner: RpcRunner
   readonly #inFlight = new Set<(error: OjaiError) => void>()
-  readonly #deadlineMs: number
+  readonly #deadlines: Deadlines
   readonly #maxRequestBytes: number | undefined
   #closed = false
 
@@ -76,10 +79,10 @@ export class Connection {
   constructor(connectionString: string, options: ConnectOptions = {}) {
     checkConnectOptions(options)
     const settings = parseConnectionString(connectionString, { caProvided: options.tls?.ca !== undefined })
-    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
+    this.#deadlines = resolveDeadlines(options)
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
     this.#auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
-    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, deadlineMs: this.#deadlineMs, connectTimeoutMs }
+    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, ...this.#deadlines, connectTimeoutMs }
     this.#log = driverLogger(options.logger, { target: settings.target })
 
     const targetNameOverride = options.tls?.targetNameOverride ?? settings.sslTargetNameOverride
@@ -119,6 +122,7 @@ export class Connection {
           },
         }
       },
+      ...(settings.password?.includes('+') ? { authFailureHint: PLUS_IN_PASSWORD_HINT } : {}),
     })
     // The connection string as parsed, credentials shown as ***: no spelling can slip through.
     this.#log.debug({ connectionString: describeSettings(settings), ...this.info }, 'connection created')
@@ -134,7 +138,7 @@ export class Connection {
   }
 
   private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.#deadlineMs)
+    return callTimeout(options, this.#deadlines.deadlineMs)
   }
 
   private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
@@ -193,7 +197,7 @@ export class Connection {
    */
   store(path: string): DocumentStore {
     const table = checkTablePath(path)
-    return new DocumentStore(table, { runner: this.#runner, deadlineMs: this.#deadlineMs, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
+    return new DocumentStore(table, { runner: this.#runner, ...this.#deadlines, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
   }
 
   /** Same as {@link store}; the official clients' name. */

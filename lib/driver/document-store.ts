@@ -13,7 +13,8 @@ import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, Mutatio
 import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { FindByIdResponse__Output } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
 import type { PingResponse__Output } from '../proto/generated/com/mapr/data/db/PingResponse.js'
-import { callTimeout, checkRequestSize, conditionJson, documentWithIdJson, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
+import { callTimeout, checkRequestSize, conditionJson, documentWithIdJson, findTimeouts, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
+import type { Deadlines } from './options.js'
 import type { RpcRunner } from './rpc.js'
 
 const JSON_ENCODING = 1 as const
@@ -29,9 +30,8 @@ export type FindEvent =
   | { readonly kind: 'document'; readonly document: Document }
 
 /** What a store needs from its connection. */
-export interface StoreContext {
+export interface StoreContext extends Deadlines {
   readonly runner: RpcRunner
-  readonly deadlineMs: number
   /** The connection's send limit in bytes (`grpc.max_send_message_length`); undefined: none. */
   readonly maxRequestBytes: number | undefined
   /** The gateway's address, for inspection. */
@@ -132,6 +132,11 @@ export class DocumentStore implements Store {
     })
   }
 
+  /**
+   * The matching documents, emitted as they arrive. The stream is bounded by the gap between
+   * messages (`idleMs`, default the connection's `findIdleMs`), not by its length, unless a total
+   * is set (`timeoutMs`, default the connection's `findDeadlineMs`, none unless set).
+   */
   find(query?: QueryInput, options?: FindOptions): Observable<Document> {
     return this.findEvents(query, options, false).pipe(
       filter((e): e is Extract<FindEvent, { kind: 'document' }> => e.kind === 'document'),
@@ -141,7 +146,6 @@ export class DocumentStore implements Store {
 
   /**
    * Like {@link find}, but asks the gateway for the query plan, which arrives as the first event.
-   * Documents are emitted as they arrive; the call's deadline bounds the whole stream.
    */
   findWithPlan(query?: QueryInput, options?: FindOptions): Observable<FindEvent> {
     return this.findEvents(query, options, true)
@@ -149,10 +153,11 @@ export class DocumentStore implements Store {
 
   private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
-      const request = this.sized('Find', { tablePath: this.path, payloadEncoding: JSON_ENCODING, includeQueryPlan, jsonQuery: queryJson(query) })
+      const limits = findTimeouts(options, this.#context)
+      // Left out unless true, as the official clients do (protobufjs would write an explicit false).
+      const request = this.sized('Find', { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) })
       return this.#context.runner
-        .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, timeoutMs }, (client, md, o) => client.find(request, md, o))
+        .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, ...limits }, (client, md, o) => client.find(request, md, o))
         .pipe(map((message) => this.findEvent(message)))
     })
   }

@@ -10,8 +10,8 @@ import { FieldPath } from '../ojai/field-path.js'
 import { Mutation } from '../ojai/mutation.js'
 import { Query } from '../ojai/query.js'
 import type { DocumentId } from '../ojai/values.js'
-import type { CallOptions, ConditionInput, MutationInput, QueryInput } from '../store.js'
-import { checkTimeout } from './options.js'
+import type { CallOptions, ConditionInput, FindOptions, MutationInput, QueryInput } from '../store.js'
+import { type Deadlines, checkTimeout } from './options.js'
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -88,6 +88,16 @@ export function callTimeout(options: CallOptions | undefined, defaultMs: number)
   if (options === undefined) return defaultMs
   if (options === null || typeof options !== 'object') throw new InvalidOptionsError(`call options must be an object, got ${describe(options)}`)
   return options.timeoutMs === undefined ? defaultMs : checkTimeout(options.timeoutMs, 'timeoutMs')
+}
+
+/**
+ * The limits of one find: its total deadline (its own `timeoutMs`, else the connection's
+ * `findDeadlineMs`) and its idle limit (its own `idleMs`, else the connection's `findIdleMs`).
+ */
+export function findTimeouts(options: FindOptions | undefined, deadlines: Deadlines): { timeoutMs: number; idleMs: number; idleOption: string } {
+  const timeoutMs = callTimeout(options, deadlines.findDeadlineMs)
+  if (options?.idleMs !== undefined) return { timeoutMs, idleMs: checkTimeout(options.idleMs, 'idleMs'), idleOption: 'idleMs' }
+  return { timeoutMs, idleMs: deadlines.findIdleMs, idleOption: 'findIdleMs' }
 }
 
 /** Protobuf's varint length of a non-negative integer. */

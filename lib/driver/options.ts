@@ -23,10 +23,29 @@ export interface ConnectOptions {
    */
   readonly logger?: Logger
   /**
-   * The gRPC deadline of every call that does not set its own `timeoutMs`. Default 10 000 ms.
-   * There is no "no deadline": a call can never hang forever.
+   * The gRPC deadline of every single-answer call (ping, admin calls, findById, writes) that does
+   * not set its own `timeoutMs`, and the default of {@link ConnectOptions.findIdleMs}. Default 10 000 ms.
+   *
+   * `Infinity` sends calls without a deadline, as the official Node client does. The risk: a
+   * gateway that accepts a call and never answers it (a stalled process, a half-open connection
+   * the OS has not noticed) keeps the call, and whoever awaits it, waiting until the caller
+   * unsubscribes or closes the connection. Keep a bound (or an RxJS `timeout`) on anything that
+   * must finish.
    */
   readonly deadlineMs?: number
+  /**
+   * The longest a `find` waits for its next message, the first one included (the gateway's time
+   * to its first result, e.g. a filter that matches nothing for a while). When it passes, the call
+   * is cancelled and fails with a DeadlineExceededError. A find is bounded by this gap, not by its
+   * total length: a scan that keeps streaming finishes however long it takes. Time the subscriber
+   * spends synchronously on a message does not count. Default: `deadlineMs`. `Infinity`: no limit.
+   */
+  readonly findIdleMs?: number
+  /**
+   * A bound on the whole length of every `find` stream (its gRPC deadline), for callers who want
+   * one. Default: none (`Infinity`). A per-call `timeoutMs` on `find` sets it for that call.
+   */
+  readonly findDeadlineMs?: number
   /**
    * Bound of one connection attempt (TCP connect, TLS and HTTP/2 handshakes together). An attempt
    * still unfinished then is abandoned: calls waiting for it fail at once with an unsent
@@ -50,7 +69,7 @@ export interface ConnectOptions {
 }
 
 /** The keys of {@link ConnectOptions}. */
-export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'] as const
+export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'] as const
 const TLS_OPTIONS = ['ca', 'targetNameOverride'] as const
 const CANCEL_BUDGET_OPTIONS = ['burst', 'perSecond'] as const
 
@@ -62,6 +81,22 @@ export const DEFAULT_DEADLINE_MS = 10_000
  * a SYN that is never answered (about 2 minutes on Linux). grpc-js itself has no bound at all.
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+
+/** The deadlines of one connection, resolved from {@link ConnectOptions}; `Infinity` = none. */
+export interface Deadlines {
+  /** Single-answer calls. */
+  readonly deadlineMs: number
+  /** The gap between two messages of a find (and before its first). */
+  readonly findIdleMs: number
+  /** The whole length of a find. */
+  readonly findDeadlineMs: number
+}
+
+/** The connection's deadlines, with the documented defaults filled in (options already checked). */
+export function resolveDeadlines(options: ConnectOptions): Deadlines {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
+  return { deadlineMs, findIdleMs: options.findIdleMs ?? deadlineMs, findDeadlineMs: options.findDeadlineMs ?? Infinity }
+}
 
 /** The largest timer Node can arm (about 24.8 days). */
 export const MAX_DEADLINE_MS = 2_147_483_647
@@ -118,10 +153,11 @@ const OWNED_CHANNEL_OPTIONS: Readonly<Record<string, ValueCheck>> = {
 }
 const OWNED_CHANNEL_OPTION_NAMES = Object.keys(OWNED_CHANNEL_OPTIONS)
 
-/** Checks a deadline or timeout in milliseconds; throws InvalidOptionsError. */
+/** Checks a deadline or timeout in milliseconds (`Infinity` = none); throws InvalidOptionsError. */
 export function checkTimeout(value: unknown, what: string): number {
+  if (value === Infinity) return value
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_DEADLINE_MS) {
-    throw new InvalidOptionsError(`${what} must be a number of milliseconds from 1 to ${MAX_DEADLINE_MS}, got ${String(value)}`)
+    throw new InvalidOptionsError(`${what} must be a number of milliseconds from 1 to ${MAX_DEADLINE_MS}, or Infinity for no limit, got ${String(value)}`)
   }
   return value
 }
@@ -173,6 +209,8 @@ export function checkConnectOptions(options: ConnectOptions): void {
     throw new InvalidOptionsError('logger must be a pino logger (an object with a child() method)')
   }
   if (options.deadlineMs !== undefined) checkTimeout(options.deadlineMs, 'deadlineMs')
+  if (options.findIdleMs !== undefined) checkTimeout(options.findIdleMs, 'findIdleMs')
+  if (options.findDeadlineMs !== undefined) checkTimeout(options.findDeadlineMs, 'findDeadlineMs')
   if (options.connectTimeoutMs !== undefined) checkTimeout(options.connectTimeoutMs, 'connectTimeoutMs')
   if (options.cancelBudget !== undefined) checkCancelBudget(options.cancelBudget)
   if (options.channelOptions !== undefined) checkChannelOptions(options.channelOptions)

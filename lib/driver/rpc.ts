@@ -3,13 +3,14 @@
  * call (`call.cancel()`, which resets the HTTP/2 stream so the gateway sees the cancellation), one
  * subscription is one call (plus at most one transparent re-authentication after token expiry).
  *
- * Every call carries a deadline, takes a bearer token from the response headers, maps a non-OK
- * status to a typed error and writes one debug log line when it ends.
+ * Every call carries the deadline it was given (none for `Infinity`), takes a bearer token from
+ * the response headers, maps a non-OK status to a typed error and writes one debug log line when
+ * it ends. A stream may also have an idle limit: the longest wait for its next message.
  */
 import { type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
-import { ClosedError, type OjaiError, ServerError } from '../ojai/errors.js'
+import { AuthenticationError, ClosedError, DeadlineExceededError, type OjaiError, ServerError } from '../ojai/errors.js'
 import type { MapRDbServerClient } from '../proto/index.js'
 import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
 import type { CallLease } from './channels.js'
@@ -27,8 +28,15 @@ export interface CallSpec {
   readonly rpc: string
   /** Table path, for logs. */
   readonly table?: string
-  /** Deadline of this call in ms (already validated). */
+  /** Deadline of this call in ms from subscribe (already validated); `Infinity` = none. */
   readonly timeoutMs: number
+  /**
+   * Streams only: the longest wait for the next message in ms, the first included (already
+   * validated); absent or `Infinity` = none. Time the subscriber spends on a message does not count.
+   */
+  readonly idleMs?: number
+  /** The option that set `idleMs`, named in the error when it passes. */
+  readonly idleOption?: string
 }
 
 /** What an RPC runner needs from its connection. */
@@ -41,6 +49,8 @@ export interface RpcHost {
    * ClosedError when the connection is closed.
    */
   lease(abort: (error: OjaiError) => void): CallLease | ClosedError
+  /** Appended to an AuthenticationError's message (e.g. a connection-string porting hint). */
+  readonly authFailureHint?: string
 }
 
 type Outcome = 'ok' | 'error' | 'cancelled' | 'closed'
@@ -81,6 +91,7 @@ export class RpcRunner {
       const attempt = (forceBasic: boolean): void => {
         const creds = this.host.auth.credentials(forceBasic)
         let received = 0
+        op.touch()
         const stream = invoke(op.client, creds.metadata, op.grpcOptions())
         call = stream
         stream.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
@@ -88,6 +99,8 @@ export class RpcRunner {
           if (op.finished || call !== stream) return
           received++
           subscriber.next(message)
+          // After next(): time the subscriber spent on the message is not time waiting on the gateway.
+          op.touch()
         })
         stream.on('error', (error: ServiceError) => {
           if (op.finished || call !== stream) return
@@ -101,16 +114,19 @@ export class RpcRunner {
       }
       op.onCancel(() => call?.cancel())
       op.guard(() => attempt(false))
+      op.watchIdle()
       return () => op.unsubscribe()
     })
   }
 }
 
-/** The bookkeeping of one logical call: deadline, re-auth budget, outcome, log line, close(). */
+/** The bookkeeping of one logical call: deadline, idle limit, re-auth budget, outcome, log line, close(). */
 class CallState<Res> {
   finished = false
   private readonly started = Date.now()
   private readonly deadline: number
+  private lastActivity = this.started
+  private disarmIdle: (() => void) | undefined
   private reauthenticated = false
   private cancel: () => void = () => undefined
   private readonly lease: CallLease | undefined
@@ -148,7 +164,47 @@ class CallState<Res> {
 
   /** The deadline is fixed at subscribe: a re-authentication retry does not extend it. */
   grpcOptions(): GrpcCallOptions {
-    return { deadline: new Date(this.deadline) }
+    // grpc-js sends no grpc-timeout header and arms no timer for an Infinity deadline.
+    return { deadline: this.deadline === Infinity ? Infinity : new Date(this.deadline) }
+  }
+
+  /** Arms the idle limit of a stream, if it has one. */
+  watchIdle(): void {
+    const idleMs = this.spec.idleMs
+    if (this.finished || idleMs === undefined || idleMs === Infinity) return
+    this.lastActivity = Date.now()
+    this.armIdle(idleMs, idleMs)
+  }
+
+  /** A message arrived (or a new attempt started): the idle limit counts from now. */
+  touch(): void {
+    this.lastActivity = Date.now()
+  }
+
+  private armIdle(delayMs: number, idleMs: number): void {
+    const timer = setTimeout(() => this.checkIdle(idleMs), delayMs)
+    this.disarmIdle = () => clearTimeout(timer)
+  }
+
+  private checkIdle(idleMs: number): void {
+    this.disarmIdle = undefined
+    if (this.finished) return
+    const quiet = Date.now() - this.lastActivity
+    if (quiet < idleMs) return this.armIdle(idleMs - quiet, idleMs)
+    // The timer may have fired late because this process was busy: messages that arrived
+    // meanwhile are read in the poll phase, before setImmediate callbacks run.
+    const immediate = setImmediate(() => {
+      this.disarmIdle = undefined
+      if (this.finished) return
+      const quietNow = Date.now() - this.lastActivity
+      if (quietNow < idleMs) return this.armIdle(idleMs - quietNow, idleMs)
+      this.lease?.abandon(this.cancel)
+      const option = this.spec.idleOption ?? 'idleMs'
+      const error = new DeadlineExceededError(`${this.spec.rpc} on ${this.host.target}: no message from the gateway for ${quietNow} ms (idle limit ${idleMs} ms, ${option}); the call was cancelled`)
+      this.finish('error', error)
+      this.subscriber.error(error)
+    })
+    this.disarmIdle = () => clearImmediate(immediate)
   }
 
   shouldReauthenticate(error: ServiceError, bearer: string | undefined): boolean {
@@ -182,7 +238,8 @@ class CallState<Res> {
   fail(error: ServiceError): void {
     const channelReady = this.lease?.channel.getConnectivityState(false) === connectivityState.READY
     const redact = (text: string) => this.host.auth.redact(text)
-    const mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady, redact })
+    let mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady, redact })
+    if (mapped instanceof AuthenticationError && this.host.authFailureHint !== undefined) mapped = new AuthenticationError(`${mapped.message}${this.host.authFailureHint}`, { cause: mapped.cause })
     this.finish('error', mapped)
     this.subscriber.error(mapped)
   }
@@ -196,6 +253,8 @@ class CallState<Res> {
 
   private finish(outcome: Outcome, error?: OjaiError): void {
     this.finished = true
+    this.disarmIdle?.()
+    this.disarmIdle = undefined
     this.lease?.end()
     this.host.log.debug(
       {

@@ -49,3 +49,22 @@ export class ResumeNotPossibleError extends OjaiError {
     this.delivered = delivered
   }
 }
+
+/**
+ * A write was applied on `appliedOn`, but an earlier attempt of it on `pending` had not answered
+ * when the settle bound passed: that attempt may still be applied later and would then overwrite
+ * writes made after this one. The FailoverStore does not acknowledge what it cannot vouch for.
+ * Write the key again once the pending cluster answers (or is known down) if the value matters.
+ */
+export class UnsettledWriteError extends OjaiError {
+  readonly code = 'UNSETTLED_WRITE'
+  readonly appliedOn: string
+  readonly pending: readonly string[]
+  constructor(operation: string, appliedOn: string, pending: readonly string[], settleMs: number) {
+    super(
+      `${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} had not answered after ${settleMs} ms and may still be applied later, overwriting newer writes; not acknowledged`,
+    )
+    this.appliedOn = appliedOn
+    this.pending = pending
+  }
+}

@@ -24,20 +24,51 @@ export interface TimeoutEvent extends EventBase {
   readonly timeoutMs: number
 }
 
-/** An operation moved on to another cluster after an availability error or timeout. */
+/**
+ * The active cluster changed because it failed: exactly one per change. `operation` is the one
+ * whose failure decided it; `elapsedMs` is how long the cluster left behind had been active.
+ */
 export interface FailoverEvent extends EventBase {
   readonly type: 'failover'
+  /** The cluster that is active now. */
+  readonly to: string
+  /** Error code (or message) of the failure. */
+  readonly reason: string
+}
+
+/** One operation moved on to another cluster after an availability error or timeout. */
+export interface ReroutedEvent extends EventBase {
+  readonly type: 'rerouted'
   /** The cluster the operation moves on to. */
   readonly to: string
   /** Error code (or message) of the failure. */
   readonly reason: string
-  /** True when this failure also switched the active cluster (the first of a burst does). */
-  readonly switched: boolean
   /** For a find: documents already delivered, continued after (resume) or repeated (restart). */
   readonly delivered?: number
 }
 
-/** The active cluster went back to the primary after a successful probe. */
+/**
+ * The client's own process could not run for `stalledMs` (GC pause, CPU-bound code, a loaded
+ * machine). The time is not charged to any cluster: limits of the operations in flight move out
+ * by as much. `cluster` is the active cluster, `operation` is `'clock'`.
+ */
+export interface StallEvent extends Omit<EventBase, 'operation'> {
+  readonly type: 'stall'
+  readonly operation: 'clock'
+  readonly stalledMs: number
+}
+
+/**
+ * A write was applied elsewhere, but an earlier attempt of it was still unanswered when the
+ * settle bound passed: the write ends with UnsettledWriteError instead of an acknowledgment.
+ */
+export interface UnsettledEvent extends EventBase {
+  readonly type: 'unsettled'
+  /** The clusters whose attempts had not answered. */
+  readonly pending: readonly string[]
+}
+
+/** The active cluster went back to a cluster of higher priority after a successful probe. */
 export interface FailbackEvent extends EventBase {
   readonly type: 'failback'
   /** The cluster made active again. */
@@ -76,6 +107,9 @@ export interface GaveUpEvent extends EventBase {
 export type FailoverStoreEvent =
   | TimeoutEvent
   | FailoverEvent
+  | ReroutedEvent
+  | StallEvent
+  | UnsettledEvent
   | FailbackEvent
   | ProbeOkEvent
   | ProbeFailedEvent

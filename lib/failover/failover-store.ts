@@ -9,12 +9,14 @@
  * ], { timeoutMs: 500 })
  * ```
  *
- * Per operation (see {@link Operation}): the attempt on the active cluster races `timeoutMs`; on
- * a timeout or availability error, and when the policy allows it, the operation moves on to the
- * next cluster bounded by `secondaryTimeoutMs`, and so on around the ring; semantic errors go
- * straight to the caller. Across operations (see {@link ClusterState}, {@link HealthMonitor}):
- * the first failure on the active cluster switches it, later operations go straight to the new
- * one, and the primary comes back only after a hold and a successful probe.
+ * Per operation (the pipeline in pipeline.ts): the attempt on the active cluster races `timeoutMs`
+ * on the runnable clock (a stall of this process is not charged to the cluster); on a timeout or
+ * availability error, and when the policy allows it, the operation moves on to the best cluster
+ * by health, bounded by `secondaryTimeoutMs`; with nowhere better to go it keeps waiting instead;
+ * semantic errors go straight to the caller. Across operations (see {@link ClusterState},
+ * {@link HealthBook}, {@link Prober}): a failure of the active cluster switches it when a cluster
+ * in better standing exists, later operations go straight to the new one, and the cluster left
+ * behind comes back only after a hold and a successful probe.
  *
  * Constructing one never blocks and never touches the network: stores are used on demand.
  * `connectFailover` (lib/connect-failover.ts) builds one from connection strings and a table path.
@@ -36,16 +38,19 @@ import type {
 } from '../store.js'
 import { Backoff } from './backoff.js'
 import { ClusterState, type ClusterStatus } from './cluster-state.js'
+import { Demand } from './demand.js'
 import type { FailoverStoreEvent } from './events.js'
-import { HealthMonitor } from './health-monitor.js'
-import { DeadlineList } from './deadline-list.js'
+import { HealthBook, type ClusterHealth } from './health.js'
 import { HedgeBudget } from './hedge-budget.js'
 import { InFlight } from './in-flight.js'
-import { Operation, type AttemptFactory, type FindPlan, type OperationContext } from './operation.js'
-import { resolveOptions, validateClusters, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
+import { resolveOptions, validateClusters, validateTimeout, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
+import { operation } from './pipeline.js'
 import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
+import { Prober } from './prober.js'
+import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
 import { StatsRecorder, type FailoverStats } from './stats.js'
 import { StickyHold } from './sticky-hold.js'
+import { Timekeeper } from './timekeeper.js'
 
 /** Keys of CallOptions / FindOptions that only the FailoverStore reads; not forwarded to cluster stores. */
 const FAILOVER_ONLY = new Set(['timeoutMs', 'strategy', 'hedge', 'allowRestart'])
@@ -64,55 +69,55 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
   return out as O | undefined
 }
 
-class Context implements OperationContext {
+const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
+
+/**
+ * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
+ * behind settles: landing late, it would overwrite newer writes. Non-idempotent ones add to what
+ * is there; a late one is a repeat, which a caller who lets them fail over has accepted.
+ */
+function keepsStragglers(name: OperationName, cls: OperationClass): boolean {
+  return !READS.has(name) && cls !== 'non-idempotent'
+}
+
+class Context implements Core {
   readonly stores: readonly Store[]
   readonly names: readonly string[]
+  readonly clock: Timekeeper
+  readonly health: HealthBook
   readonly state: ClusterState
-  readonly scheduler
-  readonly secondaryTimeoutMs: number
   readonly stats: StatsRecorder
-  readonly inFlight = new InFlight<Operation<unknown>>()
   readonly budget: HedgeBudget
   readonly policy: Policy
+  readonly demand: Demand
+  readonly inFlight = new InFlight<Run<unknown>>()
   readonly events = new Subject<FailoverStoreEvent>()
+  readonly secondaryTimeoutMs: number
+  readonly settleMs: number
   closed = false
   private readonly logger: Logger | undefined
   private readonly percentileCache: { samples: number; value: number }[]
-  private readonly lists = new Map<number, DeadlineList>()
-  /** The list for the default `timeoutMs`: most attempts use it, so skip the map lookup. */
-  private readonly primaryList: DeadlineList
 
   constructor(
     clusters: readonly ClusterConfig[],
     readonly o: ResolvedOptions,
   ) {
+    const scheduler = o.scheduler
     this.stores = clusters.map((c) => c.store)
     this.names = clusters.map((c) => c.name)
-    this.scheduler = o.scheduler
     this.secondaryTimeoutMs = o.secondaryTimeoutMs
+    this.settleMs = o.settleMs
     this.stats = new StatsRecorder(this.names)
-    this.state = new ClusterState(this.names, new StickyHold(o.hold), o.scheduler)
+    this.clock = new Timekeeper(scheduler, o.stall, (stall) =>
+      this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+    )
+    this.health = new HealthBook(this.names, scheduler.now())
+    this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
+    this.demand = new Demand(scheduler, o.lingerMs)
     this.logger = o.logger
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
-    this.primaryList = this.deadlines(o.timeoutMs)
-  }
-
-  deadlines(ms: number): DeadlineList {
-    if (ms === this.o.timeoutMs && this.primaryList !== undefined) return this.primaryList
-    let list = this.lists.get(ms)
-    if (list === undefined) {
-      list = new DeadlineList(ms, this.scheduler)
-      if (this.closed) list.dispose()
-      // Per-call limits could create many lists; the map only grows with distinct values used.
-      this.lists.set(ms, list)
-    }
-    return list
-  }
-
-  disposeTimers(): void {
-    for (const list of this.lists.values()) list.dispose()
   }
 
   hedgeDelay(cluster: number): number {
@@ -139,10 +144,15 @@ export class FailoverStore implements Store {
   readonly path: string
   /** The active cluster, since when and why; replays the current status on subscribe. Completes on close(). */
   readonly cluster$: Observable<ClusterStatus>
-  /** Timeouts, failovers, failbacks, probes, hedges and give-ups as they happen. Completes on close(). */
+  /**
+   * Health of every cluster (up / suspect / down, since, why, hold), from real operations and
+   * probes; replays the current view on subscribe and emits on every change. Completes on close().
+   */
+  readonly health$: Observable<readonly ClusterHealth[]>
+  /** Failovers, failbacks, reroutes, timeouts, stalls, probes, hedges and give-ups as they happen. Completes on close(). */
   readonly events$: Observable<FailoverStoreEvent>
   private readonly ctx: Context
-  private readonly monitor: HealthMonitor
+  private readonly prober: Prober
   private readonly clusters: readonly ClusterConfig[]
 
   constructor(clusters: readonly ClusterConfig[], options?: FailoverStoreOptions) {
@@ -153,10 +163,13 @@ export class FailoverStore implements Store {
     this.ctx = new Context(clusters, o)
     this.path = clusters[0]?.store.path ?? ''
     this.cluster$ = this.ctx.state.cluster$
+    this.health$ = this.ctx.health.health$
     this.events$ = this.ctx.events.asObservable()
-    this.monitor = new HealthMonitor({
+    this.prober = new Prober({
       clusters,
       state: this.ctx.state,
+      health: this.ctx.health,
+      demand$: this.ctx.demand.demand$,
       scheduler: o.scheduler,
       backoff: new Backoff(o.backoff, o.random),
       probeId: o.probeId,
@@ -164,7 +177,7 @@ export class FailoverStore implements Store {
       stats: this.ctx.stats,
       emit: (e) => this.ctx.emit(e),
     })
-    this.monitor.start()
+    this.prober.start()
   }
 
   /** The current status of `cluster$`. */
@@ -188,10 +201,7 @@ export class FailoverStore implements Store {
     const plan: FindPlan = {
       allowRestart: options?.allowRestart === true,
       isIdOrdered: () => parse().isIdOrdered,
-      isComplete: (delivered) => {
-        const limit = parse().limit
-        return limit !== undefined && delivered >= limit
-      },
+      limit: () => parse().limit,
     }
     return this.run<Document>(
       'find',
@@ -255,12 +265,13 @@ export class FailoverStore implements Store {
 
   /** Counters, latency percentiles per cluster and operation, in-flight operations and live timers. */
   stats(): FailoverStats {
-    const s = this.ctx.state.status
-    return this.ctx.stats.snapshot({ index: s.index, name: s.name }, this.ctx.inFlight.size)
+    const ctx = this.ctx
+    const s = ctx.state.status
+    return ctx.stats.snapshot({ index: s.index, name: s.name }, ctx.inFlight.size, ctx.clock)
   }
 
   /**
-   * Completes `cluster$` and `events$`, stops probes and hold timers, and ends in-flight
+   * Completes `cluster$`, `health$` and `events$`, stops probes and timers, and ends in-flight
    * operations with ClosedError; later operations fail with ClosedError. Then calls each
    * cluster's `close` (in cluster order), if it has one: stores passed in without `close` are
    * not closed, their owner (who created the connections) closes them. Idempotent.
@@ -272,10 +283,12 @@ export class FailoverStore implements Store {
     const ctx = this.ctx
     if (ctx.closed) return
     ctx.closed = true
-    this.monitor.stop()
-    for (const op of ctx.inFlight.toArray()) op.abort(new ClosedError(`FailoverStore ${this.path} was closed during ${op.name}`))
-    ctx.disposeTimers()
+    this.prober.stop()
+    for (const run of ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+    ctx.clock.dispose()
+    ctx.demand.stop()
     ctx.state.complete()
+    ctx.health.complete()
     ctx.events.complete()
     let failure: { error: unknown } | undefined
     for (const cluster of this.clusters) {
@@ -302,21 +315,30 @@ export class FailoverStore implements Store {
         subscriber.error(new ClosedError(`FailoverStore ${this.path} is closed`))
         return undefined
       }
-      let operation: Operation<T>
+      let run: Run<T>
+      let hedged: boolean
       try {
         const perCall = options?.strategy
-        if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`unknown strategy ${JSON.stringify(perCall)}`)
-        const timeoutMs = options?.timeoutMs ?? ctx.o.timeoutMs
-        if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) throw new InvalidOptionsError(`timeoutMs must be a positive number, got ${timeoutMs}`)
-        const strategy = ctx.policy.strategy(cls ?? classify(name, mutation), perCall)
-        const hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
-        operation = new Operation<T>(ctx, name, strategy, hedged, timeoutMs, attempt, subscriber, find)
+        if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`strategy must be one of primary-only, current-only, failover-if-unsent, failover; got ${JSON.stringify(perCall)}`)
+        const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
+        const cls0 = cls ?? classify(name, mutation)
+        const strategy = ctx.policy.strategy(cls0, perCall)
+        hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
+        run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)
         return undefined
       }
-      operation.begin()
-      return operation
+      run.subscriber = subscriber
+      ctx.inFlight.add(run as Run<unknown>)
+      ctx.demand.begin()
+      const inner = operation(run, hedged).subscribe(subscriber)
+      return () => {
+        inner.unsubscribe()
+        run.dispose()
+        ctx.inFlight.delete(run as Run<unknown>)
+        ctx.demand.end()
+      }
     })
   }
 }

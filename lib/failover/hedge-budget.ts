@@ -17,14 +17,16 @@ export interface HedgeBudgetOptions {
   readonly burst?: number
 }
 
+export const DEFAULT_HEDGE_BUDGET: Required<HedgeBudgetOptions> = Object.freeze({ ratio: 0.05, burst: 10 })
+
 export class HedgeBudget {
   private tokens: number
   private readonly ratio: number
   private readonly burst: number
 
   constructor(options: HedgeBudgetOptions = {}) {
-    this.ratio = options.ratio ?? 0.05
-    this.burst = options.burst ?? 10
+    this.ratio = options.ratio ?? DEFAULT_HEDGE_BUDGET.ratio
+    this.burst = options.burst ?? DEFAULT_HEDGE_BUDGET.burst
     // Deposits come before takes, so the first request would overflow a full bucket: start one deposit short.
     this.tokens = Math.max(0, this.burst - this.ratio)
   }

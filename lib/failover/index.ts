@@ -1,9 +1,11 @@
 /** Failover between replicated clusters: FailoverStore and the parts it is built from. */
 export { FailoverStore } from './failover-store.js'
-export { FailoverError, ResumeNotPossibleError, type ClusterCause } from './errors.js'
+export { FailoverError, ResumeNotPossibleError, UnsettledWriteError, type ClusterCause } from './errors.js'
 export {
   DEFAULT_HEDGE_DELAY,
+  DEFAULT_LINGER_MS,
   DEFAULT_PROBE_ID,
+  DEFAULT_SETTLE_MS,
   DEFAULT_SECONDARY_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
   type ClusterConfig,
@@ -23,11 +25,12 @@ export {
   type OperationName,
   type PolicyOptions,
 } from './policy.js'
-export type { ClusterStatus } from './cluster-state.js'
-export { ClusterState } from './cluster-state.js'
-export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+export { DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRampOptions } from './cluster-state.js'
+export type { ClusterHealth, HealthState } from './health.js'
+export { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
+export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
-export { HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
+export { DEFAULT_HEDGE_BUDGET, HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
 export type { FailoverStats, LatencySnapshot, OperationStats } from './stats.js'
 export type {
   FailbackEvent,
@@ -38,5 +41,8 @@ export type {
   HedgeEvent,
   ProbeFailedEvent,
   ProbeOkEvent,
+  ReroutedEvent,
+  StallEvent,
   TimeoutEvent,
+  UnsettledEvent,
 } from './events.js'

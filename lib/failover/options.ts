@@ -10,13 +10,24 @@
  * | `policy` | idempotent `failover`; conditional and non-idempotent `failover-if-unsent` | a write that may have been applied is never repeated elsewhere unless asked for (see policy.ts) |
  * | `hold.holdsMs` | 20 s, 60 s, 120 s (last repeats) | the 2017 prototype's escalation: a flapping primary is left alone longer each time |
  * | `hold.decayAfterMs` | 300 000 ms (5 min) | each quiet 5 min takes the escalation one step back (the prototype never did) |
+ * | `hold.jitter` | 0.1 | each hold shortened by up to 10 % at random: a fleet that failed over together does not probe in the same second |
+ * | `failback` | 5 %, 25 %, 100 % over 30 s | a recovered cluster receives a growing share of operations, not a fleet's whole load in one second |
  * | `probe.timeoutMs` | `timeoutMs` | healthy = answers ping + read within the same budget as a user operation |
  * | `probe.backoff` | 1 s, x2, max 30 s, jitter 0.2 | quick to notice a short outage, at most one probe per 30 s during a long one; jitter spreads many clients |
  * | `probe.id` | `'__ojai_failover_probe__'` | the cheap read of a probe; a missing document is a fine answer |
  * | `hedge` | off | hedging sends extra reads; opt in per store or per call |
  * | `hedge.delayMs` | p95 of the active cluster's findById latency, min 5 ms; 100 ms until 100 samples | hedge only reads slower than the cluster's own usual tail |
  * | `hedge.budget` | 5 % of eligible reads, burst 10 | an outage must not double the load on the other cluster |
+ * | `settleMs` | 5 000 ms | a write that moved on waits this long for the attempt it left behind; long enough for a slow cluster's answer, short enough for a caller |
+ * | `lingerMs` | 60 000 ms | probes run while operations are in flight or ended less than this ago: a store in use keeps probing, an idle one (or a marble test) stops |
+ * | `stall.tickMs` | 10 ms | heartbeat while operation limits are armed; a stall is measured to within this |
+ * | `stall.thresholdMs` | 20 ms | a heartbeat this late is a stall of this process, not charged to clusters; above a loaded machine's usual timer jitter |
  * | `scheduler` | `asyncScheduler` | every timer goes through it, so TestScheduler runs the specs in virtual time |
+ *
+ * Every option is validated at construction: an unknown key, a time limit that is not an integer
+ * in [1, 2^31-1] ms (Node clamps longer timers to 1 ms), a backoff that would not grow, a jitter
+ * outside [0, 1] or a budget that is not a finite number throws InvalidOptionsError naming the
+ * option and its allowed range.
  *
  * `timeoutMs` 500: measured against the embedded gateway on loopback with the driver, on a shared
  * 2-core machine under a load average of about 6 (5 000 sequential calls each): findById p50
@@ -47,10 +58,12 @@ import type { Logger } from 'pino'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { DocumentId } from '../ojai/values.js'
 import type { Store } from '../store.js'
-import type { BackoffOptions } from './backoff.js'
-import type { HedgeBudgetOptions } from './hedge-budget.js'
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
+import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
 import { isStrategy, type PolicyOptions } from './policy.js'
-import type { StickyHoldOptions } from './sticky-hold.js'
+import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
+import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
 /** One replicated cluster. The first in the list is the primary. */
 export interface ClusterConfig {
@@ -102,42 +115,66 @@ export interface ProbeOptions {
 export interface FailoverStoreOptions {
   /** Time the active cluster has to answer before the operation moves on. Default 500 ms (see module doc). */
   readonly timeoutMs?: number
-  /** Time each further cluster has once an operation moved on. Default 2 000 ms (see module doc). */
+  /**
+   * Time each further cluster has once an operation moved on, and how long an attempt keeps
+   * waiting on its cluster when there is nowhere better to go. Default 2 000 ms (see module doc).
+   */
   readonly secondaryTimeoutMs?: number
   /** Strategies: global (`all`) and per class. Default idempotent -> failover, others -> failover-if-unsent. */
   readonly policy?: PolicyOptions
-  /** Escalating hold after a failover before probing the primary. Default 20 s, 60 s, 120 s; decay 5 min. */
+  /** Escalating hold after a failover before probing the cluster left behind. Default 20 s, 60 s, 120 s; decay 5 min; jitter 0.1. */
   readonly hold?: StickyHoldOptions
-  /** Failback probes. */
+  /**
+   * Ramped failback: after a failback, the share of operations started on the recovered cluster
+   * grows in steps (default 5 %, 25 %, 100 % over 30 s); `false` moves them all at once.
+   */
+  readonly failback?: FailbackRampOptions | false
+  /** Probes of clusters not serving. */
   readonly probe?: ProbeOptions
   /**
    * Hedged reads (findById only) on by default when given; `CallOptions.hedge` overrides per
    * call. Default: off.
    */
   readonly hedge?: HedgeOptions | false
+  /**
+   * How long a write that moved on waits for the attempt it left behind to settle before it ends
+   * with UnsettledWriteError instead of an acknowledgment. Default 5 000 ms (see module doc).
+   */
+  readonly settleMs?: number
+  /**
+   * How long background probes keep running after the last operation ended. Default 60 000 ms:
+   * a store in use keeps probing; an idle one (or a marble test) schedules nothing after it.
+   */
+  readonly lingerMs?: number
+  /** Detection of this process's own stalls, which are not charged to clusters. Default tick 10 ms, threshold 20 ms. */
+  readonly stall?: StallOptions
   /** Scheduler for every timer (timeouts, holds, probes, hedges). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike
   /** Receives debug logs of every event. Default: none. */
   readonly logger?: Logger
-  /** Random source for probe jitter, in [0, 1). Default `Math.random`. */
+  /** Random source, in [0, 1), for probe and hold jitter and the failback ramp. Default `Math.random`. */
   readonly random?: () => number
 }
 
 export interface ResolvedHedge {
   readonly enabled: boolean
   readonly delay: number | Required<PercentileDelay>
-  readonly budget: HedgeBudgetOptions
+  readonly budget: Required<HedgeBudgetOptions>
 }
 
 export interface ResolvedOptions {
   readonly timeoutMs: number
   readonly secondaryTimeoutMs: number
   readonly policy: PolicyOptions
-  readonly hold: StickyHoldOptions
+  readonly hold: Required<StickyHoldOptions>
+  readonly failback: Required<FailbackRampOptions> | false
   readonly probeId: DocumentId
   readonly probeTimeoutMs: number
-  readonly backoff: BackoffOptions
+  readonly backoff: Required<BackoffOptions>
   readonly hedge: ResolvedHedge
+  readonly settleMs: number
+  readonly lingerMs: number
+  readonly stall: Required<StallOptions>
   readonly scheduler: SchedulerLike
   readonly logger: Logger | undefined
   readonly random: () => number
@@ -148,10 +185,38 @@ export const DEFAULT_SECONDARY_TIMEOUT_MS = 2_000
 export const DEFAULT_PROBE_ID = '__ojai_failover_probe__'
 export const DEFAULT_HEDGE_DELAY: Required<PercentileDelay> = Object.freeze({ percentile: 95, minMs: 5, minSamples: 100, fallbackMs: 100 })
 
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionsError(`${name} must be a positive number of milliseconds, got ${value}`)
+/** The longest delay a timer can have (Node clamps longer ones to 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+export const DEFAULT_SETTLE_MS = 5_000
+export const DEFAULT_LINGER_MS = 60_000
+
+function fail(name: string, range: string, value: unknown): never {
+  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value
+  throw new InvalidOptionsError(`${name} must be ${range}; got ${shown}`)
+}
+
+/** A number in [min, max]; integers only when `integer`. */
+function inRange(name: string, value: unknown, min: number, max: number, integer = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(name, `${integer ? 'an integer' : 'a number'} in [${min}, ${max === MAX_TIMER_MS ? '2^31-1' : max}]`, value)
+  }
   return value
 }
+
+/** A time limit: an integer number of ms in [1, 2^31-1]. */
+export function validateTimeout(name: string, value: unknown): number {
+  return inRange(name, value, 1, MAX_TIMER_MS, true)
+}
+
+function known(name: string, value: object | undefined, keys: readonly string[]): void {
+  if (value === undefined) return
+  if (typeof value !== 'object' || value === null) fail(name, 'an object', value)
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)} (known: ${keys.join(', ')})`)
+  }
+}
+
+const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -170,38 +235,119 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
 }
 
 export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOptions {
-  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-  const secondaryTimeoutMs = positive('secondaryTimeoutMs', options.secondaryTimeoutMs ?? DEFAULT_SECONDARY_TIMEOUT_MS)
+  known('FailoverStore options', options, TOP_KEYS)
+  const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+  const secondaryTimeoutMs = validateTimeout('secondaryTimeoutMs', options.secondaryTimeoutMs ?? DEFAULT_SECONDARY_TIMEOUT_MS)
   const policy = options.policy ?? {}
+  known('policy', policy, ['all', 'idempotent', 'conditional', 'non-idempotent'])
   for (const [k, v] of Object.entries(policy)) {
-    if (!['all', 'idempotent', 'conditional', 'non-idempotent'].includes(k)) throw new InvalidOptionsError(`unknown policy key ${JSON.stringify(k)}`)
-    if (v !== undefined && !isStrategy(v)) throw new InvalidOptionsError(`policy.${k}: unknown strategy ${JSON.stringify(v)}`)
+    if (v !== undefined && !isStrategy(v)) fail(`policy.${k}`, 'one of primary-only, current-only, failover-if-unsent, failover', v)
   }
-  for (const h of options.hold?.holdsMs ?? []) positive('hold.holdsMs[]', h)
-  if (options.hold?.holdsMs?.length === 0) throw new InvalidOptionsError('hold.holdsMs must not be empty')
-  if (options.hold?.decayAfterMs !== undefined) positive('hold.decayAfterMs', options.hold.decayAfterMs)
-  const h = options.hedge
-  let delay: number | Required<PercentileDelay> = DEFAULT_HEDGE_DELAY
-  const given = h ? h.delayMs : undefined
-  if (typeof given === 'number') delay = positive('hedge.delayMs', given)
-  else if (given !== undefined) {
-    const p = given.percentile
-    if (!(p > 0 && p < 100)) throw new InvalidOptionsError(`hedge.delayMs.percentile must be in (0, 100), got ${p}`)
-    delay = { ...DEFAULT_HEDGE_DELAY, ...given }
-  }
-  const ratio = h ? h.budget?.ratio : undefined
-  if (ratio !== undefined && !(ratio >= 0 && ratio <= 1)) throw new InvalidOptionsError(`hedge.budget.ratio must be in [0, 1], got ${ratio}`)
   return {
     timeoutMs,
     secondaryTimeoutMs,
     policy,
-    hold: options.hold ?? {},
-    probeId: options.probe?.id ?? DEFAULT_PROBE_ID,
-    probeTimeoutMs: positive('probe.timeoutMs', options.probe?.timeoutMs ?? timeoutMs),
-    backoff: options.probe?.backoff ?? {},
-    hedge: { enabled: h !== undefined && h !== false, delay, budget: (h && h.budget) || {} },
-    scheduler: options.scheduler ?? asyncScheduler,
-    logger: options.logger,
-    random: options.random ?? Math.random,
+    hold: resolveHold(options.hold),
+    failback: resolveFailback(options.failback),
+    ...resolveProbe(options.probe, timeoutMs),
+    hedge: resolveHedge(options.hedge),
+    settleMs: validateTimeout('settleMs', options.settleMs ?? DEFAULT_SETTLE_MS),
+    lingerMs: inRange('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS, 0, MAX_TIMER_MS, true),
+    stall: resolveStall(options.stall),
+    scheduler: resolveScheduler(options.scheduler),
+    logger: resolveLogger(options.logger),
+    random: resolveRandom(options.random),
   }
+}
+
+function resolveHold(hold: StickyHoldOptions | undefined): Required<StickyHoldOptions> {
+  known('hold', hold, ['holdsMs', 'decayAfterMs', 'jitter'])
+  const holdsMs = hold?.holdsMs ?? DEFAULT_HOLDS_MS
+  if (!Array.isArray(holdsMs) || holdsMs.length === 0) fail('hold.holdsMs', 'a non-empty array of ms', holdsMs)
+  holdsMs.forEach((h, i) => validateTimeout(`hold.holdsMs[${i}]`, h))
+  return {
+    holdsMs,
+    decayAfterMs: validateTimeout('hold.decayAfterMs', hold?.decayAfterMs ?? DEFAULT_DECAY_AFTER_MS),
+    jitter: inRange('hold.jitter', hold?.jitter ?? DEFAULT_HOLD_JITTER, 0, 1),
+  }
+}
+
+function resolveFailback(failback: FailbackRampOptions | false | undefined): Required<FailbackRampOptions> | false {
+  if (failback === false) return false
+  known('failback', failback, ['rampMs', 'shares'])
+  const shares = failback?.shares ?? DEFAULT_FAILBACK_RAMP.shares
+  if (!Array.isArray(shares) || shares.length === 0 || shares[shares.length - 1] !== 1 || shares.some((x, i) => !(typeof x === 'number' && x > 0 && x <= 1 && (i === 0 || x >= (shares[i - 1] as number))))) {
+    fail('failback.shares', 'an ascending array of shares in (0, 1] ending with 1', shares)
+  }
+  return { rampMs: validateTimeout('failback.rampMs', failback?.rampMs ?? DEFAULT_FAILBACK_RAMP.rampMs), shares }
+}
+
+function resolveProbe(probe: ProbeOptions | undefined, timeoutMs: number): Pick<ResolvedOptions, 'probeId' | 'probeTimeoutMs' | 'backoff'> {
+  known('probe', probe, ['id', 'timeoutMs', 'backoff'])
+  const id = probe?.id ?? DEFAULT_PROBE_ID
+  if (!((typeof id === 'string' && id !== '') || (id instanceof Uint8Array && id.length > 0))) fail('probe.id', 'a non-empty string or binary key', id)
+  const b = probe?.backoff
+  known('probe.backoff', b, ['initialMs', 'multiplier', 'maxMs', 'jitter'])
+  const initialMs = validateTimeout('probe.backoff.initialMs', b?.initialMs ?? DEFAULT_BACKOFF.initialMs)
+  return {
+    probeId: id,
+    probeTimeoutMs: validateTimeout('probe.timeoutMs', probe?.timeoutMs ?? timeoutMs),
+    backoff: {
+      initialMs,
+      multiplier: inRange('probe.backoff.multiplier', b?.multiplier ?? DEFAULT_BACKOFF.multiplier, 1, 100),
+      maxMs: inRange('probe.backoff.maxMs (at least initialMs)', b?.maxMs ?? Math.max(initialMs, DEFAULT_BACKOFF.maxMs), initialMs, MAX_TIMER_MS, true),
+      jitter: inRange('probe.backoff.jitter', b?.jitter ?? DEFAULT_BACKOFF.jitter, 0, 1),
+    },
+  }
+}
+
+function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
+  if (h === undefined || h === false) return { enabled: false, delay: DEFAULT_HEDGE_DELAY, budget: DEFAULT_HEDGE_BUDGET }
+  known('hedge', h, ['delayMs', 'budget'])
+  const given = h.delayMs
+  let delay: number | Required<PercentileDelay> = DEFAULT_HEDGE_DELAY
+  if (typeof given === 'number') delay = validateTimeout('hedge.delayMs', given)
+  else if (given !== undefined) {
+    known('hedge.delayMs', given, ['percentile', 'minMs', 'minSamples', 'fallbackMs'])
+    const p = given.percentile
+    if (typeof p !== 'number' || !(p > 0 && p < 100)) fail('hedge.delayMs.percentile', 'a number in (0, 100)', p)
+    delay = {
+      percentile: p,
+      minMs: validateTimeout('hedge.delayMs.minMs', given.minMs ?? DEFAULT_HEDGE_DELAY.minMs),
+      minSamples: inRange('hedge.delayMs.minSamples', given.minSamples ?? DEFAULT_HEDGE_DELAY.minSamples, 1, 1_000_000, true),
+      fallbackMs: validateTimeout('hedge.delayMs.fallbackMs', given.fallbackMs ?? DEFAULT_HEDGE_DELAY.fallbackMs),
+    }
+  }
+  known('hedge.budget', h.budget, ['ratio', 'burst'])
+  const budget = {
+    ratio: inRange('hedge.budget.ratio', h.budget?.ratio ?? DEFAULT_HEDGE_BUDGET.ratio, 0, 1),
+    burst: inRange('hedge.budget.burst', h.budget?.burst ?? DEFAULT_HEDGE_BUDGET.burst, 1, 1_000_000),
+  }
+  return { enabled: true, delay, budget }
+}
+
+function resolveStall(stall: StallOptions | undefined): Required<StallOptions> {
+  known('stall', stall, ['tickMs', 'thresholdMs'])
+  return {
+    tickMs: inRange('stall.tickMs', stall?.tickMs ?? DEFAULT_STALL.tickMs, 1, 10_000, true),
+    thresholdMs: inRange('stall.thresholdMs', stall?.thresholdMs ?? DEFAULT_STALL.thresholdMs, 1, MAX_TIMER_MS, true),
+  }
+}
+
+function resolveScheduler(scheduler: SchedulerLike | undefined): SchedulerLike {
+  if (scheduler === undefined) return asyncScheduler
+  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
+    fail('scheduler', 'an RxJS SchedulerLike (with now() and schedule())', scheduler)
+  }
+  return scheduler
+}
+
+function resolveLogger(logger: Logger | undefined): Logger | undefined {
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.debug !== 'function')) fail('logger', 'a pino Logger', logger)
+  return logger
+}
+
+function resolveRandom(random: (() => number) | undefined): () => number {
+  if (random !== undefined && typeof random !== 'function') fail('random', 'a function returning a number in [0, 1)', random)
+  return random ?? Math.random
 }

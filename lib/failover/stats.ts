@@ -37,11 +37,17 @@ export interface FailoverStats {
   readonly active: { readonly index: number; readonly name: string }
   /** Operations subscribed and not yet finished. */
   readonly inFlight: number
-  /** Operation timers (timeouts, hedge delays) currently scheduled; 0 when idle. */
+  /** Operation limits (timeouts, hedge delays, settle bounds) currently armed; 0 when idle. */
   readonly activeTimers: number
+  /** Changes of the active cluster because it failed (one `failover` event each). */
   readonly failovers: number
-  readonly switches: number
+  /** Changes of the active cluster back after a successful probe (one `failback` event each). */
   readonly failbacks: number
+  /** Operations that moved on to another cluster (one `rerouted` event each). */
+  readonly reroutes: number
+  /** Stalls of this process seen by the timekeeper, and their total length (ms, not charged to any cluster). */
+  readonly stalls: number
+  readonly stalledMs: number
   readonly hedges: number
   readonly hedgesDeniedByBudget: number
   readonly hedgeWins: number
@@ -97,10 +103,9 @@ class OpCounters {
 
 /** Mutable counters owned by one FailoverStore. Plain fields: the hot path increments them directly. */
 export class StatsRecorder {
-  activeTimers = 0
   failovers = 0
-  switches = 0
   failbacks = 0
+  reroutes = 0
   hedges = 0
   hedgesDeniedByBudget = 0
   hedgeWins = 0
@@ -137,7 +142,7 @@ export class StatsRecorder {
     return this.find(cluster, operation)?.latency.totalCount ?? 0
   }
 
-  snapshot(active: { index: number; name: string }, inFlight: number): FailoverStats {
+  snapshot(active: { index: number; name: string }, inFlight: number, clock: { armed: number; stalls: number; stalledMs: number }): FailoverStats {
     const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
     this.names.forEach((name, i) => {
       const ops: Partial<Record<OperationName, OperationStats>> = {}
@@ -150,10 +155,12 @@ export class StatsRecorder {
     return {
       active,
       inFlight,
-      activeTimers: this.activeTimers,
+      activeTimers: clock.armed,
       failovers: this.failovers,
-      switches: this.switches,
       failbacks: this.failbacks,
+      reroutes: this.reroutes,
+      stalls: clock.stalls,
+      stalledMs: clock.stalledMs,
       hedges: this.hedges,
       hedgesDeniedByBudget: this.hedgesDeniedByBudget,
       hedgeWins: this.hedgeWins,

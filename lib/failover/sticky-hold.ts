@@ -11,6 +11,7 @@
  * hold       20 s     60 s                                     20 s
  * ```
  *
+ * Each hold is shortened by up to `jitter` of itself at random, so a fleet's instances spread out.
  * Pure arithmetic on the times it is given: no timers, so nothing to leak.
  */
 export interface StickyHoldOptions {
@@ -18,20 +19,31 @@ export interface StickyHoldOptions {
   readonly holdsMs?: readonly number[]
   /** Quiet period (no failover) that takes the escalation one step down. Default 300 000 ms (5 min). */
   readonly decayAfterMs?: number
+  /**
+   * Share of each hold removed at random, 0..1, so the instances of a fleet that failed over
+   * together do not all probe (and fail back) in the same second. Default 0.1.
+   */
+  readonly jitter?: number
 }
 
 export const DEFAULT_HOLDS_MS: readonly number[] = Object.freeze([20_000, 60_000, 120_000])
 export const DEFAULT_DECAY_AFTER_MS = 300_000
+export const DEFAULT_HOLD_JITTER = 0.1
 
 export class StickyHold {
   private readonly holds: readonly number[]
   private readonly decayAfterMs: number
+  private readonly jitter: number
   private level = 0
   private lastFailoverAt = Number.NEGATIVE_INFINITY
 
-  constructor(options: StickyHoldOptions = {}) {
+  constructor(
+    options: StickyHoldOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
     this.holds = options.holdsMs ?? DEFAULT_HOLDS_MS
     this.decayAfterMs = options.decayAfterMs ?? DEFAULT_DECAY_AFTER_MS
+    this.jitter = options.jitter ?? DEFAULT_HOLD_JITTER
   }
 
   /** Records a failover at `now` and returns the hold it earns. */
@@ -40,7 +52,8 @@ export class StickyHold {
     const hold = this.holds[Math.min(level, this.holds.length - 1)] ?? 0
     this.level = level + 1
     this.lastFailoverAt = now
-    return hold
+    // Shortened, never lengthened, so holdsMs stays an upper bound (as the probe backoff's jitter).
+    return Math.round(hold * (1 - this.jitter * this.random()))
   }
 
   /** The escalation level (0 = next hold is the first) at `now`, after decay. */

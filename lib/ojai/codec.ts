@@ -8,181 +8,14 @@
  * with all 64 bits, which `JSON.stringify` cannot produce on Node 20.
  */
 import { DecodingError, InvalidDocumentError, InvalidIdError, InvalidValueError } from './errors.js'
-import { EXTENDED_JSON_TAGS, MAX_LONG, MIN_LONG, describeKind, explainBadId, explainNonValue, formatFieldLocation, reservedFieldMessage, validateId } from './document.js'
-import { OByte, ODate, ODecimal, OFloat, OInt, OInterval, OShort, OTime, OTimestamp, isDocumentMap } from './values.js'
+import { checkNotTagged, explainBadId, explainNonValue, validateId } from './document.js'
+import { type ErrorClass, Fault, at, describeKind, isStackOverflow, toPublicError } from './problems.js'
+import { EXTENDED_JSON_TAGS, NEEDS_SOURCE_DIGITS, type Origin, SourceNumber, decodeTag, handWrittenTag, tagWithCompany } from './tags.js'
+import { MAX_LONG, MIN_LONG, OByte, ODate, ODecimal, OFloat, OInt, OInterval, OShort, OTime, OTimestamp, isDocumentMap } from './values.js'
 import type { Document, DocumentId, Value } from './values.js'
 
 /** A JSON value as `JSON.parse` returns it. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
-
-// ---------------------------------------------------------------------------------------------
-// Problems and where they were found
-
-/** Carries a problem up through a walk, collecting the location on the way out. */
-class Fault {
-  readonly location: (string | number)[] = []
-  constructor(readonly reason: string) {}
-}
-
-/** Thrown by the fast decoding walk when only the source digits can give the exact value. */
-const NEEDS_SOURCE_DIGITS = Symbol('needs source digits')
-
-function at(error: unknown, segment: string | number | undefined): unknown {
-  if (error instanceof Fault && segment !== undefined) error.location.unshift(segment)
-  return error
-}
-
-function locatedMessage(fault: Fault): string {
-  return fault.location.length === 0 ? fault.reason : `${fault.reason} at ${JSON.stringify(formatFieldLocation(fault.location))}`
-}
-
-function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack/i.test(error.message)
-}
-
-type ErrorClass = new (message: string, options?: { cause?: unknown }) => Error
-
-/** Turns what a walk threw into the public error class; anything unexpected passes through. */
-function toPublicError(error: unknown, make: ErrorClass, what: string): unknown {
-  if (error instanceof Fault) return new make(locatedMessage(error))
-  if (isStackOverflow(error)) return new make(`${what} is nested too deeply`, { cause: error })
-  return error
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tag payloads
-
-/** A number from the careful parser, with the digits exactly as written. */
-class SourceNumber {
-  constructor(readonly text: string) {}
-}
-
-const INTEGER_TEXT = /^[+-]?\d+$/
-const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
-const TWO_POW_53 = 2 ** 53
-
-/** `text`: payloads came from JSON text (the careful parser can recover digits); `memory`: from a caller's tree. */
-type Origin = 'text' | 'memory'
-
-function payloadKind(payload: unknown): string {
-  if (payload instanceof SourceNumber) return `number ${payload.text}`
-  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && isDocumentMap(payload)) return 'an object'
-  return describeKind(payload)
-}
-
-/** An integer payload as a number, for BYTE/SHORT/INT/INTERVAL. */
-function integerPayload(tag: string, payload: unknown, min: number, max: number): number {
-  let n: number
-  if (typeof payload === 'number') n = payload
-  else if (typeof payload === 'string') {
-    if (!INTEGER_TEXT.test(payload)) throw new Fault(`${tag} needs an integer, got ${payloadKind(payload)}`)
-    n = Number(payload)
-  } else if (typeof payload === 'bigint') n = Number(payload)
-  else if (payload instanceof SourceNumber) n = Number(payload.text)
-  else throw new Fault(`${tag} needs a number or a numeric string, got ${payloadKind(payload)}`)
-  if (!Number.isInteger(n)) throw new Fault(`${tag} needs an integer, got ${payloadKind(payload)}`)
-  if (n < min || n > max) throw new Fault(`${tag} ${String(payload)} is out of range: it must be from ${min} to ${max}`)
-  return n
-}
-
-function longPayload(payload: unknown, origin: Origin): bigint {
-  let n: bigint
-  if (typeof payload === 'number') {
-    if (!Number.isInteger(payload)) throw new Fault(`$numberLong needs an integer, got ${payloadKind(payload)}`)
-    if (Math.abs(payload) >= TWO_POW_53) {
-      if (origin === 'text') throw NEEDS_SOURCE_DIGITS
-      throw new Fault(`$numberLong ${String(payload)} is beyond 2^53, where a JavaScript number loses digits: write it as a string ("9223372036854775807") or a bigint`)
-    }
-    n = BigInt(payload)
-  } else if (typeof payload === 'string') {
-    if (!INTEGER_TEXT.test(payload)) throw new Fault(`$numberLong needs an integer, got ${payloadKind(payload)}`)
-    n = BigInt(payload)
-  } else if (typeof payload === 'bigint') n = payload
-  else if (payload instanceof SourceNumber) {
-    if (INTEGER_TEXT.test(payload.text)) n = BigInt(payload.text)
-    else {
-      // Forms such as 1.0 or 5e3 are integral but carry an exponent or fraction; accept them only
-      // where a double holds them exactly.
-      const value = Number(payload.text)
-      if (!Number.isSafeInteger(value)) throw new Fault(`$numberLong needs an integer written with all its digits, got ${payloadKind(payload)}`)
-      n = BigInt(value)
-    }
-  } else throw new Fault(`$numberLong needs a number or a numeric string, got ${payloadKind(payload)}`)
-  if (n < MIN_LONG || n > MAX_LONG) throw new Fault(`$numberLong ${String(n)} is out of range: a LONG is 64-bit`)
-  return n
-}
-
-function floatPayload(payload: unknown): OFloat {
-  let n: number
-  if (typeof payload === 'number') n = payload
-  else if (typeof payload === 'string' && NUMBER_TEXT.test(payload)) n = Number(payload)
-  else if (payload instanceof SourceNumber) n = Number(payload.text)
-  else throw new Fault(`$numberFloat needs a number or a numeric string, got ${payloadKind(payload)}`)
-  const f = Math.fround(n)
-  if (!Number.isFinite(f)) throw new Fault(`$numberFloat ${String(payload instanceof SourceNumber ? payload.text : payload)} is out of range for a 32-bit FLOAT`)
-  return new OFloat(f)
-}
-
-function decimalPayload(payload: unknown, origin: Origin): ODecimal {
-  if (typeof payload === 'number' && origin === 'text') throw NEEDS_SOURCE_DIGITS
-  if (payload instanceof SourceNumber) return new ODecimal(payload.text)
-  if (typeof payload === 'string' || typeof payload === 'bigint' || (typeof payload === 'number' && Number.isFinite(payload))) return new ODecimal(payload)
-  throw new Fault(`$decimal needs a string of decimal digits such as "123.456", got ${payloadKind(payload)}`)
-}
-
-function stringPayload(tag: string, payload: unknown, example: string): string {
-  if (typeof payload !== 'string') throw new Fault(`${tag} needs a string such as ${JSON.stringify(example)}, got ${payloadKind(payload)}`)
-  return payload
-}
-
-function binaryPayload(payload: unknown): Uint8Array {
-  const text = stringPayload('$binary', payload, 'MTIzNA==')
-  if (!BASE64.test(text)) throw new Fault(`$binary needs standard base64 (A-Z a-z 0-9 + /, = padding), got ${payloadKind(payload)}`)
-  // Unpooled, so a small binary never keeps a shared 8 KiB pool slab alive.
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'base64'))
-  bytes.write(text, 'base64')
-  return bytes
-}
-
-function decodeTag(tag: string, payload: unknown, origin: Origin): Value {
-  try {
-    switch (tag) {
-      case '$numberLong':
-        return longPayload(payload, origin)
-      case '$numberInt':
-        return new OInt(integerPayload(tag, payload, -2147483648, 2147483647))
-      case '$numberShort':
-        return new OShort(integerPayload(tag, payload, -32768, 32767))
-      case '$numberByte':
-        return new OByte(integerPayload(tag, payload, -128, 127))
-      case '$numberFloat':
-        return floatPayload(payload)
-      case '$decimal':
-        return decimalPayload(payload, origin)
-      case '$dateDay':
-        return ODate.parse(stringPayload(tag, payload, '2012-10-20'))
-      case '$time':
-        return OTime.parse(stringPayload(tag, payload, '10:26:12.487'))
-      case '$date':
-        return OTimestamp.parse(stringPayload(tag, payload, '2016-02-22T10:26:12.487Z'))
-      case '$interval':
-        return new OInterval(integerPayload(tag, payload, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))
-      case '$binary':
-        return binaryPayload(payload)
-      default:
-        throw new Fault(`unknown tag ${tag}`)
-    }
-  } catch (error) {
-    if (error instanceof InvalidValueError) throw new Fault(`bad ${tag} value: ${error.message}`)
-    throw error
-  }
-}
-
-function tagWithCompany(tag: string, keys: string[]): Fault {
-  const others = keys.filter((k) => k !== tag).map((k) => JSON.stringify(k))
-  return new Fault(`a ${tag} tag object must have exactly one key, but it also has ${others.join(', ')}`)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding: JSON tree -> values, in place
@@ -485,17 +318,26 @@ function writeMap(map: { readonly [key: string]: unknown }, ancestors: object[])
   let out = '{'
   let first = true
   let key: string | undefined
+  let tag: string | undefined
   try {
     for (key of Object.keys(map)) {
       const field = map[key]
       if (field === undefined) continue
-      if (key.charCodeAt(0) === 36 && EXTENDED_JSON_TAGS.has(key)) throw new Fault(reservedFieldMessage(key))
+      if (key.charCodeAt(0) === 36 && EXTENDED_JSON_TAGS.has(key)) {
+        tag = key
+        break
+      }
       const text = writeValue(field, ancestors)
       out += (first ? quote(key) : ',' + quote(key)) + ':' + text
       first = false
     }
   } catch (error) {
     throw at(error, key)
+  }
+  if (tag !== undefined) {
+    // A tag written by hand in a document, e.g. { $numberLong: '5' }: the typed value it stands for.
+    const keys = Object.keys(map).filter((k) => map[k] !== undefined)
+    return writeValue(handWrittenTag(tag, map[tag], keys), ancestors)
   }
   return out + '}'
 }
@@ -574,6 +416,7 @@ export function encodeValue(value: Value): string {
  */
 export function encodeDocument(doc: Document): string {
   if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
+  checkNotTagged(doc)
   const id = doc['_id']
   if (id !== undefined) validateId(id)
   return encodeWith(doc, InvalidValueError, 'document')

@@ -8,6 +8,14 @@
  *
  * NaN (only reachable from JavaScript, never from JSON) follows IEEE: it equals nothing, not even
  * itself, and is not comparable; {@link orderValues} sorts it after every other number.
+ *
+ * Timestamps: an instant (`…Z`, an offset, a Date) and a zone-less timestamp (`2016-02-22T10:26:12.487`,
+ * "the gateway's time zone") are one family. Two zone-less timestamps compare by their wall-clock
+ * reading, which is right whatever the gateway's zone, since both are read in the same one. A
+ * zone-less timestamp against an instant compares as if it were in UTC: the embedded gateway, whose
+ * conditions and `$orderby` use these functions, runs in UTC, and a real gateway running in UTC
+ * gives the same answers. On a gateway in another zone such a mixed comparison shifts by that
+ * zone's offset; write instants (with `Z`) when a table mixes both kinds.
  */
 import { ODate, ODecimal, OInterval, OTime, OTimestamp, OByte, OFloat, OInt, OShort } from './values.js'
 import type { DocumentId, DocumentMap, Value } from './values.js'

@@ -5,7 +5,11 @@
  * inside a document, where it was found (`at "a.b[2]"`, written as an OJAI field path).
  */
 import { InvalidDocumentError, InvalidIdError, InvalidValueError } from './errors.js'
+import { Fault, at, constructorName, describeKind, isStackOverflow, locatedMessage, withArticle } from './problems.js'
+import { EXTENDED_JSON_TAGS, handWrittenTag } from './tags.js'
 import {
+  MAX_LONG,
+  MIN_LONG,
   OByte,
   ODate,
   ODecimal,
@@ -19,88 +23,8 @@ import {
 } from './values.js'
 import type { Document, DocumentId, DocumentMap, DocumentWithId, Value } from './values.js'
 
-/**
- * The eleven extended-JSON tags (protocol Section 7.1). A map field with one of these names could
- * not be told apart from a tagged value on the wire, so such field names are refused.
- */
-export const EXTENDED_JSON_TAGS: ReadonlySet<string> = new Set([
-  '$numberByte',
-  '$numberShort',
-  '$numberInt',
-  '$numberLong',
-  '$numberFloat',
-  '$decimal',
-  '$dateDay',
-  '$time',
-  '$date',
-  '$interval',
-  '$binary',
-])
-
-/** The LONG range: a bigint outside it is not an OJAI value. */
-export const MIN_LONG = -(2n ** 63n)
-export const MAX_LONG = 2n ** 63n - 1n
-
-/** Where a value sits inside a document: field names and array indexes, outermost first. */
-export type FieldLocation = readonly (string | number)[]
-
-// A name needs quoting when the field-path grammar would read it differently (Section 8).
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
-const PLAIN_NAME = /^[^`"\\.[\]\u0000-\u001f\s](?:[^`"\\.[\]\u0000-\u001f]*[^`"\\.[\]\u0000-\u001f\s])?$/
-
-const NAME_ESCAPES: Readonly<Record<string, string>> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '`': '\\`', '\\': '\\\\' }
-
-function quoteName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
-  const escaped = name.replace(/[`\\\u0000-\u001f]/g, (c) => NAME_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  return `\`${escaped}\``
-}
-
-/** Writes a location as an OJAI field path, e.g. `a.b[2]` or `` `x.y`.z ``; the root is `""`. */
-export function formatFieldLocation(location: FieldLocation): string {
-  let out = ''
-  for (const segment of location) {
-    if (typeof segment === 'number') out += `[${segment}]`
-    else {
-      const name = PLAIN_NAME.test(segment) ? segment : quoteName(segment)
-      out += out === '' ? name : `.${name}`
-    }
-  }
-  return out
-}
-
-/** A short description of what a JavaScript value is, for error messages. */
-export function describeKind(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value.length > 40 ? `string ${JSON.stringify(value.slice(0, 40))}…` : `string ${JSON.stringify(value)}`
-    case 'number':
-    case 'boolean':
-      return `${typeof value} ${String(value)}`
-    case 'bigint':
-      return `bigint ${String(value)}n`
-    case 'undefined':
-      return 'undefined'
-    case 'function':
-      return 'a function'
-    case 'symbol':
-      return 'a symbol'
-    default:
-      if (value === null) return 'null'
-      if (Array.isArray(value)) return 'an array'
-      if (isDocumentMap(value)) return 'an object'
-      return withArticle(constructorName(value as object))
-  }
-}
-
-function withArticle(name: string): string {
-  return /^[AEIOU]/i.test(name) ? `an ${name}` : `a ${name}`
-}
-
-function constructorName(value: object): string {
-  const ctor: unknown = (value as { constructor?: unknown }).constructor
-  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'class instance'
-}
+export { EXTENDED_JSON_TAGS } from './tags.js'
+export { describeKind, formatFieldLocation, type FieldLocation } from './problems.js'
 
 /**
  * Why `value` is not an OJAI value, looking at the value alone (not inside maps or arrays);
@@ -139,27 +63,25 @@ export function explainNonValue(value: unknown): string | undefined {
   ) {
     return undefined
   }
-  if (value instanceof Date) return 'a Date is not an OJAI value: use OTimestamp.fromDate(date) for an instant or ODate.fromDate(date) for a day'
+  if (value instanceof Date) {
+    return 'a Date is not an OJAI value: use OTimestamp.fromDate(date) for an instant or ODate.fromDate(date) for a day (the official Node client stored a Date as its ISO text; to store that string, write date.toISOString())'
+  }
   if (value instanceof Map) return 'a Map is not an OJAI value: use a plain object'
   if (value instanceof Set) return 'a Set is not an OJAI value: use an array'
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `${withArticle(constructorName(value as object))} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
   return `${describeKind(value)} is not an OJAI value: use a plain object, an array, or one of the OJAI value classes (OInt, ODate, …)`
 }
 
-/** The message for a map field whose name is an extended-JSON tag. */
-export function reservedFieldMessage(name: string): string {
-  return `field name ${JSON.stringify(name)} is reserved for the extended-JSON tag of the same name: rename the field`
-}
-
-/** Carries a problem up through the walk, collecting the location on the way out. */
-class Fault {
-  readonly location: (string | number)[] = []
-  constructor(readonly reason: string) {}
-}
-
-function at(error: unknown, segment: string | number | undefined): unknown {
-  if (error instanceof Fault && segment !== undefined) error.location.unshift(segment)
-  return error
+/** The first key of a map that is an extended-JSON tag, if any, and the map's defined keys. */
+function tagKeyOf(map: DocumentMap): { tag: string | undefined; keys: string[] } {
+  let tag: string | undefined
+  const keys: string[] = []
+  for (const key of Object.keys(map)) {
+    if (map[key] === undefined) continue
+    keys.push(key)
+    if (tag === undefined && key.charCodeAt(0) === 36 && EXTENDED_JSON_TAGS.has(key)) tag = key
+  }
+  return { tag, keys }
 }
 
 function check(value: unknown, ancestors: object[]): void {
@@ -188,29 +110,32 @@ function check(value: unknown, ancestors: object[]): void {
       throw at(error, index)
     }
   } else {
-    let key: string | undefined
-    try {
-      for (key of Object.keys(value)) {
-        const field: unknown = (value as DocumentMap)[key]
-        if (field === undefined) continue
-        if (EXTENDED_JSON_TAGS.has(key)) throw new Fault(reservedFieldMessage(key))
-        check(field, ancestors)
+    const map = value as DocumentMap
+    const { tag, keys } = tagKeyOf(map)
+    // A tag written by hand ({ $numberLong: '5' }) is a typed value when unambiguous.
+    if (tag !== undefined) handWrittenTag(tag, map[tag], keys)
+    else {
+      let key: string | undefined
+      try {
+        for (key of keys) check(map[key], ancestors)
+      } catch (error) {
+        throw at(error, key)
       }
-    } catch (error) {
-      throw at(error, key)
     }
   }
   ancestors.pop()
 }
 
-function locatedMessage(fault: Fault): string {
-  return fault.location.length === 0 ? fault.reason : `${fault.reason} at ${JSON.stringify(formatFieldLocation(fault.location))}`
-}
-
 /**
  * Checks that `value` is an OJAI value all the way down: no functions, symbols, `Date`s, `Map`s,
- * class instances other than the value classes, NaN/Infinity, cycles, `undefined` array elements
- * or tag-named fields. `undefined` map fields are allowed (they are treated as absent).
+ * class instances other than the value classes, NaN/Infinity, cycles or `undefined` array
+ * elements. `undefined` map fields are allowed (they are treated as absent).
+ *
+ * Extended-JSON tags written by hand, as official-client code writes them
+ * (`{ n: { $numberLong: '5' } }`, `{ $decimal: '1.10' }`, `{ $date: '2016-02-22T10:26:12.487' }`,
+ * `{ $binary: 'MTIzNA==' }`, …), are accepted where unambiguous: the tag is the object's only key
+ * and its payload is valid; the encoder writes them as the typed values they stand for. Otherwise
+ * the message names the typed value to write instead (`new OInt(5)`, a bigint, `ODate.parse(…)`…).
  * Throws InvalidValueError naming the location of the first problem.
  */
 export function validateValue(value: unknown): Value {
@@ -218,10 +143,24 @@ export function validateValue(value: unknown): Value {
     check(value, [])
   } catch (error) {
     if (error instanceof Fault) throw new InvalidValueError(locatedMessage(error))
-    if (error instanceof RangeError && /call stack/i.test(error.message)) throw new InvalidValueError('value is nested too deeply to check', { cause: error })
+    if (isStackOverflow(error)) throw new InvalidValueError('value is nested too deeply to check', { cause: error })
     throw error
   }
   return value as Value
+}
+
+/**
+ * Refuses a document whose top level holds an extended-JSON tag: alone it is a tagged value, not
+ * a map (InvalidDocumentError); beside other fields it is a field name that could not be told
+ * apart from a tag on the wire (InvalidValueError).
+ */
+export function checkNotTagged(doc: DocumentMap): void {
+  let tag: string | undefined
+  // Eleven property probes: cheaper than listing the keys of every document encoded.
+  for (const name of EXTENDED_JSON_TAGS) if (doc[name] !== undefined && Object.prototype.hasOwnProperty.call(doc, name)) tag = name
+  if (tag === undefined) return
+  if (tagKeyOf(doc).keys.length === 1) throw new InvalidDocumentError(`a document must be a map, but this object is a hand-written ${tag} value; put it in a field: { _id: '…', field: { ${tag}: … } }`)
+  throw new InvalidValueError(`field name ${JSON.stringify(tag)} is reserved for the extended-JSON tag of the same name: rename the field`)
 }
 
 /** Why `id` is not a legal document key, or `undefined` when it is one. */
@@ -229,8 +168,22 @@ export function explainBadId(id: unknown): string | undefined {
   if (typeof id === 'string') return id.length > 0 ? undefined : '_id must not be an empty string: use a non-empty string or a non-empty Uint8Array (Buffer)'
   if (id instanceof Uint8Array) return id.length > 0 ? undefined : '_id must not be an empty binary: use a non-empty Uint8Array (Buffer) or a non-empty string'
   if (id === undefined) return 'document must have an _id: a non-empty string or Uint8Array (Buffer)'
-  const hint = typeof id === 'number' || typeof id === 'bigint' || id instanceof OInt || id instanceof OShort || id instanceof OByte ? `; convert it, e.g. String(${String(id)})` : ''
-  return `_id must be a non-empty string or a Uint8Array (Buffer), got ${describeKind(id)}${hint}`
+  return `_id must be a non-empty string or a Uint8Array (Buffer), got ${describeKind(id)}${idHint(id)}`
+}
+
+/** What to write instead of a key of the wrong kind, for the habits of official-client code. */
+function idHint(id: unknown): string {
+  if (typeof id === 'number' || typeof id === 'bigint' || id instanceof OInt || id instanceof OShort || id instanceof OByte || id instanceof OFloat) {
+    const n = String(id)
+    return `: write it as a string, String(${n}); keys sort by their bytes, so pad numbers that must sort numerically, e.g. String(${n}).padStart(10, '0')`
+  }
+  if (id instanceof Date) return ": write it as a string, e.g. date.toISOString() (ISO text sorts by time)"
+  if (isDocumentMap(id)) {
+    const { tag } = tagKeyOf(id)
+    if (tag === '$binary') return `: a hand-written {"$binary": …} key must be written as bytes, e.g. Buffer.from(text, 'base64')`
+    if (tag !== undefined) return `: a hand-written {"${tag}": …} key is not a legal key; write it as a string`
+  }
+  return ''
 }
 
 /** Checks a document key: a non-empty string or a non-empty Uint8Array. Throws InvalidIdError. */
@@ -246,6 +199,7 @@ export function validateId(id: unknown): DocumentId {
  */
 export function validateDocument(doc: unknown): Document {
   if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
+  checkNotTagged(doc)
   const id = doc['_id']
   if (id !== undefined) validateId(id)
   validateValue(doc)
@@ -285,7 +239,8 @@ function sameMap(a: DocumentMap, b: DocumentMap): boolean {
  * Type-strict deep equality: `new OInt(5)`, `5` and `5n` all differ; maps compare without regard
  * to key order (`undefined` fields count as absent); binary compares byte by byte (a Buffer equals
  * a Uint8Array with the same bytes); decimals compare by their digits as written; doubles and
- * floats compare with `Object.is`, so `0` and `-0` differ.
+ * floats compare with `Object.is`, so `0` and `-0` differ; timestamps compare by instant, or by
+ * wall-clock reading when both are zone-less, and an instant never equals a zone-less timestamp.
  */
 export function sameValue(a: Value, b: Value): boolean {
   if (a === b) return typeof a !== 'number' || Object.is(a, b)
@@ -306,7 +261,7 @@ export function sameValue(a: Value, b: Value): boolean {
   if (a instanceof ODecimal) return a.value === (b as ODecimal).value
   if (a instanceof ODate) return a.year === (b as ODate).year && a.month === (b as ODate).month && a.day === (b as ODate).day
   if (a instanceof OTime) return a.millisOfDay === (b as OTime).millisOfDay
-  if (a instanceof OTimestamp) return a.epochMillis === (b as OTimestamp).epochMillis
+  if (a instanceof OTimestamp) return a.epochMillis === (b as OTimestamp).epochMillis && a.isZoneless === (b as OTimestamp).isZoneless
   if (a instanceof OInterval) return a.millis === (b as OInterval).millis
   return false
 }

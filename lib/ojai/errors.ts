@@ -46,6 +46,7 @@ export type ErrorCode =
   // failover outcome
   | 'FAILOVER'
   | 'RESUME_NOT_POSSIBLE'
+  | 'UNSETTLED_WRITE'
 
 export interface OjaiErrorOptions {
   cause?: unknown

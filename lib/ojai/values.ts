@@ -26,7 +26,8 @@
  * | ARRAY      | array                           | `[…]`                    |
  *
  * A plain JavaScript number is a DOUBLE, as in every OJAI client: `{ n: 35 }` is stored as the
- * double 35 and read back as `35`.
+ * double 35 and read back as `35`. An {@link OTimestamp} is either an instant (sent in UTC) or a
+ * zone-less timestamp in the gateway's time zone (sent as written); see its doc.
  */
 import { InvalidValueError } from './errors.js'
 
@@ -158,6 +159,10 @@ export class OFloat {
   }
 }
 
+/** The LONG range: a bigint outside it is not an OJAI value. */
+export const MIN_LONG = -(2n ** 63n)
+export const MAX_LONG = 2n ** 63n - 1n
+
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
 /** An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost. */
@@ -190,6 +195,12 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
+function dateDayParts(text: string): [number, number, number] {
+  const m = typeof text === 'string' ? DATE_DAY.exec(text) : null
+  if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
+  return [Number(m[1]), Number(m[2]), Number(m[3])]
+}
+
 /** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
 export class ODate {
   readonly year: number
@@ -198,20 +209,25 @@ export class ODate {
   /** 1 to 31. */
   readonly day: number
 
-  constructor(year: number, month: number, day: number) {
-    if (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR || !Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(day) || day < 1 || day > daysInMonth(year, month)) {
-      throw new InvalidValueError(`ODate needs a real calendar day, got ${year}-${month}-${day}`)
+  /**
+   * A day from its year, month (1 to 12) and day, or from `yyyy-MM-dd` text as {@link parse} reads
+   * it (so the official client's `new ODate('2012-10-20')` works unchanged).
+   */
+  constructor(text: string)
+  constructor(year: number, month: number, day: number)
+  constructor(yearOrText: number | string, month?: number, day?: number) {
+    const [y, m, d] = typeof yearOrText === 'string' ? dateDayParts(yearOrText) : [yearOrText, month as number, day as number]
+    if (!Number.isInteger(y) || y < MIN_YEAR || y > MAX_YEAR || !Number.isInteger(m) || m < 1 || m > 12 || !Number.isInteger(d) || d < 1 || d > daysInMonth(y, m)) {
+      throw new InvalidValueError(`ODate needs a real calendar day, got ${y}-${m}-${d}`)
     }
-    this.year = year + 0
-    this.month = month
-    this.day = day
+    this.year = y + 0
+    this.month = m
+    this.day = d
   }
 
   /** Parses `yyyy-MM-dd` (ISO years beyond 9999 may carry a sign: `+10000-01-01`). */
   static parse(text: string): ODate {
-    const m = DATE_DAY.exec(text)
-    if (!m) throw new InvalidValueError(`ODate expects "yyyy-MM-dd", got ${JSON.stringify(text)}`)
-    return new ODate(Number(m[1]), Number(m[2]), Number(m[3]))
+    return new ODate(text)
   }
 
   /** The day of a JavaScript `Date`, read in UTC. */
@@ -235,12 +251,26 @@ export class ODate {
 
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/
 
+function timeOfDayMillis(text: string): number {
+  const m = TIME.exec(text)
+  if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
+  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
+  if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
+  const ms = m[4] === undefined ? 0 : Number(m[4].slice(0, 3).padEnd(3, '0'))
+  return ((h * 60 + min) * 60 + s) * 1000 + ms
+}
+
 /** A time of day without date or zone, millisecond precision (OJAI TIME). */
 export class OTime {
   /** Milliseconds since midnight, 0 to 86 399 999. */
   readonly millisOfDay: number
 
-  constructor(millisOfDay: number) {
+  /**
+   * From milliseconds since midnight, or from text as {@link parse} reads it (so the official
+   * client's `new OTime('10:26:12')` works unchanged).
+   */
+  constructor(millisOfDayOrText: number | string) {
+    const millisOfDay = typeof millisOfDayOrText === 'string' ? timeOfDayMillis(millisOfDayOrText) : millisOfDayOrText
     if (!Number.isInteger(millisOfDay) || millisOfDay < 0 || millisOfDay >= 86_400_000) {
       throw new InvalidValueError(`OTime needs milliseconds since midnight from 0 to 86399999, got ${String(millisOfDay)}`)
     }
@@ -252,12 +282,7 @@ export class OTime {
    * nine fraction digits; digits beyond milliseconds are dropped).
    */
   static parse(text: string): OTime {
-    const m = TIME.exec(text)
-    if (!m) throw new InvalidValueError(`OTime expects "HH:mm:ss" or "HH:mm:ss.SSS", got ${JSON.stringify(text)}`)
-    const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
-    if (h > 23 || min > 59 || s > 59) throw new InvalidValueError(`OTime out of range: ${JSON.stringify(text)}`)
-    const ms = m[4] === undefined ? 0 : Number(m[4].slice(0, 3).padEnd(3, '0'))
-    return new OTime(((h * 60 + min) * 60 + s) * 1000 + ms)
+    return new OTime(text)
   }
 
   static of(hours: number, minutes: number, seconds = 0, millis = 0): OTime {
@@ -288,54 +313,134 @@ export class OTime {
 /** ISO-8601 calendar date, optional time, optional zone (`Z`, `±hh`, `±hhmm`, `±hh:mm`). */
 const ISO_DATE_TIME = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/
 
-/** An instant with millisecond precision (OJAI TIMESTAMP). */
-export class OTimestamp {
-  /** Milliseconds since the Unix epoch, UTC. */
-  readonly epochMillis: number
-
-  constructor(epochMillis: number) {
-    if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
-      throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
+function parseIso(text: string): { millis: number; zoneless: boolean } {
+  const m = typeof text === 'string' ? ISO_DATE_TIME.exec(text) : null
+  let millis = Number.NaN
+  const zone = m?.[2]
+  if (m) {
+    let iso = text
+    // Date.parse reads a zone-less date-time in the process's zone and a bare date in UTC; both
+    // are wanted here as the wall-clock reading counted as UTC.
+    if (zone === undefined && text.includes('T')) iso = `${text}Z`
+    else if (zone !== undefined && zone !== 'Z') {
+      // Date.parse only knows ±hh:mm; ISO also allows ±hh and ±hhmm.
+      const digits = zone.slice(1).replace(':', '')
+      iso = `${text.slice(0, text.length - zone.length)}${zone[0]}${digits.slice(0, 2)}:${digits.slice(2).padEnd(2, '0')}`
     }
-    this.epochMillis = epochMillis + 0
+    millis = Date.parse(iso)
+  }
+  if (Number.isNaN(millis)) {
+    throw new InvalidValueError(
+      `OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z" (an instant) or "2016-02-22T10:26:12.487" (no zone: the gateway's time zone), got ${typeof text === 'string' ? JSON.stringify(text) : String(text)}`,
+    )
+  }
+  return { millis, zoneless: zone === undefined }
+}
+
+function checkEpochMillis(epochMillis: number): number {
+  if (!Number.isInteger(epochMillis) || Number.isNaN(new Date(epochMillis).getTime())) {
+    throw new InvalidValueError(`OTimestamp needs whole milliseconds since the epoch, got ${String(epochMillis)}`)
+  }
+  return epochMillis + 0
+}
+
+/**
+ * A point in time with millisecond precision (OJAI TIMESTAMP), in one of two kinds, kept apart as
+ * the user wrote them:
+ *
+ * - an **instant**: built from epoch milliseconds, a `Date`, or text with `Z` or an offset
+ *   (`2016-02-22T11:26:12.487+01:00`). It goes on the wire in UTC, `{"$date":"2016-02-22T10:26:12.487Z"}`:
+ *   the same instant on every gateway.
+ * - a **zone-less** timestamp: text without a zone (`2016-02-22T10:26:12.487`, the spelling of the
+ *   official samples). It goes on the wire exactly as written, as the official clients send it,
+ *   and a gateway reads it in **the gateway's own time zone** (the OJAI reader's rule; the
+ *   embedded gateway runs in UTC and keeps the text as written).
+ *
+ * Reading back keeps the kind: `{"$date":"…Z"}` decodes to an instant, a zone-less text to a
+ * zone-less timestamp with the same text. {@link isZoneless} tells them apart.
+ *
+ * Comparison (`compareValues`, `valueEquals`, `orderValues`, and so conditions and `$orderby` in
+ * the embedded gateway): two zone-less timestamps compare by their wall-clock reading, whatever
+ * the zone; a zone-less timestamp against an instant compares as if it were in UTC, which is what
+ * a gateway running in UTC (the embedded one) does. The type-strict `sameValue` never calls an
+ * instant and a zone-less timestamp equal.
+ */
+export class OTimestamp {
+  /**
+   * For an instant: milliseconds since the Unix epoch. For a zone-less timestamp: its wall-clock
+   * reading counted as UTC, i.e. the instant it denotes on a gateway running in UTC (use
+   * {@link atOffset} for another zone).
+   */
+  readonly epochMillis: number
+  /** The text of a zone-less timestamp as written; undefined for an instant. */
+  private readonly zonelessText: string | undefined
+
+  /**
+   * From epoch milliseconds or a `Date` (an instant), or from ISO-8601 text as {@link parse} reads
+   * it (the official client's `new OTimestamp('2016-02-22T10:26:12.487')` works unchanged).
+   */
+  constructor(value: number | Date | string) {
+    if (typeof value === 'string') {
+      const parsed = parseIso(value)
+      this.epochMillis = parsed.millis + 0
+      this.zonelessText = parsed.zoneless ? value : undefined
+    } else {
+      this.epochMillis = checkEpochMillis(value instanceof Date ? value.getTime() : value)
+      this.zonelessText = undefined
+    }
   }
 
   /**
-   * Parses ISO-8601. A string without an offset is read as UTC. Only ISO forms are accepted:
-   * `Date.parse` alone would also take locale formats such as "March 7 2020".
+   * Parses ISO-8601: `yyyy-MM-dd`, optionally `THH:mm`, `:ss`, `.S…` (up to nine fraction digits;
+   * digits beyond milliseconds do not change the value), and a zone (`Z`, `±hh`, `±hhmm`, `±hh:mm`).
+   * With a zone the result is an instant; without one it is zone-less and keeps the text as
+   * written. Only ISO forms are accepted: `Date.parse` alone would also take locale formats such
+   * as "March 7 2020".
    */
   static parse(text: string): OTimestamp {
-    const m = ISO_DATE_TIME.exec(text)
-    let ms = Number.NaN
-    if (m) {
-      const hasTime = text.includes('T')
-      const zone = m[2]
-      let iso = text
-      if (hasTime && zone === undefined) iso = `${text}Z`
-      else if (zone !== undefined && zone !== 'Z') {
-        // Date.parse only knows ±hh:mm; ISO also allows ±hh and ±hhmm.
-        const digits = zone.slice(1).replace(':', '')
-        iso = `${text.slice(0, text.length - zone.length)}${zone[0]}${digits.slice(0, 2)}:${digits.slice(2).padEnd(2, '0')}`
-      }
-      ms = Date.parse(iso)
-    }
-    if (Number.isNaN(ms)) {
-      throw new InvalidValueError(`OTimestamp expects an ISO-8601 date-time such as "2016-02-22T10:26:12.487Z", got ${JSON.stringify(text)}`)
-    }
-    return new OTimestamp(ms)
+    return new OTimestamp(text)
   }
 
+  /** The instant of a JavaScript `Date`. */
   static fromDate(date: Date): OTimestamp {
     return new OTimestamp(date.getTime())
   }
 
+  /** True when the timestamp names no zone: a wall-clock reading in the gateway's time zone, not an instant. */
+  get isZoneless(): boolean {
+    return this.zonelessText !== undefined
+  }
+
+  /**
+   * The instant this timestamp denotes when its zone is `offsetMinutes` east of UTC (60 for
+   * +01:00, -300 for -05:00): for a zone-less timestamp, its wall-clock reading at that offset;
+   * an instant is returned as it is.
+   */
+  atOffset(offsetMinutes: number): OTimestamp {
+    if (this.zonelessText === undefined) return this
+    if (!Number.isInteger(offsetMinutes) || Math.abs(offsetMinutes) > 18 * 60) {
+      throw new InvalidValueError(`atOffset needs whole minutes east of UTC from -1080 to 1080, got ${String(offsetMinutes)}`)
+    }
+    return new OTimestamp(this.epochMillis - offsetMinutes * 60_000)
+  }
+
+  /**
+   * The instant as a `Date`. A zone-less timestamp names no instant until its zone is known, so it
+   * throws InvalidValueError: write `ts.atOffset(0).toDate()` for UTC (the embedded gateway's
+   * zone) or `ts.atOffset(minutes).toDate()` for your gateway's.
+   */
   toDate(): Date {
+    if (this.zonelessText !== undefined) {
+      throw new InvalidValueError(
+        `OTimestamp ${JSON.stringify(this.zonelessText)} has no zone, so it names no instant: use ts.atOffset(0).toDate() for UTC (the embedded gateway's zone) or ts.atOffset(minutes) for your gateway's zone`,
+      )
+    }
     return new Date(this.epochMillis)
   }
 
-  /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC, as the OJAI writer emits. */
+  /** An instant: `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, as the OJAI writer emits. Zone-less: the text as written. */
   toString(): string {
-    return new Date(this.epochMillis).toISOString()
+    return this.zonelessText ?? new Date(this.epochMillis).toISOString()
   }
 }
 

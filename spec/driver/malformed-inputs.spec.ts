@@ -86,7 +86,8 @@ const storeCalls: [string, (s: DocumentStore) => Observable<unknown>, ErrorClass
   ['find with query text that is not JSON', (s) => s.find('{'), InvalidQueryError],
   // call options
   ['findById with timeoutMs -1', (s) => s.findById('a', { timeoutMs: -1 }), InvalidOptionsError],
-  ['find with timeoutMs Infinity', (s) => s.find({}, { timeoutMs: Infinity }), InvalidOptionsError],
+  ['find with timeoutMs NaN', (s) => s.find({}, { timeoutMs: Number.NaN }), InvalidOptionsError],
+  ['find with idleMs 0', (s) => s.find({}, { idleMs: 0 }), InvalidOptionsError],
   ['findById with fields not an array', (s) => s.findById('a', { fields: bad('a') }), InvalidOptionsError],
 ]
 
@@ -131,7 +132,9 @@ describe('malformed inputs are rejected with typed errors and nothing is sent', 
 
   it.each([
     [{ deadlineMs: 0 }, 'deadlineMs'],
-    [{ deadlineMs: Infinity }, 'deadlineMs'],
+    [{ deadlineMs: 2 ** 31 }, 'deadlineMs must be a number of milliseconds from 1 to 2147483647, or Infinity for no limit'],
+    [{ findIdleMs: -5 }, 'findIdleMs'],
+    [{ findDeadlineMs: '1000' }, 'findDeadlineMs'],
     [{ bogus: 1 }, 'unknown connect option "bogus"'],
   ])('connect options %j', (options, message) => {
     expect(() => connect('localhost?ssl=false', bad(options))).toThrow(InvalidOptionsError)

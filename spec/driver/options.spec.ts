@@ -29,7 +29,7 @@ describe('connect options', () => {
     [{ connectTimeout: 5 }, /did you mean "connectTimeoutMs"/],
     [{ channelOption: {} }, /did you mean "channelOptions"/],
     [{ loger: pino({ level: 'silent' }) }, /did you mean "logger"/],
-    [{ retries: 3 }, /unknown connect option "retries" \(known options: logger, deadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls\)/],
+    [{ retries: 3 }, /unknown connect option "retries" \(known options: logger, deadlineMs, findIdleMs, findDeadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls\)/],
     [{ tls: { cA: 'x' } }, /unknown tls option "cA" \(did you mean "ca"\?\)/],
     [{ tls: { targetName: 'x' } }, /unknown tls option "targetName"/],
     [{ cancelBudget: { bursts: 5 } }, /unknown cancelBudget option "bursts" \(did you mean "burst"\?\)/],
@@ -37,7 +37,7 @@ describe('connect options', () => {
     [{ cancelBudget: { perSecond: -1 } }, /cancelBudget.perSecond must be a number above 0/],
     [{ cancelBudget: 5 }, /cancelBudget must be an object, got number/],
     [{ connectTimeoutMs: 0 }, /connectTimeoutMs must be a number of milliseconds/],
-    [{ connectTimeoutMs: Infinity }, /connectTimeoutMs must be a number of milliseconds/],
+    [{ connectTimeoutMs: -5 }, /connectTimeoutMs must be a number of milliseconds/],
     [{ logger: {} }, /logger must be a pino logger/],
     [{ channelOptions: [] }, /channelOptions must be an object, got an array/],
     [{ channelOptions: { 'grpc.keepalive_time': 1000 } }, /unknown channel option "grpc.keepalive_time" \(did you mean "grpc.keepalive_time_ms"\?\)/],
@@ -63,7 +63,7 @@ describe('connect options', () => {
     })
     expect(connection.info).toMatchObject({ deadlineMs: 1000, connectTimeoutMs: 1000 })
     connection.close()
-    expect(CONNECT_OPTIONS).toEqual(['logger', 'deadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'])
+    expect(CONNECT_OPTIONS).toEqual(['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'])
   })
 
   it('defaults: keepalive on, a connect timeout, own subchannels', () => {

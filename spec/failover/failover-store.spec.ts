@@ -122,14 +122,16 @@ describe('FailoverStore: one operation', () => {
   )
 
   it(
-    'no second try for a write that may have been applied (conditional, failover-if-unsent)',
+    'a write that may have been applied is not repeated (conditional, failover-if-unsent): it waits on its cluster up to secondaryTimeoutMs',
     marbles((m) => {
       const { store, stores } = setup(m)
       const p = m.cold('-')
+      const s = m.cold('-#', undefined, refused())
       stores[0]!.on('insert', p)
-      stores[1]!.on('insert', m.cold('-#', undefined, refused()))
-      m.expect(outcome(store.insert(doc('k')))).toBeObservable('10ms (e|)', { e: 'error:TIMEOUT' })
-      m.expect(p).toHaveSubscriptions('^ 9ms !')
+      stores[1]!.on('insert', s)
+      m.expect(outcome(store.insert(doc('k')))).toBeObservable('30ms (e|)', { e: 'error:TIMEOUT' })
+      m.expect(p).toHaveSubscriptions('^ 29ms !')
+      m.expect(s).toHaveSubscriptions([])
     }),
   )
 
@@ -174,7 +176,7 @@ describe('FailoverStore: one operation', () => {
       m.expect(p).toHaveSubscriptions('^----!')
       m.flush()
       expect(store.stats().activeTimers).toBe(0)
-      expect(store.stats().switches).toBe(0)
+      expect(store.stats().failovers).toBe(0)
     }),
   )
 
@@ -228,8 +230,8 @@ describe('FailoverStore: across operations', () => {
       for (const at of [0, 1, 2, 3]) m.expect(store.findById('k'), `${at}ms ^`).toBeObservable(`${at + T}ms (b|)`, { b: doc('s') })
       m.expect(names(store)).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, { a: 'c1', b: 'c2' })
       m.flush()
-      expect(store.stats().switches).toBe(1)
-      expect(store.stats().failovers).toBe(4)
+      expect(store.stats().failovers).toBe(1)
+      expect(store.stats().reroutes).toBe(4)
     }),
   )
 
@@ -258,9 +260,10 @@ describe('FailoverStore: across operations', () => {
       stores[0]!.on('delete', p)
       stores[1]!.on('delete', s)
       store.findById('k').subscribe() // switches to c2 at 10
-      m.expect(outcome(store.delete('k', { strategy: 'primary-only' })), '20ms ^').toBeObservable('30ms (e|)', { e: 'error:TIMEOUT' })
+      // primary-only cannot move: it waits on the primary up to secondaryTimeoutMs
+      m.expect(outcome(store.delete('k', { strategy: 'primary-only' })), '20ms ^').toBeObservable('50ms (e|)', { e: 'error:TIMEOUT' })
       m.expect(store.delete('k', { strategy: 'current-only' }), '50ms ^').toBeObservable('50ms (b|)', { b: undefined })
-      m.expect(p).toHaveSubscriptions('20ms ^ 9ms !')
+      m.expect(p).toHaveSubscriptions('20ms ^ 29ms !')
       m.expect(s).toHaveSubscriptions('50ms (^!)')
     }),
   )
@@ -268,13 +271,13 @@ describe('FailoverStore: across operations', () => {
 
 describe('FailoverStore: write safety', () => {
   it(
-    'non-idempotent increment timed out under failover-if-unsent: TimeoutError, not repeated',
+    'non-idempotent increment timed out under failover-if-unsent: not repeated, TimeoutError after secondaryTimeoutMs',
     marbles((m) => {
       const { store, stores } = setup(m)
       const s = m.cold('(b|)', { b: undefined })
       stores[0]!.on('increment', m.cold('-'))
       stores[1]!.on('increment', s)
-      m.expect(outcome(store.increment('k', 'n', 1))).toBeObservable('10ms (e|)', { e: 'error:TIMEOUT' })
+      m.expect(outcome(store.increment('k', 'n', 1))).toBeObservable('30ms (e|)', { e: 'error:TIMEOUT' })
       m.expect(s).toHaveSubscriptions([])
       m.flush()
       expect(stores[1]!.count('increment')).toBe(0)
@@ -439,7 +442,7 @@ describe('FailoverStore: lifecycle', () => {
 
 describe('FailoverStore: observability', () => {
   it(
-    'events$: timeout then failover, with cluster, operation and timing',
+    'events$: timeout, then exactly one failover for the switch and one rerouted for the operation, with cluster, operation and timing',
     marbles((m) => {
       const { store, stores, events } = setup(m)
       stores[0]!.on('findById', m.cold('-'))
@@ -448,7 +451,8 @@ describe('FailoverStore: observability', () => {
       m.flush()
       expect(events).toEqual([
         { type: 'timeout', cluster: 'c1', operation: 'findById', at: 10, elapsedMs: 10, timeoutMs: 10 },
-        { type: 'failover', cluster: 'c1', operation: 'findById', at: 10, elapsedMs: 10, to: 'c2', reason: 'TIMEOUT', switched: true },
+        { type: 'failover', cluster: 'c1', operation: 'findById', at: 10, elapsedMs: 10, to: 'c2', reason: 'TIMEOUT' },
+        { type: 'rerouted', cluster: 'c1', operation: 'findById', at: 10, elapsedMs: 10, to: 'c2', reason: 'TIMEOUT' },
         { type: 'timeout', cluster: 'c2', operation: 'findById', at: 40, elapsedMs: 40, timeoutMs: 30 },
         {
           type: 'gave-up',
@@ -504,7 +508,7 @@ describe('FailoverStore: observability', () => {
       stores[1]!.on('findById', m.cold('(a|)', { a: null }))
       store.findById('k').subscribe()
       m.flush()
-      expect(lines.map((l) => l[1])).toEqual(['ojai-failover timeout findById on c1', 'ojai-failover failover findById on c1'])
+      expect(lines.map((l) => l[1])).toEqual(['ojai-failover timeout findById on c1', 'ojai-failover failover findById on c1', 'ojai-failover rerouted findById on c1'])
       expect(lines[0]?.[0]).toEqual({ event: expect.objectContaining({ type: 'timeout', at: 10 }) })
     }),
   )

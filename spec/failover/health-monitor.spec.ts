@@ -75,6 +75,7 @@ describe('failback', () => {
         ...OPTIONS,
         probe: { backoff: { initialMs: 20, multiplier: 2, maxMs: 80, jitter: 0.5 } },
         random: () => 0.5,
+        hold: { ...OPTIONS.hold, jitter: 0 },
       })
       stores[0]!.on('findById', primaryWith(m, () => 'down'))
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))

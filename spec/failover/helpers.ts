@@ -8,7 +8,9 @@ import { VirtualStore } from './virtual-store.js'
 /** Short, readable timings: 10 frames on the active cluster, 30 on the next. */
 export const T = 10
 export const T2 = 30
-/** Every spec store is closed at this virtual time, so no probe loop outlives the spec's flush. */
+/** How long a write that moved on waits for the attempt it left behind. */
+export const SETTLE = 50
+/** Spec stores that need it are closed at this virtual time (close() is not needed for flush to end). */
 export const CLOSE_AT = 1000
 
 export const doc = (v: string) => ({ _id: v, v })
@@ -30,7 +32,8 @@ export function setup(
   const stores = Array.from({ length: count }, (_, i) => new VirtualStore({}, `/c${i + 1}/table`))
   const store = new FailoverStore(
     stores.map((s, i) => ({ name: `c${i + 1}`, store: s, ...(pings[i] ? { ping: pings[i] } : {}) })),
-    { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, ...rest },
+    // random 0: no hold or probe jitter, a failback ramp that moves everything at once: exact timelines.
+    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, random: () => 0, ...rest },
   )
   const events: FailoverStoreEvent[] = []
   store.events$.subscribe((e) => events.push(e))

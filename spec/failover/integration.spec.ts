@@ -49,11 +49,11 @@ describe('FailoverStore over two embedded gateways', () => {
     const startedAt = Date.now()
     expect(await result(r.store.findById('k'))).toMatchObject({ on: 'secondary' })
     expect(Date.now() - startedAt).toBeLessThan(5000)
-    expect(r.types()).toEqual(['timeout', 'failover'])
+    expect(r.types()).toEqual(['timeout', 'failover', 'rerouted'])
     const [timeout, failover] = r.events as [Of<'timeout'>, Of<'failover'>]
     expect(timeout).toMatchObject({ cluster: 'primary', operation: 'findById', timeoutMs: 200 })
     expect(timeout.elapsedMs).toBeGreaterThanOrEqual(200)
-    expect(failover).toMatchObject({ cluster: 'primary', operation: 'findById', to: 'secondary', reason: 'TIMEOUT', switched: true })
+    expect(failover).toMatchObject({ cluster: 'primary', operation: 'findById', to: 'secondary', reason: 'TIMEOUT' })
     expect(r.statuses.map((s) => [s.name, s.reason, s.cause])).toEqual([
       ['primary', 'initial', undefined],
       ['secondary', 'failover', 'TIMEOUT'],
@@ -66,7 +66,7 @@ describe('FailoverStore over two embedded gateways', () => {
     expect(await read(secondary.address, 'w')).toMatchObject({ on: 'written' })
     expect(primary.stats().requests.InsertOrReplace).toBe(1) // the seed's only
     expect(primary.stats().requests.FindById).toBe(1)
-    expect(r.types()).toEqual(['timeout', 'failover'])
+    expect(r.types()).toEqual(['timeout', 'failover', 'rerouted'])
   })
 
   it('primary killed with a read in flight: the dropped connection (not the timer) moves it to the secondary', async () => {
@@ -78,13 +78,13 @@ describe('FailoverStore over two embedded gateways', () => {
     await until(() => primary.faults.counters().stalled === 1, 5000, 'the read reaching the primary')
     primary.crash()
     expect(await pending).toMatchObject({ on: 'secondary' })
-    expect(r.types()).toEqual(['failover'])
-    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'findById', to: 'secondary', reason: 'UNAVAILABLE', switched: true })
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'findById', to: 'secondary', reason: 'UNAVAILABLE' })
 
     // Later operations, writes included, go to the secondary without another event.
     await result(r.store.increment('k', 'n', 1))
     expect(await read(secondary.address, 'k')).toMatchObject({ n: 1 })
-    expect(r.types()).toEqual(['failover'])
+    expect(r.types()).toEqual(['failover', 'rerouted'])
   })
 
   it('primary killed between calls: the next increment is refused there (provably unsent) and applied once on the secondary', async () => {
@@ -95,8 +95,8 @@ describe('FailoverStore over two embedded gateways', () => {
     // there at once); a call sent before that would go out on the dying connection instead.
     await new Promise((resolve) => setTimeout(resolve, 50))
     await result(r.store.increment('k', 'n', 1))
-    expect(r.types()).toEqual(['failover'])
-    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'increment', to: 'secondary', reason: 'UNAVAILABLE', switched: true })
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'increment', to: 'secondary', reason: 'UNAVAILABLE' })
     expect(primary.stats().requests.Update).toBe(0)
     expect(await read(secondary.address, 'k')).toMatchObject({ n: 1 })
   })
@@ -109,8 +109,8 @@ describe('FailoverStore over two embedded gateways', () => {
     const startedAt = Date.now()
     await result(r.store.increment('k', 'n', 1))
     expect(Date.now() - startedAt).toBeLessThan(3000)
-    expect(r.types()).toEqual(['failover'])
-    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'increment', to: 'secondary', reason: 'UNAVAILABLE', switched: true })
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    expect(r.events[0]).toMatchObject({ cluster: 'primary', operation: 'increment', to: 'secondary', reason: 'UNAVAILABLE' })
     expect(await result(r.store.findById('k'))).toMatchObject({ on: 'secondary', n: 1 })
     expect(r.statuses.map((s) => s.name)).toEqual(['primary', 'secondary'])
   })
@@ -144,12 +144,12 @@ describe('FailoverStore over two embedded gateways', () => {
 
     const failover = ofType(r, 'failover')[0]
     const firstProbe = ofType(r, 'probe-failed')[0]
-    expect(failover).toMatchObject({ cluster: 'primary', to: 'secondary', switched: true })
+    expect(failover).toMatchObject({ cluster: 'primary', to: 'secondary' })
     // The first probe waits for the hold (300 ms; 50 ms of slack for timer granularity).
     expect((firstProbe?.at ?? 0) - (failover?.at ?? 0)).toBeGreaterThanOrEqual(250)
     const afterFailover = r.types().slice(r.types().indexOf('failover') + 1)
     expect(afterFailover.slice(-2)).toEqual(['probe-ok', 'failback'])
-    expect(new Set(afterFailover.slice(0, -2))).toEqual(new Set(['probe-failed']))
+    expect(new Set(afterFailover.slice(0, -2))).toEqual(new Set(['rerouted', 'probe-failed']))
     expect(ofType(r, 'failback')[0]).toMatchObject({ cluster: 'secondary', to: 'primary', operation: 'probe' })
     expect(r.statuses.map((s) => [s.name, s.reason])).toEqual([
       ['primary', 'initial'],
@@ -164,8 +164,9 @@ describe('FailoverStore over two embedded gateways', () => {
     const r = start([primary.address, secondary.address])
     const error = await failure(r.store.increment('k', 'n', 1))
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(r.types()).toEqual(['timeout', 'gave-up'])
-    expect(r.events[1]).toMatchObject({ cluster: 'primary', operation: 'increment', reason: 'TIMEOUT', causes: [{ cluster: 'primary', reason: 'TIMEOUT' }] })
+    expect(r.types()).toEqual(['timeout', 'failover', 'gave-up'])
+    expect(r.events[1]).toMatchObject({ type: 'failover', cluster: 'primary', to: 'secondary', operation: 'increment', reason: 'TIMEOUT' })
+    expect(r.events[2]).toMatchObject({ cluster: 'primary', operation: 'increment', reason: 'TIMEOUT', causes: [{ cluster: 'primary', reason: 'TIMEOUT' }] })
     // It reached the primary (where it may yet be applied), and never the secondary.
     expect(primary.stats().requests.Update).toBe(1)
     expect(secondary.stats().requests.Update).toBe(0)
@@ -176,7 +177,7 @@ describe('FailoverStore over two embedded gateways', () => {
     primary.faults.set('Update', { type: 'stall' })
     const r = start([primary.address, secondary.address])
     await result(r.store.increment('k', 'n', 1, { strategy: 'failover' }))
-    expect(r.types()).toEqual(['timeout', 'failover'])
+    expect(r.types()).toEqual(['timeout', 'failover', 'rerouted'])
     expect(await read(secondary.address, 'k')).toMatchObject({ n: 1 })
   })
 
@@ -190,11 +191,11 @@ describe('FailoverStore over two embedded gateways', () => {
     await proxy.blackhole()
     const error = await failure(r.store.increment('k', 'n', 1))
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(r.types()).toEqual(['timeout', 'gave-up'])
+    expect(r.types()).toEqual(['timeout', 'failover', 'gave-up'])
     expect(r.store.cluster).toMatchObject({ name: 'secondary', reason: 'failover', cause: 'TIMEOUT' })
     expect(await read(secondary.address, 'k')).toMatchObject({ n: 0 })
     expect(await result(r.store.findById('k'))).toMatchObject({ on: 'secondary', n: 0 })
-    expect(r.types()).toEqual(['timeout', 'gave-up'])
+    expect(r.types()).toEqual(['timeout', 'failover', 'gave-up'])
     // Healing the cable delivers the held request: it was never "unsent".
     await proxy.pass()
     await until(() => primary.stats().requests.Update === 1, 5000, 'the held increment reaching the primary')
@@ -262,10 +263,11 @@ describe('resumable find over real gateways', () => {
       'the find',
     )
     expect(got.map((d) => d['_id'])).toEqual(ids)
-    expect(r.types()).toEqual(['failover'])
-    const failover = r.events[0] as Of<'failover'>
-    expect(failover).toMatchObject({ cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
-    const delivered = failover.delivered ?? -1
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    expect(r.events[0]).toMatchObject({ type: 'failover', cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
+    const rerouted = r.events[1] as Of<'rerouted'>
+    expect(rerouted).toMatchObject({ cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
+    const delivered = rerouted.delivered ?? -1
     // Mid-stream for real: some documents came from each gateway, split exactly at the failover.
     expect(delivered).toBeGreaterThanOrEqual(200)
     expect(delivered).toBeLessThan(N)

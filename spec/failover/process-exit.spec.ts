@@ -33,7 +33,7 @@ describe('a process using a FailoverStore', () => {
     expect(lingerMs).toBeLessThan(2000)
     const report = JSON.parse(stdout.split('\n')[0] ?? '{}') as Record<string, unknown>
     expect(report).toMatchObject({ found: { _id: 'k', on: 'secondary' }, count: 2, pendingError: 'ClosedError', active: 'secondary', inFlight: 1 })
-    expect(report['events']).toEqual(['timeout', 'failover'])
+    expect(report['events']).toEqual(['timeout', 'failover', 'rerouted'])
     // Before close: the in-flight call's deadline (and nothing else of the operations) was armed.
     expect(report['activeTimers']).toBe(1)
   })

@@ -35,7 +35,7 @@ describe('resumable find', () => {
       m.flush()
       const resumed = stores[1]!.calls[0]?.args[0] as Query
       expect(resumed.toJsonString()).toBe(Query.from(QUERY).resumeAfter('b', 2).toJsonString())
-      expect(events.find((e) => e.type === 'failover')).toMatchObject({ cluster: 'c1', to: 'c2', delivered: 2, at: 5 })
+      expect(events.find((e) => e.type === 'rerouted')).toMatchObject({ cluster: 'c1', to: 'c2', delivered: 2, at: 5 })
       expect(store.stats().resumes).toBe(1)
     }),
   )
@@ -117,7 +117,7 @@ describe('resumable find', () => {
       const s = m.cold('(x|)')
       stores[0]!.on('find', m.cold('-a-b-#', DOCS, unavailable()))
       stores[1]!.on('find', s)
-      m.expect(store.find(query)).toBeObservable('-a-b-|', DOCS)
+      m.expect(store.find(query)).toBeObservable('-a-(b|)', DOCS)
       m.expect(s).toHaveSubscriptions([])
       m.flush()
       expect(events.map((e) => e.type)).toEqual([])
@@ -125,12 +125,12 @@ describe('resumable find', () => {
   )
 
   it(
-    'one document short of the $limit: resumes asking for the one left',
+    'one document short of the $limit: resumes asking for the one left, complete with the $limit-th document',
     marbles((m) => {
       const { store, stores } = setup(m)
       stores[0]!.on('find', m.cold('-a-b-#', DOCS, unavailable()))
       stores[1]!.on('find', m.cold('-c|', DOCS))
-      m.expect(store.find({ $limit: 3 })).toBeObservable('-a-b--c|', DOCS)
+      m.expect(store.find({ $limit: 3 })).toBeObservable('-a-b--(c|)', DOCS)
       m.flush()
       expect((stores[1]!.calls[0]?.args[0] as Query).limit).toBe(1)
     }),

@@ -5,12 +5,12 @@ import { doc, setup } from './helpers.js'
 
 describe('StickyHold', () => {
   it('escalates 20 s, 60 s, 120 s, then stays at 120 s', () => {
-    const hold = new StickyHold()
+    const hold = new StickyHold({}, () => 0)
     expect([0, 1000, 2000, 3000].map((t) => hold.next(t))).toEqual([20_000, 60_000, 120_000, 120_000])
   })
 
   it('each quiet period without a failover takes the escalation one step down', () => {
-    const hold = new StickyHold({ holdsMs: [1, 2, 3], decayAfterMs: 100 })
+    const hold = new StickyHold({ holdsMs: [1, 2, 3], decayAfterMs: 100 }, () => 0)
     expect([hold.next(0), hold.next(10), hold.next(20)]).toEqual([1, 2, 3])
     expect(hold.levelAt(119)).toBe(3)
     expect(hold.levelAt(120)).toBe(2)

@@ -44,6 +44,8 @@ const scalar: fc.Arbitrary<Value> = fc.oneof(
     .map(([y, m, d]) => new ODate(y, m, Math.min(d, m === 2 && isLeap(y) ? 29 : (DAYS[m - 1] ?? 28)))),
   fc.integer({ min: 0, max: 86_399_999 }).map((n) => new OTime(n)),
   fc.integer({ min: -MAX_DATE_MS, max: MAX_DATE_MS }).map((n) => new OTimestamp(n)),
+  // zone-less: the ISO text without its Z, kept as written
+  fc.integer({ min: -MAX_DATE_MS, max: MAX_DATE_MS }).map((n) => OTimestamp.parse(new Date(n).toISOString().slice(0, -1))),
   fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }).map((n) => new OInterval(n)),
 )
 

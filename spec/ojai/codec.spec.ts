@@ -37,7 +37,7 @@ describe('decoding the eleven tags (protocol Section 7.1)', () => {
     ['{"$time":"10:26:12"}', OTime.of(10, 26, 12)],
     ['{"$time":"10:26:12.487"}', OTime.of(10, 26, 12, 487)],
     ['{"$date":"2016-02-22T10:26:12.487Z"}', new OTimestamp(Date.UTC(2016, 1, 22, 10, 26, 12, 487))],
-    ['{"$date":"2016-02-22T10:26:12.487"}', new OTimestamp(Date.UTC(2016, 1, 22, 10, 26, 12, 487))], // no offset: UTC
+    ['{"$date":"2016-02-22T10:26:12.487"}', OTimestamp.parse('2016-02-22T10:26:12.487')], // no zone: stays zone-less
     ['{"$date":"2016-02-22T11:26:12.487+01:00"}', new OTimestamp(Date.UTC(2016, 1, 22, 10, 26, 12, 487))],
     ['{"$interval":86400000}', new OInterval(86_400_000)],
     ['{"$interval":"-5"}', new OInterval(-5)],
@@ -285,13 +285,15 @@ describe('malformed input is rejected with a typed error that names the problem'
     ['other typed array', () => encodeDocument({ t: new Int16Array(2) as unknown as Value }), InvalidValueError, /an Int16Array is not an OJAI value: use a Uint8Array.* at "t"/],
     ['undefined array element', () => encodeValue([1, undefined as unknown as Value]), InvalidValueError, /array element is undefined.*use null at "\[1\]"/],
     ['LONG out of range', () => encodeValue(2n ** 63n), InvalidValueError, /does not fit in a LONG/],
-    ['tag-named field', () => encodeDocument({ a: { $date: 'x' } }), InvalidValueError, /"\$date" is reserved.* at "a\.\$date"/],
+    ['hand-written tag with a bad payload', () => encodeDocument({ a: { $date: 'x' } }), InvalidValueError, /bad \$date value: .*ISO-8601.* \(or write OTimestamp\.parse\(.*\) or OTimestamp\.fromDate\(date\)\) at "a"/],
+    ['hand-written tag beside another field', () => encodeDocument({ a: { $date: '2016-02-22', x: 1 } }), InvalidValueError, /\$date tag object must have exactly one key, but it also has "x": for a \$date value write OTimestamp\.parse.*rename the field "\$date" at "a"/],
+    ['document that is a hand-written tag', () => encodeDocument({ $numberLong: '5' } as unknown as Document), InvalidDocumentError, /hand-written \$numberLong value; put it in a field/],
     ['cyclic object', () => encodeDocument(cyclic as Document), InvalidValueError, /cyclic structure.* at "a\.b\[0\]"/],
     ['cyclic array', () => encodeValue(selfArray as Value), InvalidValueError, /cyclic structure: this array contains itself at "\[1\]"/],
     ['path with a quoted name', () => encodeDocument({ 'x.y': { 'a b': [Number.NaN] } }), InvalidValueError, /at "`x\.y`\.a b\[0\]"/],
     // documents and keys
     ['document that is an array', () => encodeDocument([] as unknown as Document), InvalidDocumentError, /document must be a plain object \(a MAP\), got an array/],
-    ['_id of the wrong type', () => encodeDocument({ _id: 5 as unknown as string }), InvalidIdError, /_id must be a non-empty string or a Uint8Array.*got number 5.*String\(5\)/],
+    ['_id of the wrong type', () => encodeDocument({ _id: 5 as unknown as string }), InvalidIdError, /_id must be a non-empty string or a Uint8Array.*got number 5: write it as a string, String\(5\).*padStart/],
     ['empty string _id', () => encodeDocument({ _id: '' }), InvalidIdError, /_id must not be an empty string/],
     ['empty binary _id', () => encodeId(new Uint8Array(0)), InvalidIdError, /_id must not be an empty binary/],
     ['key document without _id', () => decodeId('{"a":1}'), InvalidIdError, /no _id/],

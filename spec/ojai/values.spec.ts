@@ -137,7 +137,7 @@ describe('OTimestamp', () => {
 
   it.each([
     ['2016-02-22T10:26:12.487Z', instant],
-    ['2016-02-22T10:26:12.487', instant], // no offset: UTC
+    ['2016-02-22T10:26:12.487', instant], // no zone: the wall-clock reading counted as UTC (zone-less, see timestamps.spec)
     ['2016-02-22T11:26:12.487+01:00', instant],
     ['2016-02-22T11:26:12.487+0100', instant],
     ['2016-02-22T11:26:12.487+01', instant],
@@ -149,12 +149,12 @@ describe('OTimestamp', () => {
     expect(OTimestamp.parse(text).epochMillis).toBe(millis)
   })
 
-  it('prints UTC with milliseconds, as the OJAI writer does', () => {
+  it('prints an instant in UTC with milliseconds, as the OJAI writer does', () => {
     expect(new OTimestamp(instant).toString()).toBe('2016-02-22T10:26:12.487Z')
     expect(new OTimestamp(0).toString()).toBe('1970-01-01T00:00:00.000Z')
   })
 
-  it('converts to and from Date', () => {
+  it('converts an instant to and from Date', () => {
     expect(OTimestamp.fromDate(new Date(instant)).toDate().getTime()).toBe(instant)
   })
 

@@ -11,6 +11,10 @@ export interface RecordedCall {
   readonly method: string
   readonly request: Record<string, unknown>
   readonly authorization: string | undefined
+  /** The call's deadline as the server saw it (ms since the epoch), `Infinity` when the client sent none. */
+  readonly deadline: number
+  /** When the call arrived (ms since the epoch). */
+  readonly receivedAt: number
   cancelled: boolean
 }
 
@@ -74,9 +78,17 @@ export class ScriptedServer {
     return s
   }
 
-  private record(method: string, call: { request: Record<string, unknown>; metadata: grpc.Metadata }): RecordedCall {
+  private record(method: string, call: { request: Record<string, unknown>; metadata: grpc.Metadata; getDeadline(): grpc.Deadline }): RecordedCall {
     const auth = call.metadata.get('authorization')[0]
-    const entry: RecordedCall = { method, request: call.request, authorization: auth === undefined ? undefined : String(auth), cancelled: false }
+    const deadline = call.getDeadline()
+    const entry: RecordedCall = {
+      method,
+      request: call.request,
+      authorization: auth === undefined ? undefined : String(auth),
+      deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+      receivedAt: Date.now(),
+      cancelled: false,
+    }
     this.calls.push(entry)
     return entry
   }

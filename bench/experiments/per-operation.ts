@@ -1,0 +1,64 @@
+/**
+ * The FailoverStore's own cost per operation, on the compiled library (`npm run build` first: tsx
+ * would inflate closure-heavy code), over stores that answer synchronously, so only the wrapper is
+ * measured: CPU per operation over the raw store (findById, insertOrReplace), heap retained per
+ * operation in flight, and CPU per document of a find. Medians of interleaved repetitions.
+ *
+ *   npm run build && npx tsx bench/experiments/per-operation.ts
+ */
+import { from, NEVER, of, type Observable } from 'rxjs'
+import type * as Library from '../../lib/index.js'
+import type { Store } from '../../lib/index.js'
+import { settledHeap } from '../gc.js'
+import { median } from '../stats.js'
+
+// The compiled library, loaded at run time (types from the source, which it is built from).
+const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
+
+const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
+const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
+const over = (answer: Observable<unknown>) => new FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0 })
+const noop = { next() {}, error() {}, complete() {} }
+
+function cpuUsPer(n: number, fn: () => void): number {
+  const t0 = process.cpuUsage()
+  for (let i = 0; i < n; i++) fn()
+  const t = process.cpuUsage(t0)
+  return (t.user + t.system) / n
+}
+
+const raw = fake(of(null))
+const wrapped = over(of(null))
+const rows: Record<string, number[]> = { findById: [], insertOrReplace: [], findPerDocument: [] }
+for (let r = 0; r < 7; r++) {
+  const n = 200_000
+  rows['findById']!.push(cpuUsPer(n, () => wrapped.findById('k').subscribe(noop)) - cpuUsPer(n, () => raw.findById('k').subscribe(noop)))
+  rows['insertOrReplace']!.push(cpuUsPer(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop)) - cpuUsPer(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop)))
+  rows['findPerDocument']!.push((cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length)
+}
+wrapped.close()
+
+function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', n: number): number {
+  const before = settledHeap()
+  const start = (): Observable<unknown> => (op === 'findById' ? store.findById('k') : store.insertOrReplace({ _id: 'k' }))
+  const subs = Array.from({ length: n }, () => start().subscribe(noop))
+  const after = settledHeap()
+  for (const s of subs) s.unsubscribe()
+  return (after - before) / n
+}
+const silentRaw = fake(NEVER)
+const silent = new FailoverStore([{ name: 'a', store: fake(NEVER) }, { name: 'b', store: fake(NEVER) }], { lingerMs: 0, timeoutMs: 1_000_000, secondaryTimeoutMs: 2_000_000 })
+const heap = {
+  findById: retainedPerOperation(silent, 'findById', 20_000) - retainedPerOperation(silentRaw, 'findById', 20_000),
+  insertOrReplace: retainedPerOperation(silent, 'insertOrReplace', 20_000) - retainedPerOperation(silentRaw, 'insertOrReplace', 20_000),
+}
+silent.close()
+
+console.log('FailoverStore over the raw store, compiled code, synchronous stores (medians of 7 interleaved repetitions)')
+console.table({
+  'findById: CPU us per operation': median(rows['findById']!),
+  'insertOrReplace: CPU us per operation': median(rows['insertOrReplace']!),
+  'find: CPU us per document': median(rows['findPerDocument']!),
+  'findById: heap bytes per operation in flight': Math.round(heap.findById),
+  'insertOrReplace: heap bytes per operation in flight': Math.round(heap.insertOrReplace),
+})

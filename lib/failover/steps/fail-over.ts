@@ -1,0 +1,160 @@
+/**
+ * Step 3: on an availability error, move the operation on to the next cluster routing allows,
+ * limited to `secondaryTimeoutMs`; give up when there is none. Semantic errors (document exists,
+ * not found, invalid argument…) are answers and pass straight through. Like `catchError` with the
+ * next attempt as the selector, applied again to each new attempt.
+ *
+ * ```
+ * c1 attempt   ---#                  availability error at 3
+ * c2 attempt      ---a|              subscribed at 3
+ * result       ------a|
+ *
+ * c1 attempt   ---#                  semantic error (DocumentExists)
+ * result       ---#                  the same error; c2 never asked
+ *
+ * c1 attempt   ---#   c2 ---#        every cluster failed
+ * result       ------#               FailoverError naming each cluster's cause
+ * ```
+ *
+ * A find that fails after delivering documents continues after the last `_id` delivered (or runs
+ * again from the start when allowed); see {@link planResume}. When the last failure was fast and
+ * an earlier cluster only timed out, that slow cluster gets one more try (reads and other
+ * `failover` operations only): a slow cluster beats none.
+ */
+import { Observable, Subscriber, Subscription, type MonoTypeOperatorFunction } from 'rxjs'
+import { isAvailabilityError } from '../../ojai/errors.js'
+import { FailoverError, ResumeNotPossibleError } from '../errors.js'
+import { bestAfter } from '../routing.js'
+import { reasonOf, type FindPlan, type Run } from '../run.js'
+import { attempt } from './attempt.js'
+
+export function failOver<T>(run: Run<T>): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((out) => {
+      const controller = new FailOver(run, out)
+      controller.follow(source)
+      return controller
+    })
+}
+
+class Relay<T> extends Subscriber<T> {
+  constructor(private readonly owner: FailOver<T>) {
+    super()
+  }
+  protected override _next(value: T): void {
+    this.owner.out.next(value)
+  }
+  protected override _error(error: unknown): void {
+    this.unsubscribe()
+    this.owner.onError(error)
+  }
+  protected override _complete(): void {
+    this.unsubscribe()
+    this.owner.out.complete()
+  }
+}
+
+class FailOver<T> extends Subscription {
+  private current: Subscription | null = null
+  private secondChanceUsed = false
+
+  constructor(
+    private readonly run: Run<T>,
+    readonly out: Subscriber<T>,
+  ) {
+    super()
+  }
+
+  override unsubscribe(): void {
+    this.current?.unsubscribe()
+    super.unsubscribe()
+  }
+
+  follow(source: Observable<T>): void {
+    this.current = source.subscribe(new Relay(this))
+  }
+
+  onError(error: unknown): void {
+    const run = this.run
+    if (this.closed) return
+    if (!isAvailabilityError(error)) return this.out.error(error)
+    const from = run.lastFailed
+    let next = run.nextAfter(from, run.lastFailure, error)
+    if (next < 0 && run.lastFailure === 'error' && !this.secondChanceUsed && run.strategy === 'failover' && run.timedOutMask !== 0) {
+      this.secondChanceUsed = true
+      const core = run.core
+      next = bestAfter(core.health.current, from, 'error', run.tried & ~run.timedOutMask, core.clock.scheduler.now())
+    }
+    if (next < 0) return this.giveUp(error)
+    if (run.streaming && run.delivered > 0 && !this.planResume(error, run.find as FindPlan)) return
+    const core = run.core
+    const now = core.clock.scheduler.now()
+    core.stats.reroutes++
+    core.emit({
+      type: 'rerouted',
+      cluster: run.clusterName(from),
+      operation: run.name,
+      at: now,
+      elapsedMs: now - run.startedAt,
+      to: run.clusterName(next),
+      reason: reasonOf(error),
+      ...(run.streaming ? { delivered: run.delivered } : {}),
+    })
+    this.follow(attempt(run, next, core.secondaryTimeoutMs))
+  }
+
+  private giveUp(error: unknown): void {
+    const run = this.run
+    const core = run.core
+    const causes = run.causes ?? []
+    const now = core.clock.scheduler.now()
+    core.stats.gaveUp++
+    core.emit({
+      type: 'gave-up',
+      cluster: run.clusterName(run.lastFailed),
+      operation: run.name,
+      at: now,
+      elapsedMs: now - run.startedAt,
+      reason: reasonOf(error),
+      causes: causes.map((c) => ({ cluster: c.cluster, reason: reasonOf(c.error) })),
+    })
+    this.out.error(causes.length > 1 ? new FailoverError(run.name, causes) : error)
+  }
+
+  /**
+   * A find failed after delivering documents. Continue after the last `_id` when results are in
+   * `_id` order; otherwise restart if allowed, else fail. Returns false when it failed the operation.
+   */
+  private planResume(error: unknown, find: FindPlan): boolean {
+    const run = this.run
+    let idOrdered: boolean
+    try {
+      idOrdered = find.isIdOrdered()
+    } catch (parseError) {
+      this.out.error(parseError)
+      return false
+    }
+    if (idOrdered && run.lastId !== undefined) {
+      run.resume = { lastId: run.lastId, delivered: run.delivered }
+      run.core.stats.resumes++
+      return true
+    }
+    if (find.allowRestart) {
+      run.resume = undefined
+      run.delivered = 0
+      run.lastId = undefined
+      return true
+    }
+    const why = idOrdered
+      ? 'the delivered documents carry no _id (add _id to $select)'
+      : 'its results are not in _id order ($orderby on another field)'
+    this.out.error(
+      new ResumeNotPossibleError(
+        `find failed after ${run.delivered} documents (${reasonOf(error)}) and cannot resume on another cluster without duplicates or gaps: ${why}; pass allowRestart: true to run it again from the start`,
+        run.delivered,
+        { cause: error },
+      ),
+    )
+    return false
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The one owner of a FailoverStore's operation timers: time limits, hedge delays and settle
+ * bounds, all measured in time the client could run.
+ *
+ * Node runs due timers before it reads sockets. After a stall of the client's own process (a GC
+ * pause, a CPU-bound handler, a loaded machine) every deadline that came due during the stall
+ * would fire before the answers already waiting in the socket, and the cluster would be blamed
+ * for the client's pause. So:
+ *
+ * - While anything is armed, a heartbeat wakes every `tickMs`. A wake that comes more than
+ *   `thresholdMs` late is a stall: its lateness is added to {@link stalledMs}, reported through
+ *   `onStall`, and every armed deadline moves out by as much. Limits run on the *runnable clock*
+ *   (`scheduler.now() - stalledMs`), which the stall did not advance.
+ * - A wake that comes late at all expires nothing itself: it re-arms for the next turn, so the
+ *   event loop reads pending I/O first and answers that arrived during the stall win.
+ *
+ * In virtual time (TestScheduler) wakes are never late, so every limit is exact; a scheduler whose
+ * clock jumps (see the stall specs) shows the accounting exactly.
+ *
+ * ```
+ * wall clock    0----100---------------350-351
+ * stall               [==========250=====]
+ * limit 100     armed at 0, due at 100: the wake at 350 is 250 late
+ * runnable      0----100 (frozen)       100-101
+ * result        not expired at 350; due again at 350 + (100 - 100) + one turn for I/O
+ * ```
+ *
+ * Entries sharing a limit are kept in a list sorted by due time; adds nearly always go to the tail
+ * (operations start in time order), so linking is O(1) and there is no timer per operation. An
+ * entry that moves to a longer limit, or re-arms with an older start, is inserted in order (the
+ * fault of the first version, whose FIFO assumption could fire other entries a whole limit late).
+ */
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs'
+
+/** What the timekeeper links and expires. Link fields are owned by the timekeeper. */
+export interface TimedEntry {
+  /** Runnable-clock time at which {@link expire} is due. */
+  due: number
+  prevEntry: TimedEntry | null
+  nextEntry: TimedEntry | null
+  list: DeadlineList | null
+  expire(): void
+}
+
+/** Stall detection. */
+export interface StallOptions {
+  /** Heartbeat period while anything is armed, ms. Default 10. */
+  readonly tickMs?: number
+  /** A wake this much later than planned counts as a stall, ms. Default 20. */
+  readonly thresholdMs?: number
+}
+
+export const DEFAULT_STALL: Required<StallOptions> = Object.freeze({ tickMs: 10, thresholdMs: 20 })
+
+/** A stall of the client's own process, seen by a late heartbeat. */
+export interface Stall {
+  /** Scheduler time the stall was noticed. */
+  readonly at: number
+  /** How long the process could not run our timer, ms. */
+  readonly stalledMs: number
+}
+
+/** Entries sharing one limit, sorted by due time. */
+export class DeadlineList {
+  head: TimedEntry | null = null
+  private tail: TimedEntry | null = null
+  size = 0
+
+  constructor(readonly limitMs: number) {}
+
+  insert(entry: TimedEntry): void {
+    let after = this.tail
+    while (after !== null && after.due > entry.due) after = after.prevEntry
+    entry.list = this
+    entry.prevEntry = after
+    entry.nextEntry = after === null ? this.head : after.nextEntry
+    if (after === null) this.head = entry
+    else after.nextEntry = entry
+    if (entry.nextEntry === null) this.tail = entry
+    else entry.nextEntry.prevEntry = entry
+    this.size++
+  }
+
+  remove(entry: TimedEntry): void {
+    const { prevEntry, nextEntry } = entry
+    if (prevEntry === null) this.head = nextEntry
+    else prevEntry.nextEntry = nextEntry
+    if (nextEntry === null) this.tail = prevEntry
+    else nextEntry.prevEntry = prevEntry
+    entry.prevEntry = entry.nextEntry = null
+    entry.list = null
+    this.size--
+  }
+}
+
+function wake(this: SchedulerAction<Timekeeper>, keeper: Timekeeper): void {
+  keeper.onWake(this)
+}
+
+export class Timekeeper {
+  /** Total time the process was seen stalled, ms. */
+  stalledMs = 0
+  stalls = 0
+  /** Entries armed now (for stats: 0 when idle). */
+  armed = 0
+  private readonly lists = new Map<number, DeadlineList>()
+  /** The list most attempts use, found without a map lookup. */
+  private hot: DeadlineList | null = null
+  private action: Subscription | null = null
+  private plannedAt = 0
+  private disposed = false
+  /** Inside a wake: arms made by expiring entries are planned for after it. */
+  private waking = false
+  private readonly tickMs: number
+  private readonly thresholdMs: number
+
+  constructor(
+    readonly scheduler: SchedulerLike,
+    options: Required<StallOptions>,
+    private readonly onStall: (stall: Stall) => void,
+  ) {
+    this.tickMs = options.tickMs
+    this.thresholdMs = options.thresholdMs
+  }
+
+  /** The runnable clock: scheduler time minus the stalls seen. */
+  now(): number {
+    return this.scheduler.now() - this.stalledMs
+  }
+
+  /** Arms `entry` to expire `limitMs` after `start` (runnable clock; default now). Returns the scheduler time now. */
+  arm(entry: TimedEntry, limitMs: number, start?: number): number {
+    const wallNow = this.scheduler.now()
+    const runnableNow = wallNow - this.stalledMs
+    entry.due = (start ?? runnableNow) + limitMs
+    this.listFor(limitMs).insert(entry)
+    this.armed++
+    if (this.waking || this.disposed) return wallNow
+    const delay = Math.max(0, Math.min(this.tickMs, entry.due - runnableNow))
+    // The heartbeat is planned at most tickMs ahead: it only moves for a limit shorter than that.
+    if (this.action !== null && this.plannedAt <= wallNow + delay) return wallNow
+    this.action?.unsubscribe()
+    this.plan(wallNow, delay)
+    return wallNow
+  }
+
+  disarm(entry: TimedEntry): void {
+    const list = entry.list
+    if (list === null) return
+    list.remove(entry)
+    this.armed--
+  }
+
+  /** Cancels the heartbeat; entries left are never expired. */
+  dispose(): void {
+    this.disposed = true
+    this.action?.unsubscribe()
+    this.action = null
+  }
+
+  /** @internal the heartbeat's work. */
+  onWake(action: SchedulerAction<Timekeeper>): void {
+    this.action = null
+    const wallNow = this.scheduler.now()
+    const late = wallNow - this.plannedAt
+    if (late > this.thresholdMs) {
+      this.stalledMs += late
+      this.stalls++
+      this.onStall({ at: wallNow, stalledMs: late })
+    }
+    // Late at all: let the event loop read sockets before anything expires.
+    if (late <= 1) {
+      this.waking = true
+      try {
+        this.expireDue()
+      } finally {
+        this.waking = false
+      }
+    }
+    if (this.armed > 0 && this.action === null && !this.disposed) this.plan(wallNow, late > 1 ? 1 : this.nextDelay(), action)
+  }
+
+  private expireDue(): void {
+    const now = this.now()
+    for (const list of this.lists.values()) {
+      let entry = list.head
+      while (entry !== null && entry.due <= now) {
+        list.remove(entry)
+        this.armed--
+        entry.expire()
+        entry = list.head
+      }
+    }
+  }
+
+  private nextDelay(): number {
+    const now = this.now()
+    let delay = this.tickMs
+    for (const list of this.lists.values()) if (list.head !== null) delay = Math.min(delay, list.head.due - now)
+    return Math.max(0, delay)
+  }
+
+  /** Plans the next wake `delay` after `wallNow`, reusing the running action when there is one. */
+  private plan(wallNow: number, delay: number, action?: SchedulerAction<Timekeeper>): void {
+    this.plannedAt = wallNow + delay
+    this.action = action === undefined ? this.scheduler.schedule(wake, delay, this) : action.schedule(this, delay)
+  }
+
+  private listFor(limitMs: number): DeadlineList {
+    const hot = this.hot
+    if (hot !== null && hot.limitMs === limitMs) return hot
+    let list = this.lists.get(limitMs)
+    if (list === undefined) {
+      list = new DeadlineList(limitMs)
+      this.lists.set(limitMs, list)
+    }
+    this.hot = list
+    return list
+  }
+}
