@@ -1,6 +1,7 @@
 /**
- * A connection to one gateway: one gRPC channel, one authentication session, the admin calls and
- * the factory of {@link DocumentStore}s.
+ * A connection to one gateway: its gRPC channels (one at a time takes calls; see channels.ts for
+ * when it is replaced), one authentication session, the admin calls and the factory of
+ * {@link DocumentStore}s.
  *
  * `connect()` validates and returns at once. It never touches the network: the channel starts
  * IDLE and connects on the first call, so connecting to a gateway that is down never blocks and
