@@ -5,12 +5,29 @@
  * The data schemes make every question decidable:
  * - Writes (idempotent and conditional) store a value unique to the write under `key`
  *   (`{ _id: key, v: value }`). A key is a register: the final value must come from a write that
- *   may have taken effect, and no acknowledged write may have started after that write finished
- *   (it would have overwritten it). Keys written once are the simple case: an acknowledged write
- *   must be there.
+ *   may have taken effect. Keys written once are the simple case: an acknowledged write must be
+ *   there.
  * - Increments append their own operation id to the key's `ops` array in the same atomic
  *   mutation that adds to `n`. `$append` is not idempotent, which is the point: an increment
  *   applied twice leaves its id twice. An acknowledged increment whose id is absent was lost.
+ *
+ * ## Overtaken writes
+ *
+ * An acknowledged write W is *overtaken* when a value it should have replaced shows up after W's
+ * acknowledgment: the value comes from a write V whose operation ended (was acknowledged) before
+ * W was invoked. V then took effect after W, although the caller saw V end before W began: an
+ * attempt of V that the client abandoned (a timeout on a slow cluster, then the answer from
+ * another) reached a cluster late and won there, and last-writer-wins replication carried it
+ * everywhere. Evidence:
+ * - the final value of W's key on any cluster (always judged; W also counts as lost);
+ * - with {@link CheckOptions.freshReads}, a read invoked after W's acknowledgment that returned
+ *   V's value (the overtaking may be undone later by another write, so only such a read shows it).
+ *
+ * Only an acknowledged write has a known end. A write whose caller saw a timeout or an ambiguous
+ * error may still be applied at any later time (held in a black hole, a paused process), so it
+ * may legitimately win over anything: it never overtakes. Concurrent writes (V ended after W was
+ * invoked) may take effect in either order. When several writes stored the same value, the value
+ * is blamed on V only if every one of them ended before W was invoked.
  */
 import type { HistorySnapshot, Operation, Switch } from './history.js'
 import { summarize, type LatencySummary } from './percentiles.js'
@@ -45,10 +62,31 @@ export interface CheckOptions {
   readonly recoveryGraceMs?: number
   /** Time from heal to identical cluster states, measured by the runner; `null` if they never converged. */
   readonly convergenceMs?: number | null
+  /**
+   * Every read is answered by a copy holding every write acknowledged before the read was
+   * invoked (one cluster, or replication that acknowledges only once every copy has the write).
+   * Then reads are judged too: one that returns a value overtaken before it began is an
+   * overtaken write. Default false: with asynchronous replication a read from a replica may be
+   * stale, and a stale read looks exactly like an overtaking one.
+   */
+  readonly freshReads?: boolean
 }
 
 export type Anomaly =
   | { readonly kind: 'lost-write'; readonly opId: number; readonly key: string; readonly cluster: string; readonly detail: string }
+  /**
+   * Acknowledged write `opId` overtaken by write `byOpId`, which ended before it began (see the
+   * module doc). `cluster` is where it shows: the cluster whose final state holds the value, or
+   * for a read the cluster recorded with the read. `detail` says which evidence.
+   */
+  | {
+      readonly kind: 'overtaken-write'
+      readonly opId: number
+      readonly byOpId: number
+      readonly key: string
+      readonly cluster: string
+      readonly detail: string
+    }
   | { readonly kind: 'duplicate-apply'; readonly opId: number; readonly key: string; readonly cluster: string; readonly times: number }
   | { readonly kind: 'unexplained'; readonly key: string; readonly cluster: string; readonly detail: string }
   | { readonly kind: 'counter-mismatch'; readonly key: string; readonly cluster: string; readonly detail: string }
@@ -70,6 +108,11 @@ export interface CheckResult {
   readonly lostWrites: number
   /** The part of {@link lostWrites} that are increments (a shared counter overwritten by a stale copy). */
   readonly lostIncrements: number
+  /**
+   * Acknowledged writes overtaken by an earlier write (see the module doc). Those seen in a final
+   * state are also in {@link lostWrites}; those seen only by a read are not.
+   */
+  readonly overtakenWrites: number
   /** Increments applied more than once on some cluster. */
   readonly duplicateApplies: number
   /** Idempotent operations (idempotent writes, reads) that failed while a cluster was up. */
@@ -88,7 +131,7 @@ export interface CheckResult {
   readonly phases: readonly PhaseLatency[]
   /** Every anomaly found (capped per kind by {@link MAX_ANOMALIES_PER_KIND}). */
   readonly anomalies: readonly Anomaly[]
-  /** True when nothing was lost, duplicated, hung, unexplained or divergent and callers saw no error they should not have. */
+  /** True when nothing was lost, overtaken, duplicated, hung, unexplained or divergent and callers saw no error they should not have. */
   readonly valid: boolean
 }
 
@@ -99,14 +142,17 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
   const ops = history.operations
 
   const lost = new Set<number>()
+  const overtaken = new Set<number>()
   const duplicated = new Set<number>()
   let unexplained = 0
   for (const [cluster, state] of clusters) {
     const found = checkCluster(cluster, state, ops, anomalies)
     for (const id of found.lost) lost.add(id)
+    for (const id of found.overtaken) overtaken.add(id)
     for (const id of found.duplicated) duplicated.add(id)
     unexplained += found.unexplained
   }
+  if (options.freshReads === true) for (const id of findOvertakingReads(ops, anomalies)) overtaken.add(id)
 
   const divergent = divergentKeys(clusters)
   for (const [key, detail] of divergent) anomalies.add({ kind: 'divergent', key, detail })
@@ -124,6 +170,7 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
     unknownOps: ops.filter((op) => op.outcome === 'info').length,
     lostWrites: lost.size,
     lostIncrements: ops.filter((op) => op.type === 'increment' && lost.has(op.id)).length,
+    overtakenWrites: overtaken.size,
     duplicateApplies: duplicated.size,
     callerErrors,
     hangs,
@@ -140,6 +187,7 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
     ...result,
     valid:
       result.lostWrites === 0 &&
+      result.overtakenWrites === 0 &&
       result.duplicateApplies === 0 &&
       result.callerErrors === 0 &&
       result.hangs === 0 &&
@@ -173,13 +221,37 @@ function groupByKey(ops: readonly Operation[], predicate: (op: Operation) => boo
   return groups
 }
 
+/**
+ * When an operation is known to have ended: its acknowledgment. A write without one (failed
+ * ambiguously, timed out, still pending) may take effect at any later time.
+ */
+function knownEnd(op: Operation): number {
+  return op.outcome === 'ok' ? (op.completeMs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY
+}
+
+/**
+ * The write that overtook acknowledged write `w`, when a value seen after `w`'s acknowledgment
+ * can only have come from writes that ended before `w` was invoked. `sources` are the writes
+ * that stored that value; the one that ended last is named. Undefined when any source may have
+ * taken effect after `w` (concurrent, later or unacknowledged, or `w` itself).
+ */
+function overtakingWrite(w: Operation, sources: readonly Operation[]): Operation | undefined {
+  let latest: Operation | undefined
+  for (const source of sources) {
+    if (knownEnd(source) >= w.invokeMs) return undefined
+    if (latest === undefined || knownEnd(source) > knownEnd(latest)) latest = source
+  }
+  return latest
+}
+
 function checkCluster(
   cluster: string,
   state: ClusterState,
   ops: readonly Operation[],
   anomalies: AnomalyList,
-): { lost: number[]; duplicated: number[]; unexplained: number } {
+): { lost: number[]; overtaken: number[]; duplicated: number[]; unexplained: number } {
   const lost: number[] = []
+  const overtaken: number[] = []
   const duplicated: number[] = []
   let unexplained = 0
 
@@ -194,22 +266,20 @@ function checkCluster(
       }
       continue
     }
-    // Values are unique per write, so the final value names the write that won.
-    const winner = writes.find((w) => w.value === finalValue)
-    if (winner === undefined) {
+    // Values are unique per write in the workload, so the final value names the write that won
+    // (or the writes, when a history repeats a value).
+    const sources = writes.filter((w) => w.value === finalValue)
+    if (sources.length === 0) {
       unexplained++
       anomalies.add({ kind: 'unexplained', key, cluster, detail: `value ${JSON.stringify(finalValue)} written by no operation` })
       continue
     }
-    // A write that ended before an acknowledged one began cannot be the last one applied. Only an
-    // acknowledged write is known to have ended: one that timed out or failed ambiguously may
-    // still be applied later (held in a black hole, a paused process), so its end is unbounded.
-    const winnerEnd = winner.outcome === 'ok' ? (winner.completeMs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY
     for (const w of acked) {
-      if (w !== winner && w.invokeMs > winnerEnd) {
-        lost.push(w.id)
-        anomalies.add({ kind: 'lost-write', opId: w.id, key, cluster, detail: `overwritten by earlier write ${winner.id}` })
-      }
+      const by = overtakingWrite(w, sources)
+      if (by === undefined) continue
+      lost.push(w.id)
+      overtaken.push(w.id)
+      anomalies.add({ kind: 'overtaken-write', opId: w.id, byOpId: by.id, key, cluster, detail: `final value written by ${by.id}, which ended before ${w.id} began` })
     }
   }
 
@@ -242,7 +312,38 @@ function checkCluster(
       anomalies.add({ kind: 'counter-mismatch', key, cluster, detail: `n = ${n} but ${stored.length} ids` })
     }
   }
-  return { lost, duplicated, unexplained }
+  return { lost, overtaken, duplicated, unexplained }
+}
+
+/**
+ * Reads that saw an overtaken write (only sound with fresh reads, see
+ * {@link CheckOptions.freshReads}): a read invoked after an acknowledged write W that returned a
+ * value only writes ended before W began could have stored. Returns the overtaken writes' ids.
+ */
+function findOvertakingReads(ops: readonly Operation[], anomalies: AnomalyList): Set<number> {
+  const overtaken = new Set<number>()
+  const writesByKey = groupByKey(ops, isWrite)
+  for (const read of ops) {
+    if (read.type !== 'read' || read.outcome !== 'ok' || typeof read.value !== 'string') continue
+    const writes = writesByKey.get(read.key) ?? []
+    const sources = writes.filter((w) => w.value === read.value)
+    if (sources.length === 0) continue
+    for (const w of writes) {
+      if (w.outcome !== 'ok' || knownEnd(w) >= read.invokeMs) continue
+      const by = overtakingWrite(w, sources)
+      if (by === undefined) continue
+      overtaken.add(w.id)
+      anomalies.add({
+        kind: 'overtaken-write',
+        opId: w.id,
+        byOpId: by.id,
+        key: read.key,
+        cluster: read.cluster ?? 'unknown',
+        detail: `read ${read.id}, invoked after ${w.id} was acknowledged, returned the value of ${by.id}, which ended before ${w.id} began`,
+      })
+    }
+  }
+  return overtaken
 }
 
 function sameState(a: KeyState | undefined, b: KeyState | undefined): boolean {
@@ -322,13 +423,22 @@ function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anoma
   return count
 }
 
+/** Time of `spans` inside [fromMs, toMs]. */
+function overlapMs(spans: HistorySnapshot['stalls'], fromMs: number, toMs: number): number {
+  let total = 0
+  for (const s of spans) total += Math.max(0, Math.min(toMs, s.toMs) - Math.max(fromMs, s.fromMs))
+  return total
+}
+
 function findHangs(history: HistorySnapshot, options: CheckOptions, anomalies: AnomalyList): number {
   const bound = options.timeoutMs + options.secondaryTimeoutMs + (options.hangMarginMs ?? 1000)
   let count = 0
   for (const op of history.operations) {
     // A pending operation is judged by its age at the end of the run; one younger than the
-    // bound is given the benefit of the doubt.
-    const elapsed = (op.completeMs ?? history.endMs) - op.invokeMs
+    // bound is given the benefit of the doubt. The FailoverStore's limits run on time the client
+    // could run: time it was stalled (reported by stall events) does not count against the bound.
+    const end = op.completeMs ?? history.endMs
+    const elapsed = end - op.invokeMs - overlapMs(history.stalls, op.invokeMs, end)
     if (elapsed > bound) {
       count++
       anomalies.add({ kind: 'hang', opId: op.id, elapsedMs: elapsed })

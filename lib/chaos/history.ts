@@ -58,11 +58,22 @@ export interface Phase {
 }
 
 /** A point-in-time copy of a history; what the checker reads. */
+/** A span of the history's clock. */
+export interface Span {
+  readonly fromMs: number
+  readonly toMs: number
+}
+
 export interface HistorySnapshot {
   readonly operations: readonly Operation[]
   readonly downtime: readonly Downtime[]
   readonly switches: readonly Switch[]
   readonly phases: readonly Phase[]
+  /**
+   * Spans during which the client process could not run (stall events of the FailoverStore):
+   * time no cluster is charged for, so no operation is judged hung for it.
+   */
+  readonly stalls: readonly Span[]
   /** When the snapshot was taken; pending operations are judged against it. */
   readonly endMs: number
 }
@@ -81,6 +92,7 @@ export class History {
   private readonly down: { cluster: string; fromMs: number; toMs?: number }[] = []
   private readonly switchList: Switch[] = []
   private readonly phaseList: Phase[] = []
+  private readonly stallList: Span[] = []
   private nextId = 1
 
   constructor(options: HistoryOptions = {}) {
@@ -134,6 +146,12 @@ export class History {
     this.switchList.push({ atMs: this.now(), from, to })
   }
 
+  /** The client process could not run for the `stalledMs` that just ended. */
+  stalled(stalledMs: number): void {
+    const toMs = this.now()
+    this.stallList.push({ fromMs: toMs - stalledMs, toMs })
+  }
+
   phase(name: string): void {
     this.phaseList.push({ name, startMs: this.now() })
   }
@@ -154,6 +172,7 @@ export class History {
       downtime: this.down.map((d) => ({ ...d })),
       switches: [...this.switchList],
       phases: [...this.phaseList],
+      stalls: [...this.stallList],
       endMs: this.now(),
     }
   }

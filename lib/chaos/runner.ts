@@ -22,6 +22,8 @@ export interface ScenarioReport {
   readonly lostWrites: number
   /** The part of lostWrites that are increments. */
   readonly lostIncrements: number
+  /** Acknowledged writes overtaken by an earlier write (see checker.ts); those in the final state are also lost writes. */
+  readonly overtakenWrites: number
   readonly duplicateApplies: number
   readonly callerErrors: number
   readonly hangs: number
@@ -52,7 +54,7 @@ export interface RunOptions {
   readonly log?: (line: string) => void
   /** Ends sleeps early and stops the run between steps. */
   readonly signal?: AbortSignal
-  /** Operation weights for the workload. Default {@link DEFAULT_MIX}. */
+  /** Operation weights for the workload. Default: the scenario's, else {@link DEFAULT_MIX}. */
   readonly mix?: Partial<WorkloadMix>
   /**
    * Failback probes also require the other gateways to have shipped everything to the cluster
@@ -163,6 +165,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     primary,
     secondary,
     pace,
+    timeoutMs,
     sleep: (ms) => abortableSleep(ms, options.signal),
     phase: (name) => {
       history.phase(name)
@@ -208,13 +211,17 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       if (status.name !== current) history.switched(current, status.name)
       current = status.name
     })
+    switches.add(failoverStore.events$.subscribe((e) => e.type === 'stall' && history.stalled(e.stalledMs)))
+    const { mix: scenarioMix, ...shape } = scenario.workload ?? {}
+    const mix = options.mix ?? scenarioMix
     workload = new Workload({
       store: failoverStore,
       history,
       concurrency: pace.concurrency,
       counterKeys,
       random: seededRandom(options.seed ?? 1),
-      ...(options.mix === undefined ? {} : { mix: options.mix }),
+      ...shape,
+      ...(mix === undefined ? {} : { mix }),
       activeCluster: () => failoverStore.cluster.name,
     })
     const running = workload.start()
@@ -251,6 +258,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
 
   const violations: string[] = []
   if (result.lostWrites > 0) violations.push(`${result.lostWrites} lost writes`)
+  if (result.overtakenWrites > 0) violations.push(`${result.overtakenWrites} writes overtaken by an earlier write`)
   if (result.duplicateApplies > 0) violations.push(`${result.duplicateApplies} duplicate applies`)
   if (result.callerErrors > 0) violations.push(`${result.callerErrors} caller errors`)
   if (result.hangs > 0) violations.push(`${result.hangs} hangs`)
@@ -262,6 +270,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     ops: result.ops,
     lostWrites: result.lostWrites,
     lostIncrements: result.lostIncrements,
+    overtakenWrites: result.overtakenWrites,
     duplicateApplies: result.duplicateApplies,
     callerErrors: result.callerErrors,
     hangs: result.hangs,

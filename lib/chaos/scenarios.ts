@@ -10,6 +10,7 @@ import type { FailoverStoreOptions } from '../failover/options.js'
 import type { CheckResult } from './checker.js'
 import { bimodal } from './distribution.js'
 import type { ClusterHarness, GatewayNode } from './cluster.js'
+import type { WorkloadOptions } from './workload.js'
 
 /** Durations of a run. Quick fits in `npm test`; full is the real suite. */
 export interface Pace {
@@ -81,6 +82,8 @@ export interface ScenarioContext {
   readonly primary: GatewayNode
   readonly secondary: GatewayNode
   readonly pace: Pace
+  /** The FailoverStore's `timeoutMs` in this run (the pace's, or the run's override). */
+  readonly timeoutMs: number
   /** Bounded sleep; returns early (resolves) when the run is aborted. */
   sleep(ms: number): Promise<void>
   /** Starts a named phase (latency is summarized per phase). */
@@ -90,9 +93,14 @@ export interface ScenarioContext {
   up(node: GatewayNode): void
 }
 
+/** How a scenario shapes the workload (see workload.ts); a run's own `mix` wins over the scenario's. */
+export type ScenarioWorkload = Pick<WorkloadOptions, 'mix' | 'writesPerOwnKey' | 'thinkMs' | 'thinkJitter'>
+
 export interface Scenario {
   readonly name: string
   readonly description: string
+  /** Default: the runner's workload (every operation type, shared keys). */
+  readonly workload?: ScenarioWorkload
   /** Before the FailoverStore exists (e.g. the primary is down at start-up). */
   before?(ctx: ScenarioContext): Promise<void>
   /** The timeline, played while the workload runs. Must leave every cluster healed and running. */
@@ -154,6 +162,43 @@ export const SCENARIOS: readonly Scenario[] = [
       await ctx.primary.clientProxy.pass()
       ctx.phase('healed')
       await ctx.sleep(ctx.pace.healedMs)
+    },
+  },
+  /**
+   * The write-overtaking hazard: the primary turns slower than `timeoutMs` for every request, so a
+   * write sent to it times out and is acknowledged by the secondary while its first attempt is
+   * still on its way to the primary. Each client writes its own keys three times in a row, so each
+   * write to a key begins after the one before was acknowledged; if an abandoned attempt then
+   * lands on the primary, it is applied last, wins there and, by last-writer-wins replication,
+   * everywhere: the checker reports the client's later writes to that key as overtaken.
+   *
+   * - The delay is twice `timeoutMs` each way: a request reaches the primary only after the
+   *   failover and after the client's next write, and a whole round trip (4x `timeoutMs`) still
+   *   fits in `secondaryTimeoutMs` at both paces, so a client that waits for its abandoned attempt
+   *   to settle can still answer in time.
+   * - Clients pause 0-100 ms between operations, so when the primary turns slow most of them are
+   *   idle and their next writes go to the primary, still the active cluster: those requests cross
+   *   the slow link. Without a pause every client would already be waiting on the primary with its
+   *   request delivered, and the store would fail over before any of them sent another.
+   */
+  {
+    name: 'slow-primary-writes',
+    description: 'every byte to and from the primary is delayed 2x timeoutMs while clients rewrite their own keys: no write overtaken by its own abandoned attempt',
+    workload: { mix: { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }, writesPerOwnKey: 3, thinkMs: 50, thinkJitter: 1 },
+    async run(ctx) {
+      ctx.phase('healthy')
+      await ctx.sleep(ctx.pace.healthyMs)
+      // Not marked down: a slow cluster still serves, so callers must see no error.
+      ctx.phase('slow')
+      await ctx.primary.clientProxy.latency(2 * ctx.timeoutMs)
+      await ctx.sleep(ctx.pace.faultMs)
+      await ctx.primary.clientProxy.pass()
+      ctx.phase('healed')
+      await ctx.sleep(ctx.pace.healedMs)
+    },
+    expect(result) {
+      // Without a failover no write had an abandoned attempt: the run proved nothing.
+      return result.failovers === 0 ? ['no failover (the slow primary was never left)'] : []
     },
   },
   {

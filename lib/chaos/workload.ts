@@ -5,10 +5,16 @@
  *
  * | type              | call                                                        | document                  |
  * |-------------------|-------------------------------------------------------------|---------------------------|
- * | write-idempotent  | `insertOrReplace({ _id: r<k> or w-<p>-<n>, v })`            | register, `v` unique      |
+ * | write-idempotent  | `insertOrReplace({ _id: r<k>, w-<p>-<n> or o-<p>-<j>, v })` | register, `v` unique      |
  * | write-conditional | `insert({ _id: i-<p>-<n>, v })` (a fresh key)               | register written once     |
  * | increment         | `update(c<k>, { $append: { ops: [opId] }, $increment: { n: 1 } })` | counter, ids appended |
  * | read              | `findById(r<k>)`                                            |                           |
+ *
+ * `writesPerOwnKey` gives each process keys of its own, each written that many times in a row
+ * before the process moves to its next key. A process issues one operation at a time, so every
+ * write to such a key begins after the previous one ended: an earlier write that lands late
+ * overtakes the later ones (see checker.ts), and once the process has moved on nothing
+ * overwrites it, so it stays in the final state for the checker to see.
  *
  * No operation gets a deadline from the workload: the store's own timeouts must end it, and an
  * operation that never ends is exactly what the checker calls a hang. {@link Workload.stop}
@@ -48,10 +54,21 @@ export interface WorkloadOptions {
   readonly counterKeys?: number
   /** Share of idempotent writes that go to a fresh key instead of a shared register. Default 0.25. */
   readonly freshKeyShare?: number
+  /**
+   * When above 0, idempotent writes go to the process's own keys instead (shared registers and
+   * fresh keys are not used): each key written this many times in a row, then the next key.
+   * Default 0.
+   */
+  readonly writesPerOwnKey?: number
   /** Stop issuing after this many operations in total. Default: until {@link Workload.stop}. */
   readonly maxOps?: number
   /** Pause between one process's operations, ms. Default 0. */
   readonly thinkMs?: number
+  /**
+   * Spread of each pause, in [0, 1]: a pause is drawn uniformly from `thinkMs * (1 ± thinkJitter)`,
+   * so processes do not run in lockstep. Default 0.
+   */
+  readonly thinkJitter?: number
   /** Default `Math.random`; pass a seeded one to replay a run. */
   readonly random?: Random
   /** Name of the cluster serving now, recorded with each outcome. Default: none recorded. */
@@ -61,13 +78,17 @@ export interface WorkloadOptions {
 }
 
 export const registerKey = (k: number): string => `r${k}`
+/** The `j`th own key of process `p` (see {@link WorkloadOptions.writesPerOwnKey}). */
+export const ownKey = (p: number, j: number): string => `o-${p}-${j}`
 export const counterKey = (k: number): string => `c${k}`
 
 /** Outcome of an error: `fail` only when it proves the operation did not take effect. */
 export function classifyError(error: unknown): { outcome: Outcome; error: string } {
   if (error instanceof OjaiError) {
-    // Availability errors, timeouts, give-ups after failover and closes leave the effect unknown.
-    const unknown = error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE'
+    // Availability errors, timeouts, give-ups after failover, closes and writes left unsettled
+    // (applied somewhere, an earlier attempt still pending) leave the effect unknown.
+    const unknown =
+      error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE' || error.code === 'UNSETTLED_WRITE'
     return { outcome: unknown ? 'info' : 'fail', error: error.code }
   }
   return { outcome: 'info', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
@@ -89,6 +110,8 @@ export class Workload {
   private stopping = false
   private loops: Promise<void>[] = []
   private readonly seq: number[]
+  /** Per process: idempotent writes issued to its own keys. */
+  private readonly ownWrites: number[]
   /** Pending think-time sleeps, so stop() can end them at once (clearing alone would leave their promises pending forever). */
   private sleeps = new Map<NodeJS.Timeout, () => void>()
 
@@ -101,11 +124,14 @@ export class Workload {
       registerKeys: options.registerKeys ?? 16,
       counterKeys: options.counterKeys ?? 8,
       freshKeyShare: options.freshKeyShare ?? 0.25,
+      writesPerOwnKey: options.writesPerOwnKey ?? 0,
       maxOps: options.maxOps ?? Number.POSITIVE_INFINITY,
       thinkMs: options.thinkMs ?? 0,
+      thinkJitter: Math.min(1, Math.max(0, options.thinkJitter ?? 0)),
       random: options.random ?? Math.random,
     }
     this.seq = Array.from({ length: this.o.concurrency }, () => 0)
+    this.ownWrites = Array.from({ length: this.o.concurrency }, () => 0)
   }
 
   /** Operations invoked so far. */
@@ -163,8 +189,13 @@ export class Workload {
     while (!this.stopping && this.issued < this.o.maxOps) {
       this.issued++
       await this.runOne(p)
-      if (this.o.thinkMs > 0 && !this.stopping) await this.sleep(this.o.thinkMs)
+      if (this.o.thinkMs > 0 && !this.stopping) await this.sleep(this.thinkTime())
     }
+  }
+
+  private thinkTime(): number {
+    const { thinkMs, thinkJitter } = this.o
+    return thinkJitter === 0 ? thinkMs : thinkMs * (1 + thinkJitter * (2 * this.o.random() - 1))
   }
 
   private sleep(ms: number): Promise<void> {
@@ -191,6 +222,17 @@ export class Workload {
     return Math.min(n - 1, Math.floor(this.o.random() * n))
   }
 
+  /** Where process `p`'s next idempotent write goes (`seq`: its operation number). */
+  private writeKey(p: number, seq: number): string {
+    const run = this.o.writesPerOwnKey
+    if (run > 0) {
+      const n = this.ownWrites[p] ?? 0
+      this.ownWrites[p] = n + 1
+      return ownKey(p, Math.floor(n / run))
+    }
+    return this.o.random() < this.o.freshKeyShare ? `w-${p}-${seq}` : registerKey(this.index(this.o.registerKeys))
+  }
+
   private runOne(p: number): Promise<void> {
     const h = this.o.history
     const type = this.pick()
@@ -201,7 +243,7 @@ export class Workload {
     let readValue = false
     switch (type) {
       case 'write-idempotent': {
-        const key = this.o.random() < this.o.freshKeyShare ? `w-${p}-${seq}` : registerKey(this.index(this.o.registerKeys))
+        const key = this.writeKey(p, seq)
         id = h.invoke(p, type, key, { value })
         call = this.o.store.insertOrReplace({ _id: key, v: value })
         break

@@ -95,7 +95,8 @@ export class ClusterState {
 
   /**
    * Where a new operation starts: the active cluster, or during a failback ramp the cluster left,
-   * by the ramp's share.
+   * by the ramp's share. The ramp ends early when the cluster left is no longer up: operations are
+   * not started on a cluster that timed out or failed.
    */
   startCluster(): number {
     const active = this.subject.value.index
@@ -104,7 +105,7 @@ export class ClusterState {
     const { rampMs, shares } = this.failbackRamp
     const elapsed = this.scheduler.now() - ramp.startedAt
     const step = Math.floor((elapsed * shares.length) / rampMs)
-    if (step >= shares.length) {
+    if (step >= shares.length || this.health.of(ramp.from).state !== 'up') {
       this.ramp = null
       return active
     }

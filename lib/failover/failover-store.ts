@@ -174,6 +174,7 @@ export class FailoverStore implements Store {
       backoff: new Backoff(o.backoff, o.random),
       probeId: o.probeId,
       probeTimeoutMs: o.probeTimeoutMs,
+      clock: this.ctx.clock,
       stats: this.ctx.stats,
       emit: (e) => this.ctx.emit(e),
     })

@@ -10,7 +10,8 @@
  * ```
  *
  * Probes run on their own subscriptions, never in the path of a user operation, only while the
- * store has demand (demand.ts), and stop on close.
+ * store has demand (demand.ts), and stop on close. A probe's limit is kept by the timekeeper, on
+ * the runnable clock like an operation's: a stall of this process does not fail a probe.
  */
 import {
   combineLatest,
@@ -21,14 +22,12 @@ import {
   ignoreElements,
   map,
   merge,
+  Observable,
   of,
   retry,
   switchMap,
   tap,
-  throwError,
-  timeout,
   timer,
-  type Observable,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs'
@@ -42,6 +41,7 @@ import type { ClusterConfig } from './options.js'
 import { needsProbe } from './routing.js'
 import { reasonOf } from './run.js'
 import type { StatsRecorder } from './stats.js'
+import type { DeadlineList, TimedEntry, Timekeeper } from './timekeeper.js'
 
 export interface ProberDeps {
   readonly clusters: readonly ClusterConfig[]
@@ -52,8 +52,19 @@ export interface ProberDeps {
   readonly backoff: Backoff
   readonly probeId: DocumentId
   readonly probeTimeoutMs: number
+  /** Keeps each probe's limit on the runnable clock. */
+  readonly clock: Timekeeper
   readonly stats: StatsRecorder
   emit(event: FailoverStoreEvent): void
+}
+
+/** One probe's limit, armed in the timekeeper. */
+class ProbeLimit implements TimedEntry {
+  due = 0
+  prevEntry: TimedEntry | null = null
+  nextEntry: TimedEntry | null = null
+  list: DeadlineList | null = null
+  constructor(readonly expire: () => void) {}
 }
 
 /** Not probing. */
@@ -121,17 +132,19 @@ export class Prober {
 
   /** Ping (when the cluster has one), then a cheap read; the whole probe within probeTimeoutMs. */
   private probeOnce(c: number): Observable<number> {
-    const { clusters, probeId, probeTimeoutMs, scheduler } = this.d
+    const { clusters, probeId, probeTimeoutMs, clock } = this.d
     const cluster = clusters[c] as ClusterConfig
     const ping = cluster.ping
     const read = defer(() => cluster.store.findById(probeId)).pipe(ignoreElements())
     const steps = ping === undefined ? read : concat(defer(ping).pipe(ignoreElements()), read)
-    return concat(steps, of(c)).pipe(
-      timeout({
-        first: probeTimeoutMs,
-        scheduler,
-        with: () => throwError(() => new TimeoutError(`probe of ${cluster.name}: no answer within ${probeTimeoutMs} ms`, probeTimeoutMs)),
-      }),
-    )
+    return new Observable<number>((out) => {
+      const limit = new ProbeLimit(() => out.error(new TimeoutError(`probe of ${cluster.name}: no answer within ${probeTimeoutMs} ms`, probeTimeoutMs)))
+      clock.arm(limit, probeTimeoutMs)
+      const probe = concat(steps, of(c)).subscribe(out)
+      return () => {
+        clock.disarm(limit)
+        probe.unsubscribe()
+      }
+    })
   }
 }

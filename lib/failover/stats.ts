@@ -37,7 +37,7 @@ export interface FailoverStats {
   readonly active: { readonly index: number; readonly name: string }
   /** Operations subscribed and not yet finished. */
   readonly inFlight: number
-  /** Operation limits (timeouts, hedge delays, settle bounds) currently armed; 0 when idle. */
+  /** Limits currently armed (operation timeouts, hedge delays, settle bounds, probe limits); 0 when idle. */
   readonly activeTimers: number
   /** Changes of the active cluster because it failed (one `failover` event each). */
   readonly failovers: number

@@ -13,6 +13,10 @@
  *   (`scheduler.now() - stalledMs`), which the stall did not advance.
  * - A wake that comes late at all expires nothing itself: it re-arms for the next turn, so the
  *   event loop reads pending I/O first and answers that arrived during the stall win.
+ * - Work that runs after a stall before the heartbeat does (a timer that came due earlier, a
+ *   promise continuation of the handler that blocked) sees the stall too: reading the clock
+ *   with the heartbeat overdue by more than `thresholdMs` charges the stall there, so a limit
+ *   armed then starts on the runnable clock, not on one the stall is about to move back.
  *
  * In virtual time (TestScheduler) wakes are never late, so every limit is exact; a scheduler whose
  * clock jumps (see the stall specs) shows the accounting exactly.
@@ -108,6 +112,8 @@ export class Timekeeper {
   private hot: DeadlineList | null = null
   private action: Subscription | null = null
   private plannedAt = 0
+  /** How late the planned wake already was when its stall was charged (before the wake ran). */
+  private charged = 0
   private disposed = false
   /** Inside a wake: arms made by expiring entries are planned for after it. */
   private waking = false
@@ -125,13 +131,13 @@ export class Timekeeper {
 
   /** The runnable clock: scheduler time minus the stalls seen. */
   now(): number {
-    return this.scheduler.now() - this.stalledMs
+    return this.runnable(this.scheduler.now())
   }
 
   /** Arms `entry` to expire `limitMs` after `start` (runnable clock; default now). Returns the scheduler time now. */
   arm(entry: TimedEntry, limitMs: number, start?: number): number {
     const wallNow = this.scheduler.now()
-    const runnableNow = wallNow - this.stalledMs
+    const runnableNow = this.runnable(wallNow)
     entry.due = (start ?? runnableNow) + limitMs
     this.listFor(limitMs).insert(entry)
     this.armed++
@@ -163,11 +169,7 @@ export class Timekeeper {
     this.action = null
     const wallNow = this.scheduler.now()
     const late = wallNow - this.plannedAt
-    if (late > this.thresholdMs) {
-      this.stalledMs += late
-      this.stalls++
-      this.onStall({ at: wallNow, stalledMs: late })
-    }
+    if (late - this.charged > this.thresholdMs) this.charge(wallNow)
     // Late at all: let the event loop read sockets before anything expires.
     if (late <= 1) {
       this.waking = true
@@ -178,6 +180,22 @@ export class Timekeeper {
       }
     }
     if (this.armed > 0 && this.action === null && !this.disposed) this.plan(wallNow, late > 1 ? 1 : this.nextDelay(), action)
+  }
+
+  /** The runnable time at scheduler time `wallNow`, once a stall the heartbeat has not run for yet is charged. */
+  private runnable(wallNow: number): number {
+    if (this.action !== null && wallNow - this.plannedAt - this.charged > this.thresholdMs) this.charge(wallNow)
+    return wallNow - this.stalledMs
+  }
+
+  /** Charges the planned wake's lateness at `wallNow`, less what was charged for it already, as one stall. */
+  private charge(wallNow: number): void {
+    const late = wallNow - this.plannedAt
+    const stalledMs = late - this.charged
+    this.charged = late
+    this.stalledMs += stalledMs
+    this.stalls++
+    this.onStall({ at: wallNow, stalledMs })
   }
 
   private expireDue(): void {
@@ -203,6 +221,7 @@ export class Timekeeper {
   /** Plans the next wake `delay` after `wallNow`, reusing the running action when there is one. */
   private plan(wallNow: number, delay: number, action?: SchedulerAction<Timekeeper>): void {
     this.plannedAt = wallNow + delay
+    this.charged = 0
     this.action = action === undefined ? this.scheduler.schedule(wake, delay, this) : action.schedule(this, delay)
   }
 

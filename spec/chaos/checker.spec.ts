@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { allDownSpans, check, divergentKeys, type ClusterState, type KeyState } from '../../lib/chaos/checker.js'
 import { History, type OpType, type Outcome } from '../../lib/chaos/history.js'
@@ -64,11 +65,11 @@ describe('check: writes', () => {
 
   it('register: a later acknowledged write overwritten by an earlier one is lost', () => {
     const s = new Script()
-    s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'old' })
+    const earlier = s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'old' })
     const later = s.op('write-idempotent', 'r', 20, 30, 'ok', { value: 'new' })
     const r = check(s.at(40).h.snapshot(), both({ r: { value: 'old' } }), OPTIONS)
     expect(r.lostWrites).toBe(1)
-    expect(r.anomalies).toContainEqual(expect.objectContaining({ kind: 'lost-write', opId: later, key: 'r' }))
+    expect(r.anomalies).toContainEqual(expect.objectContaining({ kind: 'overtaken-write', opId: later, byOpId: earlier, key: 'r' }))
   })
 
   it('register: concurrent writes may end in either order', () => {
@@ -109,6 +110,198 @@ describe('check: writes', () => {
     const r = check(s.at(20).h.snapshot(), states({ A: {}, B: {}, C: { w: { value: 'x' } } }), OPTIONS)
     expect(r.lostWrites).toBe(1)
     expect(r.converged).toBe(false)
+  })
+})
+
+describe('check: overtaken writes', () => {
+  it('flags the lost-write case: an attempt abandoned on a slow primary lands after the next write', () => {
+    // insertOrReplace {v:1} times out on A at 100 ms and is acknowledged by B; the caller then
+    // writes {v:2}, acknowledged by B; v:1's first attempt reaches A later and wins everywhere.
+    const s = new Script()
+    const v1 = s.op('write-idempotent', 'k', 0, 105, 'ok', { value: 'v1', cluster: 'B' })
+    const v2 = s.op('write-idempotent', 'k', 106, 110, 'ok', { value: 'v2', cluster: 'B' })
+    const r = check(s.at(900).h.snapshot(), both({ k: { value: 'v1' } }), OPTIONS)
+    expect(r).toMatchObject({ overtakenWrites: 1, lostWrites: 1, valid: false })
+    for (const cluster of ['A', 'B']) {
+      expect(r.anomalies).toContainEqual({
+        kind: 'overtaken-write',
+        opId: v2,
+        byOpId: v1,
+        key: 'k',
+        cluster,
+        detail: `final value written by ${v1}, which ended before ${v2} began`,
+      })
+    }
+    expect(r.anomalies.filter((a) => a.kind === 'lost-write')).toEqual([])
+  })
+
+  it('flags every acknowledged write that began after the overtaking one ended, and only those', () => {
+    const s = new Script()
+    const v1 = s.op('write-idempotent', 'k', 0, 105, 'ok', { value: 'v1' })
+    const concurrent = s.op('write-idempotent', 'k', 50, 120, 'ok', { value: 'c' })
+    const v2 = s.op('write-idempotent', 'k', 106, 110, 'ok', { value: 'v2' })
+    const v3 = s.op('write-idempotent', 'k', 111, 115, 'ok', { value: 'v3' })
+    s.op('write-idempotent', 'k', 116, 216, 'info', { value: 'unknown', error: 'TIMEOUT' })
+    const r = check(s.at(900).h.snapshot(), states({ A: { k: { value: 'v1' } } }), OPTIONS)
+    const flagged = r.anomalies.flatMap((a) => (a.kind === 'overtaken-write' ? [[a.opId, a.byOpId]] : []))
+    expect(flagged).toEqual([
+      [v2, v1],
+      [v3, v1],
+    ])
+    expect(flagged.map(([id]) => id)).not.toContain(concurrent)
+    expect(r).toMatchObject({ overtakenWrites: 2, lostWrites: 2 })
+  })
+
+  it('does not flag concurrent writes, in either final order', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'k', 0, 30, 'ok', { value: 'a' })
+    s.op('write-idempotent', 'k', 10, 40, 'ok', { value: 'b' })
+    for (const value of ['a', 'b']) {
+      expect(check(s.at(50).h.snapshot(), both({ k: { value } }), OPTIONS)).toMatchObject({ overtakenWrites: 0, lostWrites: 0, valid: true })
+    }
+  })
+
+  it('does not flag an earlier write without an acknowledgment: it has no known end', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'k', 0, 100, 'info', { value: 'timed-out', error: 'TIMEOUT' })
+    s.op('write-idempotent', 'k', 0, 100, 'fail', { value: 'failed', error: 'FAILOVER' })
+    s.op('write-idempotent', 'k', 0, undefined, 'ok', { value: 'pending' })
+    s.op('write-idempotent', 'k', 150, 160, 'ok', { value: 'acked' })
+    for (const value of ['timed-out', 'failed', 'pending']) {
+      expect(check(s.at(3000).h.snapshot(), both({ k: { value } }), { ...OPTIONS, hangMarginMs: 10_000 })).toMatchObject({ overtakenWrites: 0, lostWrites: 0 })
+    }
+  })
+
+  it('does not flag a write whose own value is the final one, even when an earlier write stored the same value', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'k', 0, 10, 'ok', { value: 'same' })
+    s.op('write-idempotent', 'k', 20, 30, 'ok', { value: 'same' })
+    expect(check(s.at(40).h.snapshot(), both({ k: { value: 'same' } }), OPTIONS)).toMatchObject({ overtakenWrites: 0, lostWrites: 0, valid: true })
+  })
+
+  it('blames a value stored by several writes only when all of them ended before, naming the last to end', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'k', 0, 10, 'ok', { value: 'dup' })
+    const second = s.op('write-idempotent', 'k', 5, 15, 'ok', { value: 'dup' })
+    const w = s.op('write-idempotent', 'k', 20, 30, 'ok', { value: 'w' })
+    const r = check(s.at(40).h.snapshot(), states({ A: { k: { value: 'dup' } } }), OPTIONS)
+    expect(r.anomalies).toContainEqual(expect.objectContaining({ kind: 'overtaken-write', opId: w, byOpId: second }))
+    // One more write of that value, concurrent with w: it may have been the last applied.
+    s.op('write-idempotent', 'k', 25, 35, 'ok', { value: 'dup' })
+    expect(check(s.at(40).h.snapshot(), states({ A: { k: { value: 'dup' } } }), OPTIONS).overtakenWrites).toBe(0)
+  })
+
+  describe('reads (freshReads)', () => {
+    /** v1 overtakes v2 for a while, then v3 puts things right; a read in between shows it. */
+    function transient(readFrom: number, readValue: string) {
+      const s = new Script()
+      const v1 = s.op('write-idempotent', 'k', 0, 105, 'ok', { value: 'v1' })
+      const v2 = s.op('write-idempotent', 'k', 106, 110, 'ok', { value: 'v2' })
+      const read = s.op('read', 'k', readFrom, readFrom + 5, 'ok', { value: readValue, cluster: 'B' })
+      s.op('write-idempotent', 'k', 800, 805, 'ok', { value: 'v3' })
+      return { s, v1, v2, read, final: both({ k: { value: 'v3' } }) }
+    }
+
+    it('flags a read after the acknowledgment that returns the overtaking value', () => {
+      const { s, v1, v2, read, final } = transient(600, 'v1')
+      const r = check(s.at(900).h.snapshot(), final, { ...OPTIONS, freshReads: true })
+      expect(r).toMatchObject({ overtakenWrites: 1, lostWrites: 0, valid: false })
+      expect(r.anomalies).toEqual([
+        {
+          kind: 'overtaken-write',
+          opId: v2,
+          byOpId: v1,
+          key: 'k',
+          cluster: 'B',
+          detail: `read ${read}, invoked after ${v2} was acknowledged, returned the value of ${v1}, which ended before ${v2} began`,
+        },
+      ])
+    })
+
+    it('ignores reads by default: a replica may serve a stale read', () => {
+      const { s, final } = transient(600, 'v1')
+      expect(check(s.at(900).h.snapshot(), final, OPTIONS)).toMatchObject({ overtakenWrites: 0, valid: true })
+    })
+
+    it('does not flag a read invoked before the acknowledgment, nor one that returns the newer value', () => {
+      const before = transient(108, 'v1')
+      expect(check(before.s.at(900).h.snapshot(), before.final, { ...OPTIONS, freshReads: true }).overtakenWrites).toBe(0)
+      const newer = transient(600, 'v2')
+      expect(check(newer.s.at(900).h.snapshot(), newer.final, { ...OPTIONS, freshReads: true }).overtakenWrites).toBe(0)
+    })
+  })
+
+  // Soundness and exactness against executions built by hand: each write takes effect at one
+  // instant, an acknowledged one inside its interval unless it is the late attempt under test,
+  // an unacknowledged one at any time after its invocation or never. Reads see the last write
+  // applied at an instant inside their interval; the final state is the last write applied.
+  const writeArb = fc.record({
+    invoke: fc.integer({ min: 0, max: 200 }),
+    duration: fc.integer({ min: 1, max: 60 }),
+    outcome: fc.constantFrom<Outcome | 'pending'>('ok', 'ok', 'ok', 'info', 'pending'),
+    /** Where in its interval an acknowledged write applies, in [0, 1]; how late an unacknowledged one does. */
+    apply: fc.double({ min: 0, max: 1, noNaN: true }),
+    unacknowledgedApplied: fc.boolean(),
+  })
+  const readArb = fc.record({ invoke: fc.integer({ min: 0, max: 300 }), duration: fc.integer({ min: 1, max: 30 }), at: fc.double({ min: 0, max: 1, noNaN: true }) })
+  type WriteSpec = typeof writeArb extends fc.Arbitrary<infer T> ? T : never
+  type ReadSpec = typeof readArb extends fc.Arbitrary<infer T> ? T : never
+
+  /** Builds the history and the single cluster's final state. `lateWrite`: that write applies again after everything. */
+  function execute(writes: readonly WriteSpec[], reads: readonly ReadSpec[], lateWrite?: number) {
+    const s = new Script()
+    const applied: { at: number; order: number; value: string }[] = []
+    const ids = writes.map((w, i) => {
+      const value = `w${i}`
+      const end = w.outcome === 'pending' ? undefined : w.invoke + w.duration
+      const id = s.op('write-idempotent', 'k', w.invoke, end, w.outcome === 'pending' ? 'ok' : w.outcome, { value })
+      if (w.outcome === 'ok') applied.push({ at: w.invoke + w.apply * w.duration, order: i, value })
+      else if (w.unacknowledgedApplied) applied.push({ at: w.invoke + w.apply * 1000, order: i, value })
+      return id
+    })
+    if (lateWrite !== undefined) applied.push({ at: 10_000, order: lateWrite, value: `w${lateWrite}` })
+    const sorted = [...applied].sort((a, b) => a.at - b.at || a.order - b.order)
+    const valueAt = (t: number) => sorted.filter((a) => a.at <= t).at(-1)?.value
+    for (const r of reads) {
+      const at = r.invoke + r.at * r.duration
+      s.op('read', 'k', r.invoke, r.invoke + r.duration, 'ok', valueAt(at) === undefined ? {} : { value: valueAt(at) as string })
+    }
+    const last = sorted.at(-1)
+    const final = states({ A: last === undefined ? {} : { k: { value: last.value } } })
+    return { snapshot: s.at(20_000).h.snapshot(), final, ids }
+  }
+  const PROPERTY_OPTIONS = { ...OPTIONS, hangMarginMs: 1_000_000, freshReads: true }
+
+  it('never flags an execution in which every write took effect at most once, in its own time', () => {
+    fc.assert(
+      fc.property(fc.array(writeArb, { minLength: 1, maxLength: 8 }), fc.array(readArb, { maxLength: 8 }), (writes, reads) => {
+        const { snapshot, final } = execute(writes, reads)
+        const r = check(snapshot, final, PROPERTY_OPTIONS)
+        // (Unacknowledged writes are caller errors here: no cluster was ever down.)
+        expect(r.anomalies.filter((a) => a.kind !== 'caller-error')).toEqual([])
+        expect(r).toMatchObject({ overtakenWrites: 0, lostWrites: 0, unexplained: 0 })
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('flags exactly the acknowledged writes that began after a late-landing acknowledged write ended', () => {
+    fc.assert(
+      fc.property(fc.array(writeArb, { minLength: 2, maxLength: 8 }), fc.nat(), (writes, pick) => {
+        const acked = writes.flatMap((w, i) => (w.outcome === 'ok' ? [i] : []))
+        fc.pre(acked.length > 0)
+        const late = acked[pick % acked.length] as number
+        const { snapshot, final, ids } = execute(writes, [], late)
+        const lateEnd = (writes[late] as WriteSpec).invoke + (writes[late] as WriteSpec).duration
+        const expected = writes.flatMap((w, i) => (w.outcome === 'ok' && w.invoke > lateEnd ? [ids[i]] : []))
+        const r = check(snapshot, final, PROPERTY_OPTIONS)
+        const flagged = r.anomalies.flatMap((a) => (a.kind === 'overtaken-write' ? [a.opId] : []))
+        expect(flagged.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(expected)
+        expect(r.anomalies.every((a) => a.kind !== 'overtaken-write' || a.byOpId === ids[late])).toBe(true)
+        expect(r.overtakenWrites).toBe(expected.length)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
 
@@ -202,6 +395,19 @@ describe('check: hangs, switches, latency', () => {
     const r = check(s.at(2000).h.snapshot(), both({}), OPTIONS)
     expect(r.hangs).toBe(2)
     expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([slow, stuck])
+  })
+
+  it('does not count time the client was stalled (stall events) against the bound', () => {
+    const s = new Script()
+    const excused = s.op('read', 'k', 0, 1900, 'ok') // 1900 ms, of which 400 stalled: 1500 < 1600
+    const slow = s.op('read', 'k', 2000, 3700, 'ok') // 1700 ms, 100 of them stalled: 1600, not above
+    const hung = s.op('read', 'k', 4000, 5800, 'ok') // 1800 ms, 100 stalled: 1700 > 1600
+    s.at(500).h.stalled(400) // 100..500
+    s.at(2100).h.stalled(100) // 2000..2100
+    s.at(4100).h.stalled(100) // 4000..4100
+    const r = check(s.at(6000).h.snapshot(), both({}), OPTIONS)
+    expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([hung])
+    expect([excused, slow]).not.toContain(hung)
   })
 
   it('counts failovers and failbacks from switches', () => {

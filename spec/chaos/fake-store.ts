@@ -16,6 +16,8 @@ export interface FakeBehaviour {
   loseAnswers?: boolean
   /** Acknowledge insertOrReplace without storing it. */
   dropWrites?: boolean
+  /** Keep a copy of each key's first insertOrReplace, to apply again on {@link FakeStore.landHeldWrites} (an abandoned attempt landing late). */
+  holdFirstWrites?: boolean
 }
 
 type Doc = Record<string, unknown>
@@ -23,6 +25,7 @@ type Doc = Record<string, unknown>
 export class FakeStore {
   readonly path = '/fake'
   readonly docs = new Map<string, Doc>()
+  private readonly heldWrites = new Map<string, Doc>()
   constructor(readonly behaviour: FakeBehaviour = {}) {}
 
   private answer<T>(work: () => T, hang = false): Observable<T> {
@@ -44,8 +47,16 @@ export class FakeStore {
 
   insertOrReplace(doc: DocumentWithId): Observable<void> {
     return this.answer(() => {
-      if (!this.behaviour.dropWrites) this.docs.set(String(doc._id), { ...(doc as Doc) })
+      const id = String(doc._id)
+      if (this.behaviour.holdFirstWrites && !this.heldWrites.has(id) && !this.docs.has(id)) this.heldWrites.set(id, { ...(doc as Doc) })
+      if (!this.behaviour.dropWrites) this.docs.set(id, { ...(doc as Doc) })
     })
+  }
+
+  /** Applies the writes kept by `holdFirstWrites` again, now. */
+  landHeldWrites(): void {
+    for (const [id, doc] of this.heldWrites) this.docs.set(id, doc)
+    this.heldWrites.clear()
   }
 
   insert(doc: DocumentWithId): Observable<void> {

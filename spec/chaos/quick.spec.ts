@@ -7,7 +7,7 @@ import { runSuite } from '../../lib/chaos/suite.js'
 // default policies. The table is printed so a failure shows which scenario and what broke.
 describe('chaos quick suite', () => {
   it(
-    'every scenario holds: no lost writes, no duplicate applies, no caller errors, no hangs, replicas converge',
+    'every scenario holds: no lost or overtaken writes, no duplicate applies, no caller errors, no hangs, replicas converge',
     async () => {
       const reports = await runSuite({ scenarios: SCENARIOS, pace: QUICK })
       const table = formatTable(reports)

@@ -8,6 +8,7 @@ function report(name: string, over: Partial<ScenarioReport> = {}): ScenarioRepor
     ops: 1234,
     lostWrites: 0,
     lostIncrements: 0,
+    overtakenWrites: 0,
     duplicateApplies: 0,
     callerErrors: 0,
     hangs: 0,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { check } from '../../lib/chaos/checker.js'
 import { seededRandom } from '../../lib/chaos/distribution.js'
 import { History } from '../../lib/chaos/history.js'
-import { classifyError, readClusterState, Workload } from '../../lib/chaos/workload.js'
+import { classifyError, ownKey, readClusterState, Workload } from '../../lib/chaos/workload.js'
+import { UnsettledWriteError } from '../../lib/failover/errors.js'
 import { DocumentExistsError, TimeoutError, UnavailableError } from '../../lib/ojai/errors.js'
 import { FakeStore, type FakeBehaviour } from './fake-store.js'
 
@@ -51,6 +52,19 @@ describe('Workload', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 
+  it('thinkJitter spreads pauses over thinkMs * (1 ± jitter): a draw at the bottom pauses not at all', async () => {
+    const workload = new Workload({ store: new FakeStore(), history: new History(), concurrency: 2, maxOps: 50, thinkMs: 60_000, thinkJitter: 1, random: () => 0 })
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      workload.start().then(() => 'finished'),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still pausing'), 5000))),
+    ])
+    clearTimeout(timer)
+    await workload.stop(100)
+    expect(outcome).toBe('finished')
+    expect(workload.operations).toBe(50)
+  })
+
   it('keeps one operation in flight per process', async () => {
     const { history } = await run({}, 200)
     const ops = history.snapshot().operations
@@ -88,10 +102,51 @@ describe('Workload', () => {
     expect(result.hangs).toBe(abandoned)
   })
 
+  describe('writesPerOwnKey', () => {
+    async function runOwnKeys(behaviour: FakeBehaviour) {
+      const store = new FakeStore(behaviour)
+      // A logical clock: every invocation and outcome at its own instant, so "ended before" is exact.
+      let tick = 0
+      const history = new History({ now: () => ++tick })
+      const mix = { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }
+      const workload = new Workload({ store, history, concurrency: 3, maxOps: 60, mix, writesPerOwnKey: 3, random: seededRandom(5), activeCluster: () => 'A' })
+      await workload.start()
+      store.landHeldWrites()
+      const state = await readClusterState(store)
+      return { history, state, result: check(history.snapshot(), new Map([['A', state]]), OPTIONS) }
+    }
+
+    it('each process writes its own keys, each that many times in a row, one write after the other', async () => {
+      const { history, state, result } = await runOwnKeys({})
+      const ops = history.snapshot().operations
+      expect(ops).toHaveLength(60)
+      for (const p of [0, 1, 2]) {
+        const mine = ops.filter((op) => op.process === p)
+        expect(mine.map((op) => op.key)).toEqual(mine.map((_, i) => ownKey(p, Math.floor(i / 3))))
+        for (let i = 1; i < mine.length; i++) expect(mine[i]?.invokeMs).toBeGreaterThanOrEqual(mine[i - 1]?.completeMs ?? Infinity)
+      }
+      // Every key ends with its third write's value.
+      const last = new Map(ops.map((op) => [op.key, op.value]))
+      expect(new Map([...state].map(([key, s]) => [key, s.value]))).toEqual(last)
+      expect(result).toMatchObject({ ops: 60, overtakenWrites: 0, lostWrites: 0, valid: true })
+    })
+
+    it('a first write that lands again after the process moved on is caught as overtaking the two after it', async () => {
+      const { history, result } = await runOwnKeys({ holdFirstWrites: true })
+      // Processes share maxOps, so a process's last key may have fewer than three writes.
+      const writesPerKey = new Map<string, number>()
+      for (const op of history.snapshot().operations) writesPerKey.set(op.key, (writesPerKey.get(op.key) ?? 0) + 1)
+      const later = [...writesPerKey.values()].reduce((n, count) => n + count - 1, 0)
+      expect(later).toBeGreaterThan(30)
+      expect(result).toMatchObject({ overtakenWrites: later, lostWrites: later, valid: false })
+    })
+  })
+
   it('classifies errors: availability and give-ups are unknown, answers are failures', () => {
     expect(classifyError(new DocumentExistsError('x'))).toEqual({ outcome: 'fail', error: 'DOCUMENT_EXISTS' })
     expect(classifyError(new TimeoutError('slow', 100))).toEqual({ outcome: 'info', error: 'TIMEOUT' })
     expect(classifyError(new UnavailableError('down', { unsent: true }))).toEqual({ outcome: 'info', error: 'UNAVAILABLE' })
     expect(classifyError(new Error('boom'))).toEqual({ outcome: 'info', error: 'Error: boom' })
+    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 5000))).toEqual({ outcome: 'info', error: 'UNSETTLED_WRITE' })
   })
 })

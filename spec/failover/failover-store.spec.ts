@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import { take } from 'rxjs'
 import type { TimeoutError } from '../../lib/ojai/errors.js';
-import { ClosedError, DocumentExistsError, DocumentNotFoundError } from '../../lib/ojai/errors.js'
+import { ClosedError, DocumentExistsError } from '../../lib/ojai/errors.js'
 import { FailoverError, FailoverStore } from '../../lib/failover/index.js'
 import { captureError, CLOSE_AT, doc, names, outcome, refused, setup, T, unavailable } from './helpers.js'
 import { VirtualStore } from './virtual-store.js'
@@ -36,31 +36,6 @@ describe('FailoverStore: one operation', () => {
       m.expect(store.findById('k')).toBeObservable('10ms --(b|)', { b: doc('s') })
       m.expect(p).toHaveSubscriptions('^ 9ms !')
       m.expect(s).toHaveSubscriptions('10ms ^-!')
-    }),
-  )
-
-  it(
-    'primary availability error at t: secondary subscribed at t',
-    marbles((m) => {
-      const { store, stores } = setup(m)
-      const s = m.cold('--(b|)', { b: doc('s') })
-      stores[0]!.on('findById', m.cold('---#', undefined, unavailable()))
-      stores[1]!.on('findById', s)
-      m.expect(store.findById('k')).toBeObservable('-----(b|)', { b: doc('s') })
-      m.expect(s).toHaveSubscriptions('---^-!')
-    }),
-  )
-
-  it(
-    'semantic error: passed straight to the caller, no other cluster, no switch',
-    marbles((m) => {
-      const { store, stores } = setup(m)
-      const s = m.cold('(x|)')
-      stores[0]!.on('replace', m.cold('---#', undefined, new DocumentNotFoundError('no such document')))
-      stores[1]!.on('replace', s)
-      m.expect(outcome(store.replace(doc('k')))).toBeObservable('---(e|)', { e: 'error:DOCUMENT_NOT_FOUND' })
-      m.expect(s).toHaveSubscriptions([])
-      m.expect(names(store)).toBeObservable(`a ${CLOSE_AT - 1}ms |`, { a: 'c1' })
     }),
   )
 

@@ -55,6 +55,11 @@ export function names(store: FailoverStore): Observable<string> {
   return store.cluster$.pipe(map((s) => s.name))
 }
 
+/** Every cluster's health state over time, e.g. `'suspect/held up'` (`/held`: inside its hold). */
+export function states(store: FailoverStore): Observable<string> {
+  return store.health$.pipe(map((view) => view.map((h) => `${h.state}${h.holdUntil === undefined ? '' : '/held'}`).join(' ')))
+}
+
 /** Subscribes and keeps the last error, for assertions on its details after `m.flush()`. */
 export function captureError(source: Observable<unknown>): { error?: unknown } {
   const box: { error?: unknown } = {}

@@ -1,7 +1,12 @@
+/**
+ * Step 2 (steps/hedge.ts, hedged reads only): when the first attempt has not answered within the
+ * hedge delay, the best other cluster is also asked (within the hedge budget); the first answer
+ * wins and the other attempt is cancelled; an error from one attempt waits for the other.
+ */
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
-import { HedgeBudget } from '../../lib/failover/index.js'
-import { doc, names, setup, CLOSE_AT } from './helpers.js'
+import { DEFAULT_PROBE_ID, HedgeBudget } from '../../../lib/failover/index.js'
+import { doc, names, refused, setup, CLOSE_AT } from '../helpers.js'
 
 // Hedge after 4 ms; the budget allows every hedge unless a test says otherwise.
 const HEDGE = { hedge: { delayMs: 4, budget: { ratio: 1, burst: 1 } } }
@@ -126,6 +131,67 @@ describe('hedged reads', () => {
       stores[1]!.on('findById', m.cold('-#', undefined, new Error('boom')))
       // A non-availability error from the hedge is an answer: passed through.
       m.expect(store.findById('k')).toBeObservable('-----#', undefined, new Error('boom'))
+    }),
+  )
+
+  it(
+    'the main attempt refused after the hedge went out: the hedge answers; the refusal still switches the active cluster',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, HEDGE)
+      stores[0]!.on('findById', m.cold('------#', undefined, refused()))
+      stores[1]!.on('findById', m.cold('----(b|)', { b: doc('s') }))
+      m.expect(store.findById('k')).toBeObservable('--------(b|)', { b: doc('s') })
+      m.expect(names(store)).toBeObservable(`a 5ms b ${CLOSE_AT - 7}ms |`, { a: 'c1', b: 'c2' })
+      m.flush()
+      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['hedge@4', 'failover@6'])
+    }),
+  )
+
+  it(
+    'both attempts refused: the operation fails over to the third cluster',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, { ...HEDGE, count: 3 })
+      stores[0]!.on('findById', m.cold('------#', undefined, refused()))
+      stores[1]!.on('findById', (id: unknown) => m.cold(id === DEFAULT_PROBE_ID ? '#' : '-#', undefined, refused()))
+      stores[2]!.on('findById', m.cold('-(c|)', { c: doc('3') }))
+      m.expect(store.findById('k')).toBeObservable('-------(c|)', { c: doc('3') })
+      m.flush()
+      expect(events.filter((e) => e.type !== 'probe-failed').map((e) => `${e.type}@${e.at}:${'to' in e ? e.to : ''}`)).toEqual([
+        'hedge@4:c2',
+        'failover@6:c3',
+        'rerouted@6:c3',
+      ])
+    }),
+  )
+
+  it(
+    'a hedge that was refused marks its cluster down: the next hedge skips it',
+    marbles((m) => {
+      const { store, stores } = setup(m, { ...HEDGE, count: 3 })
+      const c2 = m.cold('#', undefined, refused())
+      const c3 = m.cold('--(c|)', { c: doc('3') })
+      stores[0]!.on('findById', m.cold('-------(a|)', { a: doc('p') }))
+      stores[1]!.on('findById', (id: unknown) => (id === DEFAULT_PROBE_ID ? m.cold('#', undefined, refused()) : c2))
+      stores[2]!.on('findById', c3)
+      m.expect(store.findById('k')).toBeObservable('-------(a|)', { a: doc('p') })
+      m.expect(store.findById('k'), '20ms ^').toBeObservable('26ms (c|)', { c: doc('3') })
+      m.expect(c2).toHaveSubscriptions('4ms (^!)')
+      m.expect(c3).toHaveSubscriptions('24ms ^-!')
+    }),
+  )
+
+  it(
+    'no cluster up and not held (the other one left by a failover): no hedge, the read waits for its cluster',
+    marbles((m) => {
+      const { store, stores } = setup(m, HEDGE)
+      const p = m.cold('-')
+      stores[0]!.on('findById', p)
+      stores[1]!.on('findById', m.cold('-------(b|)', { b: doc('s') }))
+      store.findById('k', { hedge: false }).subscribe() // fails over at 10: c1 held
+      m.expect(store.findById('k'), '20ms ^').toBeObservable('27ms (b|)', { b: doc('s') })
+      m.expect(p).toHaveSubscriptions('^ 9ms !')
+      m.flush()
+      expect(store.stats().hedges).toBe(0)
     }),
   )
 })
