@@ -1,11 +1,14 @@
 /**
- * Whether the store has demand: operations in flight, or one ended less than `lingerMs` ago.
+ * Whether the store has demand: operations in flight, or one ended recently (within one to two
+ * `lingerMs`, see below).
  * Background work (probes and their backoff) runs only while it does, so an idle store schedules
  * nothing and a marble test with finite operations ends without `close()`.
  *
  * ```
- * operations  -a--b--------------c--
- * demand$     ft--------------f--t--     (f after lingerMs without an operation)
+ * lingerMs 10; operations end at once
+ * operations  -a--b-------------------c--
+ * linger         ^---------!---------!       armed when a ends (1), re-armed at 11 (b ended since)
+ * demand$     ft-------------------f--t--    f at 21: a whole linger without an operation ending
  * ```
  *
  * The linger timer is armed once per quiet period and re-armed lazily, not once per operation, and
