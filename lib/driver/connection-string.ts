@@ -121,12 +121,13 @@ function tokenize(query: string): QueryToken[] {
     const eq = text.indexOf('=')
     const name = eq < 0 ? text : text.slice(0, eq)
     const value = eq < 0 ? undefined : text.slice(eq + 1)
+    const head = name.split(/[^A-Za-z0-9%]/)[0] ?? ''
     let secret: RawOption['secret'] = 'none'
     // Only the values of the options known to hold no secret are shown; a misspelled "passwd" or
     // any other unknown option may well hold one.
     if (inSecret && (value === undefined || !isOptionName(name))) secret = 'all'
     else if (value !== undefined && !isPublicName(name)) secret = 'value'
-    else if (value === undefined && isSecretName(name.split(/[^A-Za-z0-9%]/)[0] ?? '')) secret = 'all'
+    else if (value === undefined && head !== name && isSecretName(head)) secret = 'all'
     inSecret = secret !== 'none'
     tokens.push({ text, option: { name, value, secret } })
   }
@@ -203,8 +204,8 @@ function render(text: string, spans: readonly Span[], from = 0, to = text.length
 
 /**
  * Every spelling of a credential the string holds, for messages that quote a part of it: the text
- * of each secret span and its pieces between separators, as written and decoded. Longest first,
- * so a secret that contains another is hidden whole.
+ * of each secret span and its longer pieces between separators, as written and decoded. Longest
+ * first, so a secret that contains another is hidden whole.
  */
 function secretsOf(pieces: Pieces): string[] {
   const text = afterPrefix(pieces)
@@ -215,7 +216,9 @@ function secretsOf(pieces: Pieces): string[] {
   for (const [start, end] of secretSpans(pieces)) {
     const secret = text.slice(start, end)
     add(secret)
-    for (const piece of secret.split(/[:?;&=@]/)) add(piece)
+    // Its pieces too (a message may quote one part of it), unless too short to give anything away
+    // and common enough to garble a message ("a" would hide every "a" in a host name).
+    for (const piece of secret.split(/[:?;&=@]/)) if (piece.length >= 3) add(piece)
   }
   return [...secrets].sort((a, b) => b.length - a.length)
 }
