@@ -20,33 +20,34 @@ interface Segment {
   readonly chars: readonly number[]
   /** The segment as text when it holds no `_` (searched with `indexOf`). */
   readonly literal: string | undefined
-  /** Shift-and tables of a segment holding `_`: per code point the positions it may take, and the positions of `_`. */
-  readonly masks: ReadonlyMap<number, Uint32Array> | undefined
-  readonly any: Uint32Array | undefined
-}
-
-/** The code point at `i` and how many UTF-16 units it takes. */
-function codePointAt(s: string, i: number): number {
-  return s.codePointAt(i) as number
+  /**
+   * Shift-and tables of a segment holding `_`, one 32-bit word per 32 characters: per word, the
+   * positions each code point of the segment may take, and the positions of `_` (which any
+   * character may take). Kept per word so they take memory linear in the segment's length.
+   */
+  readonly masks: readonly ReadonlyMap<number, number>[]
+  readonly any: Uint32Array
 }
 
 function width(cp: number): number {
   return cp > 0xffff ? 2 : 1
 }
 
+const NO_WORDS = new Uint32Array(0)
+
 function segment(chars: number[]): Segment {
-  if (!chars.includes(ANY)) return { chars, literal: String.fromCodePoint(...chars), masks: undefined, any: undefined }
+  if (!chars.includes(ANY)) return { chars, literal: String.fromCodePoint(...chars), masks: [], any: NO_WORDS }
   const words = Math.ceil(chars.length / 32)
   const any = new Uint32Array(words)
+  const masks = Array.from({ length: words }, () => new Map<number, number>())
   chars.forEach((c, i) => {
-    if (c === ANY) any[i >>> 5] = (any[i >>> 5] as number) | (1 << (i & 31))
-  })
-  const masks = new Map<number, Uint32Array>()
-  chars.forEach((c, i) => {
-    if (c === ANY) return
-    let mask = masks.get(c)
-    if (mask === undefined) masks.set(c, (mask = Uint32Array.from(any)))
-    mask[i >>> 5] = (mask[i >>> 5] as number) | (1 << (i & 31))
+    const w = i >>> 5
+    const bit = 1 << (i & 31)
+    if (c === ANY) any[w] = (any[w] as number) | bit
+    else {
+      const word = masks[w] as Map<number, number>
+      word.set(c, (word.get(c) ?? 0) | bit)
+    }
   })
   return { chars, literal: undefined, masks, any }
 }
@@ -56,7 +57,7 @@ function matchAt(seg: Segment, s: string, at: number): number {
   let i = at
   for (const c of seg.chars) {
     if (i >= s.length) return -1
-    const cp = codePointAt(s, i)
+    const cp = s.codePointAt(i) as number
     if (c !== ANY && c !== cp) return -1
     i += width(cp)
   }
@@ -69,22 +70,20 @@ function findFrom(seg: Segment, s: string, from: number): number {
     const at = s.indexOf(seg.literal, from)
     return at < 0 ? -1 : at + seg.literal.length
   }
-  const masks = seg.masks as ReadonlyMap<number, Uint32Array>
-  const any = seg.any as Uint32Array
+  const { masks, any } = seg
   const words = any.length
   const last = seg.chars.length - 1
   const lastWord = last >>> 5
   const lastBit = 1 << (last & 31)
-  // state bit j: the last j+1 characters read match the segment's first j+1 characters.
+  // Bit j: the last j+1 characters read match the segment's first j+1 characters.
   const state = new Uint32Array(words)
   for (let i = from; i < s.length; ) {
-    const cp = codePointAt(s, i)
+    const cp = s.codePointAt(i) as number
     i += width(cp)
-    const mask = masks.get(cp) ?? any
     let carry = 1
     for (let w = 0; w < words; w++) {
       const v = state[w] as number
-      state[w] = ((v << 1) | carry) & (mask[w] as number)
+      state[w] = ((v << 1) | carry) & (((masks[w] as ReadonlyMap<number, number>).get(cp) ?? 0) | (any[w] as number))
       carry = v >>> 31
     }
     if (((state[lastWord] as number) & lastBit) !== 0) return i
@@ -112,14 +111,14 @@ export class LikePattern {
 
   constructor(pattern: string, escape?: string) {
     const segments: number[][] = [[]]
-    const escapeCp = escape === undefined ? undefined : codePointAt(escape, 0)
+    const escapeCp = escape === undefined ? undefined : (escape.codePointAt(0) as number)
     for (let i = 0; i < pattern.length; ) {
-      let cp = codePointAt(pattern, i)
+      let cp = (pattern.codePointAt(i) as number)
       i += width(cp)
       let literal = false
       if (cp === escapeCp) {
         if (i >= pattern.length) throw new Error(`pattern ${JSON.stringify(pattern)} ends with the escape character ${JSON.stringify(escape)}`)
-        cp = codePointAt(pattern, i)
+        cp = (pattern.codePointAt(i) as number)
         i += width(cp)
         literal = true
       }
