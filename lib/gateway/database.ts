@@ -9,7 +9,7 @@
  * Choices where the protocol says "unconfirmed" (Section 4.2, Appendix A):
  * - Validation order: payload encoding, table path, insert mode, request JSON, table existence,
  *   then the document itself. An all-default request therefore answers UNKNOWN_PAYLOAD_ENCODING.
- * - Table paths: any absolute path (`/a/b`) can be created; there is no directory tree, so
+ * - Table paths: any absolute path (`/a/b`) of at most 1 024 UTF-8 bytes can be created; there is no directory tree, so
  *   PATH_NOT_FOUND is never returned. Repeated and trailing slashes are ignored (`/a//b/` is `/a/b`).
  *   A path that is not absolute is INVALID_ARGUMENT.
  * - A condition that is the empty string or `{}` means "no condition". A non-empty condition with
@@ -527,11 +527,19 @@ function planOf(path: string, query: Query): string {
 // ---------------------------------------------------------------------------------------------
 // Request validation helpers
 
-/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute. */
+/**
+ * Longest table path, in UTF-8 bytes, on every engine (LMDB could hold a little more; one limit
+ * keeps the engines interchangeable). Checked before anything is registered or written.
+ */
+export const MAX_TABLE_PATH_BYTES = 1024
+
+/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute or too long. */
 export function normalizeTablePath(raw: string): string {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.includes('\u0000')) {
     throw new InvalidArgumentError(`table path must be absolute, e.g. "/apps/users", got ${JSON.stringify(String(raw)).slice(0, 200)}`)
   }
+  const bytes = Buffer.byteLength(raw, 'utf8')
+  if (bytes > MAX_TABLE_PATH_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes long; at most ${MAX_TABLE_PATH_BYTES} are allowed`)
   const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
   if (path === '') throw new InvalidArgumentError('table path "/" is the root directory, not a table')
   return path
