@@ -28,8 +28,7 @@ import { DecodingError, DocumentExistsError, DocumentNotFoundError, InvalidArgum
 import { decodeDocument, decodeId, encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
 import { applyMutation, Mutation } from '../ojai/mutation.js'
-import { compileQuery, projector, Query } from '../ojai/query.js'
-import type { CompiledQuery } from '../ojai/query.js'
+import { projector, Query } from '../ojai/query.js'
 import { isDocumentId } from '../ojai/values.js'
 import type { Document, DocumentId } from '../ojai/values.js'
 import { WireErrorCode } from '../proto/error-codes.js'
@@ -38,6 +37,7 @@ import type { FindByIdRequest__Output } from '../proto/generated/com/mapr/data/d
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { InsertOrReplaceRequest__Output } from '../proto/generated/com/mapr/data/db/InsertOrReplaceRequest.js'
 import type { UpdateRequest__Output } from '../proto/generated/com/mapr/data/db/UpdateRequest.js'
+import { FindCursor, SCAN_BATCH, SCAN_BATCH_BYTES } from './find-cursor.js'
 import { compareVersions } from './hlc.js'
 import type { HybridClock } from './hlc.js'
 import { resolveLimits, WorkingDoc } from './oplog.js'
@@ -105,9 +105,6 @@ const INSERT_OR_REPLACE = 1
 const INSERT = 2
 const REPLACE = 3
 const JSON_ENCODING = 1
-
-/** Scan batch size: large enough to amortise a scan call, small enough to keep the event loop responsive. */
-const SCAN_BATCH = 256
 
 /** `{"_id":"<plain string>"}` needs no JSON parser: the hot FindById/Update/Delete key shape. */
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what must fall through to the parser
@@ -243,14 +240,17 @@ export class Database {
     })
   }
 
-  /** Validates a find and returns its cursor; throws before any result for a bad query or missing table. */
-  openFind(r: FindRequest__Output): FindCursor {
+  /**
+   * Validates a find and returns its cursor; throws before any result for a bad query or missing
+   * table. A sorted find may hold at most `maxSortBytes` of documents (see find-cursor.ts).
+   */
+  openFind(r: FindRequest__Output, maxSortBytes: number): FindCursor {
     checkEncoding(r.payloadEncoding)
     const path = normalizeTablePath(r.tablePath)
     const text = r.data === 'jsonQuery' ? r.jsonQuery : undefined
     const query = text === undefined || text.trim() === '' ? Query.ALL : Query.parse(text)
     const table = this.requireTable(path)
-    return new FindCursor(table, query)
+    return new FindCursor(table, query, maxSortBytes)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ export class Database {
       if (table === undefined) continue
       let after: Buffer | undefined
       for (;;) {
-        const batch = table.scan(after, SCAN_BATCH)
+        const batch = table.scan(after, SCAN_BATCH, SCAN_BATCH_BYTES)
         if (batch.length === 0) break
         yield batch.map((e) => {
           const history = e.record.history ?? table.history(e.key)
@@ -429,99 +429,6 @@ export class Database {
     if (recent.length < n) return 0
     return recent.reduce((min, w) => Math.min(min, w.wm), Number.POSITIVE_INFINITY)
   }
-}
-
-/**
- * Streams a find's results in batches, reading the table a batch at a time. In `_id` order it
- * never holds more than one batch; with `$orderby` it must collect the matches to sort them.
- */
-export class FindCursor {
-  readonly plan: string
-  private readonly compiled: CompiledQuery
-  private readonly hasFilter: boolean
-  private readonly hasProjection: boolean
-  private after: Buffer | undefined
-  private skip: number
-  private left: number
-  private scanDone = false
-  private collected: { doc: Document; text: string }[] | undefined
-  private emitted = 0
-
-  constructor(
-    private readonly table: TableStore,
-    query: Query,
-  ) {
-    this.compiled = compileQuery(query)
-    this.hasFilter = query.where !== undefined && !query.where.isEmpty
-    this.hasProjection = query.select !== undefined
-    this.skip = query.offset
-    this.left = query.limit ?? Infinity
-    if (this.compiled.compare !== undefined) this.collected = []
-    this.plan = planOf(table.path, query)
-  }
-
-  /** The next batch of result texts (possibly empty while a sort is still collecting); undefined when done. */
-  next(): string[] | undefined {
-    if (this.left <= 0) return undefined
-    if (this.collected !== undefined) return this.nextSorted(this.collected)
-    if (this.scanDone) return undefined
-    const batch = this.table.scan(this.after, SCAN_BATCH)
-    if (batch.length < SCAN_BATCH) this.scanDone = true
-    const out: string[] = []
-    for (const { key, record } of batch) {
-      this.after = key
-      if (record.text === null) continue
-      let doc: Document | undefined
-      if (this.hasFilter) {
-        doc = decodeDocument(record.text)
-        if (!this.compiled.filter(doc)) continue
-      }
-      if (this.skip > 0) {
-        this.skip--
-        continue
-      }
-      out.push(this.hasProjection ? encodeDocument(this.compiled.project(doc ?? decodeDocument(record.text))) : record.text)
-      if (--this.left <= 0) break
-    }
-    return out
-  }
-
-  private nextSorted(collected: { doc: Document; text: string }[]): string[] | undefined {
-    if (!this.scanDone) {
-      const batch = this.table.scan(this.after, SCAN_BATCH)
-      if (batch.length < SCAN_BATCH) this.scanDone = true
-      for (const { key, record } of batch) {
-        this.after = key
-        if (record.text === null) continue
-        const doc = decodeDocument(record.text)
-        if (this.compiled.filter(doc)) collected.push({ doc, text: record.text })
-      }
-      if (this.scanDone) collected.sort((a, b) => (this.compiled.compare as (a: Document, b: Document) => number)(a.doc, b.doc))
-      return []
-    }
-    const start = this.skip + this.emitted
-    const end = Math.min(collected.length, start + Math.min(this.left, SCAN_BATCH))
-    if (start >= end) return undefined
-    const out: string[] = []
-    for (let i = start; i < end; i++) {
-      const item = collected[i] as { doc: Document; text: string }
-      out.push(this.hasProjection ? encodeDocument(this.compiled.project(item.doc)) : item.text)
-    }
-    this.emitted += out.length
-    this.left -= out.length
-    return out
-  }
-}
-
-function planOf(path: string, query: Query): string {
-  const parts: string[] = [`"table":${JSON.stringify(path)}`, `"access":"full table scan in _id order"`]
-  if (query.where !== undefined && !query.where.isEmpty) parts.push(`"filter":${query.where.toJsonString()}`)
-  if (!query.isIdOrdered) parts.push(`"sort":${JSON.stringify(query.orderBy.map((k) => ({ path: k.path.toString(), direction: k.direction })))}`, `"streaming":false`)
-  else parts.push(`"streaming":true`)
-  if (query.offset > 0) parts.push(`"offset":${query.offset}`)
-  if (query.limit !== undefined) parts.push(`"limit":${query.limit}`)
-  if (query.select !== undefined) parts.push(`"select":${JSON.stringify(query.select.map((p) => p.toString()))}`)
-  return `{${parts.join(',')}}`
 }
 
 // ---------------------------------------------------------------------------------------------

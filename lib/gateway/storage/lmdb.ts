@@ -66,12 +66,16 @@ class LmdbTable implements TableStore {
     return bytes === undefined ? undefined : decodeRecord(bytes)
   }
 
-  scan(after: Buffer | undefined, limit: number): ScanEntry[] {
+  scan(after: Buffer | undefined, limit: number, maxBytes = Infinity): ScanEntry[] {
     // The smallest key strictly greater than `after` is `after` followed by a zero byte.
     const start = after === undefined ? this.prefix : Buffer.concat([this.prefix, after, ZERO])
     const out: ScanEntry[] = []
+    let bytes = 0
+    // Lazy: each record is read (and decoded) only when the iteration reaches it.
     for (const { key, value } of this.engine.docs.getRange({ start, end: this.end, limit })) {
       out.push({ key: key.subarray(4), record: decodeRecord(value) })
+      bytes += value.length
+      if (bytes >= maxBytes) break
     }
     return out
   }
