@@ -43,7 +43,7 @@ import type { HybridClock } from './hlc.js'
 import { resolveLimits, WorkingDoc } from './oplog.js'
 import type { LoggedOp, OpLogLimits } from './oplog.js'
 import type { StorageEngine, StoredRecord, TableMeta, TableStore } from './storage/engine.js'
-import { encodeKey } from './storage/keys.js'
+import { decodeKey, encodeKey } from './storage/keys.js'
 
 /**
  * A replicated operation on one document (see oplog.ts): a put (whole document, or tombstone when
@@ -290,6 +290,56 @@ export class Database {
   }
 
   /**
+   * Checks a peer's change exactly as the data RPCs check a request, before anything of its batch
+   * is applied: a canonical absolute table path, a well-formed key within the engine's limit, a
+   * document that decodes and whose `_id` is that key, a mutation that parses, a version (finite
+   * positive timestamp, origin id of 1 to 255 bytes). Throws the same typed errors (INVALID_ARGUMENT,
+   * DECODING_ERROR); returns the change with its document text in canonical form.
+   */
+  validateRemote(change: Change): Change {
+    if (change.kind === 'table') {
+      checkTablePathCanonical(change.meta.path)
+      checkVersion(change.meta.ts, change.meta.origin)
+      return change
+    }
+    checkTablePathCanonical(change.table)
+    const key = change.key
+    let id: DocumentId
+    try {
+      id = decodeKey(key)
+    } catch {
+      throw new InvalidArgumentError('the document key is not a storage key (type byte, then the _id)')
+    }
+    if (!encodeKey(id).equals(key) || (typeof id === 'string' && id === '')) throw new InvalidArgumentError('the document key is not the storage key of a non-empty _id')
+    if (key.length > this.engine.maxKeyBytes) throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; this storage allows at most ${this.engine.maxKeyBytes - 1}`)
+    const op = change.op
+    switch (op.type) {
+      case 'put':
+        checkVersion(op.ts, op.origin)
+        return op.text === null ? change : { ...change, op: { ...op, text: canonicalFor(op.text, id) } }
+      case 'mutate':
+        checkVersion(op.ts, op.origin)
+        Mutation.parse(op.mutation)
+        return change
+      case 'state': {
+        const r = op.record
+        const h = r.history
+        checkVersion(r.ts, r.origin)
+        if (h === undefined) return r.text === null ? change : { ...change, op: { type: 'state', record: { ...r, text: canonicalFor(r.text, id) } } }
+        checkVersion(h.baseTs, h.baseOrigin)
+        checkVersion(h.resetTs, h.resetOrigin)
+        for (const l of h.log) {
+          checkVersion(l.ts, l.origin)
+          Mutation.parse(l.mutation)
+        }
+        if (h.base === null) return change
+        const base = canonicalFor(h.base, id)
+        return { ...change, op: { type: 'state', record: { ...r, text: base, history: { ...h, base } } } }
+      }
+    }
+  }
+
+  /**
    * Records a peer's watermark: it has shipped every write of its own up to `wm` (0: unknown, e.g.
    * while it resyncs). Call only after the batch it came with is applied.
    */
@@ -450,6 +500,26 @@ export function normalizeTablePath(raw: string): string {
   const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
   if (path === '') throw new InvalidArgumentError('table path "/" is the root directory, not a table')
   return path
+}
+
+/** A path a peer sends must already be canonical (peers only ship normalized paths). */
+function checkTablePathCanonical(path: string): void {
+  if (normalizeTablePath(path) !== path) throw new InvalidArgumentError(`table path ${JSON.stringify(path).slice(0, 200)} is not in canonical form (${JSON.stringify(normalizeTablePath(path)).slice(0, 200)})`)
+}
+
+/** A replicated version: a finite positive hybrid timestamp and the id of the gateway that accepted the write. */
+function checkVersion(ts: number, origin: string): void {
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) throw new InvalidArgumentError(`timestamp ${String(ts)} is not a positive finite number`)
+  const bytes = typeof origin === 'string' ? Buffer.byteLength(origin, 'utf8') : 0
+  if (bytes < 1 || bytes > 255) throw new InvalidArgumentError('origin gateway id must be 1 to 255 bytes')
+}
+
+/** The canonical text of a replicated document, which must decode and carry `_id` equal to its key. */
+function canonicalFor(text: string, key: DocumentId): string {
+  const doc = decode(text)
+  const id = documentIdOf(doc)
+  if (!encodeKey(id).equals(encodeKey(key))) throw new InvalidArgumentError(`the document's _id ${describeId(id)} is not its key ${describeId(key)}`)
+  return encodeDocument(doc)
 }
 
 function checkEncoding(encoding: number): void {

@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js'
 import { DEFAULT_PORT, MapRDbServer } from '../proto/index.js'
 import { Authenticator } from './auth.js'
 import type { AuthOptions } from './auth.js'
-import { CallGuard, emptyCounts } from './call-guard.js'
+import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
 import type { RequestCounts } from './call-guard.js'
 import { Database } from './database.js'
 import { Faults } from './faults.js'
@@ -289,7 +289,17 @@ class GatewayImpl implements OjaiGateway {
   }
 
   private async applyReplicated(request: ApplyRequest): Promise<ApplyResponse> {
-    const applied = request.changes.length === 0 ? 0 : await this.db.applyRemote(request.changes.map(fromMessage))
+    // The whole batch is checked before any of it is applied: a bad change rejects the batch.
+    const changes = request.changes.map((m, i) => {
+      try {
+        return this.db.validateRemote(fromMessage(m))
+      } catch (error) {
+        throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    })
+    const sourceBytes = Buffer.byteLength(request.source, 'utf8')
+    if (sourceBytes < 1 || sourceBytes > 255) throw new CallStatusError(grpc.status.INVALID_ARGUMENT, 'replication batch refused: source gateway id must be 1 to 255 bytes')
+    const applied = changes.length === 0 ? 0 : await this.db.applyRemote(changes)
     // Only now that the batch is durable; and a promise made to an earlier incarnation of this
     // gateway (which may have lost what it acknowledged) is worth nothing.
     this.db.recordWatermark(request.source, request.incarnation === this.incarnation ? (request.watermark ?? 0) : 0)

@@ -72,6 +72,8 @@ export interface TableStore {
 export interface StorageEngine {
   /** `memory` or `lmdb`. */
   readonly kind: string
+  /** Longest document key (`encodeKey` bytes) it can store; a longer one is INVALID_ARGUMENT. */
+  readonly maxKeyBytes: number
   /** The catalog entry of a table, dropped ones included. */
   tableMeta(path: string): TableMeta | undefined
   /** Every catalog entry, dropped ones included. */

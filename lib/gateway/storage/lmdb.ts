@@ -147,6 +147,7 @@ export interface LmdbEngineOptions {
 
 export class LmdbEngine implements StorageEngine {
   readonly kind = 'lmdb'
+  readonly maxKeyBytes = MAX_KEY_BYTES
   readonly root: RootDatabase
   readonly docs: Database<Buffer, Buffer>
   readonly hist: Database<string, Buffer>

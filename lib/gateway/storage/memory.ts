@@ -104,6 +104,7 @@ class MemoryTable implements TableStore {
 
 export class MemoryEngine implements StorageEngine {
   readonly kind = 'memory'
+  readonly maxKeyBytes = Number.POSITIVE_INFINITY
   private readonly metas = new Map<string, TableMeta>()
   private readonly tables = new Map<string, MemoryTable>()
 
