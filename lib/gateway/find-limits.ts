@@ -105,6 +105,8 @@ export class FindThrottle {
       }
       signal.addEventListener('abort', leave, { once: true })
       this.waiting.push(waiter)
+      // Those ahead may be held only by their own connection's cap: this one may still fit.
+      this.wakeSlots()
     })
   }
 

@@ -14,6 +14,7 @@ import { NOT_YET } from './find-cursor.js'
 import type { FindCursor } from './find-cursor.js'
 import { STREAM_WINDOW_BYTES, TooManyFindsError } from './find-limits.js'
 import type { FindThrottle } from './find-limits.js'
+import { requireValidUtf8 } from './strict-utf8.js'
 import { errorOf, findError, NO_ERROR } from './wire.js'
 
 const JSON_ENCODING = 1
@@ -32,6 +33,7 @@ const DONE: Turn = { kind: 'done' }
 export async function streamFind(db: Database, throttle: FindThrottle, call: FindCall): Promise<void> {
   let cursor: FindCursor
   try {
+    requireValidUtf8(call.request)
     cursor = db.openFind(call.request, throttle.limits.maxSortBytes)
   } catch (error) {
     call.write(findError(errorOf(error)))

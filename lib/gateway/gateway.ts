@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
-import { DEFAULT_PORT, MapRDbServer } from '../proto/index.js'
+import { DEFAULT_PORT, MapRDbServer, packageDefinition } from '../proto/index.js'
 import { Authenticator } from './auth.js'
 import type { AuthOptions } from './auth.js'
 import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
@@ -23,9 +23,10 @@ import type { FindLimits } from './find-limits.js'
 import type { Fault, FaultTarget } from './faults.js'
 import { createHandlers } from './handlers.js'
 import { HybridClock } from './hlc.js'
-import { ControlService, ReplicationService } from './internal-proto.js'
+import { ControlService, INTERNAL_PACKAGE, internalDefinitions, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
 import { SILENT } from './logger.js'
+import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
 import type { GatewayLogger } from './logger.js'
 import type { OpLogLimits } from './oplog.js'
 import { fromMessage, Replicator } from './replication.js'
@@ -208,9 +209,9 @@ class GatewayImpl implements OjaiGateway {
   async listen(port: number): Promise<void> {
     const maxBytes = this.options.maxMessageBytes ?? 32 * 1024 * 1024
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes })
-    server.addService(MapRDbServer.service, createHandlers(this.db, this.guard, this.finds))
-    server.addService(ReplicationService.service, { Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)) })
-    server.addService(ControlService.service, {
+    server.addService(strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'), createHandlers(this.db, this.guard, this.finds))
+    server.addService(strictUtf8(ReplicationService.service, internalDefinitions, INTERNAL_PACKAGE), { Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)) })
+    server.addService(strictUtf8(ControlService.service, internalDefinitions, INTERNAL_PACKAGE), {
       SetFault: this.guard.internal('control', (r: SetFaultRequest) => this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault))),
       ClearFaults: this.guard.internal('control', (r: ClearFaultsRequest) => this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget)))),
       GetStats: this.guard.internal('control', () => Promise.resolve<ControlResponse>({ error: '', json: JSON.stringify(this.stats()) })),
@@ -289,6 +290,11 @@ class GatewayImpl implements OjaiGateway {
   }
 
   private async applyReplicated(request: ApplyRequest): Promise<ApplyResponse> {
+    try {
+      requireValidUtf8(request)
+    } catch (error) {
+      throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: ${(error as Error).message}`)
+    }
     // The whole batch is checked before any of it is applied: a bad change rejects the batch.
     const changes = request.changes.map((m, i) => {
       try {

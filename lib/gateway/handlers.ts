@@ -16,6 +16,7 @@ import { CallAbandonedError } from './database.js'
 import type { AbandonCheck, Database } from './database.js'
 import type { FindThrottle } from './find-limits.js'
 import { streamFind } from './find-stream.js'
+import { requireValidUtf8 } from './strict-utf8.js'
 import { errorOf, findError, NO_ERROR, rpcError } from './wire.js'
 import type { WireError } from './wire.js'
 
@@ -57,21 +58,27 @@ function abandonCheck(call: grpc.ServerUnaryCall<unknown, unknown>): AbandonChec
   }
 }
 
+/** The request, once its text is known to have been valid UTF-8 on the wire (else INVALID_ARGUMENT). */
+function valid<R>(request: R): R {
+  requireValidUtf8(request)
+  return request
+}
+
 export function createHandlers(db: Database, guard: CallGuard, throttle: FindThrottle): MapRDbServerHandlers {
   return {
     Ping: guard.unary('Ping', () => ({}), () => ({})),
-    CreateTable: guard.unary('CreateTable', errorOnly, (r) => outcome(() => db.createTable(r.tablePath))),
-    DeleteTable: guard.unary('DeleteTable', errorOnly, (r) => outcome(() => db.deleteTable(r.tablePath))),
-    TableExists: guard.unary('TableExists', errorOnly, (r) => outcome(() => db.tableExists(r.tablePath))),
-    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r, call) => outcome(() => db.insertOrReplace(r, abandonCheck(call)))),
-    Update: guard.unary('Update', errorOnly, (r, call) => outcome(() => db.update(r, abandonCheck(call)))),
-    Delete: guard.unary('Delete', errorOnly, (r, call) => outcome(() => db.delete(r, abandonCheck(call)))),
+    CreateTable: guard.unary('CreateTable', errorOnly, (r) => outcome(() => db.createTable(valid(r).tablePath))),
+    DeleteTable: guard.unary('DeleteTable', errorOnly, (r) => outcome(() => db.deleteTable(valid(r).tablePath))),
+    TableExists: guard.unary('TableExists', errorOnly, (r) => outcome(() => db.tableExists(valid(r).tablePath))),
+    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r, call) => outcome(() => db.insertOrReplace(valid(r), abandonCheck(call)))),
+    Update: guard.unary('Update', errorOnly, (r, call) => outcome(() => db.update(valid(r), abandonCheck(call)))),
+    Delete: guard.unary('Delete', errorOnly, (r, call) => outcome(() => db.delete(valid(r), abandonCheck(call)))),
     FindById: guard.unary(
       'FindById',
       (errCode, message) => ({ error: rpcError(errCode, message), payloadEncoding: JSON_ENCODING }),
       (r) => {
         try {
-          return { error: NO_ERROR, payloadEncoding: JSON_ENCODING, jsonDocument: db.findById(r) }
+          return { error: NO_ERROR, payloadEncoding: JSON_ENCODING, jsonDocument: db.findById(valid(r)) }
         } catch (error) {
           return { error: errorOf(error), payloadEncoding: JSON_ENCODING }
         }
