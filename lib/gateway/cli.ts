@@ -175,8 +175,6 @@ async function main(): Promise<void> {
     process.stderr.write(`ojai-gateway: cannot start: ${error instanceof Error ? error.message : String(error)}\n`)
     process.exit(1)
   }
-  process.stdout.write(`listening on ${gateway.address}\n`)
-
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
@@ -192,6 +190,8 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  // Only now: a supervisor may send SIGTERM the moment it reads this line.
+  process.stdout.write(`listening on ${gateway.address}\n`)
   void gateway.crashed.then(() => {
     if (stopping) return
     process.stderr.write('ojai-gateway: crashed (fault injected)\n')
