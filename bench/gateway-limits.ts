@@ -48,12 +48,17 @@ interface GatewayProcess {
   readonly address: string
   /** Resident set size in bytes (Linux /proc), or NaN once it exited. */
   rss(): number
+  /** Heap in use right after a full GC, in bytes (the gateway runs with a preload that answers SIGUSR2). */
+  heapAfterGc(): Promise<number>
   alive(): boolean
   stop(): Promise<void>
 }
 
+/** Preloaded into each gateway: on SIGUSR2, a full GC, then the heap in use on stderr. */
+const HEAP_PROBE = `data:text/javascript,process.on('SIGUSR2',()=>{globalThis.gc();process.stderr.write('heap-after-gc '+process.memoryUsage().heapUsed+'\\n')})`
+
 async function startGateway(dist: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [join(dist, 'gateway', 'cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', HEAP_PROBE, join(dist, 'gateway', 'cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   reapOnExit(child)
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -80,6 +85,18 @@ async function startGateway(dist: string, args: readonly string[], env: NodeJS.P
         return Number.NaN
       }
     },
+    heapAfterGc: () =>
+      new Promise((ok) => {
+        const from = stderr.length
+        const check = () => {
+          const m = /heap-after-gc (\d+)\n/.exec(stderr.slice(from))
+          if (m === null) return
+          child.stderr?.off('data', check)
+          ok(Number(m[1]))
+        }
+        child.stderr?.on('data', check)
+        child.kill('SIGUSR2')
+      }),
     stop: async () => {
       if (!alive()) return
       const exited = new Promise((r) => child.once('exit', r))
@@ -325,6 +342,7 @@ async function tokens(dist: string, label: string, passwordArgs: readonly string
     md.set('authorization', `basic ${Buffer.from('u:p').toString('base64')}`)
     for (let i = 0; i < 2000; i++) await unary(c, 'Ping', {}, 10_000, md)
     const before = gw.rss()
+    const heapBefore = await gw.heapAfterGc()
     const N = 100_000
     let next = 0
     let failed = 0
@@ -338,7 +356,8 @@ async function tokens(dist: string, label: string, passwordArgs: readonly string
       }),
     )
     const after = gw.rss()
-    return { build: label, basicCalls: N, failed, rssBeforeMB: mb(before), rssAfterMB: mb(after), growthMB: mb(after - before) }
+    const heapAfter = await gw.heapAfterGc()
+    return { build: label, basicCalls: N, failed, heapAfterGcBeforeMB: heapBefore / 2 ** 20, heapAfterGcAfterMB: heapAfter / 2 ** 20, heapGrowthMB: (heapAfter - heapBefore) / 2 ** 20, rssBeforeMB: mb(before), rssAfterMB: mb(after) }
   } finally {
     c.close()
     await gw.stop()
@@ -405,7 +424,7 @@ async function main(): Promise<number> {
   if (selected('tokens')) {
     const rows = [await tokens(dist, 'this build', [])]
     if (base !== undefined) rows.push(await tokens(base, 'base', ['--password', 'p']))
-    show('tokens', { title: '100 000 basic-authenticated Pings (32 in flight): gateway RSS', rows, notes: [], json: { rows } })
+    show('tokens', { title: '100 000 basic-authenticated Pings (32 in flight): gateway heap after a full GC, and RSS', rows, notes: [], json: { rows } })
   }
   if (selected('latency')) {
     const rows: Row[] = []
