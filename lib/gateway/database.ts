@@ -9,9 +9,9 @@
  * Choices where the protocol says "unconfirmed" (Section 4.2, Appendix A):
  * - Validation order: payload encoding, table path, insert mode, request JSON, table existence,
  *   then the document itself. An all-default request therefore answers UNKNOWN_PAYLOAD_ENCODING.
- * - Table paths: any absolute path (`/a/b`) of at most 1 024 UTF-8 bytes can be created; there is no directory tree, so
- *   PATH_NOT_FOUND is never returned. Repeated and trailing slashes are ignored (`/a//b/` is `/a/b`).
- *   A path that is not absolute is INVALID_ARGUMENT.
+ * - Table paths: any absolute path (`/a/b`) of at most 1 024 UTF-8 bytes can be created; there is
+ *   no directory tree, so PATH_NOT_FOUND is never returned. Repeated and trailing slashes are
+ *   ignored (`/a//b/` is `/a/b`). A path that is not absolute, or longer, is INVALID_ARGUMENT.
  * - A condition that is the empty string or `{}` means "no condition". A non-empty condition with
  *   INSERT or INSERT_OR_REPLACE is INVALID_ARGUMENT.
  * - Update on a missing `_id` is DOCUMENT_NOT_FOUND (proto comment; note U1), never an upsert.

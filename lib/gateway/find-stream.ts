@@ -94,7 +94,7 @@ export async function streamFind(db: Database, throttle: FindThrottle, call: Fin
     if (call.request.includeQueryPlan) call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: QUERY_PLAN, jsonResponse: cursor.plan })
     for (;;) {
       // The stream's window: wait for earlier messages to flush (a client that does not read holds only this much).
-      while (unflushedBytes > 0 && unflushedBytes >= STREAM_WINDOW_BYTES && !gone.signal.aborted) await new Promise<void>((resolve) => (wake = resolve))
+      while (unflushedBytes >= STREAM_WINDOW_BYTES && !gone.signal.aborted) await new Promise<void>((resolve) => (wake = resolve))
       if (gone.signal.aborted) return
       const done = await throttle.run(turn)
       if (done.kind === 'done') break
