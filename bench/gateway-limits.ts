@@ -425,7 +425,7 @@ async function main(): Promise<number> {
   const selected = (s: Section) => only.length === 0 || only.includes(s)
   const dist = resolve(values.dist ?? 'dist')
   const base = values.base === undefined ? undefined : resolve(values.base)
-  const out: Record<string, unknown> = { meta: { node: process.version, cpus: cpus().length, loadAverageAtStart: loadavg(), dist, base, startedAt: new Date().toISOString() } }
+  const out: Record<string, unknown> = { meta: { node: process.version, cpus: cpus().length, loadAverageAtStart: loadavg(), startedAt: new Date().toISOString() } }
   const show = (name: string, o: Output) => {
     out[name] = { ...(o.json as object), loadAverage1m: loadavg()[0] }
     console.log(`\n${formatTable(o.title, roundDeep(o.rows) as Row[])}`)

@@ -18,15 +18,14 @@ import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
 import type { RequestCounts } from './call-guard.js'
 import { Database } from './database.js'
 import { Faults } from './faults.js'
+import type { Fault, FaultTarget } from './faults.js'
 import { FindThrottle } from './find-limits.js'
 import type { FindLimits } from './find-limits.js'
-import type { Fault, FaultTarget } from './faults.js'
 import { createHandlers } from './handlers.js'
 import { HybridClock } from './hlc.js'
 import { ControlService, INTERNAL_PACKAGE, internalDefinitions, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
 import { SILENT } from './logger.js'
-import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
 import type { GatewayLogger } from './logger.js'
 import type { OpLogLimits } from './oplog.js'
 import { fromMessage, Replicator } from './replication.js'
@@ -35,6 +34,7 @@ import type { GatewayStats } from './stats.js'
 import type { StorageEngine } from './storage/engine.js'
 import { LmdbEngine } from './storage/lmdb.js'
 import { MemoryEngine } from './storage/memory.js'
+import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
 
 export interface TlsOptions {
   /** PEM certificate chain. */
@@ -295,6 +295,8 @@ class GatewayImpl implements OjaiGateway {
     } catch (error) {
       throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: ${(error as Error).message}`)
     }
+    const sourceBytes = Buffer.byteLength(request.source, 'utf8')
+    if (sourceBytes < 1 || sourceBytes > 255) throw new CallStatusError(grpc.status.INVALID_ARGUMENT, 'replication batch refused, nothing applied: source gateway id must be 1 to 255 bytes')
     // The whole batch is checked before any of it is applied: a bad change rejects the batch.
     const changes = request.changes.map((m, i) => {
       try {
@@ -303,8 +305,6 @@ class GatewayImpl implements OjaiGateway {
         throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${error instanceof Error ? error.message : String(error)}`)
       }
     })
-    const sourceBytes = Buffer.byteLength(request.source, 'utf8')
-    if (sourceBytes < 1 || sourceBytes > 255) throw new CallStatusError(grpc.status.INVALID_ARGUMENT, 'replication batch refused: source gateway id must be 1 to 255 bytes')
     const applied = changes.length === 0 ? 0 : await this.db.applyRemote(changes)
     // Only now that the batch is durable; and a promise made to an earlier incarnation of this
     // gateway (which may have lost what it acknowledged) is worth nothing.

@@ -201,7 +201,12 @@ class PeerLink {
       this.failures++
       this.counters.failures++
       const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(this.failures - 1, 20))
-      this.deps.logger.debug({ peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'replication to peer failed')
+      const details = { peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }
+      // A refused batch (the peer found a change invalid: a version mismatch or a bug) will be refused
+      // again: say so loudly. An unreachable peer is routine.
+      const refused = (error as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT || (error as Partial<grpc.ServiceError>).code === grpc.status.UNAUTHENTICATED
+      if (refused) this.deps.logger.warn(details, 'the peer refuses this gateway\'s replication batch; it is retried but will not be applied until the cause is fixed')
+      else this.deps.logger.debug(details, 'replication to peer failed')
       this.schedule(delay)
     } finally {
       this.busy = false
