@@ -1,33 +1,35 @@
 /**
- * A connection to one gateway: one gRPC channel, one authentication session, the admin calls and
- * the factory of {@link DocumentStore}s.
+ * A connection to one gateway: its gRPC channels (one at a time takes calls; see channels.ts for
+ * when it is replaced), one authentication session, the admin calls and the factory of
+ * {@link DocumentStore}s.
  *
  * `connect()` validates and returns at once. It never touches the network: the channel starts
  * IDLE and connects on the first call, so connecting to a gateway that is down never blocks and
  * never throws; the first operation reports it (quickly, see DEFAULT_CHANNEL_OPTIONS).
  */
 import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
 import { type ChannelOptions, credentials as grpcCredentials } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, map } from 'rxjs'
 import { ClosedError, InvalidConnectionStringError, InvalidOptionsError, type OjaiError } from '../ojai/errors.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
-import { MapRDbServer, type MapRDbServerClient } from '../proto/index.js'
 import type { CallOptions } from '../store.js'
 import { AuthSession } from './auth.js'
-import { type ConnectionSettings, parseConnectionString, redactConnectionString } from './connection-string.js'
+import { Channels } from './channels.js'
+import { type ConnectionSettings, HIDDEN, describeSettings, parseConnectionString } from './connection-string.js'
 import { DocumentStore } from './document-store.js'
-import { callTimeout, checkTablePath } from './inputs.js'
+import { callTimeout, checkRequestSize, checkTablePath } from './inputs.js'
 import { driverLogger } from './logging.js'
-import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
+import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
 import { RpcRunner } from './rpc.js'
 
-/** What a connection reports about itself; never includes the password. */
+/** What a connection reports about itself; never includes credentials. */
 export interface ConnectionInfo extends Deadlines {
   readonly target: string
   readonly ssl: boolean
   readonly auth: 'basic' | 'none'
-  readonly user: string | undefined
+  readonly connectTimeoutMs: number
 }
 
 function readCa(file: string): Buffer {
@@ -56,24 +58,33 @@ function channelCredentials(settings: ConnectionSettings, options: ConnectOption
 const PLUS_IN_PASSWORD_HINT =
   '; note: this driver reads "+" in the connection string as a plus sign, where the official Node client read it as a space: if the password contains a space, write it as %20'
 
+/** The send limit in bytes a channel's options set; undefined when there is none (-1). */
+function sendLimit(options: ChannelOptions): number | undefined {
+  const limit: unknown = options['grpc.max_send_message_length']
+  return typeof limit === 'number' && limit >= 0 ? limit : undefined
+}
+
 export class Connection {
   readonly info: ConnectionInfo
-  private readonly client: MapRDbServerClient
-  private readonly auth: AuthSession
-  private readonly log: Logger
-  private readonly runner: RpcRunner
-  private readonly inFlight = new Set<(error: OjaiError) => void>()
-  private readonly deadlines: Deadlines
-  private isClosed = false
+  // Private fields: an object dump or JSON of a connection never reaches its credentials.
+  readonly #auth: AuthSession
+  readonly #log: Logger
+  readonly #channels: Channels
+  readonly #runner: RpcRunner
+  readonly #inFlight = new Set<(error: OjaiError) => void>()
+  readonly #deadlines: Deadlines
+  readonly #maxRequestBytes: number | undefined
+  #closed = false
 
   /** Use {@link connect}. */
   constructor(connectionString: string, options: ConnectOptions = {}) {
     checkConnectOptions(options)
     const settings = parseConnectionString(connectionString, { caProvided: options.tls?.ca !== undefined })
-    this.deadlines = resolveDeadlines(options)
-    this.auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
-    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, user: settings.user, ...this.deadlines }
-    this.log = driverLogger(options.logger, { target: settings.target })
+    this.#deadlines = resolveDeadlines(options)
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+    this.#auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
+    this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, ...this.#deadlines, connectTimeoutMs }
+    this.#log = driverLogger(options.logger, { target: settings.target })
 
     const targetNameOverride = options.tls?.targetNameOverride ?? settings.sslTargetNameOverride
     const channelOptions: ChannelOptions = {
@@ -81,26 +92,46 @@ export class Connection {
       ...(settings.ssl && targetNameOverride ? { 'grpc.ssl_target_name_override': targetNameOverride } : {}),
       ...options.channelOptions,
     }
-    this.client = new MapRDbServer(settings.target, channelCredentials(settings, options), channelOptions)
-
-    const host = {
+    this.#maxRequestBytes = sendLimit(channelOptions)
+    this.#channels = new Channels({
       target: settings.target,
-      auth: this.auth,
-      log: this.log,
-      channel: (): ReturnType<MapRDbServerClient['getChannel']> | ClosedError => (this.isClosed ? this.closedError() : this.client.getChannel()),
-      track: (abort: (error: OjaiError) => void) => {
-        this.inFlight.add(abort)
-        return () => this.inFlight.delete(abort)
+      credentials: channelCredentials(settings, options),
+      channelOptions,
+      connectTimeoutMs,
+      cancelBudget: options.cancelBudget ?? {},
+      log: this.#log,
+    })
+
+    this.#runner = new RpcRunner({
+      target: settings.target,
+      auth: this.#auth,
+      log: this.#log,
+      lease: (abort: (error: OjaiError) => void) => {
+        if (this.#closed) return this.closedError()
+        const lease = this.#channels.lease()
+        this.#inFlight.add(abort)
+        return {
+          client: lease.client,
+          channel: lease.channel,
+          end: () => {
+            this.#inFlight.delete(abort)
+            lease.end()
+          },
+          abandon: (cancel: () => void) => {
+            this.#inFlight.delete(abort)
+            lease.abandon(cancel)
+          },
+        }
       },
       ...(settings.password?.includes('+') ? { authFailureHint: PLUS_IN_PASSWORD_HINT } : {}),
-    }
-    this.runner = new RpcRunner(host)
-    this.log.debug({ connectionString: redactConnectionString(connectionString), ...this.info }, 'connection created')
+    })
+    // The connection string as parsed, credentials shown as ***: no spelling can slip through.
+    this.#log.debug({ connectionString: describeSettings(settings), ...this.info }, 'connection created')
   }
 
   /** True after {@link close}. */
   get closed(): boolean {
-    return this.isClosed
+    return this.#closed
   }
 
   private closedError(): ClosedError {
@@ -108,24 +139,25 @@ export class Connection {
   }
 
   private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.deadlines.deadlineMs)
+    return callTimeout(options, this.#deadlines.deadlineMs)
   }
 
   private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
     return new Observable<T>((subscriber) => {
       let table: string
       let timeoutMs: number
+      let request: { tablePath: string }
       try {
         table = checkTablePath(path)
         timeoutMs = this.timeout(options)
+        request = { tablePath: table }
+        checkRequestSize(rpc, table, request, this.#maxRequestBytes)
       } catch (error) {
         subscriber.error(error)
         return
       }
-      const request = { tablePath: table }
-      const client = this.client
-      return this.runner
-        .unary<{ error: { errCode: number | string; errorMessage: string } | null }>({ rpc, table, timeoutMs }, (md, o, cb) => {
+      return this.#runner
+        .unary<{ error: { errCode: number | string; errorMessage: string } | null }>({ rpc, table, timeoutMs }, (client, md, o, cb) => {
           if (rpc === 'CreateTable') return client.createTable(request, md, o, cb)
           if (rpc === 'DeleteTable') return client.deleteTable(request, md, o, cb)
           return client.tableExists(request, md, o, cb)
@@ -166,7 +198,7 @@ export class Connection {
    */
   store(path: string): DocumentStore {
     const table = checkTablePath(path)
-    return new DocumentStore(table, { client: () => this.client, runner: this.runner, ...this.deadlines })
+    return new DocumentStore(table, { runner: this.#runner, ...this.#deadlines, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
   }
 
   /** Same as {@link store}; the official clients' name. */
@@ -184,26 +216,35 @@ export class Connection {
         subscriber.error(error)
         return
       }
-      return this.runner
-        .unary({ rpc: 'Ping', timeoutMs }, (md, o, cb) => this.client.ping({}, md, o, cb))
+      return this.#runner
+        .unary({ rpc: 'Ping', timeoutMs }, (client, md, o, cb) => client.ping({}, md, o, cb))
         .pipe(map(() => undefined))
         .subscribe(subscriber)
     })
   }
 
   /**
-   * Closes the channel. Calls in flight fail with ClosedError (their gRPC calls are cancelled),
-   * later operations fail with ClosedError, and nothing is left that keeps the process alive.
-   * Idempotent.
+   * Closes the connection. Calls in flight fail with ClosedError, later operations fail with
+   * ClosedError, and nothing is left that keeps the process alive. The TCP connections are
+   * destroyed rather than each call cancelled, so closing with thousands of calls in flight sends
+   * no storm of stream resets. Idempotent.
    */
   close(): void {
-    if (this.isClosed) return
-    this.isClosed = true
+    if (this.#closed) return
+    this.#closed = true
+    this.#channels.close()
     const error = this.closedError()
-    for (const abort of [...this.inFlight]) abort(error)
-    this.inFlight.clear()
-    this.client.close()
-    this.log.debug('connection closed')
+    for (const abort of [...this.#inFlight]) abort(error)
+    this.#inFlight.clear()
+    this.#log.debug('connection closed')
+  }
+
+  toJSON(): ConnectionInfo & { credentials?: string; closed: boolean } {
+    return { ...this.info, ...(this.#auth.enabled ? { credentials: HIDDEN } : {}), closed: this.#closed }
+  }
+
+  [inspect.custom](): string {
+    return `Connection ${inspect(this.toJSON())}`
   }
 }
 

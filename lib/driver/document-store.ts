@@ -3,17 +3,17 @@
  * until an operation is subscribed to, so a store for a table on a cluster that is down can be
  * created at any time.
  */
+import { inspect } from 'node:util'
 import { type Observable, filter, map, throwError } from 'rxjs'
 import { decodeDocument, decodeValue } from '../ojai/codec.js'
 import { DecodingError, InvalidConditionError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentWithId, Value } from '../ojai/values.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
-import type { MapRDbServerClient } from '../proto/index.js'
 import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store } from '../store.js'
 import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { FindByIdResponse__Output } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
 import type { PingResponse__Output } from '../proto/generated/com/mapr/data/db/PingResponse.js'
-import { callTimeout, conditionJson, documentWithIdJson, findTimeouts, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
+import { callTimeout, checkRequestSize, conditionJson, documentWithIdJson, findTimeouts, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
 import type { Deadlines } from './options.js'
 import type { RpcRunner } from './rpc.js'
 
@@ -31,8 +31,11 @@ export type FindEvent =
 
 /** What a store needs from its connection. */
 export interface StoreContext extends Deadlines {
-  readonly client: () => MapRDbServerClient
   readonly runner: RpcRunner
+  /** The connection's send limit in bytes (`grpc.max_send_message_length`); undefined: none. */
+  readonly maxRequestBytes: number | undefined
+  /** The gateway's address, for inspection. */
+  readonly target: string
 }
 
 interface WithError {
@@ -66,21 +69,39 @@ function validated<T>(build: () => Observable<T>): Observable<T> {
 }
 
 export class DocumentStore implements Store {
-  constructor(
-    readonly path: string,
-    private readonly context: StoreContext,
-  ) {}
+  readonly path: string
+  /** Private, so an object dump never reaches the connection's credentials. */
+  readonly #context: StoreContext
+
+  constructor(path: string, context: StoreContext) {
+    this.path = path
+    this.#context = context
+  }
 
   private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.context.deadlineMs)
+    return callTimeout(options, this.#context.deadlineMs)
+  }
+
+  /** Refuses a request over the size limit before anything is sent (DocumentTooLargeError). */
+  private sized<T extends Readonly<Record<string, unknown>>>(rpc: string, request: T): T {
+    checkRequestSize(rpc, this.path, request, this.#context.maxRequestBytes)
+    return request
+  }
+
+  toJSON(): { path: string; target: string } {
+    return { path: this.path, target: this.#context.target }
+  }
+
+  [inspect.custom](): string {
+    return `DocumentStore ${inspect(this.toJSON())}`
   }
 
   /** Gateway health check (`Ping`), as the failover store's probes use it. */
   ping(options?: CallOptions): Observable<void> {
     return validated(() => {
       const timeoutMs = this.timeout(options)
-      return this.context.runner
-        .unary<PingResponse__Output>({ rpc: 'Ping', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().ping({}, md, o, cb))
+      return this.#context.runner
+        .unary<PingResponse__Output>({ rpc: 'Ping', table: this.path, timeoutMs }, (client, md, o, cb) => client.ping({}, md, o, cb))
         .pipe(map(() => undefined))
     })
   }
@@ -91,15 +112,15 @@ export class DocumentStore implements Store {
       const jsonDocument = idDocumentJson(id)
       const fields = projections(options?.fields)
       const jsonCondition = options?.condition === undefined ? undefined : conditionJson(options.condition)
-      const request = {
+      const request = this.sized('FindById', {
         tablePath: this.path,
         payloadEncoding: JSON_ENCODING,
         jsonDocument,
         ...(fields.length > 0 ? { projections: fields } : {}),
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
-      }
-      return this.context.runner
-        .unary<FindByIdResponse__Output>({ rpc: 'FindById', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().findById(request, md, o, cb))
+      })
+      return this.#context.runner
+        .unary<FindByIdResponse__Output>({ rpc: 'FindById', table: this.path, timeoutMs }, (client, md, o, cb) => client.findById(request, md, o, cb))
         .pipe(
           map((response) => {
             if (check(response, WireErrorCode.DOCUMENT_NOT_FOUND) === WireErrorCode.DOCUMENT_NOT_FOUND) return null
@@ -132,11 +153,11 @@ export class DocumentStore implements Store {
 
   private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent> {
     return validated(() => {
-      const limits = findTimeouts(options, this.context)
+      const limits = findTimeouts(options, this.#context)
       // Left out unless true, as the official clients do (protobufjs would write an explicit false).
-      const request = { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) }
-      return this.context.runner
-        .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, ...limits }, (md, o) => this.context.client().find(request, md, o))
+      const request = this.sized('Find', { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) })
+      return this.#context.runner
+        .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, ...limits }, (client, md, o) => client.find(request, md, o))
         .pipe(map((message) => this.findEvent(message)))
     })
   }
@@ -157,15 +178,15 @@ export class DocumentStore implements Store {
       const timeoutMs = this.timeout(options)
       const jsonDocument = documentWithIdJson(doc)
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
-      const request = {
+      const request = this.sized('InsertOrReplace', {
         tablePath: this.path,
         insertMode: rpcMode,
         payloadEncoding: JSON_ENCODING,
         jsonDocument,
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
-      }
-      return this.context.runner
-        .unary<WithError>({ rpc: 'InsertOrReplace', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().insertOrReplace(request, md, o, cb))
+      })
+      return this.#context.runner
+        .unary<WithError>({ rpc: 'InsertOrReplace', table: this.path, timeoutMs }, (client, md, o, cb) => client.insertOrReplace(request, md, o, cb))
         .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
     })
   }
@@ -193,15 +214,15 @@ export class DocumentStore implements Store {
       const jsonDocument = idDocumentJson(id)
       const mutation = jsonMutation()
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
-      const request = {
+      const request = this.sized('Update', {
         tablePath: this.path,
         payloadEncoding: JSON_ENCODING,
         jsonDocument,
         jsonMutation: mutation,
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
-      }
-      return this.context.runner
-        .unary<WithError>({ rpc: 'Update', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().update(request, md, o, cb))
+      })
+      return this.#context.runner
+        .unary<WithError>({ rpc: 'Update', table: this.path, timeoutMs }, (client, md, o, cb) => client.update(request, md, o, cb))
         .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
     })
   }
@@ -224,14 +245,14 @@ export class DocumentStore implements Store {
       const timeoutMs = this.timeout(options)
       const jsonDocument = idDocumentJson(id)
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
-      const request = {
+      const request = this.sized('Delete', {
         tablePath: this.path,
         payloadEncoding: JSON_ENCODING,
         jsonDocument,
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
-      }
-      return this.context.runner
-        .unary<WithError>({ rpc: 'Delete', table: this.path, timeoutMs }, (md, o, cb) => this.context.client().delete(request, md, o, cb))
+      })
+      return this.#context.runner
+        .unary<WithError>({ rpc: 'Delete', table: this.path, timeoutMs }, (client, md, o, cb) => client.delete(request, md, o, cb))
         .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
     })
   }

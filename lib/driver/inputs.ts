@@ -5,7 +5,7 @@
 import { encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
 import { validateDocumentWithId, validateId } from '../ojai/document.js'
-import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
+import { DocumentTooLargeError, InvalidArgumentError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
 import { FieldPath } from '../ojai/field-path.js'
 import { Mutation } from '../ojai/mutation.js'
 import { Query } from '../ojai/query.js'
@@ -98,4 +98,54 @@ export function findTimeouts(options: FindOptions | undefined, deadlines: Deadli
   const timeoutMs = callTimeout(options, deadlines.findDeadlineMs)
   if (options?.idleMs !== undefined) return { timeoutMs, idleMs: checkTimeout(options.idleMs, 'idleMs'), idleOption: 'idleMs' }
   return { timeoutMs, idleMs: deadlines.findIdleMs, idleOption: 'findIdleMs' }
+}
+
+/** Protobuf's varint length of a non-negative integer. */
+function varintBytes(n: number): number {
+  let bytes = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80)
+    bytes++
+  }
+  return bytes
+}
+
+/**
+ * An upper bound of a request's protobuf size, over by at most one byte a field: every field of
+ * the driver's requests is a string, a list of strings, an enum or a bool, with a field number
+ * below 2048 (a tag of at most 2 bytes). `roughly`: a looser bound from string lengths alone (3
+ * bytes a UTF-16 unit), enough to pass most requests without measuring them.
+ */
+export function encodedSizeBound(request: Readonly<Record<string, unknown>>, roughly = false): number {
+  let total = 0
+  const string = (text: string) => {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, 2 units, takes 4).
+    const bytes = roughly ? text.length * 3 : Buffer.byteLength(text, 'utf8')
+    return 2 + varintBytes(bytes) + bytes
+  }
+  for (const value of Object.values(request)) {
+    if (typeof value === 'string') total += string(value)
+    else if (Array.isArray(value)) for (const item of value) total += string(String(item))
+    else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) total += 2 + varintBytes(value)
+    else if (typeof value === 'boolean') total += 2 + 1
+    else if (value !== undefined && value !== null) total += 2 + 10
+  }
+  return total
+}
+
+/**
+ * Refuses a request over the connection's send limit before anything is sent, with a
+ * DocumentTooLargeError (an answer: every cluster has the same limit, so it never fails over).
+ * `limitBytes` undefined means no limit.
+ */
+export function checkRequestSize(rpc: string, table: string, request: Readonly<Record<string, unknown>>, limitBytes: number | undefined): void {
+  if (limitBytes === undefined) return
+  // Cheap first, without encoding anything: most requests are far below the limit.
+  if (encodedSizeBound(request, true) <= limitBytes) return
+  const bytes = encodedSizeBound(request)
+  if (bytes <= limitBytes) return
+  throw new DocumentTooLargeError(
+    `${rpc} on ${table}: the request is ${bytes} bytes encoded, over the limit of ${limitBytes} bytes (grpc.max_send_message_length; the gateway accepts at most 32 MiB by default): nothing was sent`,
+    { bytes, limitBytes },
+  )
 }

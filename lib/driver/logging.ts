@@ -4,8 +4,10 @@
  * credentials; redaction is the second line of defence.
  */
 import pino, { type Logger } from 'pino'
+import { HIDDEN } from './connection-string.js'
 
-export const REDACTED = '[Redacted]'
+/** What pino writes in place of a censored value, as everywhere else in the driver. */
+export const REDACTED = HIDDEN
 
 /** Paths pino censors in every log line of the driver. */
 export const REDACT_PATHS = [

@@ -7,21 +7,21 @@
  * the response headers, maps a non-OK status to a typed error and writes one debug log line when
  * it ends. A stream may also have an idle limit: the longest wait for its next message.
  */
-import { type Client, type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
+import { type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
 import { AuthenticationError, ClosedError, DeadlineExceededError, type OjaiError, ServerError } from '../ojai/errors.js'
+import type { MapRDbServerClient } from '../proto/index.js'
 import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
+import type { CallLease } from './channels.js'
 import { errorFromStatus } from './status-errors.js'
-
-type Channel = ReturnType<Client['getChannel']>
 
 export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void
 
-/** Starts one unary call with the given metadata and call options. */
-export type UnaryInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
+/** Starts one unary call on the given client with the given metadata and call options. */
+export type UnaryInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
 /** Starts one server-streaming call. */
-export type StreamInvoker<Res> = (metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
+export type StreamInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
 
 export interface CallSpec {
   /** RPC name as in the .proto, e.g. `FindById`. */
@@ -44,10 +44,11 @@ export interface RpcHost {
   readonly target: string
   readonly auth: AuthSession
   readonly log: Logger
-  /** The channel, or a ClosedError when the connection is closed. */
-  channel(): Channel | ClosedError
-  /** Registers an in-flight call so `close()` can end it; returns the unregister function. */
-  track(abort: (error: OjaiError) => void): () => void
+  /**
+   * A lease on the channel for one call, registered so `close()` can end it with `abort`; a
+   * ClosedError when the connection is closed.
+   */
+  lease(abort: (error: OjaiError) => void): CallLease | ClosedError
   /** Appended to an AuthenticationError's message (e.g. a connection-string porting hint). */
   readonly authFailureHint?: string
 }
@@ -65,7 +66,7 @@ export class RpcRunner {
       let call: ClientUnaryCall | undefined
       const attempt = (forceBasic: boolean): void => {
         const creds = this.host.auth.credentials(forceBasic)
-        call = invoke(creds.metadata, op.grpcOptions(), (error, response) => {
+        call = invoke(op.client, creds.metadata, op.grpcOptions(), (error, response) => {
           if (op.finished) return
           if (error) {
             if (op.shouldReauthenticate(error, creds.bearer)) return op.guard(() => attempt(true))
@@ -91,7 +92,7 @@ export class RpcRunner {
         const creds = this.host.auth.credentials(forceBasic)
         let received = 0
         op.touch()
-        const stream = invoke(creds.metadata, op.grpcOptions())
+        const stream = invoke(op.client, creds.metadata, op.grpcOptions())
         call = stream
         stream.on('metadata', (headers: Metadata) => this.host.auth.onHeaders(headers))
         stream.on('data', (message: Res) => {
@@ -128,8 +129,7 @@ class CallState<Res> {
   private disarmIdle: (() => void) | undefined
   private reauthenticated = false
   private cancel: () => void = () => undefined
-  private readonly untrack: () => void
-  private readonly channel: Channel | undefined
+  private readonly lease: CallLease | undefined
 
   constructor(
     private readonly host: RpcHost,
@@ -137,21 +137,25 @@ class CallState<Res> {
     private readonly subscriber: Subscriber<Res>,
   ) {
     this.deadline = this.started + spec.timeoutMs
-    const channel = host.channel()
-    if (channel instanceof ClosedError) {
-      this.channel = undefined
-      this.untrack = () => undefined
-      this.finish('closed')
-      subscriber.error(channel)
-      return
-    }
-    this.channel = channel
-    this.untrack = host.track((error) => {
+    const lease = host.lease((error) => {
       if (this.finished) return
       this.cancel()
       this.finish('closed')
       subscriber.error(error)
     })
+    if (lease instanceof ClosedError) {
+      this.lease = undefined
+      this.finish('closed')
+      subscriber.error(lease)
+      return
+    }
+    this.lease = lease
+  }
+
+  /** The client the call runs on (set unless the call finished at once). */
+  get client(): MapRDbServerClient {
+    if (this.lease === undefined) throw new ClosedError(`${this.spec.rpc} on ${this.host.target}: the connection is closed`)
+    return this.lease.client
   }
 
   onCancel(cancel: () => void): void {
@@ -194,7 +198,7 @@ class CallState<Res> {
       if (this.finished) return
       const quietNow = Date.now() - this.lastActivity
       if (quietNow < idleMs) return this.armIdle(idleMs - quietNow, idleMs)
-      this.cancel()
+      this.lease?.abandon(this.cancel)
       const option = this.spec.idleOption ?? 'idleMs'
       const error = new DeadlineExceededError(`${this.spec.rpc} on ${this.host.target}: no message from the gateway for ${quietNow} ms (idle limit ${idleMs} ms, ${option}); the call was cancelled`)
       this.finish('error', error)
@@ -217,7 +221,10 @@ class CallState<Res> {
       start()
     } catch (error) {
       if (this.finished) return
-      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error })
+      // grpc-js quotes what it rejects (e.g. a header value), so the text is redacted and the
+      // original error, which may hold credentials, is not kept.
+      const reason = this.host.auth.redact(error instanceof Error ? error.message : String(error))
+      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${reason}`, undefined, { cause: reason })
       this.finish('error', mapped)
       this.subscriber.error(mapped)
     }
@@ -229,16 +236,18 @@ class CallState<Res> {
   }
 
   fail(error: ServiceError): void {
-    const channelReady = this.channel?.getConnectivityState(false) === connectivityState.READY
-    let mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady })
+    const channelReady = this.lease?.channel.getConnectivityState(false) === connectivityState.READY
+    const redact = (text: string) => this.host.auth.redact(text)
+    let mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady, redact })
     if (mapped instanceof AuthenticationError && this.host.authFailureHint !== undefined) mapped = new AuthenticationError(`${mapped.message}${this.host.authFailureHint}`, { cause: mapped.cause })
     this.finish('error', mapped)
     this.subscriber.error(mapped)
   }
 
+  /** The subscriber left: the lease cancels the call, or leaves it to its channel's drop. */
   unsubscribe(): void {
     if (this.finished) return
-    this.cancel()
+    this.lease?.abandon(this.cancel)
     this.finish('cancelled')
   }
 
@@ -246,7 +255,7 @@ class CallState<Res> {
     this.finished = true
     this.disarmIdle?.()
     this.disarmIdle = undefined
-    this.untrack()
+    this.lease?.end()
     this.host.log.debug(
       {
         rpc: this.spec.rpc,

@@ -190,6 +190,16 @@ export class FailoverStore implements Store {
     return this.ctx.closed
   }
 
+  /** What `JSON.stringify` shows: names and state, never the cluster stores (or their credentials). */
+  toJSON(): { path: string; clusters: readonly string[]; active: string; closed: boolean } {
+    return { path: this.path, clusters: this.ctx.names, active: this.ctx.state.status.name, closed: this.ctx.closed }
+  }
+
+  /** What `util.inspect` and `console.log` show: the same as {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `FailoverStore ${JSON.stringify(this.toJSON())}`
+  }
+
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null> {
     const fwd = forward(options)
     return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd))

@@ -10,8 +10,10 @@
  *   answered like an expired one (`STATUS_TOKEN_EXPIRED`): that is the signal on which every
  *   official client falls back to basic credentials, so a client moving between gateways heals
  *   itself instead of failing.
- * - A new token is issued on every basic-authenticated call; bearer calls get none (harmless
- *   either way per Section 5.2).
+ * - A basic-authenticated call gets the credential's current token, or a new one when the current
+ *   has less than half its lifetime left; the token it replaces stays valid until it expires, so
+ *   a credential has at most two live tokens however many calls it makes (memory stays flat).
+ *   Bearer calls get no token (harmless either way per Section 5.2).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { TOKEN_EXPIRED } from '../proto/index.js'
@@ -28,14 +30,21 @@ export type AuthOutcome =
   | { readonly ok: false; readonly details: string }
 
 const DEFAULT_TTL_MS = 1_800_000
-const PRUNE_AT = 10_000
+
+interface Token {
+  readonly digest: Buffer
+  readonly text: string
+  readonly expiresAt: number
+}
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
 }
 
 export class Authenticator {
-  private readonly tokens = new Map<string, number>()
+  /** The token basic calls are answered with, and the one it replaced (still valid until it expires). */
+  private current: Token | undefined
+  private previous: Token | undefined
   private readonly ttlMs: number
   private readonly userDigest: Buffer
   private readonly passwordDigest: Buffer
@@ -64,19 +73,17 @@ export class Authenticator {
       const value = String(raw)
       if (scheme(value) !== 'bearer') continue
       sawToken = true
-      const token = value.slice(7).trim()
-      const expiresAt = this.tokens.get(token)
-      if (expiresAt !== undefined && expiresAt > this.now()) return { ok: true, token: undefined }
-      if (expiresAt !== undefined) this.tokens.delete(token)
+      if (this.live(value.slice(7).trim())) return { ok: true, token: undefined }
     }
     if (sawBasic) return { ok: false, details: 'invalid user name or password' }
     if (sawToken) return { ok: false, details: TOKEN_EXPIRED }
     return { ok: false, details: 'unsupported authorization scheme: use basic or bearer' }
   }
 
-  /** Number of tokens currently held (for tests and stats). */
+  /** Number of live tokens (at most two). */
   tokenCount(): number {
-    return this.tokens.size
+    const now = this.now()
+    return [this.current, this.previous].filter((t) => t !== undefined && t.expiresAt > now).length
   }
 
   private validBasic(encoded: string): boolean {
@@ -88,14 +95,21 @@ export class Authenticator {
     return userOk && passwordOk
   }
 
+  private live(text: string): boolean {
+    const now = this.now()
+    const d = digest(text)
+    for (const t of [this.current, this.previous]) if (t !== undefined && t.expiresAt > now && timingSafeEqual(d, t.digest)) return true
+    return false
+  }
+
   private issue(): string {
     const now = this.now()
-    if (this.tokens.size >= PRUNE_AT) {
-      for (const [t, expiresAt] of this.tokens) if (expiresAt <= now) this.tokens.delete(t)
-    }
-    const token = randomBytes(24).toString('base64url')
-    this.tokens.set(token, now + this.ttlMs)
-    return token
+    const current = this.current
+    if (current !== undefined && current.expiresAt - now > this.ttlMs / 2) return current.text
+    const text = randomBytes(24).toString('base64url')
+    this.previous = current
+    this.current = { text, digest: digest(text), expiresAt: now + this.ttlMs }
+    return text
   }
 }
 

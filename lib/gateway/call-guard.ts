@@ -20,6 +20,8 @@ export function emptyCounts(): RequestCounts {
 
 export interface GuardHooks {
   readonly auth: Authenticator | undefined
+  /** Credentials of the replication service; undefined = the same as `auth`. */
+  readonly replicationAuth?: Authenticator | undefined
   readonly faults: Faults
   readonly counts: RequestCounts
   /** Drops every connection and stops the gateway (the "crash" fault). */
@@ -85,20 +87,24 @@ export class CallGuard {
     }
   }
 
-  /** Wraps an internal (replication, control) unary handler: authentication only, no faults, not counted. */
-  internal<Req, Res>(impl: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  /**
+   * Wraps an internal unary handler (replication, control): authentication only, no faults, not
+   * counted. Replication checks its own credentials when the gateway has them.
+   */
+  internal<Req, Res>(realm: 'replication' | 'control', impl: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    const auth = realm === 'replication' ? (this.hooks.replicationAuth ?? this.hooks.auth) : this.hooks.auth
     return (call, callback) => {
-      if (this.hooks.auth !== undefined && !this.authenticate(call, (status) => callback(status))) return
+      if (auth !== undefined && !this.authenticate(call, (status) => callback(status), auth)) return
       impl(call.request).then(
         (response) => callback(null, response),
-        (error: unknown) => callback({ code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) }),
       )
     }
   }
 
   /** Checks credentials; sends the bearer token header after a basic login. False = refused (already answered). */
-  private authenticate(call: Call, refuse: (status: Partial<grpc.StatusObject>) => void): boolean {
-    const outcome = (this.hooks.auth as Authenticator).check(call.metadata.get(AUTHORIZATION))
+  private authenticate(call: Call, refuse: (status: Partial<grpc.StatusObject>) => void, auth = this.hooks.auth as Authenticator): boolean {
+    const outcome = auth.check(call.metadata.get(AUTHORIZATION))
     if (!outcome.ok) {
       refuse({ code: grpc.status.UNAUTHENTICATED, details: outcome.details })
       return false

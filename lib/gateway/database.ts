@@ -9,9 +9,9 @@
  * Choices where the protocol says "unconfirmed" (Section 4.2, Appendix A):
  * - Validation order: payload encoding, table path, insert mode, request JSON, table existence,
  *   then the document itself. An all-default request therefore answers UNKNOWN_PAYLOAD_ENCODING.
- * - Table paths: any absolute path (`/a/b`) can be created; there is no directory tree, so
- *   PATH_NOT_FOUND is never returned. Repeated and trailing slashes are ignored (`/a//b/` is `/a/b`).
- *   A path that is not absolute is INVALID_ARGUMENT.
+ * - Table paths: any absolute path (`/a/b`) of at most 1 024 UTF-8 bytes can be created; there is
+ *   no directory tree, so PATH_NOT_FOUND is never returned. Repeated and trailing slashes are
+ *   ignored (`/a//b/` is `/a/b`). A path that is not absolute, or longer, is INVALID_ARGUMENT.
  * - A condition that is the empty string or `{}` means "no condition". A non-empty condition with
  *   INSERT or INSERT_OR_REPLACE is INVALID_ARGUMENT.
  * - Update on a missing `_id` is DOCUMENT_NOT_FOUND (proto comment; note U1), never an upsert.
@@ -28,8 +28,7 @@ import { DecodingError, DocumentExistsError, DocumentNotFoundError, InvalidArgum
 import { decodeDocument, decodeId, encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
 import { applyMutation, Mutation } from '../ojai/mutation.js'
-import { compileQuery, projector, Query } from '../ojai/query.js'
-import type { CompiledQuery } from '../ojai/query.js'
+import { projector, Query } from '../ojai/query.js'
 import { isDocumentId } from '../ojai/values.js'
 import type { Document, DocumentId } from '../ojai/values.js'
 import { WireErrorCode } from '../proto/error-codes.js'
@@ -38,12 +37,13 @@ import type { FindByIdRequest__Output } from '../proto/generated/com/mapr/data/d
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { InsertOrReplaceRequest__Output } from '../proto/generated/com/mapr/data/db/InsertOrReplaceRequest.js'
 import type { UpdateRequest__Output } from '../proto/generated/com/mapr/data/db/UpdateRequest.js'
+import { FindCursor, SCAN_BATCH, SCAN_BATCH_BYTES } from './find-cursor.js'
 import { compareVersions } from './hlc.js'
 import type { HybridClock } from './hlc.js'
 import { resolveLimits, WorkingDoc } from './oplog.js'
 import type { LoggedOp, OpLogLimits } from './oplog.js'
 import type { StorageEngine, StoredRecord, TableMeta, TableStore } from './storage/engine.js'
-import { encodeKey } from './storage/keys.js'
+import { decodeKey, encodeKey } from './storage/keys.js'
 
 /**
  * A replicated operation on one document (see oplog.ts): a put (whole document, or tombstone when
@@ -105,9 +105,6 @@ const INSERT_OR_REPLACE = 1
 const INSERT = 2
 const REPLACE = 3
 const JSON_ENCODING = 1
-
-/** Scan batch size: large enough to amortise a scan call, small enough to keep the event loop responsive. */
-const SCAN_BATCH = 256
 
 /** `{"_id":"<plain string>"}` needs no JSON parser: the hot FindById/Update/Delete key shape. */
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what must fall through to the parser
@@ -243,14 +240,17 @@ export class Database {
     })
   }
 
-  /** Validates a find and returns its cursor; throws before any result for a bad query or missing table. */
-  openFind(r: FindRequest__Output): FindCursor {
+  /**
+   * Validates a find and returns its cursor; throws before any result for a bad query or missing
+   * table. A sorted find may hold at most `maxSortBytes` of documents (see find-cursor.ts).
+   */
+  openFind(r: FindRequest__Output, maxSortBytes: number): FindCursor {
     checkEncoding(r.payloadEncoding)
     const path = normalizeTablePath(r.tablePath)
     const text = r.data === 'jsonQuery' ? r.jsonQuery : undefined
     const query = text === undefined || text.trim() === '' ? Query.ALL : Query.parse(text)
     const table = this.requireTable(path)
-    return new FindCursor(table, query)
+    return new FindCursor(table, query, maxSortBytes)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -290,6 +290,56 @@ export class Database {
   }
 
   /**
+   * Checks a peer's change exactly as the data RPCs check a request, before anything of its batch
+   * is applied: a canonical absolute table path, a well-formed key within the engine's limit, a
+   * document that decodes and whose `_id` is that key, a mutation that parses, a version (finite
+   * positive timestamp, origin id of 1 to 255 bytes). Throws the same typed errors (INVALID_ARGUMENT,
+   * DECODING_ERROR); returns the change with its document text in canonical form.
+   */
+  validateRemote(change: Change): Change {
+    if (change.kind === 'table') {
+      checkTablePathCanonical(change.meta.path)
+      checkVersion(change.meta.ts, change.meta.origin)
+      return change
+    }
+    checkTablePathCanonical(change.table)
+    const key = change.key
+    let id: DocumentId
+    try {
+      id = decodeKey(key)
+    } catch {
+      throw new InvalidArgumentError('the document key is not a storage key (type byte, then the _id)')
+    }
+    if (!encodeKey(id).equals(key) || (typeof id === 'string' && id === '')) throw new InvalidArgumentError('the document key is not the storage key of a non-empty _id')
+    if (key.length > this.engine.maxKeyBytes) throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; this storage allows at most ${this.engine.maxKeyBytes - 1}`)
+    const op = change.op
+    switch (op.type) {
+      case 'put':
+        checkVersion(op.ts, op.origin)
+        return op.text === null ? change : { ...change, op: { ...op, text: canonicalFor(op.text, id) } }
+      case 'mutate':
+        checkVersion(op.ts, op.origin)
+        Mutation.parse(op.mutation)
+        return change
+      case 'state': {
+        const r = op.record
+        const h = r.history
+        checkVersion(r.ts, r.origin)
+        if (h === undefined) return r.text === null ? change : { ...change, op: { type: 'state', record: { ...r, text: canonicalFor(r.text, id) } } }
+        checkVersion(h.baseTs, h.baseOrigin)
+        checkVersion(h.resetTs, h.resetOrigin)
+        for (const l of h.log) {
+          checkVersion(l.ts, l.origin)
+          Mutation.parse(l.mutation)
+        }
+        if (h.base === null) return change
+        const base = canonicalFor(h.base, id)
+        return { ...change, op: { type: 'state', record: { ...r, text: base, history: { ...h, base } } } }
+      }
+    }
+  }
+
+  /**
    * Records a peer's watermark: it has shipped every write of its own up to `wm` (0: unknown, e.g.
    * while it resyncs). Call only after the batch it came with is applied.
    */
@@ -325,7 +375,7 @@ export class Database {
       if (table === undefined) continue
       let after: Buffer | undefined
       for (;;) {
-        const batch = table.scan(after, SCAN_BATCH)
+        const batch = table.scan(after, SCAN_BATCH, SCAN_BATCH_BYTES)
         if (batch.length === 0) break
         yield batch.map((e) => {
           const history = e.record.history ?? table.history(e.key)
@@ -431,110 +481,45 @@ export class Database {
   }
 }
 
-/**
- * Streams a find's results in batches, reading the table a batch at a time. In `_id` order it
- * never holds more than one batch; with `$orderby` it must collect the matches to sort them.
- */
-export class FindCursor {
-  readonly plan: string
-  private readonly compiled: CompiledQuery
-  private readonly hasFilter: boolean
-  private readonly hasProjection: boolean
-  private after: Buffer | undefined
-  private skip: number
-  private left: number
-  private scanDone = false
-  private collected: { doc: Document; text: string }[] | undefined
-  private emitted = 0
-
-  constructor(
-    private readonly table: TableStore,
-    query: Query,
-  ) {
-    this.compiled = compileQuery(query)
-    this.hasFilter = query.where !== undefined && !query.where.isEmpty
-    this.hasProjection = query.select !== undefined
-    this.skip = query.offset
-    this.left = query.limit ?? Infinity
-    if (this.compiled.compare !== undefined) this.collected = []
-    this.plan = planOf(table.path, query)
-  }
-
-  /** The next batch of result texts (possibly empty while a sort is still collecting); undefined when done. */
-  next(): string[] | undefined {
-    if (this.left <= 0) return undefined
-    if (this.collected !== undefined) return this.nextSorted(this.collected)
-    if (this.scanDone) return undefined
-    const batch = this.table.scan(this.after, SCAN_BATCH)
-    if (batch.length < SCAN_BATCH) this.scanDone = true
-    const out: string[] = []
-    for (const { key, record } of batch) {
-      this.after = key
-      if (record.text === null) continue
-      let doc: Document | undefined
-      if (this.hasFilter) {
-        doc = decodeDocument(record.text)
-        if (!this.compiled.filter(doc)) continue
-      }
-      if (this.skip > 0) {
-        this.skip--
-        continue
-      }
-      out.push(this.hasProjection ? encodeDocument(this.compiled.project(doc ?? decodeDocument(record.text))) : record.text)
-      if (--this.left <= 0) break
-    }
-    return out
-  }
-
-  private nextSorted(collected: { doc: Document; text: string }[]): string[] | undefined {
-    if (!this.scanDone) {
-      const batch = this.table.scan(this.after, SCAN_BATCH)
-      if (batch.length < SCAN_BATCH) this.scanDone = true
-      for (const { key, record } of batch) {
-        this.after = key
-        if (record.text === null) continue
-        const doc = decodeDocument(record.text)
-        if (this.compiled.filter(doc)) collected.push({ doc, text: record.text })
-      }
-      if (this.scanDone) collected.sort((a, b) => (this.compiled.compare as (a: Document, b: Document) => number)(a.doc, b.doc))
-      return []
-    }
-    const start = this.skip + this.emitted
-    const end = Math.min(collected.length, start + Math.min(this.left, SCAN_BATCH))
-    if (start >= end) return undefined
-    const out: string[] = []
-    for (let i = start; i < end; i++) {
-      const item = collected[i] as { doc: Document; text: string }
-      out.push(this.hasProjection ? encodeDocument(this.compiled.project(item.doc)) : item.text)
-    }
-    this.emitted += out.length
-    this.left -= out.length
-    return out
-  }
-}
-
-function planOf(path: string, query: Query): string {
-  const parts: string[] = [`"table":${JSON.stringify(path)}`, `"access":"full table scan in _id order"`]
-  if (query.where !== undefined && !query.where.isEmpty) parts.push(`"filter":${query.where.toJsonString()}`)
-  if (!query.isIdOrdered) parts.push(`"sort":${JSON.stringify(query.orderBy.map((k) => ({ path: k.path.toString(), direction: k.direction })))}`, `"streaming":false`)
-  else parts.push(`"streaming":true`)
-  if (query.offset > 0) parts.push(`"offset":${query.offset}`)
-  if (query.limit !== undefined) parts.push(`"limit":${query.limit}`)
-  if (query.select !== undefined) parts.push(`"select":${JSON.stringify(query.select.map((p) => p.toString()))}`)
-  return `{${parts.join(',')}}`
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request validation helpers
 
-/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute. */
+/**
+ * Longest table path, in UTF-8 bytes, on every engine (LMDB could hold a little more; one limit
+ * keeps the engines interchangeable). Checked before anything is registered or written.
+ */
+export const MAX_TABLE_PATH_BYTES = 1024
+
+/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute or too long. */
 export function normalizeTablePath(raw: string): string {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.includes('\u0000')) {
     throw new InvalidArgumentError(`table path must be absolute, e.g. "/apps/users", got ${JSON.stringify(String(raw)).slice(0, 200)}`)
   }
+  const bytes = Buffer.byteLength(raw, 'utf8')
+  if (bytes > MAX_TABLE_PATH_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes long; at most ${MAX_TABLE_PATH_BYTES} are allowed`)
   const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
   if (path === '') throw new InvalidArgumentError('table path "/" is the root directory, not a table')
   return path
+}
+
+/** A path a peer sends must already be canonical (peers only ship normalized paths). */
+function checkTablePathCanonical(path: string): void {
+  if (normalizeTablePath(path) !== path) throw new InvalidArgumentError(`table path ${JSON.stringify(path).slice(0, 200)} is not in canonical form (${JSON.stringify(normalizeTablePath(path)).slice(0, 200)})`)
+}
+
+/** A replicated version: a finite positive hybrid timestamp and the id of the gateway that accepted the write. */
+function checkVersion(ts: number, origin: string): void {
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) throw new InvalidArgumentError(`timestamp ${String(ts)} is not a positive finite number`)
+  const bytes = typeof origin === 'string' ? Buffer.byteLength(origin, 'utf8') : 0
+  if (bytes < 1 || bytes > 255) throw new InvalidArgumentError('origin gateway id must be 1 to 255 bytes')
+}
+
+/** The canonical text of a replicated document, which must decode and carry `_id` equal to its key. */
+function canonicalFor(text: string, key: DocumentId): string {
+  const doc = decode(text)
+  const id = documentIdOf(doc)
+  if (!encodeKey(id).equals(encodeKey(key))) throw new InvalidArgumentError(`the document's _id ${describeId(id)} is not its key ${describeId(key)}`)
+  return encodeDocument(doc)
 }
 
 function checkEncoding(encoding: number): void {

@@ -11,17 +11,19 @@
  */
 import { randomBytes } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
-import { DEFAULT_PORT, MapRDbServer } from '../proto/index.js'
+import { DEFAULT_PORT, MapRDbServer, packageDefinition } from '../proto/index.js'
 import { Authenticator } from './auth.js'
 import type { AuthOptions } from './auth.js'
-import { CallGuard, emptyCounts } from './call-guard.js'
+import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
 import type { RequestCounts } from './call-guard.js'
 import { Database } from './database.js'
 import { Faults } from './faults.js'
 import type { Fault, FaultTarget } from './faults.js'
+import { FindThrottle } from './find-limits.js'
+import type { FindLimits } from './find-limits.js'
 import { createHandlers } from './handlers.js'
 import { HybridClock } from './hlc.js'
-import { ControlService, ReplicationService } from './internal-proto.js'
+import { ControlService, INTERNAL_PACKAGE, internalDefinitions, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
 import { SILENT } from './logger.js'
 import type { GatewayLogger } from './logger.js'
@@ -32,6 +34,7 @@ import type { GatewayStats } from './stats.js'
 import type { StorageEngine } from './storage/engine.js'
 import { LmdbEngine } from './storage/lmdb.js'
 import { MemoryEngine } from './storage/memory.js'
+import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
 
 export interface TlsOptions {
   /** PEM certificate chain. */
@@ -52,6 +55,12 @@ export interface GatewayOptions {
   readonly storage?: 'memory' | { readonly dir: string } | StorageEngine
   /** Require credentials (protocol Section 5). Default: no authentication. */
   readonly auth?: AuthOptions
+  /**
+   * Credentials of the replication service, apart from the data credentials: with them only peers
+   * that know them can apply changes (data users cannot), and this gateway sends them to its peers.
+   * Default: the replication service takes the data credentials (`auth`), or none without auth.
+   */
+  readonly replicationAuth?: AuthOptions
   /** Serve TLS with this key and certificate. Default: plaintext. */
   readonly tls?: TlsOptions
   /** Peer gateways (`host:port`) to replicate every applied write to. Default none. */
@@ -68,6 +77,12 @@ export interface GatewayOptions {
   readonly opLog?: OpLogLimits
   /** This gateway's id (origin of its writes, tie-breaker of the operation order). Default random. */
   readonly gatewayId?: string
+  /**
+   * Bounds of Find streams: how many run at once (per gateway, per connection), how many bytes of
+   * results may wait to be flushed, how much a sort may hold, how long one slice of Find work runs.
+   * Defaults and their reasons: find-limits.ts and the README.
+   */
+  readonly findLimits?: FindLimits
   /** Largest request/response message. Default 32 MiB (the gateway's `grpc.service.max-message-size`). */
   readonly maxMessageBytes?: number
   /** How long `close()` waits for in-flight calls before dropping them. Default 5 000 ms. */
@@ -134,6 +149,7 @@ class GatewayImpl implements OjaiGateway {
   private readonly replicator: Replicator | undefined
   private readonly auth: Authenticator | undefined
   private readonly guard: CallGuard
+  private readonly finds: FindThrottle
   private server: grpc.Server | undefined
   private closing: Promise<void> | undefined
   private markCrashed: () => void = () => {}
@@ -152,6 +168,7 @@ class GatewayImpl implements OjaiGateway {
     const clock = new HybridClock(options.clock)
     const peers = options.replicateTo ?? []
     this.auth = options.auth === undefined ? undefined : new Authenticator(options.auth, options.clock)
+    const replicationAuth = options.replicationAuth === undefined ? undefined : new Authenticator(options.replicationAuth, options.clock)
     this.db = new Database({
       engine: this.storage,
       clock,
@@ -163,11 +180,11 @@ class GatewayImpl implements OjaiGateway {
       ...(options.clock === undefined ? {} : { now: options.clock }),
     })
     if (peers.length > 0) {
-      const auth = options.auth
+      // Peers are assumed to share this gateway's (replication) credentials.
+      const auth = options.replicationAuth ?? options.auth
       this.replicator = new Replicator(
         peers,
         {
-          // Peers are assumed to share this gateway's credentials.
           ...(auth === undefined ? {} : { authorization: `basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }),
           ...options.replication,
           lagMs: options.replicationLagMs ?? 0,
@@ -181,7 +198,8 @@ class GatewayImpl implements OjaiGateway {
         },
       )
     }
-    this.guard = new CallGuard({ auth: this.auth, faults: this.faults, counts: this.counts, crash: () => this.crash() })
+    this.finds = new FindThrottle(options.findLimits)
+    this.guard = new CallGuard({ auth: this.auth, replicationAuth, faults: this.faults, counts: this.counts, crash: () => this.crash() })
   }
 
   get address(): string {
@@ -191,12 +209,12 @@ class GatewayImpl implements OjaiGateway {
   async listen(port: number): Promise<void> {
     const maxBytes = this.options.maxMessageBytes ?? 32 * 1024 * 1024
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes })
-    server.addService(MapRDbServer.service, createHandlers(this.db, this.guard))
-    server.addService(ReplicationService.service, { Apply: this.guard.internal((r: ApplyRequest) => this.applyReplicated(r)) })
-    server.addService(ControlService.service, {
-      SetFault: this.guard.internal((r: SetFaultRequest) => this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault))),
-      ClearFaults: this.guard.internal((r: ClearFaultsRequest) => this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget)))),
-      GetStats: this.guard.internal(() => Promise.resolve<ControlResponse>({ error: '', json: JSON.stringify(this.stats()) })),
+    server.addService(strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'), createHandlers(this.db, this.guard, this.finds))
+    server.addService(strictUtf8(ReplicationService.service, internalDefinitions, INTERNAL_PACKAGE), { Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)) })
+    server.addService(strictUtf8(ControlService.service, internalDefinitions, INTERNAL_PACKAGE), {
+      SetFault: this.guard.internal('control', (r: SetFaultRequest) => this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault))),
+      ClearFaults: this.guard.internal('control', (r: ClearFaultsRequest) => this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget)))),
+      GetStats: this.guard.internal('control', () => Promise.resolve<ControlResponse>({ error: '', json: JSON.stringify(this.stats()) })),
     })
     const tls = this.options.tls
     const credentials = tls === undefined ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], false)
@@ -204,6 +222,7 @@ class GatewayImpl implements OjaiGateway {
     this.port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))))
     this.server = server
     this.logger.info({ address: this.address, id: this.id, storage: this.storage.kind, tls: tls !== undefined, auth: this.auth !== undefined }, 'gateway listening')
+    for (const warning of exposureWarnings(this.options)) this.logger.warn({ address: this.address }, warning)
   }
 
   stats(): GatewayStats {
@@ -217,6 +236,7 @@ class GatewayImpl implements OjaiGateway {
       totalRequests: Object.values(this.counts).reduce((a, b) => a + b, 0),
       faults: { active: this.faults.list(), ...this.faults.counters() },
       replication: { lagMs: this.replicationLag(), queueDepth: peers.reduce((n, p) => n + p.queueDepth, 0), peers },
+      finds: this.finds.snapshot(),
     }
   }
 
@@ -270,7 +290,22 @@ class GatewayImpl implements OjaiGateway {
   }
 
   private async applyReplicated(request: ApplyRequest): Promise<ApplyResponse> {
-    const applied = request.changes.length === 0 ? 0 : await this.db.applyRemote(request.changes.map(fromMessage))
+    try {
+      requireValidUtf8(request)
+    } catch (error) {
+      throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: ${(error as Error).message}`)
+    }
+    const sourceBytes = Buffer.byteLength(request.source, 'utf8')
+    if (sourceBytes < 1 || sourceBytes > 255) throw new CallStatusError(grpc.status.INVALID_ARGUMENT, 'replication batch refused, nothing applied: source gateway id must be 1 to 255 bytes')
+    // The whole batch is checked before any of it is applied: a bad change rejects the batch.
+    const changes = request.changes.map((m, i) => {
+      try {
+        return this.db.validateRemote(fromMessage(m))
+      } catch (error) {
+        throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    })
+    const applied = changes.length === 0 ? 0 : await this.db.applyRemote(changes)
     // Only now that the batch is durable; and a promise made to an earlier incarnation of this
     // gateway (which may have lost what it acknowledged) is worth nothing.
     this.db.recordWatermark(request.source, request.incarnation === this.incarnation ? (request.watermark ?? 0) : 0)
@@ -285,6 +320,29 @@ class GatewayImpl implements OjaiGateway {
       return Promise.resolve({ error: error instanceof Error ? error.message : String(error), json: '' })
     }
   }
+}
+
+/** Whether `host` is a loopback interface only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h)
+}
+
+/**
+ * What is exposed when the gateway listens beyond loopback without authentication or TLS: the
+ * warnings the gateway logs and the CLI prints. Empty on loopback.
+ */
+export function exposureWarnings(options: Pick<GatewayOptions, 'host' | 'auth' | 'tls'>): string[] {
+  const host = options.host ?? '127.0.0.1'
+  if (isLoopback(host)) return []
+  const warnings: string[] = []
+  if (options.auth === undefined) {
+    warnings.push(`listening on ${host} beyond loopback WITHOUT authentication: anyone who can reach this port can read, write and delete every table, apply replication changes, and stall or crash the gateway through its fault controls. Use --user with --password-file (or OJAI_GATEWAY_PASSWORD), or listen on 127.0.0.1.`)
+  }
+  if (options.tls === undefined) {
+    warnings.push(`listening on ${host} beyond loopback WITHOUT TLS: ${options.auth === undefined ? 'requests and documents' : 'passwords, bearer tokens and documents'} cross the network in clear text. Use --tls-cert and --tls-key.`)
+  }
+  return warnings
 }
 
 /**

@@ -14,8 +14,10 @@ function protoFile(): string {
   return file
 }
 
-const definition = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true })
-const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+/** The loaded definitions (for the request checks of strict-utf8.ts). */
+export const INTERNAL_PACKAGE = 'ojai.failover.internal'
+export const internalDefinitions = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true })
+const loaded = grpc.loadPackageDefinition(internalDefinitions) as unknown as {
   ojai: { failover: { internal: { Replication: grpc.ServiceClientConstructor; GatewayControl: grpc.ServiceClientConstructor } } }
 }
 

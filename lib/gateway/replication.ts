@@ -35,6 +35,7 @@
  * without persistent storage would.
  */
 import * as grpc from '@grpc/grpc-js'
+import { InvalidArgumentError } from '../ojai/errors.js'
 import { AUTHORIZATION } from '../proto/index.js'
 import { changeTs } from './database.js'
 import type { Change, DocOp } from './database.js'
@@ -200,7 +201,12 @@ class PeerLink {
       this.failures++
       this.counters.failures++
       const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(this.failures - 1, 20))
-      this.deps.logger.debug({ peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'replication to peer failed')
+      const details = { peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }
+      // A refused batch (the peer found a change invalid: a version mismatch or a bug) will be refused
+      // again: say so loudly. An unreachable peer is routine.
+      const refused = (error as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT || (error as Partial<grpc.ServiceError>).code === grpc.status.UNAUTHENTICATED
+      if (refused) this.deps.logger.warn(details, 'the peer refuses this gateway\'s replication batch; it is retried but will not be applied until the cause is fixed')
+      else this.deps.logger.debug(details, 'replication to peer failed')
       this.schedule(delay)
     } finally {
       this.busy = false
@@ -330,14 +336,21 @@ export function toMessage(change: Change): ChangeMessage {
   }
 }
 
+/** The change a message carries; throws InvalidArgumentError for an unknown kind or operation (then see `Database.validateRemote`). */
 export function fromMessage(m: ChangeMessage): Change {
   if (m.kind === ChangeKind.TABLE) return { kind: 'table', meta: { path: m.tablePath, ts: m.ts, origin: m.origin, dropped: m.tombstone } }
+  if (m.kind !== ChangeKind.DOCUMENT) throw new InvalidArgumentError(`unknown change kind ${String(m.kind)}`)
   return { kind: 'doc', table: m.tablePath, key: Buffer.from(m.key), op: docOpOf(m) }
 }
 
 function docOpOf(m: ChangeMessage): DocOp {
   const text = m.tombstone ? null : m.jsonDocument
-  if (m.op === DocOpKind.MUTATE) return { type: 'mutate', ts: m.ts, origin: m.origin, mutation: m.jsonDocument }
+  if (m.tombstone && m.jsonDocument !== '') throw new InvalidArgumentError('a tombstone carries no document')
+  if (m.op === DocOpKind.MUTATE) {
+    if (m.tombstone) throw new InvalidArgumentError('a mutation cannot be a tombstone')
+    return { type: 'mutate', ts: m.ts, origin: m.origin, mutation: m.jsonDocument }
+  }
+  if (m.op !== undefined && m.op !== DocOpKind.PUT && m.op !== DocOpKind.STATE) throw new InvalidArgumentError(`unknown document operation ${String(m.op)}`)
   if (m.op !== DocOpKind.STATE) return { type: 'put', ts: m.ts, origin: m.origin, text }
   const log = (m.log ?? []).map((l) => ({ ts: l.ts, origin: l.origin, mutation: l.mutation }))
   const last = log[log.length - 1]

@@ -13,4 +13,6 @@ export interface GatewayStats {
   readonly totalRequests: number
   readonly faults: { readonly active: readonly { target: FaultTarget; fault: Fault }[]; readonly stalled: number; readonly fired: number }
   readonly replication: { readonly lagMs: number; readonly queueDepth: number; readonly peers: readonly PeerStats[] }
+  /** Find streams being served, waiting for a slot, and bytes of their results not yet flushed (find-limits.ts). */
+  readonly finds: { readonly running: number; readonly waiting: number; readonly bufferedBytes: number }
 }

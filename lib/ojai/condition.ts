@@ -4,9 +4,12 @@
  *
  * Choices where the protocol leaves things unconfirmed (each is its recommendation):
  * - Several operators, or several paths under one operator, in one object are AND-ed.
- * - `$matches` is an unanchored search (`^`/`$` anchor). It is compiled as a JavaScript RegExp,
- *   with the `u` flag when the pattern is valid in that mode (so `\p{L}` works), else without.
- *   A leading Java/PCRE inline flag group such as `(?i)` or `(?is)` becomes RegExp flags.
+ * - `$matches` is an unanchored search (`^`/`$` anchor) in RE2 syntax (PCRE's and Java's without
+ *   backreferences, lookahead and the other constructs that need backtracking; `\p{L}` and inline
+ *   flags such as `(?i)` work), run by a linear-time engine (regex.ts). A pattern using a
+ *   construct the engine cannot run is refused with {@link UnsupportedPatternError} naming it.
+ * - `$like` is matched in time linear in the text (like.ts), never through a backtracking RegExp.
+ * - `$like` and `$matches` patterns are at most 4 096 characters long (MAX_PATTERN_LENGTH).
  * - `$like` and `$matches` are case-sensitive.
  * - Negative operators (`$ne`, `$notin`, `$notlike`, `$notmatches`, `$nottypeof`) require the field
  *   to exist; on an existing field of another type they hold (`$ne` across types is true, and so
@@ -22,7 +25,11 @@
 import { decodeValue, encodeValue, fromExtendedJson } from './codec.js'
 import { compareValues, valueEquals } from './compare.js'
 import { InvalidConditionError, InvalidFieldPathError } from './errors.js'
+import type { OjaiErrorOptions } from './errors.js'
 import { FieldPath, someValueAt, valueAt } from './field-path.js'
+import { LikePattern } from './like.js'
+import { compileRegex, MAX_PATTERN_LENGTH, PatternRejection } from './regex.js'
+import type { CompiledRegex } from './regex.js'
 import { OJAI_TYPES, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, OjaiType, Value } from './values.js'
 
@@ -78,7 +85,7 @@ type Node =
   | { readonly kind: 'in'; readonly negated: boolean; readonly path: FieldPath; readonly values: readonly Value[] }
   | { readonly kind: 'exists'; readonly negated: boolean; readonly path: FieldPath }
   | { readonly kind: 'like'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly escape: string | undefined; readonly test: (s: string) => boolean }
-  | { readonly kind: 'matches'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly re: RegExp }
+  | { readonly kind: 'matches'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly regex: CompiledRegex }
   | { readonly kind: 'typeof'; readonly negated: boolean; readonly path: FieldPath; readonly type: OjaiType }
   | { readonly kind: 'sizeof'; readonly path: FieldPath; readonly tests: readonly (readonly [ComparisonOperator, number])[] }
   | { readonly kind: 'elementAnd'; readonly path: FieldPath; readonly children: readonly Node[] }
@@ -118,6 +125,20 @@ export function describeInput(x: unknown): string {
     text = `${type} ${String(x)}`
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/**
+ * A `$like` or `$matches` pattern the gateway will not run: it uses a construct the linear-time
+ * engines cannot run (a backreference, lookahead…) or is too large. `construct` names it.
+ */
+export class UnsupportedPatternError extends InvalidConditionError {
+  constructor(
+    message: string,
+    readonly construct: string,
+    options?: OjaiErrorOptions,
+  ) {
+    super(message, options)
+  }
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -190,49 +211,6 @@ function existsNode(op: '$exists' | '$notexists', raw: unknown): Node {
   return { kind: 'exists', negated: op === '$notexists', path: pathOf(op, raw) }
 }
 
-const REGEX_SYNTAX = /[\^$\\.*+?()[\]{}|/]/g
-
-function escapeRegex(s: string): string {
-  return s.replace(REGEX_SYNTAX, '\\$&')
-}
-
-/** Compiles SQL LIKE to a string test: whole-string match, `%` any run, `_` one character. */
-function compileLike(op: string, path: PathLike, pattern: string, escape: string | undefined): (s: string) => boolean {
-  const chars = Array.from(pattern)
-  let source = ''
-  let literal = ''
-  let wildcards = 0
-  let onlyTrailingPercent = true
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] as string
-    if (escape !== undefined && ch === escape) {
-      const next = chars[i + 1]
-      if (next === undefined) fail(`${op} on ${JSON.stringify(String(path))}: pattern ${JSON.stringify(pattern)} ends with the escape character ${JSON.stringify(escape)}`)
-      source += escapeRegex(next)
-      literal += next
-      if (wildcards > 0) onlyTrailingPercent = false
-      i++
-    } else if (ch === '%') {
-      source += '[^]*'
-      wildcards++
-      if (i !== chars.length - 1) onlyTrailingPercent = false
-    } else if (ch === '_') {
-      source += '.'
-      wildcards++
-      onlyTrailingPercent = false
-    } else {
-      source += escapeRegex(ch)
-      literal += ch
-      if (wildcards > 0) onlyTrailingPercent = false
-    }
-  }
-  // Fast paths for the common shapes: exact text and a prefix ('Jo%').
-  if (wildcards === 0) return (s) => s === literal
-  if (wildcards === 1 && onlyTrailingPercent) return (s) => s.startsWith(literal)
-  const re = new RegExp(`^${source}$`, 'su')
-  return (s) => re.test(s)
-}
-
 function likeNode(op: '$like' | '$notlike', path: PathLike, raw: unknown): Node {
   const p = pathOf(op, path)
   let pattern: unknown = raw
@@ -247,34 +225,33 @@ function likeNode(op: '$like' | '$notlike', path: PathLike, raw: unknown): Node 
     fail(`${op} on ${JSON.stringify(String(path))} needs a single-character escape, got ${describeInput(escape)}`)
   }
   const esc = escape as string | undefined
-  return { kind: 'like', negated: op === '$notlike', path: p, pattern, escape: esc, test: compileLike(op, path, pattern, esc) }
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new UnsupportedPatternError(`${op} on ${JSON.stringify(String(path))}: the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`, `a pattern over ${MAX_PATTERN_LENGTH} characters`)
+  }
+  let like: LikePattern
+  try {
+    like = new LikePattern(pattern, esc)
+  } catch (e) {
+    return fail(`${op} on ${JSON.stringify(String(path))}: ${errorMessage(e)}`, e)
+  }
+  return { kind: 'like', negated: op === '$notlike', path: p, pattern, escape: esc, test: (s) => like.test(s) }
 }
 
-const INLINE_FLAGS = /^\(\?([ims]+)\)/
-
-function compileRegex(op: string, path: PathLike, pattern: string): RegExp {
-  let source = pattern
-  let flags = ''
-  const inline = INLINE_FLAGS.exec(pattern)
-  if (inline !== null) {
-    flags = [...new Set(inline[1])].join('')
-    source = pattern.slice(inline[0].length)
-  }
+function compileMatches(op: string, path: PathLike, pattern: string): CompiledRegex {
   try {
-    return new RegExp(source, flags + 'u')
-  } catch {
-    try {
-      return new RegExp(source, flags)
-    } catch (e) {
-      return fail(`${op} on ${JSON.stringify(String(path))}: invalid regular expression ${JSON.stringify(pattern)}: ${errorMessage(e)}`, e)
-    }
+    return compileRegex(pattern)
+  } catch (e) {
+    if (!(e instanceof PatternRejection)) throw e
+    const message = `${op} on ${JSON.stringify(String(path))}: cannot use the regular expression ${describeInput(pattern)}: ${e.message}`
+    if (e.construct !== undefined) throw new UnsupportedPatternError(message, e.construct, { cause: e })
+    return fail(message.replace('cannot use the regular expression', 'invalid regular expression'), e)
   }
 }
 
 function matchesNode(op: '$matches' | '$notmatches', path: PathLike, raw: unknown): Node {
   const p = pathOf(op, path)
   if (typeof raw !== 'string') fail(`${op} on ${JSON.stringify(String(path))} needs a regular expression string, got ${describeInput(raw)}`)
-  return { kind: 'matches', negated: op === '$notmatches', path: p, pattern: raw, re: compileRegex(op, path, raw) }
+  return { kind: 'matches', negated: op === '$notmatches', path: p, pattern: raw, regex: compileMatches(op, path, raw) }
 }
 
 function integerOf(raw: unknown): number | undefined {
@@ -531,8 +508,8 @@ function compile(node: Node): Predicate {
       return leaf(node.negated, node.path, (v) => typeof v === 'string' && test(v))
     }
     case 'matches': {
-      const re = node.re
-      return leaf(node.negated, node.path, (v) => typeof v === 'string' && re.test(v))
+      const regex = node.regex
+      return leaf(node.negated, node.path, (v) => typeof v === 'string' && regex.test(v))
     }
     case 'typeof': {
       const type = node.type

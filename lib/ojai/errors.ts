@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'INVALID_QUERY'
   | 'INVALID_CONNECTION_STRING'
   | 'INVALID_OPTIONS'
+  | 'DOCUMENT_TOO_LARGE'
   | 'DECODING_ERROR'
   // answers from a cluster that is up
   | 'DOCUMENT_EXISTS'
@@ -116,6 +117,24 @@ export class InvalidConnectionStringError extends OjaiError {
 /** An options object with a value out of its domain. */
 export class InvalidOptionsError extends OjaiError {
   readonly code = 'INVALID_OPTIONS'
+}
+
+/**
+ * A request or response over a message size limit: the client's own limit (checked before anything
+ * is sent), or the gateway's (it refused the request, or could not send the answer). An answer,
+ * never an availability error: every cluster has the same limit, so failing over cannot help.
+ */
+export class DocumentTooLargeError extends OjaiError {
+  readonly code = 'DOCUMENT_TOO_LARGE'
+  /** The encoded size in bytes, when known. */
+  readonly bytes: number | undefined
+  /** The limit in bytes, when known. */
+  readonly limitBytes: number | undefined
+  constructor(message: string, sizes: { bytes?: number; limitBytes?: number } = {}, options?: OjaiErrorOptions) {
+    super(message, options)
+    this.bytes = sizes.bytes
+    this.limitBytes = sizes.limitBytes
+  }
 }
 
 /** Extended JSON that cannot be decoded (syntax error, bad tag payload). */

@@ -92,7 +92,8 @@ describe('parseConnectionString', () => {
     ['localhost?ssl=false;pasword=x', /unknown option "pasword" \(did you mean "password"\?\)/],
     ['localhost?ssl=false;timeout=5', /unknown option "timeout" \(known options: /],
     ['localhost?ssl=false;ssl=true', /given twice/],
-    ['localhost?ssl=false;user', /has no value/],
+    ['localhost?ssl=false;user', /option "user" has no value/],
+    ['localhost?ssl=false;password:Hunter2', /option number 2 has no value/],
     ['localhost?ssl=yes', /"ssl" must be "true" or "false", got "yes"/],
     ['localhost?ssl=True;sslCA=x', /"ssl" must be "true" or "false", got "True"/],
     ['localhost', /sslCA.*must name a PEM file/],
@@ -119,8 +120,17 @@ describe('parseConnectionString', () => {
 })
 
 describe('redactConnectionString', () => {
-  it('hides the password and keeps the rest', () => {
-    expect(redactConnectionString('h:1?user=u;password=s3cret;ssl=false')).toBe('h:1?user=u;password=[Redacted];ssl=false')
-    expect(redactConnectionString('h:1?password=s3cret&user=u')).toBe('h:1?password=[Redacted]&user=u')
+  it('hides user and password and keeps the rest as written', () => {
+    expect(redactConnectionString('h:1?user=u;password=s3cret;ssl=false')).toBe('h:1?user=***;password=***;ssl=false')
+    expect(redactConnectionString('ojai:mapr:thin:v1@h:1?password=s3cret&user=u;;')).toBe('ojai:mapr:thin:v1@h:1?password=***&user=***;;')
+  })
+
+  it('goes by the decoded option name, so no spelling of "password" slips through', () => {
+    expect(redactConnectionString('h:1?p%61ssword=s3cret;PASSWORD=x;%75ser=bob')).toBe('h:1?p%61ssword=***;PASSWORD=***;%75ser=***')
+  })
+
+  it('hides credentials written before an @ and a password with a forgotten "="', () => {
+    expect(redactConnectionString('mapr:Hunter2@h:1?ssl=false')).toBe('***@h:1?ssl=false')
+    expect(redactConnectionString('h:1?user=bob;password:Hunter2')).toBe('h:1?user=***;***')
   })
 })

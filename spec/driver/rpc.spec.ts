@@ -3,7 +3,7 @@
  * basic -> bearer -> re-authentication cycle, Find stream handling, close().
  */
 import * as grpc from '@grpc/grpc-js'
-import { type Observable, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs'
+import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Connection, connect } from '../../lib/driver/index.js'
 import {
@@ -18,25 +18,10 @@ import {
   isUnsent,
 } from '../../lib/ojai/errors.js'
 import { ScriptedServer, statusError, wireError } from './helpers/scripted-server.js'
+import { until } from './helpers/until.js'
+import { failure } from '../support/observables.js'
 
 const BASIC = `basic ${Buffer.from('alice:secret').toString('base64')}`
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-async function failure(source: Observable<unknown>): Promise<unknown> {
-  try {
-    await lastValueFrom(source)
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
-}
 
 function withToken(token: string): grpc.Metadata {
   const md = new grpc.Metadata()

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import { take } from 'rxjs'
@@ -487,6 +488,23 @@ describe('FailoverStore: observability', () => {
       expect(lines[0]?.[0]).toEqual({ event: expect.objectContaining({ type: 'timeout', at: 10 }) })
     }),
   )
+})
+
+describe('FailoverStore: dumps', () => {
+  it('JSON.stringify and util.inspect show names and state, never the cluster stores', () => {
+    const secret = { path: '/t', auth: 'basic c2VjcmV0' } as unknown as VirtualStore
+    const store = new FailoverStore([
+      { name: 'a', store: secret },
+      { name: 'b', store: new VirtualStore() },
+    ])
+    try {
+      expect(JSON.parse(JSON.stringify(store))).toEqual({ path: '/t', clusters: ['a', 'b'], active: 'a', closed: false })
+      expect(inspect(store)).toBe('FailoverStore {"path":"/t","clusters":["a","b"],"active":"a","closed":false}')
+      expect(`${JSON.stringify(store)} ${inspect(store)}`).not.toContain('c2VjcmV0')
+    } finally {
+      store.close()
+    }
+  })
 })
 
 describe('FailoverStore: construction', () => {

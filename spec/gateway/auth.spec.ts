@@ -47,6 +47,46 @@ describe('Authenticator', () => {
   })
 })
 
+describe('Authenticator tokens', () => {
+  it('100 000 basic calls leave at most two live tokens', () => {
+    let now = 0
+    const auth = new Authenticator({ user: 'u', password: 'p', tokenTtlMs: 1000 }, () => now)
+    const header = [basic('u', 'p')]
+    const seen = new Set<string>()
+    for (let i = 0; i < 100_000; i++) {
+      now = i / 10 // 10 000 ms in all: ten lifetimes
+      const outcome = auth.check(header)
+      if (!outcome.ok || outcome.token === undefined) throw new Error('expected a token')
+      seen.add(outcome.token)
+      if (i % 1000 === 0) expect(auth.tokenCount()).toBeLessThanOrEqual(2)
+    }
+    expect(auth.tokenCount()).toBeLessThanOrEqual(2)
+    expect(seen.size).toBeGreaterThanOrEqual(19)
+    expect(seen.size).toBeLessThanOrEqual(21)
+  })
+
+  it('reuses the token while it has more than half its life; the one it replaces lives out its own', () => {
+    let now = 0
+    const auth = new Authenticator({ user: 'u', password: 'p', tokenTtlMs: 100 }, () => now)
+    const token = () => {
+      const outcome = auth.check([basic('u', 'p')])
+      if (!outcome.ok || outcome.token === undefined) throw new Error('expected a token')
+      return outcome.token
+    }
+    const first = token()
+    now = 49
+    expect(token()).toBe(first)
+    now = 50
+    const second = token()
+    expect(second).not.toBe(first)
+    expect(auth.check([`bearer ${first}`]).ok).toBe(true)
+    now = 100
+    expect(auth.check([`bearer ${first}`])).toEqual({ ok: false, details: 'STATUS_TOKEN_EXPIRED' })
+    expect(auth.check([`bearer ${second}`]).ok).toBe(true)
+    expect(auth.tokenCount()).toBe(1)
+  })
+})
+
 describe('authentication over the wire', () => {
   const closers: { close(): unknown }[] = []
   afterEach(async () => {

@@ -2,71 +2,32 @@
  * The `ojai-gateway` CLI as a child process (`node --import tsx lib/gateway/cli.ts`, one process
  * so signals reach it).
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { GatewayControlClient } from '../../lib/gateway/index.js'
+import { killAll, runCli, startCli } from './gateway-process.js'
 import { docs, RawClient } from './raw-client.js'
 
-const children = new Set<ChildProcess>()
 const dirs: string[] = []
 const clients: { close(): void }[] = []
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.close()
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
+  killAll()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-interface Running {
-  readonly child: ChildProcess
-  readonly address: string
-  readonly stdout: () => string
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Running['exited'] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/gateway/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  return { child, stdout: () => out, stderr: () => err, exited }
-}
-
-/** Starts the CLI and waits (bounded) for its one ready line. */
-async function start(args: string[]): Promise<Running> {
-  const r = run(args)
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 20 s; stderr: ${r.stderr()}`)), 20_000)
-    const check = () => {
-      const m = /^listening on (\S+)\n/.exec(r.stdout())
-      if (m !== null) {
-        clearTimeout(timer)
-        resolve(m[1] as string)
-      }
-    }
-    r.child.stdout?.on('data', check)
-    void r.exited.then(({ code }) => {
-      clearTimeout(timer)
-      reject(new Error(`exited with ${String(code)} before ready; stderr: ${r.stderr()}`))
-    })
-  })
-  return { child: r.child, address, stdout: r.stdout, exited: r.exited }
-}
+const run = (args: string[]) => runCli(['--import', 'tsx', 'lib/gateway/cli.ts'], args)
+const start = (args: string[]) => startCli(['--import', 'tsx', 'lib/gateway/cli.ts'], args)
 
 describe('ojai-gateway CLI', () => {
   it('--help documents every flag and exits 0', async () => {
     const r = run(['--help'])
     expect((await r.exited).code).toBe(0)
-    for (const flag of ['--port', '--host', '--data', '--user', '--password', '--tls-cert', '--tls-key', '--replicate-to', '--replication-lag-ms', '--help']) expect(r.stdout()).toContain(flag)
+    for (const flag of ['--port', '--host', '--data', '--user', '--password', '--password-file', '--replication-user', '--replication-password', '--replication-password-file', '--max-find-streams', '--tls-cert', '--tls-key', '--replicate-to', '--replication-lag-ms', '--help']) expect(r.stdout()).toContain(flag)
     expect(r.stdout()).toContain('5678')
   })
 
@@ -135,6 +96,64 @@ describe('ojai-gateway CLI', () => {
     expect((await control.stats()).requests.Ping).toBe(3)
     gw.child.kill('SIGTERM')
     expect((await gw.exited).code).toBe(0)
+  })
+
+  it('takes the password from a file or the environment; on the command line it warns that ps shows it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ojai-gw-cli-pw-'))
+    dirs.push(dir)
+    writeFileSync(join(dir, 'pw'), 's3cret\n')
+    const authed = (address: string) => {
+      const c = new RawClient(address, undefined, undefined, () => {
+        const md = new grpc.Metadata()
+        md.set('authorization', `basic ${Buffer.from('u:s3cret').toString('base64')}`)
+        return md
+      })
+      clients.push(c)
+      return c
+    }
+    const fromFile = await start(['--port', '0', '--user', 'u', '--password-file', join(dir, 'pw')])
+    expect(await authed(fromFile.address).ping()).toEqual({})
+    const fromEnv = await startCli(['--import', 'tsx', 'lib/gateway/cli.ts'], ['--port', '0', '--user', 'u'], { ...process.env, OJAI_GATEWAY_PASSWORD: 's3cret' })
+    expect(await authed(fromEnv.address).ping()).toEqual({})
+    expect(fromFile.stderr() + fromEnv.stderr()).not.toMatch(/WARNING/)
+    const onCommandLine = await start(['--port', '0', '--user', 'u', '--password', 's3cret'])
+    await vi.waitFor(() => expect(onCommandLine.stderr()).toMatch(/WARNING: --password is visible to every user of this machine in the process list/), { timeout: 5000 })
+    expect(onCommandLine.stderr()).not.toContain('s3cret')
+    // No password anywhere, two at once, an empty file, a password without user: exit 2.
+    const env = { ...process.env, OJAI_GATEWAY_PASSWORD: '' }
+    expect((await runCli(['--import', 'tsx', 'lib/gateway/cli.ts'], ['--user', 'u'], env).exited).code).toBe(2)
+    expect((await run(['--user', 'u', '--password', 'x', '--password-file', join(dir, 'pw')]).exited).code).toBe(2)
+    writeFileSync(join(dir, 'empty'), '')
+    expect((await run(['--user', 'u', '--password-file', join(dir, 'empty')]).exited).code).toBe(2)
+    expect((await run(['--replication-password', 'x']).exited).code).toBe(2)
+  })
+
+  it('warns on stderr when listening beyond loopback without auth or TLS, and not on loopback', async () => {
+    const open = await start(['--port', '0', '--host', '0.0.0.0'])
+    expect(open.address).toMatch(/^0\.0\.0\.0:\d+$/)
+    await vi.waitFor(() => expect(open.stderr()).toMatch(/WARNING: listening on 0\.0\.0\.0 beyond loopback WITHOUT TLS/), { timeout: 5000 })
+    expect(open.stderr()).toMatch(/WARNING: listening on 0\.0\.0\.0 beyond loopback WITHOUT authentication: anyone who can reach this port/)
+    expect(open.stdout()).toBe(`listening on ${open.address}\n`)
+    const local = await start(['--port', '0'])
+    expect(local.stderr()).toBe('')
+  })
+
+  it('--data accepts any directory name (dots included) and a failed start leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ojai-gw-cli-data-'))
+    dirs.push(dir)
+    const dotted = await start(['--port', '0', '--data', join(dir, 'x.y')])
+    const c = new RawClient(dotted.address)
+    clients.push(c)
+    expect(await c.createTable('/t')).toBe(0)
+    dotted.child.kill('SIGTERM')
+    expect((await dotted.exited).code).toBe(0)
+    expect(readdirSync(join(dir, 'x.y')).sort()).toEqual(['data.mdb', 'lock.mdb'])
+    mkdirSync(join(dir, 'bad', 'data.mdb'), { recursive: true })
+    const failed = run(['--port', '0', '--data', join(dir, 'bad')])
+    expect((await failed.exited).code).toBe(1)
+    expect(failed.stderr()).toMatch(/cannot start: cannot open LMDB storage in/)
+    expect(readdirSync(join(dir, 'bad'))).toEqual(['data.mdb'])
+    expect(readdirSync(dir).sort()).toEqual(['bad', 'x.y'])
   })
 
   it('--replicate-to ships writes to a peer CLI gateway', async () => {

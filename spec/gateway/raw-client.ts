@@ -16,6 +16,8 @@ import type { InsertOrReplaceResponse__Output } from '../../lib/proto/generated/
 import type { UpdateRequest } from '../../lib/proto/generated/com/mapr/data/db/UpdateRequest.js'
 import type { UpdateResponse__Output } from '../../lib/proto/generated/com/mapr/data/db/UpdateResponse.js'
 import type { RpcError } from '../../lib/proto/index.js'
+import { ReplicationService } from '../../lib/gateway/internal-proto.js'
+import type { ApplyRequest, ApplyResponse } from '../../lib/gateway/internal-proto.js'
 
 type UnaryFn<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall
 
@@ -130,5 +132,30 @@ export class RawClient {
   /** Find with the usual JSON query shape. */
   query(tablePath: string, jsonQuery: string, includeQueryPlan = false): Promise<FindResult> {
     return this.find({ tablePath, payloadEncoding: 1, jsonQuery, includeQueryPlan })
+  }
+}
+
+/** A raw client of the gateway's internal Replication service, for forging batches. */
+export class RawPeer {
+  private readonly client: grpc.Client & {
+    Apply: (req: ApplyRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void) => void
+  }
+
+  constructor(
+    address: string,
+    private readonly metadata: () => grpc.Metadata = () => new grpc.Metadata(),
+  ) {
+    this.client = new ReplicationService(address, grpc.credentials.createInsecure()) as unknown as RawPeer['client']
+  }
+
+  /** Sends one batch; resolves with the answer or the gRPC error (never rejects). */
+  apply(request: ApplyRequest, metadata = this.metadata()): Promise<{ response?: ApplyResponse; error?: grpc.ServiceError }> {
+    return new Promise((resolve) => {
+      this.client.Apply(request, metadata, { deadline: Date.now() + 10_000 }, (err, res) => resolve(err === null ? { response: res as ApplyResponse } : { error: err }))
+    })
+  }
+
+  close(): void {
+    this.client.close()
   }
 }

@@ -49,8 +49,12 @@ export interface TableStore {
   readonly path: string
   /** The record under `key`, tombstones included. Synchronous: both engines read from memory/mmap. */
   get(key: Buffer): StoredRecord | undefined
-  /** Up to `limit` records with keys strictly after `after` (from the start when undefined), in key order, tombstones included. */
-  scan(after: Buffer | undefined, limit: number): ScanEntry[]
+  /**
+   * Up to `limit` records with keys strictly after `after` (from the start when undefined), in
+   * key order, tombstones included; with `maxBytes`, it stops after the record that reaches that
+   * many bytes of stored text (so at least one record). Empty = nothing left.
+   */
+  scan(after: Buffer | undefined, limit: number, maxBytes?: number): ScanEntry[]
   /**
    * Reads the record under `key` (with its history), lets `decide` choose, writes its record (and
    * its history, or none) if any, atomically with respect to every other write. Resolves only
@@ -68,6 +72,8 @@ export interface TableStore {
 export interface StorageEngine {
   /** `memory` or `lmdb`. */
   readonly kind: string
+  /** Longest document key (`encodeKey` bytes) it can store; a longer one is INVALID_ARGUMENT. */
+  readonly maxKeyBytes: number
   /** The catalog entry of a table, dropped ones included. */
   tableMeta(path: string): TableMeta | undefined
   /** Every catalog entry, dropped ones included. */

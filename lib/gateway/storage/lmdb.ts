@@ -14,7 +14,8 @@
  * loses nothing. Concurrent writes share one commit/flush (lmdb-js batches every write issued
  * in the same event turn), which keeps throughput reasonable under load.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import { InvalidArgumentError, TableNotFoundError } from '../../ojai/errors.js'
@@ -25,6 +26,9 @@ import { decodeRecord, encodeRecord } from './record-codec.js'
 
 /** LMDB's compiled-in key limit is 1978 bytes; keep room for the table prefix. */
 export const MAX_KEY_BYTES = 1970
+
+/** Longest table path in the catalog (an LMDB key, with room for lmdb-js's string encoding). */
+export const MAX_CATALOG_KEY_BYTES = 1900
 
 interface CatalogEntry {
   ts: number
@@ -62,12 +66,16 @@ class LmdbTable implements TableStore {
     return bytes === undefined ? undefined : decodeRecord(bytes)
   }
 
-  scan(after: Buffer | undefined, limit: number): ScanEntry[] {
+  scan(after: Buffer | undefined, limit: number, maxBytes = Infinity): ScanEntry[] {
     // The smallest key strictly greater than `after` is `after` followed by a zero byte.
     const start = after === undefined ? this.prefix : Buffer.concat([this.prefix, after, ZERO])
     const out: ScanEntry[] = []
+    let bytes = 0
+    // Lazy: each record is read (and decoded) only when the iteration reaches it.
     for (const { key, value } of this.engine.docs.getRange({ start, end: this.end, limit })) {
       out.push({ key: key.subarray(4), record: decodeRecord(value) })
+      bytes += value.length
+      if (bytes >= maxBytes) break
     }
     return out
   }
@@ -139,6 +147,7 @@ export interface LmdbEngineOptions {
 
 export class LmdbEngine implements StorageEngine {
   readonly kind = 'lmdb'
+  readonly maxKeyBytes = MAX_KEY_BYTES
   readonly root: RootDatabase
   readonly docs: Database<Buffer, Buffer>
   readonly hist: Database<string, Buffer>
@@ -148,11 +157,24 @@ export class LmdbEngine implements StorageEngine {
   private closed = false
 
   constructor(options: LmdbEngineOptions) {
-    mkdirSync(options.dir, { recursive: true })
-    this.root = open(options.dir, { maxDbs: 8, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
-    this.docs = this.root.openDB<Buffer, Buffer>({ name: 'docs', keyEncoding: 'binary', encoding: 'binary' })
-    this.hist = this.root.openDB<string, Buffer>({ name: 'hist', keyEncoding: 'binary', encoding: 'string' })
-    this.catalog = this.root.openDB<CatalogEntry | number, string>({ name: 'catalog' })
+    const dir = options.dir
+    const files = [join(dir, 'data.mdb'), join(dir, 'lock.mdb')]
+    const existed = files.map((f) => existsSync(f))
+    // The first directory created (undefined when `dir` existed): removed again if opening fails.
+    const madeDir = mkdirSync(dir, { recursive: true })
+    try {
+      // Always a directory, whatever the name: lmdb-js would take a path with an extension
+      // (`/tmp/x.y`) for a data file of its own.
+      this.root = open(dir, { noSubdir: false, maxDbs: 8, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
+      this.docs = this.root.openDB<Buffer, Buffer>({ name: 'docs', keyEncoding: 'binary', encoding: 'binary' })
+      this.hist = this.root.openDB<string, Buffer>({ name: 'hist', keyEncoding: 'binary', encoding: 'string' })
+      this.catalog = this.root.openDB<CatalogEntry | number, string>({ name: 'catalog' })
+    } catch (error) {
+      // Leave nothing behind that this attempt created (a lock file, an empty data file, the directory).
+      if (madeDir !== undefined) rmSync(madeDir, { recursive: true, force: true })
+      else files.forEach((f, i) => existed[i] || rmSync(f, { force: true }))
+      throw new Error(`cannot open LMDB storage in ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }
     for (const { key, value } of this.catalog.getRange()) {
       if (key === NEXT_ID || typeof value === 'number') continue
       this.metas.set(key, { path: key, ts: value.ts, origin: value.origin, dropped: value.dropped, id: value.id })
@@ -174,6 +196,9 @@ export class LmdbEngine implements StorageEngine {
   }
 
   async setTable(meta: TableMeta, decide: (current: TableMeta | undefined) => boolean): Promise<boolean> {
+    // Checked before the transaction: once it starts, nothing in it may fail half-way.
+    const bytes = Buffer.byteLength(meta.path, 'utf8')
+    if (bytes > MAX_CATALOG_KEY_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes; durable storage allows at most ${MAX_CATALOG_KEY_BYTES}`)
     const outcome = await this.root.transaction((): Outcome<boolean> => {
       try {
         return { value: this.applyTable(meta, decide) }
@@ -186,32 +211,30 @@ export class LmdbEngine implements StorageEngine {
     return outcome.value
   }
 
-  /** Runs inside the catalog transaction. */
+  /**
+   * Runs inside the catalog transaction. The catalog is written first and this engine's maps
+   * only after, so a write that fails leaves no table registered that storage does not have.
+   */
   private applyTable(meta: TableMeta, decide: (current: TableMeta | undefined) => boolean): boolean {
-    {
-      const current = this.tableMeta(meta.path)
-      if (!decide(current)) return false
-      const existing = this.tables.get(meta.path)
-      let id: number
-      if (meta.dropped) {
-        id = existing?.id ?? this.metas.get(meta.path)?.id ?? 0
-        if (existing) {
-          existing.dropped = true
-          existing.clear()
-          this.tables.delete(meta.path)
-        }
-      } else if (existing) {
-        id = existing.id
-      } else {
-        const next = this.catalog.get(NEXT_ID)
-        id = typeof next === 'number' ? next : 1
-        this.catalog.putSync(NEXT_ID, id + 1)
-        this.tables.set(meta.path, new LmdbTable(meta.path, id, this))
-      }
-      this.catalog.putSync(meta.path, { ts: meta.ts, origin: meta.origin, dropped: meta.dropped, id })
-      this.metas.set(meta.path, { ...meta, id })
-      return true
+    const current = this.tableMeta(meta.path)
+    if (!decide(current)) return false
+    const existing = this.tables.get(meta.path)
+    let id = existing?.id ?? this.metas.get(meta.path)?.id
+    if (!meta.dropped && existing === undefined) {
+      const next = this.catalog.get(NEXT_ID)
+      id = typeof next === 'number' ? next : 1
+      this.catalog.putSync(NEXT_ID, id + 1)
     }
+    this.catalog.putSync(meta.path, { ts: meta.ts, origin: meta.origin, dropped: meta.dropped, id: id ?? 0 })
+    if (meta.dropped && existing !== undefined) {
+      existing.dropped = true
+      existing.clear()
+      this.tables.delete(meta.path)
+    } else if (!meta.dropped && existing === undefined) {
+      this.tables.set(meta.path, new LmdbTable(meta.path, id as number, this))
+    }
+    this.metas.set(meta.path, { ...meta, id: id ?? 0 })
+    return true
   }
 
   async close(): Promise<void> {

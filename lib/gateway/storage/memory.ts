@@ -44,7 +44,7 @@ class MemoryTable implements TableStore {
     return i >= 0 ? this.records[i] : undefined
   }
 
-  scan(after: Buffer | undefined, limit: number): ScanEntry[] {
+  scan(after: Buffer | undefined, limit: number, maxBytes = Infinity): ScanEntry[] {
     let start = 0
     if (after !== undefined) {
       const i = this.search(after)
@@ -52,7 +52,12 @@ class MemoryTable implements TableStore {
     }
     const end = Math.min(this.keys.length, start + limit)
     const out: ScanEntry[] = []
-    for (let i = start; i < end; i++) out.push({ key: this.keys[i] as Buffer, record: this.records[i] as StoredRecord })
+    let bytes = 0
+    for (let i = start; i < end && bytes < maxBytes; i++) {
+      const record = this.records[i] as StoredRecord
+      out.push({ key: this.keys[i] as Buffer, record })
+      bytes += record.text?.length ?? 0
+    }
     return out
   }
 
@@ -99,6 +104,7 @@ class MemoryTable implements TableStore {
 
 export class MemoryEngine implements StorageEngine {
   readonly kind = 'memory'
+  readonly maxKeyBytes = Number.POSITIVE_INFINITY
   private readonly metas = new Map<string, TableMeta>()
   private readonly tables = new Map<string, MemoryTable>()
 

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TableNotFoundError } from '../../../lib/ojai/errors.js'
@@ -155,6 +155,40 @@ describe('lmdb engine durability', () => {
     await expect(t?.transact(encodeKey('x'.repeat(5000)), () => ({ result: 0, write: { text: '{}', ts: 1, origin: 'o' } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(t?.get(encodeKey('x'.repeat(5000)))).toBeUndefined()
     await expect(t?.transact(encodeKey('ok'), () => ({ result: 1, write: { text: '{}', ts: 1, origin: 'o' } }))).resolves.toBe(1)
+  })
+
+  it('refuses a table path longer than a catalog key before registering anything, and stays usable', async () => {
+    const dir = tempDir()
+    const e = new LmdbEngine({ dir })
+    const long = `/${'p'.repeat(2500)}`
+    await expect(e.setTable({ path: long, ts: 1, origin: 'o', dropped: false }, () => true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(e.table(long)).toBeUndefined()
+    expect(e.tableMeta(long)).toBeUndefined()
+    await expect(e.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)).resolves.toBe(true)
+    await e.close()
+    const reopened = new LmdbEngine({ dir })
+    engines.push(reopened)
+    expect(reopened.tableMetas().map((m) => m.path)).toEqual(['/t'])
+  })
+
+  it('uses any directory name, dots included, as a directory', async () => {
+    const dir = join(tempDir(), 'x.y')
+    const e = new LmdbEngine({ dir })
+    await e.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)
+    await e.close()
+    expect(readdirSync(dir).sort()).toEqual(['data.mdb', 'lock.mdb'])
+    expect(readdirSync(dirname(dir))).toEqual(['x.y'])
+  })
+
+  it('leaves nothing behind when it cannot open: no directory, no lock file', () => {
+    const parent = tempDir()
+    writeFileSync(join(parent, 'file'), 'not a directory')
+    expect(() => new LmdbEngine({ dir: join(parent, 'file', 'data') })).toThrow()
+    const occupied = join(parent, 'occupied')
+    mkdirSync(join(occupied, 'data.mdb'), { recursive: true })
+    expect(() => new LmdbEngine({ dir: occupied })).toThrow(/cannot open LMDB storage in/)
+    expect(readdirSync(occupied)).toEqual(['data.mdb'])
+    expect(readdirSync(parent).sort()).toEqual(['file', 'occupied'])
   })
 
   it('keeps a document\u2019s operation log with its record, written and removed in the same transaction, across a reopen', async () => {

@@ -1,0 +1,118 @@
+/**
+ * Serving one Find stream within the gateway's {@link FindThrottle}: wait for a slot, then produce
+ * and write one result per turn of work, each message counted against the stream's window and the
+ * gateway's in-flight budget until it is flushed. Cancellation (or a passed deadline) stops the
+ * stream where it is and gives back at once its slot, its budget and everything its cursor held.
+ * Errors, before or during the stream, are one in-band message followed by a normal end
+ * (protocol Section 12); a full waiting line is the gRPC status RESOURCE_EXHAUSTED.
+ */
+import * as grpc from '@grpc/grpc-js'
+import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
+import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
+import type { Database } from './database.js'
+import { NOT_YET } from './find-cursor.js'
+import type { FindCursor } from './find-cursor.js'
+import { STREAM_WINDOW_BYTES, TooManyFindsError } from './find-limits.js'
+import type { FindThrottle } from './find-limits.js'
+import { requireValidUtf8 } from './strict-utf8.js'
+import { errorOf, findError, NO_ERROR } from './wire.js'
+
+const JSON_ENCODING = 1
+const RESULT_DOCUMENT = 1
+const QUERY_PLAN = 2
+
+type FindCall = grpc.ServerWritableStream<FindRequest__Output, FindResponse>
+
+/** What one turn of work did. */
+type Turn = { readonly kind: 'written' | 'none-yet' | 'done' } | { readonly kind: 'held'; readonly text: string; readonly bytes: number }
+
+const WRITTEN: Turn = { kind: 'written' }
+const NONE_YET: Turn = { kind: 'none-yet' }
+const DONE: Turn = { kind: 'done' }
+
+export async function streamFind(db: Database, throttle: FindThrottle, call: FindCall): Promise<void> {
+  let cursor: FindCursor
+  try {
+    requireValidUtf8(call.request)
+    cursor = db.openFind(call.request, throttle.limits.maxSortBytes)
+  } catch (error) {
+    call.write(findError(errorOf(error)))
+    call.end()
+    return
+  }
+  const gone = new AbortController()
+  const stop = () => gone.abort()
+  // Left attached after the stream ends: a late 'close' gives back the budget of unflushed messages.
+  call.on('cancelled', stop)
+  call.on('close', stop)
+  call.on('error', stop)
+  /** Messages written and not yet flushed: their byte counts, given back on flush or at the end. */
+  const unflushed = new Set<{ bytes: number }>()
+  let unflushedBytes = 0
+  let wake: (() => void) | undefined
+  const flushed = (m: { bytes: number }) => {
+    if (!unflushed.delete(m)) return
+    unflushedBytes -= m.bytes
+    throttle.unreserve(m.bytes)
+    wake?.()
+  }
+  // A stream that went away never flushes what it had pending (grpc-js drops those callbacks):
+  // its budget comes back at once. Also after a normal end, for messages still flushing then.
+  gone.signal.addEventListener(
+    'abort',
+    () => {
+      for (const m of [...unflushed]) flushed(m)
+      wake?.()
+    },
+    { once: true },
+  )
+
+  /** Writes one result whose bytes are reserved; counted until grpc-js reports it flushed. */
+  const send = (text: string, bytes: number) => {
+    const m = { bytes }
+    unflushed.add(m)
+    unflushedBytes += bytes
+    call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: RESULT_DOCUMENT, jsonResponse: text }, () => flushed(m))
+  }
+
+  /** One turn: the next result, written at once when the budget has room, else held for the caller. */
+  const turn = (): Turn => {
+    if (gone.signal.aborted) return DONE
+    const text = cursor.next()
+    if (text === NOT_YET) return NONE_YET
+    if (text === undefined) return DONE
+    const bytes = Buffer.byteLength(text, 'utf8')
+    if (!throttle.tryReserve(bytes)) return { kind: 'held', text, bytes }
+    send(text, bytes)
+    return WRITTEN
+  }
+
+  let release: (() => void) | undefined
+  try {
+    release = await throttle.admit(call.getPeer(), gone.signal)
+    if (release === undefined) return
+    if (call.request.includeQueryPlan) call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: QUERY_PLAN, jsonResponse: cursor.plan })
+    for (;;) {
+      // The stream's window: wait for earlier messages to flush (a client that does not read holds only this much).
+      while (unflushedBytes >= STREAM_WINDOW_BYTES && !gone.signal.aborted) await new Promise<void>((resolve) => (wake = resolve))
+      if (gone.signal.aborted) return
+      const done = await throttle.run(turn)
+      if (done.kind === 'done') break
+      if (done.kind !== 'held') continue
+      if (!(await throttle.reserve(done.bytes, gone.signal))) return
+      await throttle.run(() => send(done.text, done.bytes))
+    }
+    if (!gone.signal.aborted) call.end()
+  } catch (error) {
+    if (gone.signal.aborted) return
+    if (error instanceof TooManyFindsError) {
+      call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: error.message })
+      return
+    }
+    call.write(findError(errorOf(error)))
+    call.end()
+  } finally {
+    cursor.close()
+    release?.()
+  }
+}
