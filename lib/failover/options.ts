@@ -13,7 +13,7 @@
  * | `hold.jitter` | 0.1 | each hold shortened by up to 10 % at random: a fleet that failed over together does not probe in the same second |
  * | `failback` | 5 %, 25 %, 100 % over 30 s | a recovered cluster receives a growing share of operations, not a fleet's whole load in one second |
  * | `probe.timeoutMs` | `timeoutMs` | healthy = answers ping + read within the same budget as a user operation |
- * | `probe.backoff` | 1 s, x2, max 30 s, jitter 0.2 | quick to notice a short outage, at most one probe per 30 s during a long one; jitter spreads many clients |
+ * | `probe.backoff` | 1 s, x2, max 35 s, jitter 0.2 | quick to notice a short outage; during a long one the delay at the cap averages 31.5 s, under 2 probes per instance per minute (measured with the fleet simulation); jitter spreads many clients |
  * | `probe.id` | `'__ojai_failover_probe__'` | the cheap read of a probe; a missing document is a fine answer |
  * | `hedge` | off | hedging sends extra reads; opt in per store or per call |
  * | `hedge.delayMs` | p95 of the active cluster's findById latency, min 5 ms; 100 ms until 100 samples | hedge only reads slower than the cluster's own usual tail |
@@ -108,7 +108,7 @@ export interface ProbeOptions {
   readonly id?: DocumentId
   /** Bound on one probe (ping + read). Default: `timeoutMs`, i.e. healthy = answers within the interactive budget. */
   readonly timeoutMs?: number
-  /** Delays between failed probes. Default 1 s, x2, max 30 s, jitter 0.2. */
+  /** Delays between failed probes. Default 1 s, x2, max 35 s, jitter 0.2. */
   readonly backoff?: BackoffOptions
 }
 

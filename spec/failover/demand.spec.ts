@@ -104,10 +104,10 @@ describe('probes run while the store has demand', () => {
       m.expect(names(store)).toBeObservable('a 9ms b', { a: 'c1', b: 'c2' })
       m.flush()
       // Hold 20 s from the failover at 10; each silent probe fails after 10 ms, then waits 1, 2, 4, 8, 16,
-      // 30, 30 s. Demand ends one to two lingers (60 s) after the last operation: the linger timer armed
+      // 32, 35 s. Demand ends one to two lingers (60 s) after the last operation: the linger timer armed
       // when the first two ended (16) finds that one more ended since (101), waits a second linger, and
-      // ends demand at 120 016; the probe due at 141 090 never runs.
-      expect(probes).toEqual([20_010, 21_020, 23_030, 27_040, 35_050, 51_060, 81_070, 111_080])
+      // ends demand at 120 016; the probe due at 153 090 never runs.
+      expect(probes).toEqual([20_010, 21_020, 23_030, 27_040, 35_050, 51_060, 83_070, 118_080])
       expect(m.scheduler.now()).toBe(120_016)
       expect(m.scheduler.actions).toHaveLength(0)
       expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0, probesFailed: 8 })
