@@ -55,6 +55,11 @@ export interface CheckOptions {
   /** Slack added to `timeoutMs + secondaryTimeoutMs` before an operation is a hang. Default 1000 ms. */
   readonly hangMarginMs?: number
   /**
+   * The FailoverStore's `settleMs`: a write that moved on may wait this long after its answer for
+   * the attempt it left behind, so a write's bound is longer by as much. Default 0.
+   */
+  readonly settleMs?: number
+  /**
    * After a span with every cluster down, how long idempotent errors are still excused (the
    * client needs a probe or an attempt to see a cluster come back).
    * Default `timeoutMs + secondaryTimeoutMs`.
@@ -414,6 +419,9 @@ function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anoma
   for (const op of history.operations) {
     if (op.type !== 'write-idempotent' && op.type !== 'read') continue
     if (op.outcome !== 'fail' && op.outcome !== 'info') continue
+    // Applied by a cluster that could serve; the error says an earlier attempt was still pending
+    // (the write-settle guarantee), not that no cluster served it.
+    if (op.error === 'UNSETTLED_WRITE') continue
     const end = op.completeMs ?? history.endMs
     const excused = spans.some((s) => op.invokeMs <= s.toMs + grace && end >= s.fromMs)
     if (excused) continue
@@ -439,7 +447,7 @@ function findHangs(history: HistorySnapshot, options: CheckOptions, anomalies: A
     // could run: time it was stalled (reported by stall events) does not count against the bound.
     const end = op.completeMs ?? history.endMs
     const elapsed = end - op.invokeMs - overlapMs(history.stalls, op.invokeMs, end)
-    if (elapsed > bound) {
+    if (elapsed > bound + (isWrite(op) ? (options.settleMs ?? 0) : 0)) {
       count++
       anomalies.add({ kind: 'hang', opId: op.id, elapsedMs: elapsed })
     }

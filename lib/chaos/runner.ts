@@ -12,6 +12,7 @@ import { check, divergentKeys, type CheckResult, type ClusterState } from './che
 import type { ClusterHarness, GatewayNode } from './cluster.js'
 import { seededRandom } from './distribution.js'
 import { History } from './history.js'
+import { DEFAULT_SETTLE_MS } from '../failover/options.js'
 import type { Pace, Scenario, ScenarioContext } from './scenarios.js'
 import { counterKey, readClusterState, Workload, type WorkloadMix } from './workload.js'
 
@@ -247,6 +248,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       timeoutMs,
       secondaryTimeoutMs,
       hangMarginMs: HANG_MARGIN_MS,
+      settleMs: failoverOptions.settleMs ?? DEFAULT_SETTLE_MS,
       convergenceMs,
     })
   } finally {

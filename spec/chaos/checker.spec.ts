@@ -410,6 +410,16 @@ describe('check: hangs, switches, latency', () => {
     expect([excused, slow]).not.toContain(hung)
   })
 
+  it('gives writes settleMs more, and does not count an UNSETTLED_WRITE as a failure to serve', () => {
+    const s = new Script()
+    const held = s.op('write-idempotent', 'k', 0, 2000, 'info', { value: 'v1', error: 'UNSETTLED_WRITE' }) // 2000 <= 1600 + 500
+    const read = s.op('read', 'k', 0, 2000, 'ok') // reads get no settle time: 2000 > 1600
+    const r = check(s.at(3000).h.snapshot(), both({ k: { value: 'v1' } }), { ...OPTIONS, settleMs: 500 })
+    expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([read])
+    expect(r.callerErrors).toBe(0)
+    expect(r.anomalies.some((a) => a.kind === 'caller-error' && a.opId === held)).toBe(false)
+  })
+
   it('counts failovers and failbacks from switches', () => {
     const s = new Script()
     s.h.switched('A', 'B')
