@@ -421,7 +421,7 @@ function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anoma
     if (op.outcome !== 'fail' && op.outcome !== 'info') continue
     // Applied by a cluster that could serve; the error says an earlier attempt was still pending
     // (the write-settle guarantee), not that no cluster served it.
-    if (op.error === 'UNSETTLED_WRITE') continue
+    if (op.error?.startsWith('UNSETTLED_WRITE') === true) continue
     const end = op.completeMs ?? history.endMs
     const excused = spans.some((s) => op.invokeMs <= s.toMs + grace && end >= s.fromMs)
     if (excused) continue

@@ -412,7 +412,7 @@ describe('check: hangs, switches, latency', () => {
 
   it('gives writes settleMs more, and does not count an UNSETTLED_WRITE as a failure to serve', () => {
     const s = new Script()
-    const held = s.op('write-idempotent', 'k', 0, 2000, 'info', { value: 'v1', error: 'UNSETTLED_WRITE' }) // 2000 <= 1600 + 500
+    const held = s.op('write-idempotent', 'k', 0, 2000, 'info', { value: 'v1', error: 'UNSETTLED_WRITE: insertOrReplace was applied on B, but its earlier attempt on A had not answered' }) // 2000 <= 1600 + 500
     const read = s.op('read', 'k', 0, 2000, 'ok') // reads get no settle time: 2000 > 1600
     const r = check(s.at(3000).h.snapshot(), both({ k: { value: 'v1' } }), { ...OPTIONS, settleMs: 500 })
     expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([read])
