@@ -5,8 +5,8 @@
  *
  * - The package's own imports (`ojai-failover`, `ojai-failover/gateway`, …) are this repository's
  *   sources (workspace.ts `entryPoints`).
- * - `vitest` is vitest, except that `it`/`test` also fail a test that asserted nothing (neither
- *   `expect` nor `m.expect`).
+ * - `vitest` is vitest (`describe`, hooks, `expect`…), except that `it`/`test` also fail a test
+ *   that asserted nothing (neither `expect` nor `m.expect`).
  * - `rxjs-marbles` is rxjs-marbles, except that `marbles` runs on a bounded virtual clock
  *   (spec/failover/stall-scheduler.ts): a store that never stops scheduling fails the test
  *   instead of hanging the run (flush() is synchronous: vitest could not time it out).
@@ -16,7 +16,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
-import { describe, expect, it } from 'vitest'
+import * as vitest from 'vitest'
+import { expect, it } from 'vitest'
 import * as rxjsMarbles from 'rxjs-marbles'
 import { marbles as boundedMarbles, type StallContext } from '../failover/stall-scheduler.js'
 import { entryPoints } from './workspace.js'
@@ -65,7 +66,7 @@ export function runTestBlock(code: string, imports: ReadonlyMap<string, unknown>
   const modules = new Map<string, unknown>([
     ...imports,
     ['rxjs-marbles', { ...rxjsMarbles, marbles }],
-    ['vitest', { describe, expect, it: register, test: register }],
+    ['vitest', { ...vitest, it: register, test: register }],
   ])
   const require = (name: string) => {
     if (!modules.has(name)) throw new Error(`the README test imports ${name}, which was not loaded`)
