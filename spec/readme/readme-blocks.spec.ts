@@ -28,7 +28,7 @@ describe('README.md code blocks', () => {
     expect(problems).toEqual([])
   })
 
-  it('the TypeScript blocks are found, the testing section\'s test file among them', () => {
+  it('the TypeScript blocks are found, among them the test file of the testing section', () => {
     expect(modules.length).toBeGreaterThan(0)
     expect(tests.length).toBeGreaterThan(0)
   })
