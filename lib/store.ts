@@ -81,8 +81,8 @@ export type WholeDocumentOptions = FindByIdOptions & { readonly fields?: undefin
  * `connection.store<User>('/apps/users')` or `connectFailover<User>({ … })`. `T` must be a shape
  * OJAI can store ({@link DocumentShape}); plain interfaces qualify. Writes take the type with its
  * key ({@link WithId}); `findById` with `fields` and a `$select` in a `find` query return part of
- * a document: `findById` types that ({@link Projected}), `find` cannot see inside its query, so a
- * projecting `find` on a typed store is typed by the caller (`as Observable<Projected<User>>`).
+ * a document: `findById` types that ({@link Projected}); `find` cannot see inside its query, so
+ * the caller takes a projecting `find` as `Observable<Projected<User>>` (a `User` is one).
  */
 export interface Store<T extends DocumentShape<T> = Document> {
   /** The table path, e.g. `/apps/user_profiles`. */

@@ -163,7 +163,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   private readonly clusters: readonly ClusterConfig[]
 
   constructor(typedClusters: readonly ClusterConfig<T>[], options?: FailoverStoreOptions) {
-    // The one boundary of T: the failover core moves untyped documents between stores and callers.
+    // The boundary of T: the failover core moves untyped documents between stores and callers
+    // (T's fields are all Values); findById and find hand them back as T, the caller's promise.
     const clusters = typedClusters as readonly ClusterConfig[]
     validateClusters(clusters)
     // A copy: the caller's array may change later, close() must see the clusters it was built with.

@@ -11,6 +11,7 @@ import {
   connectFailover,
   FailoverStore,
   OInt,
+  query,
   toAsyncIterable,
   type ClusterConfig,
   type Document,
@@ -129,6 +130,9 @@ describe('typed documents: DocumentStore<T>', () => {
       const options: FindByIdOptions = {}
       expectTypeOf(users.findById('u1', options)).toEqualTypeOf<Observable<Projected<User> | null>>()
       expectTypeOf(users.find()).toEqualTypeOf<Observable<User>>()
+      // A find whose query selects fields is taken as projected by its caller: no cast needed.
+      const projecting: Observable<Projected<User>> = users.find(query().select('name'))
+      void projecting
       expectTypeOf(toAsyncIterable(users.find())).toEqualTypeOf<AsyncIterable<User>>()
       expectTypeOf(users.findWithPlan()).toExtend<Observable<{ kind: 'plan' } | { kind: 'document'; document: User }>>()
 
