@@ -95,6 +95,8 @@ export interface ReplicatorDeps {
   readonly now?: () => number
 }
 
+type PeerLinkOptions = Required<Omit<ReplicationOptions, 'credentials' | 'channelOptions' | 'authorization'>> & ReplicationOptions
+
 class PeerLink {
   private queue: Queued[] = []
   private timer: NodeJS.Timeout | undefined
@@ -109,7 +111,7 @@ class PeerLink {
 
   constructor(
     readonly address: string,
-    private readonly options: Required<Omit<ReplicationOptions, 'credentials' | 'channelOptions' | 'authorization'>> & ReplicationOptions,
+    private readonly options: PeerLinkOptions,
     private readonly deps: ReplicatorDeps,
   ) {
     this.client = new ReplicationService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as PeerLink['client']
@@ -268,10 +270,16 @@ class PeerLink {
 }
 
 export class Replicator {
-  private readonly links: PeerLink[]
+  private readonly links: PeerLink[] = []
+  private readonly resolved: PeerLinkOptions
+  private closed = false
 
-  constructor(peers: readonly string[], options: ReplicationOptions, deps: ReplicatorDeps) {
-    const resolved = {
+  constructor(
+    peers: readonly string[],
+    options: ReplicationOptions,
+    private readonly deps: ReplicatorDeps,
+  ) {
+    this.resolved = {
       lagMs: options.lagMs ?? 0,
       batchSize: options.batchSize ?? 512,
       maxQueue: options.maxQueue ?? 100_000,
@@ -283,7 +291,21 @@ export class Replicator {
       ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
       ...(options.authorization === undefined ? {} : { authorization: options.authorization }),
     }
-    this.links = peers.map((p) => new PeerLink(p, resolved, deps))
+    this.add(peers)
+  }
+
+  /**
+   * Starts replicating to more peers. Each new link first learns the peer's incarnation and sends
+   * it a full snapshot (as any link's first contact does), then every later write.
+   */
+  add(peers: readonly string[]): void {
+    if (this.closed) return
+    for (const p of peers) this.links.push(new PeerLink(p, this.resolved, this.deps))
+  }
+
+  /** The peers replicated to, in the order they were added. */
+  peers(): string[] {
+    return this.links.map((l) => l.address)
   }
 
   enqueue(change: Change): void {
@@ -300,6 +322,7 @@ export class Replicator {
   }
 
   close(): void {
+    this.closed = true
     for (const link of this.links) link.close()
   }
 }
