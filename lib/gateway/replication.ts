@@ -80,6 +80,11 @@ export interface PeerStats {
   readonly resyncPending: boolean
 }
 
+/** Whether a link has shipped everything: connected, nothing queued, no resync due. */
+export function isCaughtUp(link: PeerStats): boolean {
+  return link.connected && link.queueDepth === 0 && !link.resyncPending
+}
+
 interface Queued {
   readonly change: Change
   readonly at: number

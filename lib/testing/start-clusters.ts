@@ -28,6 +28,7 @@ import type { FailoverStore } from '../failover/failover-store.js'
 import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
 import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
+import { isCaughtUp } from '../gateway/replication.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
 import type { Document } from '../ojai/values.js'
 
@@ -46,8 +47,8 @@ export interface StartClustersOptions {
   readonly auth?: AuthOptions
   /** More options for every gateway, or per gateway as a function of its index and name (e.g. `replicationLagMs`, `logger`). */
   readonly gateway?: ClusterGatewayOptions | ((cluster: { readonly index: number; readonly name: string }) => ClusterGatewayOptions)
-  /** How long {@link EmbeddedClusters.createTable} waits for the table to reach every cluster. Default 10 000 ms. */
-  readonly tableTimeoutMs?: number
+  /** How long `createTable` and `waitForReplication` wait for every cluster. Default 10 000 ms. */
+  readonly waitTimeoutMs?: number
 }
 
 /** One running cluster. */
@@ -66,11 +67,19 @@ export interface EmbeddedCluster {
 export interface EmbeddedClusters {
   /** The clusters, primary first. */
   readonly clusters: readonly EmbeddedCluster[]
+  /** One cluster, by its index or name; throws InvalidOptionsError for one that does not exist. */
+  cluster(which: number | string): EmbeddedCluster
   /**
    * Creates the table on the first cluster and resolves once it exists on every cluster (the
-   * gateways replicate table creation). Rejects with TimeoutError after `tableTimeoutMs`.
+   * gateways replicate table creation). Rejects with TimeoutError after `waitTimeoutMs`.
    */
   createTable(path: string): Promise<void>
+  /**
+   * Resolves once every gateway has shipped every write it acknowledged so far to every other
+   * (each replication link connected, its queue empty, no resync due): then a read on any cluster
+   * sees them. Rejects with TimeoutError after `waitTimeoutMs`, naming a link still behind.
+   */
+  waitForReplication(): Promise<void>
   /** `connectFailover` over every cluster, primary first, named after them; `close()` closes it too. */
   connectFailover<T extends Document = Document>(table: string, options?: Omit<ConnectFailoverOptions, 'clusters' | 'table'>): FailoverStore
   /** Closes the stores opened by `connectFailover`, then every gateway. Idempotent; nothing is left keeping Node alive. */
@@ -79,8 +88,8 @@ export interface EmbeddedClusters {
 
 /** More clusters than a FailoverStore supports would only cost sockets (a full mesh is n² links). */
 export const MAX_CLUSTERS = 30
-const DEFAULT_TABLE_TIMEOUT_MS = 10_000
-const OPTION_KEYS = ['names', 'storage', 'auth', 'gateway', 'tableTimeoutMs']
+const DEFAULT_WAIT_TIMEOUT_MS = 10_000
+const OPTION_KEYS = ['names', 'storage', 'auth', 'gateway', 'waitTimeoutMs']
 const MANAGED_GATEWAY_KEYS: Readonly<Record<string, string>> = { port: 'every gateway listens on a free port', replicateTo: 'every gateway replicates to all the others', storage: 'use the storage option', auth: 'use the auth option' }
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
 
@@ -106,8 +115,8 @@ function validate(n: unknown, options: StartClustersOptions): string[] {
   if (auth !== undefined && (typeof auth !== 'object' || auth === null || typeof auth.user !== 'string' || auth.user === '' || typeof auth.password !== 'string')) {
     throw new InvalidOptionsError('startClusters: auth must be { user, password } with a non-empty user')
   }
-  const timeout = options.tableTimeoutMs
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) throw new InvalidOptionsError(`startClusters: tableTimeoutMs must be a whole number of ms >= 1, got ${String(timeout)}`)
+  const timeout = options.waitTimeoutMs
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) throw new InvalidOptionsError(`startClusters: waitTimeoutMs must be a whole number of ms >= 1, got ${String(timeout)}`)
   if (options.gateway !== undefined && typeof options.gateway !== 'function' && (typeof options.gateway !== 'object' || options.gateway === null)) {
     throw new InvalidOptionsError('startClusters: gateway must be gateway options or a function of { index, name } returning them')
   }
@@ -154,29 +163,56 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     faults: gateway.faults,
   }))
   const stores: FailoverStore[] = []
-  const tableTimeoutMs = options.tableTimeoutMs ?? DEFAULT_TABLE_TIMEOUT_MS
+  const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS
   let closing: Promise<void> | undefined
+  const open = () => {
+    if (closing !== undefined) throw new InvalidOptionsError('startClusters: the clusters are closed')
+  }
+
+  /** Polls `behind` (what is not there yet, or undefined) every 10 ms until it is undefined, within waitTimeoutMs. */
+  async function until(behind: () => Promise<string | undefined> | string | undefined): Promise<void> {
+    const deadline = Date.now() + waitTimeoutMs
+    for (;;) {
+      const missing = await behind()
+      if (missing === undefined) return
+      if (Date.now() >= deadline) throw new TimeoutError(`${missing} within ${waitTimeoutMs} ms: is replication between the gateways failing?`, waitTimeoutMs)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  function cluster(which: number | string): EmbeddedCluster {
+    const found = typeof which === 'number' ? clusters[which] : clusters.find((c) => c.name === which)
+    if (found === undefined) throw new InvalidOptionsError(`startClusters: no cluster ${JSON.stringify(which)}; the clusters are ${clusters.map((c, i) => `${i}: ${c.name}`).join(', ')}`)
+    return found
+  }
 
   async function createTable(path: string): Promise<void> {
-    if (closing !== undefined) throw new InvalidOptionsError('startClusters: the clusters are closed')
+    open()
     const connections = clusters.map((c) => connect(c.connectionString))
     try {
       const [first, ...others] = connections
       await firstValueFrom((first as (typeof connections)[number]).createStore(path))
-      const deadline = Date.now() + tableTimeoutMs
       for (const [i, connection] of others.entries()) {
-        while (!(await firstValueFrom(connection.storeExists(path)))) {
-          if (Date.now() >= deadline) throw new TimeoutError(`table ${path} was created on ${clusters[0]?.name} but did not reach ${clusters[i + 1]?.name} within ${tableTimeoutMs} ms: is replication between the gateways failing?`, tableTimeoutMs)
-          await new Promise((resolve) => setTimeout(resolve, 10))
-        }
+        await until(async () => ((await firstValueFrom(connection.storeExists(path))) ? undefined : `table ${path} was created on ${clusters[0]?.name} but did not reach ${clusters[i + 1]?.name}`))
       }
     } finally {
       for (const connection of connections) await connection.close()
     }
   }
 
+  function waitForReplication(): Promise<void> {
+    open()
+    return until(() => {
+      for (const c of clusters) {
+        const link = c.gateway.stats().replication.peers.find((p) => !isCaughtUp(p))
+        if (link !== undefined) return `${c.name} has not shipped everything to ${clusters.find((o) => o.address === link.address)?.name ?? link.address} (queue ${link.queueDepth}, resync due ${link.resyncPending}, connected ${link.connected})`
+      }
+      return undefined
+    })
+  }
+
   function connectOver<T extends Document = Document>(table: string, storeOptions: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {}): FailoverStore {
-    if (closing !== undefined) throw new InvalidOptionsError('startClusters: the clusters are closed')
+    open()
     const store = connectFailover({ ...storeOptions, clusters: clusters.map((c) => ({ name: c.name, connectionString: c.connectionString })), table })
     stores.push(store)
     return store
@@ -190,5 +226,5 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     return closing
   }
 
-  return { clusters, createTable, connectFailover: connectOver, close }
+  return { clusters, cluster, createTable, waitForReplication, connectFailover: connectOver, close }
 }

@@ -10,11 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { DocumentExistsError, InvalidOptionsError, isAvailabilityError, UnavailableError, UnsupportedOperationError } from '../../lib/index.js'
 import { fakeStore, marble, UnscriptedCallError, type FakeStore } from '../../lib/testing/index.js'
 
-interface User {
-  [key: string]: unknown
-  _id: string
-  name: string
-}
+type User = { _id: string; name: string }
 const ada: User = { _id: 'u1', name: 'Ada' }
 const alan: User = { _id: 'u2', name: 'Alan' }
 

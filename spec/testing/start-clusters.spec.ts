@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { connect, InvalidOptionsError, type Connection } from '../../lib/index.js'
+import { connect, InvalidOptionsError, TimeoutError, type Connection } from '../../lib/index.js'
 import { startClusters, type EmbeddedClusters, type StartClustersOptions } from '../../lib/testing/index.js'
 import { runChild } from '../support/child-exit.js'
 
@@ -48,7 +48,8 @@ describe('startClusters', () => {
     // The table reached cluster 1 before createTable resolved.
     expect(await firstValueFrom(open(c1?.connectionString ?? '').storeExists('/apps/users'))).toBe(true)
     await firstValueFrom(open(c0?.connectionString ?? '').store('/apps/users').insert({ _id: 'u1', name: 'Ada' }))
-    await vi.waitFor(async () => expect(await firstValueFrom(onSecond.findById('u1'))).toEqual({ _id: 'u1', name: 'Ada' }), { timeout: 15_000, interval: 20 })
+    await kit.waitForReplication()
+    expect(await firstValueFrom(onSecond.findById('u1'))).toEqual({ _id: 'u1', name: 'Ada' })
 
     const users = kit.connectFailover('/apps/users', { timeoutMs: 200 })
     c0?.faults.set('*', { type: 'stall' })
@@ -61,6 +62,32 @@ describe('startClusters', () => {
     expect(users.closed).toBe(true)
     await expect(firstValueFrom(open(c0?.connectionString ?? '').ping())).rejects.toThrow()
     expect(() => kit?.connectFailover('/apps/users')).toThrow(/closed/)
+  })
+
+  it('waitForReplication resolves once every acknowledged write is on every cluster, and says which link is behind when it is not', async () => {
+    kit = await startClusters(2, { gateway: { replicationLagMs: 300 } })
+    expect(kit.cluster('cluster2')).toBe(kit.clusters[1])
+    expect(kit.cluster(0)).toBe(kit.clusters[0])
+    expect(() => kit?.cluster('cluster3')).toThrow(/no cluster "cluster3"; the clusters are 0: cluster1, 1: cluster2/)
+    await kit.createTable('/t')
+    const first = open(kit.cluster(0).connectionString).store('/t')
+    const second = open(kit.cluster(1).connectionString).store('/t')
+    // Shipped 300 ms after the write: the wait covers it.
+    await firstValueFrom(first.insert({ _id: 'a' }))
+    await kit.waitForReplication()
+    expect(await firstValueFrom(second.findById('a'))).toEqual({ _id: 'a' })
+    // A peer that is down: the wait gives up, naming the link.
+    const short = await startClusters(2, { waitTimeoutMs: 200 })
+    try {
+      await short.createTable('/t')
+      short.cluster(1).gateway.crash()
+      await firstValueFrom(open(short.cluster(0).connectionString).store('/t').insert({ _id: 'late' }))
+      const error = await short.waitForReplication().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect((error as Error).message).toMatch(/^cluster1 has not shipped everything to cluster2 \(queue \d+, resync due (true|false), connected (true|false)\) within 200 ms/)
+    } finally {
+      await short.close()
+    }
   })
 
   it('a process that uses it exits by itself after close(), with a call still stalled', async () => {
@@ -121,7 +148,7 @@ describe('startClusters with bad input', () => {
     [2, { auth: { user: '' } } as never, /auth must be \{ user, password \}/],
     [2, { gateway: { port: 5678 } } as never, /gateway option port is set by startClusters/],
     [2, { gateway: { replicateTo: [] } } as never, /gateway option replicateTo is set by startClusters/],
-    [2, { tableTimeoutMs: 0 }, /tableTimeoutMs must be a whole number/],
+    [2, { waitTimeoutMs: 0 }, /waitTimeoutMs must be a whole number/],
   ])('startClusters(%j, %j) rejects with InvalidOptionsError', async (n, options, message) => {
     const error = await startClusters(n as number, options).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidOptionsError)
