@@ -28,7 +28,6 @@ import type { FailoverStore } from '../failover/failover-store.js'
 import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
 import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
-import { isCaughtUp } from '../gateway/replication.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
 import type { Document } from '../ojai/values.js'
 
@@ -146,7 +145,7 @@ function connectionStringOf(address: string, auth: AuthOptions | undefined): str
 export async function startClusters(n: number, options: StartClustersOptions = {}): Promise<EmbeddedClusters> {
   const names = validate(n, options)
   const perGateway = names.map((name, index) => gatewayOptionsOf(options, index, name))
-  const { startGateway } = await import('../gateway/gateway.js')
+  const [{ startGateway }, { isCaughtUp }] = await Promise.all([import('../gateway/gateway.js'), import('../gateway/replication.js')])
   const started = await Promise.allSettled(perGateway.map((o) => startGateway(o)))
   const gateways = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
