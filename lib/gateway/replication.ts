@@ -8,7 +8,7 @@
  * oplog.ts), so both sides apply the same operations in the same order and every acknowledged
  * increment survives concurrent writes on the other side; table entries are last-writer-wins. A
  * peer does not forward what it receives, so replication is a full mesh: list every other gateway
- * in `replicateTo` on each gateway.
+ * in `replicateTo` (or add it with `addReplicationPeers`) on each gateway.
  *
  * Each batch carries this gateway's watermark for the peer: every local write up to that
  * timestamp is in this batch or an earlier acknowledged one (0 while a resync is due, or before
