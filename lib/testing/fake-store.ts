@@ -27,18 +27,18 @@
  */
 import { asyncScheduler, defer, from, isObservable, Observable, of, type SchedulerLike } from 'rxjs'
 import { UnavailableError, UnsupportedOperationError, InvalidOptionsError } from '../ojai/errors.js'
-import type { Document } from '../ojai/values.js'
+import type { Document, DocumentId, DocumentShape, Projected } from '../ojai/values.js'
 import { DEFAULT_PROBE_ID } from '../failover/options.js'
 import { OPERATION_NAMES, type OperationName } from '../failover/policy.js'
 import { didYouMean } from '../driver/suggest.js'
-import type { Store } from '../store.js'
+import type { FindByIdOptions, Store, WholeDocumentOptions } from '../store.js'
 import { Marble, parseDiagram, play, type Step } from './marble.js'
 
 /** The 11 methods of a Store. */
 export type StoreMethod = OperationName
 
 /** What one call of `method` emits: the document or null, each found document, `undefined` for writes, a boolean for check-and-*. */
-export type ResultOf<M extends StoreMethod, T extends Document = Document> = M extends 'findById'
+export type ResultOf<M extends StoreMethod, T extends DocumentShape<T> = Document> = M extends 'findById'
   ? T | null
   : M extends 'find'
     ? T
@@ -46,21 +46,21 @@ export type ResultOf<M extends StoreMethod, T extends Document = Document> = M e
       ? boolean
       : void
 
-/** The arguments of one call of `method`. */
-export type ArgsOf<M extends StoreMethod> = Parameters<Store[M]>
+/** The arguments of one call of `method` (for `findById`, with any options). */
+export type ArgsOf<M extends StoreMethod, T extends DocumentShape<T> = Document> = Parameters<Store<T>[M]>
 
 /** What a scripted function may return for one call: the answer as an Observable, a diagram, a Marble, or the plain value (for `find`, an array of documents). */
-export type Answer<M extends StoreMethod, T extends Document = Document> =
+export type Answer<M extends StoreMethod, T extends DocumentShape<T> = Document> =
   | Observable<ResultOf<M, T>>
   | string
   | Marble<ResultOf<M, T>>
   | (M extends 'find' ? readonly T[] : ResultOf<M, T>)
 
 /** How one method answers: the same diagram or Marble for every call, or a function of the call's arguments. */
-export type MethodScript<M extends StoreMethod, T extends Document = Document> = string | Marble<ResultOf<M, T>> | ((...args: ArgsOf<M>) => Answer<M, T>)
+export type MethodScript<M extends StoreMethod, T extends DocumentShape<T> = Document> = string | Marble<ResultOf<M, T>> | ((...args: ArgsOf<M, T>) => Answer<M, T>)
 
 /** A fake store's script: its table path (default `/fake/table`) and any of the 11 methods. */
-export type FakeScript<T extends Document = Document> = { readonly path?: string } & { readonly [M in StoreMethod]?: MethodScript<M, T> }
+export type FakeScript<T extends DocumentShape<T> = Document> = { readonly path?: string } & { readonly [M in StoreMethod]?: MethodScript<M, T> }
 
 export interface FakeStoreOptions {
   /**
@@ -74,9 +74,9 @@ export interface FakeStoreOptions {
 export type CallEnding = 'completed' | 'errored' | 'cancelled'
 
 /** One call of a fake store's method, as logged. */
-export interface FakeCall<M extends StoreMethod = StoreMethod> {
+export interface FakeCall<M extends StoreMethod = StoreMethod, T extends DocumentShape<T> = Document> {
   readonly method: M
-  readonly args: ArgsOf<M>
+  readonly args: ArgsOf<M, T>
   /** Scheduler time of the call (the virtual frame inside `TestScheduler.run`, epoch ms elsewhere). */
   readonly calledAt: number
   /** When the returned Observable was subscribed; `undefined` while it was not. */
@@ -100,11 +100,11 @@ export class UnscriptedCallError extends UnsupportedOperationError {
 }
 
 /** A Store whose answers are scripted; see {@link fakeStore}. */
-export interface FakeStore<T extends Document = Document> extends Store {
+export interface FakeStore<T extends DocumentShape<T> = Document> extends Store<T> {
   /** Every call so far, in call order; the entries update as their subscriptions start and end. */
-  readonly calls: readonly FakeCall[]
+  readonly calls: readonly FakeCall<StoreMethod, T>[]
   /** The calls of one method. */
-  callsOf<M extends StoreMethod>(method: M): readonly FakeCall<M>[]
+  callsOf<M extends StoreMethod>(method: M): readonly FakeCall<M, T>[]
 }
 
 const BOOLEAN_LETTERS: Readonly<Record<string, boolean>> = { t: true, f: false }
@@ -114,7 +114,7 @@ function isWrite(method: StoreMethod): boolean {
 }
 
 
-class FakeStoreImpl<T extends Document> implements FakeStore<T> {
+class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
   readonly path: string
   private readonly log: MutableCall[] = []
   private readonly scheduler: SchedulerLike
@@ -140,12 +140,12 @@ class FakeStoreImpl<T extends Document> implements FakeStore<T> {
     }
   }
 
-  get calls(): readonly FakeCall[] {
-    return this.log
+  get calls(): readonly FakeCall<StoreMethod, T>[] {
+    return this.log as readonly FakeCall<StoreMethod, T>[]
   }
 
-  callsOf<M extends StoreMethod>(method: M): readonly FakeCall<M>[] {
-    return this.log.filter((c): c is MutableCall & FakeCall<M> => c.method === method)
+  callsOf<M extends StoreMethod>(method: M): readonly FakeCall<M, T>[] {
+    return this.log.filter((c) => c.method === method) as unknown as readonly FakeCall<M, T>[]
   }
 
   /** The steps of a diagram or Marble scripted for `method`. */
@@ -217,37 +217,39 @@ class FakeStoreImpl<T extends Document> implements FakeStore<T> {
     return again
   }
 
-  findById(...args: ArgsOf<'findById'>): ReturnType<Store['findById']> {
+  findById(id: DocumentId, options?: WholeDocumentOptions): Observable<T | null>
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
+  findById(...args: ArgsOf<'findById', T>): Observable<T | Projected<T> | null> {
     return this.call('findById', args)
   }
-  find(...args: ArgsOf<'find'>): ReturnType<Store['find']> {
+  find(...args: ArgsOf<'find', T>): ReturnType<Store<T>['find']> {
     return this.call('find', args)
   }
-  insertOrReplace(...args: ArgsOf<'insertOrReplace'>): ReturnType<Store['insertOrReplace']> {
+  insertOrReplace(...args: ArgsOf<'insertOrReplace', T>): ReturnType<Store<T>['insertOrReplace']> {
     return this.call('insertOrReplace', args)
   }
-  insert(...args: ArgsOf<'insert'>): ReturnType<Store['insert']> {
+  insert(...args: ArgsOf<'insert', T>): ReturnType<Store<T>['insert']> {
     return this.call('insert', args)
   }
-  replace(...args: ArgsOf<'replace'>): ReturnType<Store['replace']> {
+  replace(...args: ArgsOf<'replace', T>): ReturnType<Store<T>['replace']> {
     return this.call('replace', args)
   }
-  update(...args: ArgsOf<'update'>): ReturnType<Store['update']> {
+  update(...args: ArgsOf<'update', T>): ReturnType<Store<T>['update']> {
     return this.call('update', args)
   }
-  increment(...args: ArgsOf<'increment'>): ReturnType<Store['increment']> {
+  increment(...args: ArgsOf<'increment', T>): ReturnType<Store<T>['increment']> {
     return this.call('increment', args)
   }
-  delete(...args: ArgsOf<'delete'>): ReturnType<Store['delete']> {
+  delete(...args: ArgsOf<'delete', T>): ReturnType<Store<T>['delete']> {
     return this.call('delete', args)
   }
-  checkAndMutate(...args: ArgsOf<'checkAndMutate'>): ReturnType<Store['checkAndMutate']> {
+  checkAndMutate(...args: ArgsOf<'checkAndMutate', T>): ReturnType<Store<T>['checkAndMutate']> {
     return this.call('checkAndMutate', args)
   }
-  checkAndReplace(...args: ArgsOf<'checkAndReplace'>): ReturnType<Store['checkAndReplace']> {
+  checkAndReplace(...args: ArgsOf<'checkAndReplace', T>): ReturnType<Store<T>['checkAndReplace']> {
     return this.call('checkAndReplace', args)
   }
-  checkAndDelete(...args: ArgsOf<'checkAndDelete'>): ReturnType<Store['checkAndDelete']> {
+  checkAndDelete(...args: ArgsOf<'checkAndDelete', T>): ReturnType<Store<T>['checkAndDelete']> {
     return this.call('checkAndDelete', args)
   }
 
@@ -263,6 +265,6 @@ type MutableCall = { -readonly [K in keyof FakeCall]: FakeCall[K] }
  * A Store whose methods answer as `script` says; see the module doc. Throws InvalidOptionsError
  * for a key that is not a Store method, a diagram RxJS cannot parse, or a letter without a value.
  */
-export function fakeStore<T extends Document = Document>(script: FakeScript<T> = {}, options: FakeStoreOptions = {}): FakeStore<T> {
+export function fakeStore<T extends DocumentShape<T> = Document>(script: FakeScript<NoInfer<T>> = {}, options: FakeStoreOptions = {}): FakeStore<NoInfer<T>> {
   return new FakeStoreImpl<T>(script, options)
 }

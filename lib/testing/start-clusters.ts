@@ -29,7 +29,7 @@ import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
 import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
-import type { Document } from '../ojai/values.js'
+import type { Document, DocumentShape } from '../ojai/values.js'
 
 /** Gateway options startClusters passes through to every gateway (it sets the port, peers, storage and auth itself). */
 export type ClusterGatewayOptions = Omit<GatewayOptions, 'port' | 'replicateTo' | 'storage' | 'auth'>
@@ -80,7 +80,7 @@ export interface EmbeddedClusters {
    */
   waitForReplication(): Promise<void>
   /** `connectFailover` over every cluster, primary first, named after them; `close()` closes it too. */
-  connectFailover<T extends Document = Document>(table: string, options?: Omit<ConnectFailoverOptions, 'clusters' | 'table'>): FailoverStore
+  connectFailover<T extends DocumentShape<T> = Document>(table: string, options?: Omit<ConnectFailoverOptions, 'clusters' | 'table'>): FailoverStore<T>
   /** Closes the stores opened by `connectFailover`, then every gateway. Idempotent; nothing is left keeping Node alive. */
   close(): Promise<void>
 }
@@ -161,7 +161,7 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     gateway,
     faults: gateway.faults,
   }))
-  const stores: FailoverStore[] = []
+  const stores: { close(): unknown }[] = []
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS
   let closing: Promise<void> | undefined
   const open = () => {
@@ -210,9 +210,9 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     })
   }
 
-  function connectOver<T extends Document = Document>(table: string, storeOptions: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {}): FailoverStore {
+  function connectOver<T extends DocumentShape<T> = Document>(table: string, storeOptions: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {}): FailoverStore<T> {
     open()
-    const store = connectFailover({ ...storeOptions, clusters: clusters.map((c) => ({ name: c.name, connectionString: c.connectionString })), table })
+    const store = connectFailover<T>({ ...storeOptions, clusters: clusters.map((c) => ({ name: c.name, connectionString: c.connectionString })), table })
     stores.push(store)
     return store
   }

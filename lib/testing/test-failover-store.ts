@@ -39,11 +39,11 @@ import type { FailoverStoreOptions } from '../failover/options.js'
 import type { ClusterConfig } from '../failover/options.js'
 import { FailoverStore } from '../failover/failover-store.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import type { Document } from '../ojai/values.js'
+import type { Document, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
 
 /** A cluster of a test store: its store, or its store with a `ping` for the failback probes. */
-export type TestStoreCluster = Store | Omit<ClusterConfig, 'name'>
+export type TestStoreCluster<T extends DocumentShape<T> = Document> = Store<T> | Omit<ClusterConfig<T>, 'name'>
 
 /** The defaults testFailoverStore sets over the FailoverStore's own (see the module doc). */
 export const TEST_DEFAULTS: Readonly<Pick<FailoverStoreOptions, 'random' | 'failback'>> = Object.freeze({
@@ -51,8 +51,8 @@ export const TEST_DEFAULTS: Readonly<Pick<FailoverStoreOptions, 'random' | 'fail
   failback: false,
 })
 
-function isStore(cluster: TestStoreCluster): cluster is Store {
-  return typeof (cluster as Store).findById === 'function'
+function isStore<T extends DocumentShape<T>>(cluster: TestStoreCluster<T>): cluster is Store<T> {
+  return typeof (cluster as Store<T>).findById === 'function'
 }
 
 /**
@@ -60,15 +60,15 @@ function isStore(cluster: TestStoreCluster): cluster is Store {
  * `options`. Throws InvalidOptionsError for fewer than 2 clusters or a cluster that is not a
  * Store, and whatever the FailoverStore throws for bad options.
  */
-export function testFailoverStore<T extends Document = Document>(clusters: Readonly<Record<string, TestStoreCluster>>, options: FailoverStoreOptions = {}): FailoverStore {
+export function testFailoverStore<T extends DocumentShape<T> = Document>(clusters: Readonly<Record<string, TestStoreCluster<T>>>, options: FailoverStoreOptions = {}): FailoverStore<T> {
   if (clusters === null || typeof clusters !== 'object' || Array.isArray(clusters)) {
     throw new InvalidOptionsError('testFailoverStore takes its clusters as an object, primary first: { primary: fakeStore(…), secondary: fakeStore(…) }')
   }
-  const configs: ClusterConfig[] = Object.entries(clusters).map(([name, cluster]) => {
+  const configs: ClusterConfig<T>[] = Object.entries(clusters).map(([name, cluster]) => {
     if (cluster === null || typeof cluster !== 'object') throw new InvalidOptionsError(`testFailoverStore: cluster ${name} must be a Store (e.g. fakeStore(…)) or { store, ping? }, got ${cluster === null ? 'null' : typeof cluster}`)
     if (isStore(cluster)) return { name, store: cluster }
     if (typeof cluster.store !== 'object' || cluster.store === null) throw new InvalidOptionsError(`testFailoverStore: cluster ${name} has no store`)
     return { ...cluster, name }
   })
-  return new FailoverStore(configs, { ...TEST_DEFAULTS, ...options })
+  return new FailoverStore<T>(configs, { ...TEST_DEFAULTS, ...options })
 }

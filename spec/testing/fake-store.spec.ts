@@ -87,8 +87,8 @@ describe('fakeStore in virtual time', () => {
       m.expect(store.findById('other')).toBeObservable('-')
       m.expect(store.find()).toBeObservable('(ab|)', { a: ada, b: alan })
       m.expect(store.find({ $where: {} })).toBeObservable('--|')
-      m.expect(store.insertOrReplace({ _id: 'ok' })).toBeObservable('(u|)', { u: undefined })
-      m.expect(store.insertOrReplace({ _id: 'bad' })).toBeObservable('#', undefined, new DocumentExistsError('no'))
+      m.expect(store.insertOrReplace({ _id: 'ok', name: 'Ok' })).toBeObservable('(u|)', { u: undefined })
+      m.expect(store.insertOrReplace({ _id: 'bad', name: 'Bad' })).toBeObservable('#', undefined, new DocumentExistsError('no'))
       m.expect(store.increment('c', 'n', 1)).toBeObservable('---(u|)', { u: undefined })
     }),
   )
