@@ -22,14 +22,18 @@ import { fakeStore, marble, testFailoverStore } from '../lib/testing/index.js' /
 
 // ---- the application code under test ----------------------------------------------------------
 
+export interface User {
+  _id: string
+  name: string
+}
+
 /** A user's display name, or 'anonymous' when there is no such user. */
-export function displayName(users: Store, id: string): Observable<string> {
-  return users.findById(id, { fields: ['name'] }).pipe(map((doc) => (typeof doc?.['name'] === 'string' ? doc['name'] : 'anonymous')))
+export function displayName(users: Store<User>, id: string): Observable<string> {
+  return users.findById(id, { fields: ['name'] }).pipe(map((user) => user?.name ?? 'anonymous'))
 }
 
 // ---- tests -------------------------------------------------------------------------------------
 
-type User = { _id: string; name: string }
 const ada: User = { _id: 'u1', name: 'Ada' }
 
 // One dash is one virtual millisecond; the FailoverStore's timers (timeoutMs 500 by default) run
@@ -64,8 +68,8 @@ const tests: [string, () => void][] = [
     'a duplicate insert is an answer, not a fault: the error goes to the caller, no failover',
     marbles((m) => {
       const exists = new DocumentExistsError('document exists: u1')
-      const primary = fakeStore({ insert: marble('--#', {}, exists) })
-      const secondary = fakeStore({ insert: '(x|)' })
+      const primary = fakeStore<User>({ insert: marble('--#', {}, exists) })
+      const secondary = fakeStore<User>({ insert: '(x|)' })
       const users = testFailoverStore({ primary, secondary })
       m.expect(users.insert({ _id: 'u1', name: 'Ada' })).toBeObservable('--#', undefined, exists)
       m.flush()

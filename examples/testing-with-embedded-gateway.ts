@@ -19,8 +19,13 @@ import { startClusters } from '../lib/testing/index.js' // in your app: 'ojai-fa
 
 // ---- the application code under test ----------------------------------------------------------
 
+interface Account {
+  _id: string
+  email: string
+}
+
 /** Registers a user name; 'taken' when someone has it already. */
-function register(users: Store, name: string, email: string): Observable<'created' | 'taken'> {
+function register(users: Store<Account>, name: string, email: string): Observable<'created' | 'taken'> {
   return users.insert({ _id: name, email }).pipe(
     map(() => 'created' as const),
     catchError((error: unknown) => (error instanceof DocumentExistsError ? of('taken' as const) : Promise.reject(error))),
@@ -31,7 +36,7 @@ function register(users: Store, name: string, email: string): Observable<'create
 
 const kit = await startClusters(2, { names: ['primary', 'secondary'] })
 await kit.createTable('/apps/users') // once: it reaches the secondary by replication
-const users = kit.connectFailover('/apps/users', { timeoutMs: 200 })
+const users = kit.connectFailover<Account>('/apps/users', { timeoutMs: 200 })
 
 // ---- tests -------------------------------------------------------------------------------------
 
@@ -56,14 +61,14 @@ await test('reads still answer, from the secondary, while the primary hangs', as
   const primary = kit.cluster('primary')
   primary.faults.set('*', { type: 'stall' }) // every call to the primary hangs
   const ada = await lastValueFrom(users.findById('ada'))
-  assert.equal(ada?.['email'], 'ada@example.com')
+  assert.equal(ada?.email, 'ada@example.com')
   assert.equal(users.cluster.name, 'secondary')
   primary.faults.clear() // stalled calls are released
 })
 
 await test('once the fault is cleared, the primary answers again', async () => {
   const ada = await lastValueFrom(users.findById('ada', { strategy: 'primary-only' }))
-  assert.equal(ada?.['email'], 'ada@example.com')
+  assert.equal(ada?.email, 'ada@example.com')
 })
 
 // ---- tear-down ---------------------------------------------------------------------------------
