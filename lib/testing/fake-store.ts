@@ -3,7 +3,8 @@
  *
  * Each of the 11 methods is scripted as a marble diagram (one frame = one millisecond, see
  * marble.ts), a {@link Marble} with values and an error, or a function of the call's arguments
- * returning an Observable, a diagram, a `Marble` or a plain value. A method that is called but not
+ * returning an Observable, a diagram, a `Marble` or a plain value; the function runs when the call
+ * is subscribed, so it may also read the clock (a cluster that comes back at 5 s). A method that is called but not
  * scripted errors with {@link UnscriptedCallError}, which says how to script it. Every call is
  * logged with its arguments and the frames at which it was subscribed and ended, so a test can
  * assert what was sent and that an abandoned attempt was cancelled.
@@ -14,7 +15,7 @@
  *   findById: marble('--a|', { a: { _id: 'u1', name: 'Ada' } }),                        // answers at 2 ms
  *   insert: '-(x|)',                                                                     // writes: any letter is `undefined`
  *   checkAndDelete: '(t|)',                                                              // t = true, f = false
- *   find: (query) => [{ _id: 'u1', name: 'Ada' }],                                       // a plain value: at once
+ *   find: () => [{ _id: 'u1', name: 'Ada' }],                                            // a plain value: at once
  * })
  * primary.calls   // [{ method: 'findById', args: ['u1', undefined], subscribedAt: 0, endedAt: 500, ending: 'cancelled' }]
  * ```
@@ -112,7 +113,6 @@ const BOOLEAN_LETTERS: Readonly<Record<string, boolean>> = { t: true, f: false }
 function isWrite(method: StoreMethod): boolean {
   return method !== 'findById' && method !== 'find' && !method.startsWith('check')
 }
-
 
 class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
   readonly path: string

@@ -20,6 +20,7 @@
  * The gateway module (gRPC server, LMDB) is loaded on the first call, so importing
  * `ojai-failover/testing` for fake stores alone does not load it.
  */
+import { join } from 'node:path'
 import { firstValueFrom } from 'rxjs'
 import { connectFailover, type ConnectFailoverOptions } from '../connect-failover.js'
 import { connect } from '../driver/connection.js'
@@ -128,7 +129,7 @@ function gatewayOptionsOf(options: StartClustersOptions, index: number, name: st
     const why = MANAGED_GATEWAY_KEYS[key]
     if (why !== undefined) throw new InvalidOptionsError(`startClusters: gateway option ${key} is set by startClusters (${why})`)
   }
-  const storage = options.storage === undefined || options.storage === 'memory' ? 'memory' : { dir: `${options.storage.dir.replace(/\/+$/, '')}/${name}` }
+  const storage = options.storage === undefined || options.storage === 'memory' ? 'memory' : { dir: join(options.storage.dir, name) }
   return { ...extra, port: 0, storage, ...(options.auth === undefined ? {} : { auth: options.auth }) }
 }
 
