@@ -23,6 +23,7 @@
  */
 import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
+import { closeGrace, GracefulClose, type CloseOptions } from '../graceful-close.js'
 import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
 import { Query } from '../ojai/query.js'
 import type { Document, DocumentId, DocumentWithId } from '../ojai/values.js'
@@ -154,6 +155,7 @@ export class FailoverStore implements Store {
   private readonly ctx: Context
   private readonly prober: Prober
   private readonly clusters: readonly ClusterConfig[]
+  private readonly lifecycle: GracefulClose
 
   constructor(clusters: readonly ClusterConfig[], options?: FailoverStoreOptions) {
     validateClusters(clusters)
@@ -179,6 +181,7 @@ export class FailoverStore implements Store {
       emit: (e) => this.ctx.emit(e),
     })
     this.prober.start()
+    this.lifecycle = new GracefulClose(o.scheduler, { inFlight: () => this.ctx.inFlight.size, cutOff: () => this.cutOff(), release: () => this.release() })
   }
 
   /** The current status of `cluster$`. */
@@ -186,6 +189,7 @@ export class FailoverStore implements Store {
     return this.ctx.state.status
   }
 
+  /** True from the first `close()` call on: new operations fail with ClosedError. */
   get closed(): boolean {
     return this.ctx.closed
   }
@@ -282,34 +286,52 @@ export class FailoverStore implements Store {
   }
 
   /**
-   * Completes `cluster$`, `health$` and `events$`, stops probes and timers, and ends in-flight
-   * operations with ClosedError; later operations fail with ClosedError. Then calls each
-   * cluster's `close` (in cluster order), if it has one: stores passed in without `close` are
-   * not closed, their owner (who created the connections) closes them. Idempotent.
+   * Closes the store. New operations fail with ClosedError at once; operations in flight (find
+   * streams and writes waiting for an attempt they left behind included) may finish within
+   * `graceMs` (default: the `closeGraceMs` option, 10 s), keeping their normal failover behaviour;
+   * whatever is still running then is cancelled (its gRPC calls with it) and ends with ClosedError.
+   * `close({ graceMs: 0 })` cancels them at once. Probes stop at once: no failback starts during the
+   * grace.
    *
-   * Every cluster's `close` is called even if an earlier one throws; the first such error is
-   * thrown afterwards, once everything else is released.
+   * Once no operation is left, `cluster$`, `health$` and `events$` complete, every timer is
+   * released, and each cluster's `close` is called (in cluster order), if it has one: stores passed
+   * in without `close` are not closed, their owner (who created the connections) closes them.
+   * The promise resolves when all of that is done; it never rejects because operations were
+   * cancelled. Every cluster's `close` is called even if an earlier one fails; the promise then
+   * rejects with the first such failure. Idempotent: a second call returns the same promise (and
+   * a shorter `graceMs` brings the cut-off forward). Bad options reject without closing anything.
    */
-  close(): void {
+  close(options?: CloseOptions): Promise<void> {
+    let graceMs: number
+    try {
+      graceMs = closeGrace(options, this.ctx.o.closeGraceMs)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const ctx = this.ctx
-    if (ctx.closed) return
-    ctx.closed = true
-    this.prober.stop()
-    for (const run of ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+    if (!ctx.closed) {
+      ctx.closed = true
+      this.prober.stop()
+    }
+    return this.lifecycle.close(graceMs)
+  }
+
+  /** Ends every operation still in flight with ClosedError: the end of the grace. */
+  private cutOff(): void {
+    for (const run of this.ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+  }
+
+  /** Once no operation is left: streams complete, timers go, clusters close. */
+  private async release(): Promise<void> {
+    const ctx = this.ctx
     ctx.clock.dispose()
     ctx.demand.stop()
     ctx.state.complete()
     ctx.health.complete()
     ctx.events.complete()
-    let failure: { error: unknown } | undefined
-    for (const cluster of this.clusters) {
-      try {
-        cluster.close?.()
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) throw failure.error
+    const results = await Promise.allSettled(this.clusters.map(async (cluster) => cluster.close?.()))
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure !== undefined) throw failure.reason
   }
 
   private run<T>(
@@ -349,6 +371,7 @@ export class FailoverStore implements Store {
         run.dispose()
         ctx.inFlight.delete(run as Run<unknown>)
         ctx.demand.end()
+        this.lifecycle.ended()
       }
     })
   }
