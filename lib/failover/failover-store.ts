@@ -24,7 +24,7 @@
 import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
 import { closeGrace, GracefulClose, type CloseOptions } from '../graceful-close.js'
-import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
+import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../ojai/errors.js'
 import { Query } from '../ojai/query.js'
 import type { Document, DocumentId, DocumentWithId } from '../ojai/values.js'
 import type {
@@ -38,13 +38,23 @@ import type {
   Store,
 } from '../store.js'
 import { Backoff } from './backoff.js'
-import { ClusterState, type ClusterStatus } from './cluster-state.js'
+import { ClusterState, type ClusterStatus, type RoutingMode } from './cluster-state.js'
+import { UnknownClusterError } from './errors.js'
 import { Demand } from './demand.js'
 import type { FailoverStoreEvent } from './events.js'
 import { HealthBook, type ClusterHealth } from './health.js'
 import { HedgeBudget } from './hedge-budget.js'
 import { InFlight } from './in-flight.js'
-import { resolveOptions, validateClusters, validateTimeout, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
+import {
+  maintenanceReason,
+  resolveOptions,
+  validateClusters,
+  validateTimeout,
+  type ClusterConfig,
+  type FailoverStoreOptions,
+  type MaintenanceOptions,
+  type ResolvedOptions,
+} from './options.js'
 import { operation } from './pipeline.js'
 import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
@@ -71,6 +81,12 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
 }
 
 const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
+
+/** A primary-only operation while an operator drained the primary: refused, nothing sent. */
+function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
+  const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
+  return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, { unsent: true })
+}
 
 /**
  * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
@@ -181,7 +197,7 @@ export class FailoverStore implements Store {
       emit: (e) => this.ctx.emit(e),
     })
     this.prober.start()
-    this.lifecycle = new GracefulClose(o.scheduler, { inFlight: () => this.ctx.inFlight.size, cutOff: () => this.cutOff(), release: () => this.release() })
+    this.lifecycle = new GracefulClose(o.scheduler, { inFlight: () => this.ctx.inFlight.size, cutOff: () => this.cutOff(), release: () => this.shutDown() })
   }
 
   /** The current status of `cluster$`. */
@@ -286,6 +302,63 @@ export class FailoverStore implements Store {
   }
 
   /**
+   * Maintenance: makes `cluster` the active cluster and holds it there until {@link release}; every
+   * other cluster is drained (no operation starts on it or moves to it, no probe). The active
+   * cluster no longer changes by itself: an operation whose attempt on the pinned cluster fails
+   * waits on it up to `secondaryTimeoutMs`, then fails, and never goes to a drained cluster.
+   * Operations already running elsewhere finish there. The pin obeys even when health says the
+   * cluster is down: the operator decides. Visible in `cluster$` (`routing`, and `reason:
+   * 'operator'` when the active cluster moved) and `events$` (`pinned`, the one event of that
+   * move). A later `pin` or `drain` replaces it.
+   *
+   * Throws UnknownClusterError (listing the names) for a name the store does not have,
+   * InvalidOptionsError for bad options, ClosedError after `close()`; nothing changes then.
+   */
+  pin(cluster: string, options?: MaintenanceOptions): void {
+    const reason = this.maintenance(options)
+    this.ctx.state.pin(this.indexOf(cluster), reason)
+  }
+
+  /**
+   * Maintenance: the named clusters get no traffic until {@link release} (no operation starts on
+   * them or moves to them, no probe); routing stays automatic among the others. When the active
+   * cluster is drained, the best of the others becomes active at once. At least one cluster must
+   * stay (InvalidArgumentError otherwise). Otherwise as {@link pin}: `drained` event, same errors;
+   * a later `pin` or `drain` replaces it (it does not add to it).
+   */
+  drain(clusters: string | readonly string[], options?: MaintenanceOptions): void {
+    const reason = this.maintenance(options)
+    const names = typeof clusters === 'string' ? [clusters] : clusters
+    if (!Array.isArray(names) || names.length === 0) throw new InvalidArgumentError('drain needs a cluster name or a non-empty array of names')
+    let mask = 0
+    for (const name of names) mask |= 1 << this.indexOf(name)
+    if (mask === (1 << this.ctx.names.length) - 1) throw new InvalidArgumentError(`drain would leave no cluster to serve (${this.ctx.names.join(', ')}); drain fewer, or pin one`)
+    this.ctx.state.drain(mask, reason)
+  }
+
+  /**
+   * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
+   * drained cluster comes back only after a probe succeeds, and a failback to a cluster of higher
+   * priority takes the usual ramp. Does nothing under automatic routing. ClosedError after `close()`.
+   */
+  release(): void {
+    this.maintenance(undefined)
+    this.ctx.state.release()
+  }
+
+  /** Checks a maintenance call: the store open, the options valid; returns the reason. */
+  private maintenance(options: MaintenanceOptions | undefined): string | undefined {
+    if (this.ctx.closed) throw new ClosedError(`FailoverStore ${this.path} is closed`)
+    return maintenanceReason(options)
+  }
+
+  private indexOf(cluster: string): number {
+    const index = typeof cluster === 'string' ? this.ctx.names.indexOf(cluster) : -1
+    if (index < 0) throw new UnknownClusterError(String(cluster), this.ctx.names)
+    return index
+  }
+
+  /**
    * Closes the store. New operations fail with ClosedError at once; operations in flight (find
    * streams and writes waiting for an attempt they left behind included) may finish within
    * `graceMs` (default: the `closeGraceMs` option, 10 s), keeping their normal failover behaviour;
@@ -322,7 +395,7 @@ export class FailoverStore implements Store {
   }
 
   /** Once no operation is left: streams complete, timers go, clusters close. */
-  private async release(): Promise<void> {
+  private async shutDown(): Promise<void> {
     const ctx = this.ctx
     ctx.clock.dispose()
     ctx.demand.stop()
@@ -356,6 +429,7 @@ export class FailoverStore implements Store {
         const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
         const cls0 = cls ?? classify(name, mutation)
         const strategy = ctx.policy.strategy(cls0, perCall)
+        if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
         run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
       } catch (error) {

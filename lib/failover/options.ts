@@ -165,6 +165,20 @@ export interface FailoverStoreOptions {
   readonly random?: () => number
 }
 
+/** The options of `pin` and `drain`. */
+export interface MaintenanceOptions {
+  /** Why, shown in `cluster$` (`routing.reason`), `events$` and logs, e.g. `'patching cluster1'`. At most 200 characters. */
+  readonly reason?: string
+}
+
+/** Checks the options of `pin` / `drain`; returns the reason, if any. */
+export function maintenanceReason(options: MaintenanceOptions | undefined): string | undefined {
+  known('maintenance options', options, ['reason'])
+  const reason = options?.reason
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) fail('reason', 'a string of at most 200 characters', reason)
+  return reason
+}
+
 export interface ResolvedHedge {
   readonly enabled: boolean
   readonly delay: number | Required<PercentileDelay>

@@ -219,8 +219,8 @@ describe('FailoverStore: across operations', () => {
       stores[1]!.on('findById', m.cold('(b|)', { b: null }))
       store.findById('k').subscribe()
       m.expect(store.cluster$).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, {
-        a: { index: 0, name: 'c1', since: 0, reason: 'initial' },
-        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 10 + 20_000 },
+        a: { index: 0, name: 'c1', since: 0, reason: 'initial', routing: { kind: 'automatic' } },
+        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 10 + 20_000, routing: { kind: 'automatic' } },
       })
     }),
   )
