@@ -26,8 +26,8 @@
  *
  * ```
  * pin(c2) at 5, release at 30; c1 healthy, probed at once on release
- * cluster$    a----p------------------rb     a = {c1}, p = {c2, operator, pinned}, r = {c2, automatic}, b = {c1, failback}
- * events$     -----P------------------R(ok)F  pinned, released, probe-ok, failback
+ * cluster$    a----p------------------(rb)   a {c1 initial}, p {c2 operator, pinned}, r {c2, automatic}, b {c1 failback}
+ * events$     -----P------------------(ROF)  P pinned, R released, O probe-ok, F failback
  * ```
  */
 import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs'
