@@ -58,7 +58,7 @@ import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import type { DocumentId } from '../ojai/values.js'
+import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
@@ -67,11 +67,11 @@ import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type Sti
 import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
 import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
-/** One replicated cluster. The first in the list is the primary. */
-export interface ClusterConfig {
+/** One replicated cluster. The first in the list is the primary. `T`: its store's document type. */
+export interface ClusterConfig<T extends DocumentShape<T> = Document> {
   /** Shown in events, logs, stats and error messages, e.g. `cluster1`. Must be unique. */
   readonly name: string
-  readonly store: Store
+  readonly store: Store<T>
   /**
    * Cheap liveness check used by failback probes before the probe read, e.g. the driver's
    * `DocumentStore.ping()`. Must complete (or emit) on success and error on failure.
