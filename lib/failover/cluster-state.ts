@@ -21,8 +21,8 @@
  * active and drains every other, `drain` takes some clusters out (the active one moves off them),
  * `release` hands routing back. A drained cluster gets no traffic at all: no operation starts on
  * it or moves to it, it is never made active and it is not probed; so while pinned, the active
- * cluster never changes by itself. On release, each drained cluster must pass a probe before
- * routing uses it again, and a failback to it takes the usual ramp:
+ * cluster never changes by itself. On release, each drained cluster is probed at once and
+ * the store fails back to it only after the probe succeeds, with the usual ramp:
  *
  * ```
  * pin(c2) at 5, release at 30; c1 healthy, probed at once on release
@@ -201,7 +201,8 @@ export class ClusterState {
 
   /**
    * Routing is automatic again. Each drained cluster is marked as needing a probe (held until
-   * now): routing uses it again after a probe succeeds, and a failback to it takes the ramp.
+   * now, so the prober probes it at once): the active cluster fails back to it only after a probe
+   * succeeds, with the ramp. Its health from before the drain is not trusted for that.
    */
   release(): void {
     const status = this.status

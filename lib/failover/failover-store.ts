@@ -318,7 +318,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
    * other cluster is drained (no operation starts on it or moves to it, no probe). The active
    * cluster no longer changes by itself: an operation whose attempt on the pinned cluster fails
    * waits on it up to `secondaryTimeoutMs`, then fails, and never goes to a drained cluster.
-   * Operations already running elsewhere finish there. The pin obeys even when health says the
+   * Operations already running elsewhere are not stopped (they move on only to the pinned one). The pin obeys even when health says the
    * cluster is down: the operator decides. Visible in `cluster$` (`routing`, and `reason:
    * 'operator'` when the active cluster moved) and `events$` (`pinned`, the one event of that
    * move). A later `pin` or `drain` replaces it.
@@ -350,8 +350,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   /**
    * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
-   * drained cluster comes back only after a probe succeeds, and a failback to a cluster of higher
-   * priority takes the usual ramp. Does nothing under automatic routing. ClosedError after `close()`.
+   * drained cluster is probed at once; a failback to one of higher priority happens only after its
+   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError after `close()`.
    */
   release(): void {
     this.maintenance(undefined)
