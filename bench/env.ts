@@ -54,7 +54,7 @@ export class GatewayEnv {
 
   release(...connections: Connection[]): void {
     for (const c of connections) {
-      c.close()
+      void c.close({ graceMs: 0 })
       this.connections.delete(c)
     }
   }
@@ -108,7 +108,7 @@ export class GatewayEnv {
   }
 
   async close(): Promise<void> {
-    for (const c of this.connections) c.close()
+    await Promise.all([...this.connections].map((c) => c.close({ graceMs: 0 })))
     this.connections.clear()
     for (const c of this.controls.values()) c.close()
     this.controls.clear()

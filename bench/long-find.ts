@@ -80,7 +80,7 @@ async function load(node: GatewayNode, from: number, to: number): Promise<void> 
       await Promise.all(batch.map((n) => firstValueFrom(store.insertOrReplace({ _id: `k${String(n).padStart(9, '0')}`, n, pad: PAD }), { defaultValue: undefined })))
     }
   } finally {
-    c.close()
+    void c.close({ graceMs: 0 })
   }
 }
 
@@ -178,7 +178,7 @@ export async function runLongFind(options: LongFindOptions = {}): Promise<LongFi
     ]
     return { tableDocs, measuredDocsPerSec, idleLimitMs, runs: [slow, former, stalled], verdicts }
   } finally {
-    for (const c of connections) c.close()
+    for (const c of connections) void c.close({ graceMs: 0 })
     control.close()
     // Reset the black-holed link first: a gateway still writing into it would wait out its grace period.
     await node.clientProxy.setMode({ kind: 'reset' }).catch(() => undefined)

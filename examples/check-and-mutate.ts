@@ -28,5 +28,5 @@ console.log('Ada releases 12A:', await firstValueFrom(seats.checkAndReplace({ _i
 console.log('delete 12A if held by alan:', await firstValueFrom(seats.checkAndDelete('12A', cond.eq('holder', 'alan'))))
 console.log('delete 12A if free:', await firstValueFrom(seats.checkAndDelete('12A', cond.eq('free', true))))
 
-connection.close()
+await connection.close()
 await env.close()

@@ -30,5 +30,5 @@ await lastValueFrom(from(more).pipe(mergeMap((doc) => users.insertOrReplace(doc)
 const stored = await firstValueFrom(users.find().pipe(toArray()))
 console.log(`inserted ${stored.length} documents into ${users.path}: ${stored.map((d) => d._id).join(', ')}`)
 
-connection.close()
+await connection.close()
 await env.close()

@@ -38,5 +38,5 @@ try {
 console.log(`active cluster: ${users.cluster.name}; failover events: ${events.length}`)
 if (users.cluster.name !== 'cluster1' || events.length > 0) process.exitCode = 1
 
-users.close() // also closes the connections connectFailover opened
+await users.close() // also closes the connections connectFailover opened
 await env.close()

@@ -30,5 +30,5 @@ for await (const doc of toAsyncIterable(users.find())) {
   break
 }
 
-connection.close()
+await connection.close()
 await env.close()

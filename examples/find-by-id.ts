@@ -27,5 +27,5 @@ console.log('missing id:', missing)
 const ifOlder = await firstValueFrom(users.findById('u1', { condition: cond.gt('age', 40) }))
 console.log('u1 only if age > 40:', ifOlder)
 
-connection.close()
+await connection.close()
 await env.close()

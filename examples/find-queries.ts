@@ -38,5 +38,5 @@ await show('select name, city where tags contains "math"', query().select('name'
 await show('order by age desc', query().select('name', 'age').orderBy('age', 'desc'))
 await show('order by age, limit 2, offset 2', query().select('name', 'age').orderBy('age').limit(2).offset(2))
 
-connection.close()
+await connection.close()
 await env.close()

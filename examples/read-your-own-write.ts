@@ -50,7 +50,6 @@ console.log(`read back version ${String(cart.version)} with items ${JSON.stringi
 await firstValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book', 'pen'], version: 2 }))
 console.log(`read your own write: version ${String((await readAtLeast('cart-42', 2)).version)} on ${carts.cluster.name}`)
 
-carts.close()
-c1.close()
-c2.close()
+await carts.close()
+await Promise.all([c1.close(), c2.close()])
 await env.close()

@@ -51,7 +51,6 @@ console.log(`processed ${processed} of ${ITEMS} items in ${Date.now() - started}
 console.log(`reroutes: ${profiles.stats().reroutes} operations moved on, ${profiles.stats().failovers} failover(s)`)
 if (processed !== ITEMS) process.exitCode = 1
 
-profiles.close()
-c1.close()
-c2.close()
+await profiles.close()
+await Promise.all([c1.close(), c2.close()])
 await env.close()

@@ -100,8 +100,7 @@ export async function clusters(count: 1 | 2 = 1): Promise<Clusters> {
           await new Promise((resolve) => setTimeout(resolve, 20))
         }
       } finally {
-        first.close()
-        second.close()
+        await Promise.all([first.close(), second.close()])
       }
       return path
     },
@@ -116,7 +115,7 @@ export async function clusters(count: 1 | 2 = 1): Promise<Clusters> {
             if (!(error instanceof OjaiError && error.code === 'TABLE_NOT_FOUND')) throw error
           })
         }
-        connection.close()
+        await connection.close()
       }
       await proxy?.close()
       for (const gateway of gateways) await gateway.close()

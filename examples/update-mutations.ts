@@ -39,5 +39,5 @@ await firstValueFrom(users.delete('u1'))
 await firstValueFrom(users.delete('u1')) // already gone: still fine
 console.log('after delete:', await firstValueFrom(users.findById('u1')))
 
-connection.close()
+await connection.close()
 await env.close()

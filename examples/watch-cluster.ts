@@ -45,7 +45,6 @@ await env.healPrimary()
 console.log(`${at()}  -- primary healed; waiting for the failback`)
 await firstValueFrom(users.cluster$.pipe(filter((s) => s.reason === 'failback'), timeout(10_000)))
 
-users.close() // completes cluster$ and events$
-c1.close()
-c2.close()
+await users.close() // completes cluster$ and events$
+await Promise.all([c1.close(), c2.close()])
 await env.close()

@@ -8,14 +8,15 @@
  *   timeoutMs: 500,
  * })
  * const u = await firstValueFrom(users.findById('u1'))
- * users.close()   // also closes the connections it opened
+ * await users.close()   // lets operations in flight finish, then closes the connections it opened
  * ```
  *
  * It lives outside lib/failover because it needs the driver (and so grpc); the failover core
  * depends only on the `Store` interface. Each cluster gets one driver `Connection`; its
  * `DocumentStore` for the table is the cluster's store, the store's `ping()` (gateway Ping) is the
- * failback probe's first step, and the connection's `close()` is called by
- * `FailoverStore.close()`.
+ * failback probe's first step, and the connection is closed by `FailoverStore.close()` once its
+ * operations have ended (finished within the grace, or cut off): at once, as no call of the store
+ * is left on it by then.
  *
  * Constructing never blocks and never touches the network (the driver connects on the first
  * call), so a cluster that is down at startup cannot make it hang or throw: the first operation
@@ -81,7 +82,8 @@ function clusterInput(input: unknown, index: number): FailoverClusterInput {
 
 /**
  * Opens one connection per cluster and returns a FailoverStore over the table on each. Returns at
- * once; see the module doc for what it throws. `close()` on the result closes the connections.
+ * once; see the module doc for what it throws. `close()` on the result closes the connections
+ * after its operations have ended.
  *
  * `T` types the table's documents (`connectFailover<User>({ … })`); default: untyped
  * `Document`s. It is the caller's compile-time promise, not checked at run time, and is
@@ -114,12 +116,13 @@ export function connectFailover<T extends DocumentShape<T>>(options: ConnectFail
         name: input.name ?? connection.info.target,
         store,
         ping: () => store.ping(),
-        close: () => connection.close(),
+        close: () => connection.close({ graceMs: 0 }),
       }
     })
     return new FailoverStore<T>(configs, failoverOptions)
   } catch (error) {
-    for (const connection of connections) connection.close()
+    // Nothing ran on them: each closes at once.
+    for (const connection of connections) void connection.close({ graceMs: 0 })
     throw error
   }
 }

@@ -25,7 +25,7 @@ describe('connectFailover: construction', () => {
       expect(store.cluster).toMatchObject({ index: 0, name: `127.0.0.1:${a}`, reason: 'initial' })
       expect(store.stats().clusters).toEqual({ [`127.0.0.1:${a}`]: {}, dr: {} })
     } finally {
-      store.close()
+      await store.close()
     }
   })
 
@@ -63,7 +63,7 @@ describe('connectFailover against gateways', () => {
   })
 
   afterEach(async () => {
-    store?.close()
+    await store?.close({ graceMs: 0 })
     store = undefined
     await Promise.all(proxies.map((p) => p.close()))
     await Promise.all(gateways.map((g) => g.close()))
@@ -89,7 +89,7 @@ describe('connectFailover against gateways', () => {
     expect(g2.stats().requests.Ping).toBe(0)
     expect(p1.stats().connectionsOpen + p2.stats().connectionsOpen).toBe(2)
 
-    store.close()
+    await store.close()
     await until(() => p1.stats().connectionsOpen + p2.stats().connectionsOpen === 0, 5000, 'both connections closing')
     await expect(result(store.findById('k'))).rejects.toBeInstanceOf(ClosedError)
   })

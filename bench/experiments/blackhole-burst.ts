@@ -56,7 +56,7 @@ try {
   console.log(`failovers ${s.failovers}, reroutes ${s.reroutes}, stalls ${s.stalls} (${Math.round(s.stalledMs)} ms), last answer ${Math.round(performance.now() - started)} ms`)
   console.log('latency of successes (ms):', latencyFigures(latencies))
   for (const m of samples) console.log('  e.g.', m.slice(0, 300))
-  store.close()
+  await store.close({ graceMs: 0 })
 } finally {
   await env.close()
 }

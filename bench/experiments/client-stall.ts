@@ -83,7 +83,7 @@ async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read'
       ...(firstSuccess !== undefined ? { firstSuccessMs: Math.round(firstSuccess) } : {}),
     }
   } finally {
-    store.close()
+    await store.close({ graceMs: 0 })
     await env.heal()
   }
 }

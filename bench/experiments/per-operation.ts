@@ -36,7 +36,7 @@ for (let r = 0; r < 7; r++) {
   rows['insertOrReplace']!.push(cpuUsPer(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop)) - cpuUsPer(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop)))
   rows['findPerDocument']!.push((cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length)
 }
-wrapped.close()
+void wrapped.close({ graceMs: 0 })
 
 function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', n: number): number {
   const before = settledHeap()
@@ -52,7 +52,7 @@ const heap = {
   findById: retainedPerOperation(silent, 'findById', 20_000) - retainedPerOperation(silentRaw, 'findById', 20_000),
   insertOrReplace: retainedPerOperation(silent, 'insertOrReplace', 20_000) - retainedPerOperation(silentRaw, 'insertOrReplace', 20_000),
 }
-silent.close()
+void silent.close({ graceMs: 0 })
 
 console.log('FailoverStore over the raw store, compiled code, synchronous stores (medians of 7 interleaved repetitions)')
 console.table({

@@ -344,7 +344,7 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
   totals.unfinished = recorder.inFlight
   recorder.sealed = true
   // Ends what is left in flight (counted above as unfinished) and every store's timers.
-  for (const store of stores) store.close()
+  for (const store of stores) void store.close({ graceMs: 0 })
 
   return {
     scenario,
@@ -365,7 +365,7 @@ export function accepts(options: FailoverStoreOptions): boolean {
   const scheduler = new FleetScheduler()
   const cluster = (name: string) => ({ name, store: new ModelCluster({ name, capacityPerSec: 1, latency: { medianMs: 1, sigma: 0 }, scheduler, random: Math.random, probeId: 'p' }) })
   try {
-    new FailoverStore([cluster('a'), cluster('b')], { ...options, scheduler }).close()
+    void new FailoverStore([cluster('a'), cluster('b')], { ...options, scheduler }).close({ graceMs: 0 })
     return true
   } catch (error) {
     if (error instanceof InvalidOptionsError) return false

@@ -70,7 +70,7 @@ export async function oursOverProxies(env: GatewayEnv, path: string, options: Fa
     store,
     tags,
     dispose: () => {
-      store.close()
+      void store.close({ graceMs: 0 })
       env.release(connA, connB)
     },
   }

@@ -95,7 +95,7 @@ export async function runHedging(ctx: BenchContext, env: GatewayEnv): Promise<Se
           unfinished,
         })
       } finally {
-        store.close()
+        void store.close({ graceMs: 0 })
         env.release(connA, connB)
       }
       ctx.log(`hedging: ${variant.label} done`)

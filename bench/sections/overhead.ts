@@ -215,8 +215,8 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
       notes,
     }
   } finally {
-    ;(stores.failover as FailoverStore).close()
-    ;(stores.hedged as FailoverStore).close()
+    ;void (stores.failover as FailoverStore).close({ graceMs: 0 })
+    ;void (stores.hedged as FailoverStore).close({ graceMs: 0 })
     env.release(connA, connB)
     await noop.close()
   }
@@ -254,7 +254,7 @@ async function isolatedCost(concurrencies: readonly number[], reps: number, gate
     }
     return out
   } finally {
-    ;(stores.failover as FailoverStore).close()
-    ;(stores.hedged as FailoverStore).close()
+    ;void (stores.failover as FailoverStore).close({ graceMs: 0 })
+    ;void (stores.hedged as FailoverStore).close({ graceMs: 0 })
   }
 }

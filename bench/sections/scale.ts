@@ -84,7 +84,7 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
     const a = new GatedStore()
     const store = new FailoverStore([{ name: 'A', store: a }, { name: 'B', store: new GatedStore() }], { timeoutMs: 120_000 })
     measure(2_000, () => store.findById('k'), () => a.release(), () => 0)
-    store.close()
+    void store.close({ graceMs: 0 })
   }
   for (const n of sizes) {
     const raw: Measured[] = []
@@ -107,7 +107,7 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
       )
       fo.push(measure(n, () => store.findById('k'), () => primary.release(), () => store.stats().inFlight))
       const s = store.stats()
-      store.close()
+      void store.close({ graceMs: 0 })
       // Let cancelled timers and closed subjects settle before counting what is left.
       await sleep(20)
       const left = total(activeResources()) - resourcesBefore

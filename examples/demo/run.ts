@@ -144,8 +144,8 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
   recorder.tick(history.snapshot().operations)
   const endMs = history.time()
   recorder.finish()
-  store.close()
-  for (const c of connections) c.close()
+  await store.close()
+  await Promise.all(connections.map((c) => c.close()))
   if (abandoned > 0) log(`${abandoned} operations never ended`)
 
   log('workload stopped; waiting for both replicas to hold the same documents...')

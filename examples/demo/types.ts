@@ -35,7 +35,7 @@ export interface ClusterSpan {
   readonly cluster: string
   readonly fromMs: number
   readonly toMs: number
-  readonly reason: 'initial' | 'failover' | 'failback'
+  readonly reason: 'initial' | 'failover' | 'failback' | 'operator'
 }
 
 /** Latency of the operations that started in one time bucket and were answered by one cluster. */

@@ -237,8 +237,8 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     await running
     if (abandoned > 0) log(`${scenario.name}: ${abandoned} operations never ended`)
     switches.unsubscribe()
-    store.close()
-    for (const c of connections.splice(0)) c.close()
+    await store.close({ graceMs: 0 })
+    await Promise.all(connections.splice(0).map((c) => c.close({ graceMs: 0 })))
 
     await healHarness(harness)
     const converged = await awaitConvergence(harness.nodes, path, pace.convergenceTimeoutMs)
@@ -254,8 +254,8 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
   } finally {
     switches?.unsubscribe()
     if (workload !== undefined) await workload.stop(0)
-    store?.close()
-    for (const c of connections) c.close()
+    await store?.close({ graceMs: 0 })
+    await Promise.all(connections.map((c) => c.close({ graceMs: 0 })))
   }
 
   const violations: string[] = []

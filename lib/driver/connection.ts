@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { type ChannelOptions, credentials as grpcCredentials } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
-import { Observable, map } from 'rxjs'
+import { Observable, asyncScheduler, map } from 'rxjs'
+import { type CloseOptions, DEFAULT_CLOSE_GRACE_MS, GracefulClose, closeGrace } from '../graceful-close.js'
 import { ClosedError, InvalidConnectionStringError, InvalidOptionsError, type OjaiError } from '../ojai/errors.js'
 import type { DocumentShape } from '../ojai/values.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
@@ -75,6 +76,8 @@ export class Connection {
   readonly #inFlight = new Set<(error: OjaiError) => void>()
   readonly #deadlines: Deadlines
   readonly #maxRequestBytes: number | undefined
+  readonly #closeGraceMs: number
+  readonly #lifecycle: GracefulClose
   #closed = false
 
   /** Use {@link connect}. */
@@ -94,6 +97,12 @@ export class Connection {
       ...options.channelOptions,
     }
     this.#maxRequestBytes = sendLimit(channelOptions)
+    this.#closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS
+    this.#lifecycle = new GracefulClose(asyncScheduler, {
+      inFlight: () => this.#inFlight.size,
+      cutOff: () => this.cutOff(),
+      release: () => this.release(),
+    })
     this.#channels = new Channels({
       target: settings.target,
       credentials: channelCredentials(settings, options),
@@ -117,10 +126,12 @@ export class Connection {
           end: () => {
             this.#inFlight.delete(abort)
             lease.end()
+            this.#lifecycle.ended()
           },
           abandon: (cancel: () => void) => {
             this.#inFlight.delete(abort)
             lease.abandon(cancel)
+            this.#lifecycle.ended()
           },
         }
       },
@@ -130,7 +141,7 @@ export class Connection {
     this.#log.debug({ connectionString: describeSettings(settings), ...this.info }, 'connection created')
   }
 
-  /** True after {@link close}. */
+  /** True from the first {@link close} call on: new calls fail with ClosedError. */
   get closed(): boolean {
     return this.#closed
   }
@@ -236,18 +247,39 @@ export class Connection {
   }
 
   /**
-   * Closes the connection. Calls in flight fail with ClosedError, later operations fail with
-   * ClosedError, and nothing is left that keeps the process alive. The TCP connections are
-   * destroyed rather than each call cancelled, so closing with thousands of calls in flight sends
-   * no storm of stream resets. Idempotent.
+   * Closes the connection. New calls fail with ClosedError at once; calls in flight may finish
+   * within `graceMs` (default: the `closeGraceMs` connect option, 10 s); then the TCP connections
+   * are destroyed and the calls still running end with ClosedError. Destroying the connections
+   * rather than cancelling each call sends no storm of stream resets, however many calls are cut
+   * off. `close({ graceMs: 0 })` does that at once. The promise resolves when every call has ended
+   * and the channels are closed, leaving nothing that keeps the process alive; it never rejects
+   * for calls that were cut off. Idempotent: a second call returns the same promise (a shorter
+   * `graceMs` brings the cut-off forward). Bad options reject without closing anything.
    */
-  close(): void {
-    if (this.#closed) return
-    this.#closed = true
+  close(options?: CloseOptions): Promise<void> {
+    let graceMs: number
+    try {
+      graceMs = closeGrace(options, this.#closeGraceMs)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (!this.#closed) {
+      this.#closed = true
+      this.#log.debug({ inFlight: this.#inFlight.size, graceMs }, 'connection closing')
+    }
+    return this.#lifecycle.close(graceMs)
+  }
+
+  /** The end of the grace: sockets destroyed first, so ending the calls left sends nothing. */
+  private cutOff(): void {
     this.#channels.close()
     const error = this.closedError()
     for (const abort of [...this.#inFlight]) abort(error)
     this.#inFlight.clear()
+  }
+
+  private release(): void {
+    this.#channels.close()
     this.#log.debug('connection closed')
   }
 

@@ -3,6 +3,7 @@
  */
 import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
+import { checkGraceMs } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 import { didYouMean } from './suggest.js'
@@ -66,10 +67,16 @@ export interface ConnectOptions {
   readonly channelOptions?: ChannelOptions
   /** TLS overrides; see {@link TlsOptions}. */
   readonly tls?: TlsOptions
+  /**
+   * How long `close()` lets calls in flight finish before it cuts them off (ClosedError), ms;
+   * `close({ graceMs })` overrides it per call, `0` cuts off at once. Default 10 000
+   * (`DEFAULT_CLOSE_GRACE_MS`: as long as the default call deadline).
+   */
+  readonly closeGraceMs?: number
 }
 
 /** The keys of {@link ConnectOptions}. */
-export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'] as const
+export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls', 'closeGraceMs'] as const
 const TLS_OPTIONS = ['ca', 'targetNameOverride'] as const
 const CANCEL_BUDGET_OPTIONS = ['burst', 'perSecond'] as const
 
@@ -212,6 +219,7 @@ export function checkConnectOptions(options: ConnectOptions): void {
   if (options.findIdleMs !== undefined) checkTimeout(options.findIdleMs, 'findIdleMs')
   if (options.findDeadlineMs !== undefined) checkTimeout(options.findDeadlineMs, 'findDeadlineMs')
   if (options.connectTimeoutMs !== undefined) checkTimeout(options.connectTimeoutMs, 'connectTimeoutMs')
+  if (options.closeGraceMs !== undefined) checkGraceMs('closeGraceMs', options.closeGraceMs)
   if (options.cancelBudget !== undefined) checkCancelBudget(options.cancelBudget)
   if (options.channelOptions !== undefined) checkChannelOptions(options.channelOptions)
   const tls = options.tls

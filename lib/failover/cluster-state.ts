@@ -16,13 +16,38 @@
  *
  * The cluster left behind is held ({@link StickyHold}: 20 s, 60 s, 120 s); the prober probes it
  * once the hold is over and {@link recovered} fails back to it when it answers.
+ *
+ * **Maintenance.** An operator can take routing over ({@link RoutingMode}): `pin` makes one cluster
+ * active and drains every other, `drain` takes some clusters out (the active one moves off them),
+ * `release` hands routing back. A drained cluster gets no traffic at all: no operation starts on
+ * it or moves to it, it is never made active and it is not probed; so while pinned, the active
+ * cluster never changes by itself. On release, each drained cluster is probed at once and
+ * the store fails back to it only after the probe succeeds, with the usual ramp:
+ *
+ * ```
+ * pin(c2) at 5, release at 30; c1 healthy, probed at once on release
+ * cluster$    a----p------------------(rb)   a {c1 initial}, p {c2 operator, pinned}, r {c2, automatic}, b {c1 failback}
+ * events$     -----P------------------(ROF)  P pinned, R released, O probe-ok, F failback
+ * ```
  */
 import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs'
 import type { FailoverStoreEvent } from './events.js'
 import type { HealthBook, Outcome } from './health.js'
 import type { OperationName } from './policy.js'
-import { failbackTarget, failoverTarget } from './routing.js'
+import { failbackTarget, failoverTarget, undrainedTarget } from './routing.js'
 import type { StickyHold } from './sticky-hold.js'
+
+/**
+ * How the active cluster is chosen: by health (`automatic`), or held by an operator until
+ * `release()`: `pinned` to one cluster (every other drained), or with some clusters `drained`
+ * (automatic among the others). A drained cluster gets no traffic. `since` is scheduler time.
+ */
+export type RoutingMode =
+  | { readonly kind: 'automatic' }
+  | { readonly kind: 'pinned'; readonly cluster: string; readonly since: number; readonly reason?: string }
+  | { readonly kind: 'drained'; readonly clusters: readonly string[]; readonly since: number; readonly reason?: string }
+
+export const AUTOMATIC: RoutingMode = Object.freeze({ kind: 'automatic' })
 
 export interface ClusterStatus {
   /** Index of the active cluster in the configured list (0 = primary). */
@@ -30,11 +55,14 @@ export interface ClusterStatus {
   readonly name: string
   /** Scheduler time (ms) when this cluster became active. */
   readonly since: number
-  readonly reason: 'initial' | 'failover' | 'failback'
+  /** Why this cluster became active; `operator`: moved there by `pin` or `drain`. */
+  readonly reason: 'initial' | 'failover' | 'failback' | 'operator'
   /** For a failover: the error code (or message) that caused it. */
   readonly cause?: string
   /** For a failover: the scheduler time until which the cluster left behind is not probed. */
   readonly holdUntil?: number
+  /** Automatic, or held by an operator (pinned / drained) until `release()`. */
+  readonly routing: RoutingMode
 }
 
 /**
@@ -68,6 +96,8 @@ export class ClusterState {
   private readonly subject: BehaviorSubject<ClusterStatus>
   private done = false
   private ramp: Ramp | null = null
+  /** Bit c set: an operator drained cluster c (see {@link RoutingMode}). */
+  private drainedMask = 0
   readonly cluster$: Observable<ClusterStatus>
 
   constructor(
@@ -81,7 +111,7 @@ export class ClusterState {
     private readonly failbackRamp: Required<FailbackRampOptions> | false,
     private readonly random: () => number,
   ) {
-    this.subject = new BehaviorSubject<ClusterStatus>({ index: 0, name: names[0] ?? '', since: scheduler.now(), reason: 'initial' })
+    this.subject = new BehaviorSubject<ClusterStatus>({ index: 0, name: names[0] ?? '', since: scheduler.now(), reason: 'initial', routing: AUTOMATIC })
     this.cluster$ = this.subject.asObservable()
   }
 
@@ -91,6 +121,15 @@ export class ClusterState {
 
   get active(): number {
     return this.subject.value.index
+  }
+
+  /** The drained clusters as a bit set (bit c: cluster c); 0 under automatic routing. */
+  get drained(): number {
+    return this.drainedMask
+  }
+
+  isDrained(cluster: number): boolean {
+    return (this.drainedMask & (1 << cluster)) !== 0
   }
 
   /**
@@ -122,7 +161,7 @@ export class ClusterState {
     const now = this.scheduler.now()
     this.health.record(cluster, outcome, now)
     if (outcome.kind === 'answered' || cluster !== this.active) return
-    const target = failoverTarget(this.health.current, cluster, outcome.kind === 'timed-out' ? 'timeout' : 'error', now)
+    const target = failoverTarget(this.health.current, cluster, outcome.kind === 'timed-out' ? 'timeout' : 'error', now, this.drainedMask)
     if (target >= 0) this.failover(target, outcome.why, operation, now)
   }
 
@@ -133,17 +172,69 @@ export class ClusterState {
     this.health.record(cluster, { kind: 'answered' }, now)
     this.health.hold(cluster, undefined)
     const from = this.subject.value
-    const target = failbackTarget(this.health.current, from.index, now)
+    const target = failbackTarget(this.health.current, from.index, now, this.drainedMask)
     if (target < 0) return
     this.counters.failbacks++
     this.ramp = this.failbackRamp === false ? null : { from: from.index, startedAt: now }
-    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failback' })
+    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failback', routing: from.routing })
     this.emit({ type: 'failback', cluster: from.name, operation: 'probe', at: now, elapsedMs: now - from.since, to: this.names[target] ?? '' })
+  }
+
+  /** An operator makes `target` active and holds it there: every other cluster is drained. */
+  pin(target: number, reason: string | undefined): void {
+    const now = this.scheduler.now()
+    const mode: RoutingMode = { kind: 'pinned', cluster: this.names[target] ?? '', since: now, ...(reason === undefined ? {} : { reason }) }
+    const from = this.operatorMode(mode, ((1 << this.names.length) - 1) & ~(1 << target), target, now)
+    this.emit({ type: 'pinned', cluster: from.name, operation: 'operator', at: now, elapsedMs: now - from.since, to: this.status.name, ...(reason === undefined ? {} : { reason }) })
+  }
+
+  /** An operator drains the clusters in `mask` (at least one stays); the active one moves off them. */
+  drain(mask: number, reason: string | undefined): void {
+    const now = this.scheduler.now()
+    const clusters = this.names.filter((_, c) => (mask & (1 << c)) !== 0)
+    const mode: RoutingMode = { kind: 'drained', clusters, since: now, ...(reason === undefined ? {} : { reason }) }
+    const active = this.active
+    const target = (mask & (1 << active)) === 0 ? active : undrainedTarget(this.health.current, mask, now)
+    const from = this.operatorMode(mode, mask, target, now)
+    this.emit({ type: 'drained', cluster: from.name, operation: 'operator', at: now, elapsedMs: now - from.since, to: this.status.name, drained: clusters, ...(reason === undefined ? {} : { reason }) })
+  }
+
+  /**
+   * Routing is automatic again. Each drained cluster is marked as needing a probe (held until
+   * now, so the prober probes it at once): the active cluster fails back to it only after a probe
+   * succeeds, with the ramp. Its health from before the drain is not trusted for that.
+   */
+  release(): void {
+    const status = this.status
+    const mode = status.routing
+    if (this.done || mode.kind === 'automatic') return
+    const now = this.scheduler.now()
+    for (let c = 0; c < this.names.length; c++) {
+      const held = this.health.of(c).holdUntil
+      if (this.isDrained(c) && (held === undefined || held < now)) this.health.hold(c, now)
+    }
+    this.drainedMask = 0
+    this.subject.next({ ...status, routing: AUTOMATIC })
+    this.emit({ type: 'released', cluster: status.name, operation: 'operator', at: now, elapsedMs: now - mode.since, released: mode })
   }
 
   complete(): void {
     this.done = true
     this.subject.complete()
+  }
+
+  /** Enters an operator's mode with `target` active; returns the status before. */
+  private operatorMode(mode: RoutingMode, drained: number, target: number, now: number): ClusterStatus {
+    const from = this.subject.value
+    this.drainedMask = drained
+    this.ramp = null
+    if (target === from.index) {
+      this.subject.next({ ...from, routing: mode })
+      return from
+    }
+    this.health.hold(target, undefined)
+    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'operator', routing: mode })
+    return from
   }
 
   private failover(target: number, cause: string, operation: OperationName | 'probe', now: number): void {
@@ -153,7 +244,7 @@ export class ClusterState {
     this.health.hold(from.index, holdUntil)
     this.health.hold(target, undefined)
     this.counters.failovers++
-    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failover', cause, holdUntil })
+    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failover', cause, holdUntil, routing: from.routing })
     this.emit({ type: 'failover', cluster: from.name, operation, at: now, elapsedMs: now - from.since, to: this.names[target] ?? '', reason: cause })
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The two errors only a FailoverStore produces. Both extend {@link OjaiError}, so callers can
+ * The errors only a FailoverStore produces. Both extend {@link OjaiError}, so callers can
  * switch on `code` as for every other error of the library.
  */
 import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
@@ -66,5 +66,20 @@ export class UnsettledWriteError extends OjaiError {
     )
     this.appliedOn = appliedOn
     this.pending = pending
+  }
+}
+
+/**
+ * A maintenance call (`pin`, `drain`) named a cluster the store does not have. Nothing changed.
+ * `known` lists the configured names, primary first.
+ */
+export class UnknownClusterError extends OjaiError {
+  readonly code = 'UNKNOWN_CLUSTER'
+  readonly cluster: string
+  readonly known: readonly string[]
+  constructor(cluster: string, known: readonly string[]) {
+    super(`unknown cluster ${JSON.stringify(cluster)}; the clusters of this store are ${known.map((k) => JSON.stringify(k)).join(', ')}`)
+    this.cluster = cluster
+    this.known = known
   }
 }

@@ -6,6 +6,7 @@
  * Events are emitted only off the happy path (plus probes), so subscribing costs nothing per
  * successful operation.
  */
+import type { RoutingMode } from './cluster-state.js'
 import type { OperationName } from './policy.js'
 
 interface EventBase {
@@ -75,6 +76,48 @@ export interface FailbackEvent extends EventBase {
   readonly to: string
 }
 
+/**
+ * What an operator's maintenance call (`pin`, `drain`, `release`) did. `operation` is
+ * `'operator'`; `cluster` is the cluster active before the call and `elapsedMs` how long it had
+ * been active (for `released`: how long the operator's mode lasted).
+ */
+interface OperatorEventBase extends Omit<EventBase, 'operation'> {
+  readonly operation: 'operator'
+  /** The reason the operator gave, if any. */
+  readonly reason?: string
+}
+
+/**
+ * An operator pinned the active cluster: `to` is active and held there, every other cluster is
+ * drained, until `release()`. When `to` differs from `cluster`, this is the one event of that
+ * change of the active cluster.
+ */
+export interface PinnedEvent extends OperatorEventBase {
+  readonly type: 'pinned'
+  readonly to: string
+}
+
+/**
+ * An operator drained clusters: they get no traffic until `release()`. `to` is the active cluster
+ * now (moved off a drained one: then this is the one event of that change).
+ */
+export interface DrainedEvent extends OperatorEventBase {
+  readonly type: 'drained'
+  readonly to: string
+  /** The clusters drained. */
+  readonly drained: readonly string[]
+}
+
+/**
+ * An operator released a pin or drain: routing is automatic again. Drained clusters come back
+ * through a probe and the usual failback (with its ramp), not at once.
+ */
+export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {
+  readonly type: 'released'
+  /** The mode that ended. */
+  readonly released: Exclude<RoutingMode, { readonly kind: 'automatic' }>
+}
+
 export interface ProbeOkEvent extends EventBase {
   readonly type: 'probe-ok'
   /** 1-based number of the probe since the hold ended. */
@@ -115,5 +158,8 @@ export type FailoverStoreEvent =
   | ProbeFailedEvent
   | HedgeEvent
   | GaveUpEvent
+  | PinnedEvent
+  | DrainedEvent
+  | ReleasedEvent
 
 export type FailoverStoreEventType = FailoverStoreEvent['type']

@@ -23,7 +23,8 @@
  */
 import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
-import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
+import { closeGrace, GracefulClose, type CloseOptions } from '../graceful-close.js'
+import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../ojai/errors.js'
 import { Query } from '../ojai/query.js'
 import type { Document, DocumentId, DocumentShape, Projected, WithId } from '../ojai/values.js'
 import type {
@@ -38,13 +39,23 @@ import type {
   WholeDocumentOptions,
 } from '../store.js'
 import { Backoff } from './backoff.js'
-import { ClusterState, type ClusterStatus } from './cluster-state.js'
+import { ClusterState, type ClusterStatus, type RoutingMode } from './cluster-state.js'
+import { UnknownClusterError } from './errors.js'
 import { Demand } from './demand.js'
 import type { FailoverStoreEvent } from './events.js'
 import { HealthBook, type ClusterHealth } from './health.js'
 import { HedgeBudget } from './hedge-budget.js'
 import { InFlight } from './in-flight.js'
-import { resolveOptions, validateClusters, validateTimeout, type ClusterConfig, type FailoverStoreOptions, type ResolvedOptions } from './options.js'
+import {
+  maintenanceReason,
+  resolveOptions,
+  validateClusters,
+  validateTimeout,
+  type ClusterConfig,
+  type FailoverStoreOptions,
+  type MaintenanceOptions,
+  type ResolvedOptions,
+} from './options.js'
 import { operation } from './pipeline.js'
 import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
@@ -71,6 +82,12 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
 }
 
 const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
+
+/** A primary-only operation while an operator drained the primary: refused, nothing sent. */
+function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
+  const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
+  return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, { unsent: true })
+}
 
 /**
  * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
@@ -161,6 +178,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   private readonly ctx: Context
   private readonly prober: Prober
   private readonly clusters: readonly ClusterConfig[]
+  private readonly lifecycle: GracefulClose
 
   constructor(typedClusters: readonly ClusterConfig<T>[], options?: FailoverStoreOptions) {
     // The boundary of T: the failover core moves untyped documents between stores and callers
@@ -189,6 +207,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       emit: (e) => this.ctx.emit(e),
     })
     this.prober.start()
+    this.lifecycle = new GracefulClose(o.scheduler, { inFlight: () => this.ctx.inFlight.size, cutOff: () => this.cutOff(), release: () => this.shutDown() })
   }
 
   /** The current status of `cluster$`. */
@@ -196,6 +215,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     return this.ctx.state.status
   }
 
+  /** True from the first `close()` call on: new operations fail with ClosedError. */
   get closed(): boolean {
     return this.ctx.closed
   }
@@ -294,34 +314,109 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   }
 
   /**
-   * Completes `cluster$`, `health$` and `events$`, stops probes and timers, and ends in-flight
-   * operations with ClosedError; later operations fail with ClosedError. Then calls each
-   * cluster's `close` (in cluster order), if it has one: stores passed in without `close` are
-   * not closed, their owner (who created the connections) closes them. Idempotent.
+   * Maintenance: makes `cluster` the active cluster and holds it there until {@link release}; every
+   * other cluster is drained (no operation starts on it or moves to it, no probe). The active
+   * cluster no longer changes by itself: an operation whose attempt on the pinned cluster fails
+   * waits on it up to `secondaryTimeoutMs`, then fails, and never goes to a drained cluster.
+   * Operations already running elsewhere are not stopped (they move on only to the pinned one). The pin obeys even when health says the
+   * cluster is down: the operator decides. Visible in `cluster$` (`routing`, and `reason:
+   * 'operator'` when the active cluster moved) and `events$` (`pinned`, the one event of that
+   * move). A later `pin` or `drain` replaces it.
    *
-   * Every cluster's `close` is called even if an earlier one throws; the first such error is
-   * thrown afterwards, once everything else is released.
+   * Throws UnknownClusterError (listing the names) for a name the store does not have,
+   * InvalidOptionsError for bad options, ClosedError after `close()`; nothing changes then.
    */
-  close(): void {
+  pin(cluster: string, options?: MaintenanceOptions): void {
+    const reason = this.maintenance(options)
+    this.ctx.state.pin(this.indexOf(cluster), reason)
+  }
+
+  /**
+   * Maintenance: the named clusters get no traffic until {@link release} (no operation starts on
+   * them or moves to them, no probe); routing stays automatic among the others. When the active
+   * cluster is drained, the best of the others becomes active at once. At least one cluster must
+   * stay (InvalidArgumentError otherwise). Otherwise as {@link pin}: `drained` event, same errors;
+   * a later `pin` or `drain` replaces it (it does not add to it).
+   */
+  drain(clusters: string | readonly string[], options?: MaintenanceOptions): void {
+    const reason = this.maintenance(options)
+    const names = typeof clusters === 'string' ? [clusters] : clusters
+    if (!Array.isArray(names) || names.length === 0) throw new InvalidArgumentError('drain needs a cluster name or a non-empty array of names')
+    let mask = 0
+    for (const name of names) mask |= 1 << this.indexOf(name)
+    if (mask === (1 << this.ctx.names.length) - 1) throw new InvalidArgumentError(`drain would leave no cluster to serve (${this.ctx.names.join(', ')}); drain fewer, or pin one`)
+    this.ctx.state.drain(mask, reason)
+  }
+
+  /**
+   * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
+   * drained cluster is probed at once; a failback to one of higher priority happens only after its
+   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError after `close()`.
+   */
+  release(): void {
+    this.maintenance(undefined)
+    this.ctx.state.release()
+  }
+
+  /** Checks a maintenance call: the store open, the options valid; returns the reason. */
+  private maintenance(options: MaintenanceOptions | undefined): string | undefined {
+    if (this.ctx.closed) throw new ClosedError(`FailoverStore ${this.path} is closed`)
+    return maintenanceReason(options)
+  }
+
+  private indexOf(cluster: string): number {
+    const index = typeof cluster === 'string' ? this.ctx.names.indexOf(cluster) : -1
+    if (index < 0) throw new UnknownClusterError(String(cluster), this.ctx.names)
+    return index
+  }
+
+  /**
+   * Closes the store. New operations fail with ClosedError at once; operations in flight (find
+   * streams and writes waiting for an attempt they left behind included) may finish within
+   * `graceMs` (default: the `closeGraceMs` option, 10 s), keeping their normal failover behaviour;
+   * whatever is still running then is cancelled (its gRPC calls with it) and ends with ClosedError.
+   * `close({ graceMs: 0 })` cancels them at once. Probes stop at once: no failback starts during the
+   * grace.
+   *
+   * Once no operation is left, `cluster$`, `health$` and `events$` complete, every timer is
+   * released, and each cluster's `close` is called (in cluster order), if it has one: stores passed
+   * in without `close` are not closed, their owner (who created the connections) closes them.
+   * The promise resolves when all of that is done; it never rejects because operations were
+   * cancelled. Every cluster's `close` is called even if an earlier one fails; the promise then
+   * rejects with the first such failure. Idempotent: a second call returns the same promise (and
+   * a shorter `graceMs` brings the cut-off forward). Bad options reject without closing anything.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    let graceMs: number
+    try {
+      graceMs = closeGrace(options, this.ctx.o.closeGraceMs)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const ctx = this.ctx
-    if (ctx.closed) return
-    ctx.closed = true
-    this.prober.stop()
-    for (const run of ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+    if (!ctx.closed) {
+      ctx.closed = true
+      this.prober.stop()
+    }
+    return this.lifecycle.close(graceMs)
+  }
+
+  /** Ends every operation still in flight with ClosedError: the end of the grace. */
+  private cutOff(): void {
+    for (const run of this.ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+  }
+
+  /** Once no operation is left: streams complete, timers go, clusters close. */
+  private async shutDown(): Promise<void> {
+    const ctx = this.ctx
     ctx.clock.dispose()
     ctx.demand.stop()
     ctx.state.complete()
     ctx.health.complete()
     ctx.events.complete()
-    let failure: { error: unknown } | undefined
-    for (const cluster of this.clusters) {
-      try {
-        cluster.close?.()
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) throw failure.error
+    const results = await Promise.allSettled(this.clusters.map(async (cluster) => cluster.close?.()))
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure !== undefined) throw failure.reason
   }
 
   private run<T>(
@@ -346,6 +441,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
         const cls0 = cls ?? classify(name, mutation)
         const strategy = ctx.policy.strategy(cls0, perCall)
+        if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
         run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
       } catch (error) {
@@ -361,6 +457,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         run.dispose()
         ctx.inFlight.delete(run as Run<unknown>)
         ctx.demand.end()
+        this.lifecycle.ended()
       }
     })
   }

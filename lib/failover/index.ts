@@ -1,6 +1,6 @@
 /** Failover between replicated clusters: FailoverStore and the parts it is built from. */
 export { FailoverStore } from './failover-store.js'
-export { FailoverError, ResumeNotPossibleError, UnsettledWriteError, type ClusterCause } from './errors.js'
+export { FailoverError, ResumeNotPossibleError, UnknownClusterError, UnsettledWriteError, type ClusterCause } from './errors.js'
 export {
   DEFAULT_HEDGE_DELAY,
   DEFAULT_LINGER_MS,
@@ -10,6 +10,7 @@ export {
   DEFAULT_TIMEOUT_MS,
   type ClusterConfig,
   type FailoverStoreOptions,
+  type MaintenanceOptions,
   type HedgeOptions,
   type PercentileDelay,
   type ProbeOptions,
@@ -25,7 +26,7 @@ export {
   type OperationName,
   type PolicyOptions,
 } from './policy.js'
-export { DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRampOptions } from './cluster-state.js'
+export { AUTOMATIC, DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRampOptions, type RoutingMode } from './cluster-state.js'
 export type { ClusterHealth, HealthState } from './health.js'
 export { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
@@ -33,14 +34,17 @@ export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 export { DEFAULT_HEDGE_BUDGET, HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
 export type { FailoverStats, LatencySnapshot, OperationStats } from './stats.js'
 export type {
+  DrainedEvent,
   FailbackEvent,
   FailoverEvent,
   FailoverStoreEvent,
   FailoverStoreEventType,
   GaveUpEvent,
   HedgeEvent,
+  PinnedEvent,
   ProbeFailedEvent,
   ProbeOkEvent,
+  ReleasedEvent,
   ReroutedEvent,
   StallEvent,
   TimeoutEvent,

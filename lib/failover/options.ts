@@ -19,6 +19,7 @@
  * | `hedge.delayMs` | p95 of the active cluster's findById latency, min 5 ms; 100 ms until 100 samples | hedge only reads slower than the cluster's own usual tail |
  * | `hedge.budget` | 5 % of eligible reads, burst 10 | an outage must not double the load on the other cluster |
  * | `settleMs` | 5 000 ms | a write that moved on waits this long for the attempt it left behind; long enough for a slow cluster's answer, short enough for a caller |
+ * | `closeGraceMs` | 10 000 ms | how long `close()` lets operations in flight finish: longer than any single-answer operation runs with these defaults (500 + 2 000 + 5 000 ms), see DEFAULT_CLOSE_GRACE_MS |
  * | `lingerMs` | 60 000 ms | probes run while operations are in flight or ended less than this ago: a store in use keeps probing, an idle one (or a marble test) stops |
  * | `stall.tickMs` | 10 ms | heartbeat while operation limits are armed; a stall is measured to within this |
  * | `stall.thresholdMs` | 20 ms | a heartbeat this late is a stall of this process, not charged to clusters; above a loaded machine's usual timer jitter |
@@ -55,6 +56,7 @@
 import type { Observable, SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
+import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
@@ -77,11 +79,12 @@ export interface ClusterConfig<T extends DocumentShape<T> = Document> {
   readonly ping?: () => Observable<unknown>
   /**
    * Releases what this cluster's store holds (e.g. the driver `Connection` it came from). Called
-   * once by `FailoverStore.close()`, after in-flight operations have ended. Without it the store
+   * once by `FailoverStore.close()`, after in-flight operations have ended (finished or cut off);
+   * the close awaits what it returns when that is a promise. Without it the store
    * is left open: whoever created it closes it. `connectFailover` sets it for the connections it
    * opens.
    */
-  readonly close?: () => void
+  readonly close?: () => unknown
 }
 
 /** Per-percentile hedge delay: hedge when the active cluster is slower than its own usual tail. */
@@ -142,6 +145,12 @@ export interface FailoverStoreOptions {
    */
   readonly settleMs?: number
   /**
+   * How long `close()` lets operations in flight finish before it cancels them (ClosedError);
+   * `close({ graceMs })` overrides it per call, `0` cancels at once. Default 10 000 ms
+   * (`DEFAULT_CLOSE_GRACE_MS`).
+   */
+  readonly closeGraceMs?: number
+  /**
    * How long background probes keep running after the last operation ended. Default 60 000 ms:
    * a store in use keeps probing; an idle one (or a marble test) schedules nothing after it.
    */
@@ -154,6 +163,20 @@ export interface FailoverStoreOptions {
   readonly logger?: Logger
   /** Random source, in [0, 1), for probe and hold jitter and the failback ramp. Default `Math.random`. */
   readonly random?: () => number
+}
+
+/** The options of `pin` and `drain`. */
+export interface MaintenanceOptions {
+  /** Why, shown in `cluster$` (`routing.reason`), `events$` and logs, e.g. `'patching cluster1'`. At most 200 characters. */
+  readonly reason?: string
+}
+
+/** Checks the options of `pin` / `drain`; returns the reason, if any. */
+export function maintenanceReason(options: MaintenanceOptions | undefined): string | undefined {
+  known('maintenance options', options, ['reason'])
+  const reason = options?.reason
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) fail('reason', 'a string of at most 200 characters', reason)
+  return reason
 }
 
 export interface ResolvedHedge {
@@ -173,6 +196,7 @@ export interface ResolvedOptions {
   readonly backoff: Required<BackoffOptions>
   readonly hedge: ResolvedHedge
   readonly settleMs: number
+  readonly closeGraceMs: number
   readonly lingerMs: number
   readonly stall: Required<StallOptions>
   readonly scheduler: SchedulerLike
@@ -216,7 +240,7 @@ function known(name: string, value: object | undefined, keys: readonly string[])
   }
 }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
+const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -252,6 +276,7 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
     ...resolveProbe(options.probe, timeoutMs),
     hedge: resolveHedge(options.hedge),
     settleMs: validateTimeout('settleMs', options.settleMs ?? DEFAULT_SETTLE_MS),
+    closeGraceMs: checkGraceMs('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS),
     lingerMs: inRange('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS, 0, MAX_TIMER_MS, true),
     stall: resolveStall(options.stall),
     scheduler: resolveScheduler(options.scheduler),

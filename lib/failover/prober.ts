@@ -10,7 +10,7 @@
  * ```
  *
  * Probes run on their own subscriptions, never in the path of a user operation, only while the
- * store has demand (demand.ts), and stop on close. A probe's limit is kept by the timekeeper, on
+ * store has demand (demand.ts), never of a cluster an operator drained, and stop on close. A probe's limit is kept by the timekeeper, on
  * the runnable clock like an operation's: a stall of this process does not fail a probe.
  */
 import {
@@ -92,7 +92,7 @@ export class Prober {
     return combineLatest([health.health$, state.cluster$]).pipe(
       map(([view, status]) => {
         const h = view[c]
-        return h !== undefined && needsProbe(h, status.index === c) ? (h.holdUntil ?? 0) : IDLE
+        return h !== undefined && needsProbe(h, status.index === c, state.isDrained(c)) ? (h.holdUntil ?? 0) : IDLE
       }),
       distinctUntilChanged(),
       switchMap((from) =>

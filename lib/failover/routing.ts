@@ -13,7 +13,9 @@
  * - an attempt that only timed out moves on only to a cluster in standing 1: otherwise it keeps
  *   waiting on its cluster (up to the longer bound) instead of trading a slow cluster for a worse one;
  * - an attempt that failed outright (refused, reset) moves on to the best cluster not down;
- * - ties go in ring order after the cluster that failed.
+ * - ties go in ring order after the cluster that failed;
+ * - a cluster an operator drained (a bit set in `drained`, see the routing mode in
+ *   cluster-state.ts) is never chosen, neither as the active cluster nor for an operation.
  */
 import type { ClusterHealth } from './health.js'
 
@@ -52,21 +54,42 @@ export function bestAfter(view: readonly ClusterHealth[], from: number, failure:
 
 /**
  * The cluster the active one should fail over to after it failed (`failure`), or -1 to stay:
- * only to a cluster in better standing than the active one has now.
+ * only to a cluster in better standing than the active one has now, never to a drained one.
  */
-export function failoverTarget(view: readonly ClusterHealth[], active: number, failure: Failure, now: number): number {
-  const target = bestAfter(view, active, failure, 1 << active, now)
+export function failoverTarget(view: readonly ClusterHealth[], active: number, failure: Failure, now: number, drained = 0): number {
+  const target = bestAfter(view, active, failure, (1 << active) | drained, now)
   if (target < 0) return NONE
   return standing(view[target] as ClusterHealth, now) > standing(view[active] as ClusterHealth, now) ? target : NONE
 }
 
-/** The cluster of highest priority (lowest index) before `active` that is up and not held, or -1. */
-export function failbackTarget(view: readonly ClusterHealth[], active: number, now: number): number {
-  for (let c = 0; c < active; c++) if (standing(view[c] as ClusterHealth, now) === 3) return c
+/** The cluster of highest priority (lowest index) before `active` that is up, not held and not drained, or -1. */
+export function failbackTarget(view: readonly ClusterHealth[], active: number, now: number, drained = 0): number {
+  for (let c = 0; c < active; c++) if ((drained & (1 << c)) === 0 && standing(view[c] as ClusterHealth, now) === 3) return c
   return NONE
 }
 
-/** Does cluster `c` need probing: not active, and held or not known up. */
-export function needsProbe(health: ClusterHealth, isActive: boolean): boolean {
-  return !isActive && (health.state !== 'up' || health.holdUntil !== undefined)
+/**
+ * Where the active cluster goes when an operator drains it: the best standing among the clusters
+ * not drained, even down (the operator asked for the move), ties to the highest priority.
+ */
+export function undrainedTarget(view: readonly ClusterHealth[], drained: number, now: number): number {
+  let best = NONE
+  let bestStanding = -1
+  for (let c = 0; c < view.length; c++) {
+    if ((drained & (1 << c)) !== 0) continue
+    const s = standing(view[c] as ClusterHealth, now)
+    if (s > bestStanding) {
+      best = c
+      bestStanding = s
+    }
+  }
+  return best
+}
+
+/**
+ * Does cluster `c` need probing: not active, not drained (a drained cluster gets no traffic at all,
+ * probes included), and held or not known up.
+ */
+export function needsProbe(health: ClusterHealth, isActive: boolean, isDrained = false): boolean {
+  return !isActive && !isDrained && (health.state !== 'up' || health.holdUntil !== undefined)
 }

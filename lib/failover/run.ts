@@ -114,11 +114,12 @@ export class Run<T> implements InFlightEntry {
 
   /**
    * Where this operation would go after its attempt on `from` failed with `error` (`failure`
-   * says how), or -1 when it stays (policy forbids moving, or routing finds nowhere better).
+   * says how), or -1 when it stays (policy forbids moving, or routing finds nowhere better; a
+   * cluster an operator drained is never a choice).
    */
   nextAfter(from: number, failure: Failure, error: unknown): number {
     if (!mayMoveOn(this.strategy, error)) return -1
-    return bestAfter(this.core.health.current, from, failure, this.tried, this.core.clock.scheduler.now())
+    return bestAfter(this.core.health.current, from, failure, this.tried | this.core.state.drained, this.core.clock.scheduler.now())
   }
 
   addCause(cluster: number, error: unknown): void {

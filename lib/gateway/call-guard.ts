@@ -54,7 +54,7 @@ export class CallGuard {
         answer(impl(call.request, call), callback)
         return
       }
-      void this.applyFaults(rpc, (status) => callback(status), (errCode, message) => callback(null, inBand(errCode, message))).then((verdict) => {
+      void this.applyFaults(rpc, call, (status) => callback(status), (errCode, message) => callback(null, inBand(errCode, message))).then((verdict) => {
         if (!verdict.run) return
         if (!verdict.crashAfter) {
           answer(impl(call.request, call), callback)
@@ -76,7 +76,7 @@ export class CallGuard {
         void impl(call)
         return
       }
-      void this.applyFaults(rpc, fail, (errCode, message) => {
+      void this.applyFaults(rpc, call, fail, (errCode, message) => {
         call.write(inBand(errCode, message))
         call.end()
       }).then((verdict) => {
@@ -117,13 +117,12 @@ export class CallGuard {
     return true
   }
 
-  private async applyFaults(rpc: RpcName, fail: (status: Partial<grpc.StatusObject>) => void, inBand: (errCode: number, message: string) => void): Promise<Verdict> {
+  private async applyFaults(rpc: RpcName, call: Call, fail: (status: Partial<grpc.StatusObject>) => void, inBand: (errCode: number, message: string) => void): Promise<Verdict> {
     const action: FaultAction | undefined = this.hooks.faults.decide(rpc)
     if (action === undefined) return RUN
     switch (action.kind) {
       case 'delay':
-        await new Promise((resolve) => setTimeout(resolve, action.ms))
-        return RUN
+        return (await this.hooks.faults.delay(action.ms, call)) ? RUN : { run: false }
       case 'stall':
         await action.released
         return RUN

@@ -48,6 +48,8 @@ interface Entry {
 export class Faults {
   private readonly entries = new Map<FaultTarget, Entry>()
   private readonly stalled = new Map<FaultTarget, (() => void)[]>()
+  /** Ends of the latency waits running now: a release ends them early, so no timer outlives the gateway. */
+  private readonly delayed = new Set<() => void>()
   private fired = 0
 
   /** @param random uniform [0, 1) source (injectable for tests). */
@@ -89,11 +91,33 @@ export class Faults {
     return { stalled, fired: this.fired }
   }
 
-  /** Releases every stalled call (used on shutdown so graceful close never waits on a stall). */
+  /** Releases every stalled and delayed call (used on shutdown so graceful close never waits on a fault). */
   release(): void {
     const waiting = [...this.stalled.values()].flat()
     this.stalled.clear()
     for (const resume of waiting) resume()
+    for (const end of [...this.delayed]) end()
+  }
+
+  /**
+   * The wait of a latency fault: true after `ms`, or at once when the faults are released (the
+   * call then runs now); false when `call` is cancelled first (its caller is gone: nothing to run).
+   * The timer never outlives the call or the gateway.
+   */
+  delay(ms: number, call: NodeJS.EventEmitter): Promise<boolean> {
+    return new Promise((resolve) => {
+      const end = (run: boolean): void => {
+        clearTimeout(timer)
+        call.off('cancelled', cancelled)
+        this.delayed.delete(released)
+        resolve(run)
+      }
+      const cancelled = (): void => end(false)
+      const released = (): void => end(true)
+      const timer = setTimeout(released, ms)
+      call.once('cancelled', cancelled)
+      this.delayed.add(released)
+    })
   }
 
   /** Decides the fate of one call of `rpc`; undefined = run normally. */

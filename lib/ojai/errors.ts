@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'FAILOVER'
   | 'RESUME_NOT_POSSIBLE'
   | 'UNSETTLED_WRITE'
+  | 'UNKNOWN_CLUSTER'
 
 export interface OjaiErrorOptions {
   cause?: unknown

@@ -29,7 +29,7 @@ describe('connect options', () => {
     [{ connectTimeout: 5 }, /did you mean "connectTimeoutMs"/],
     [{ channelOption: {} }, /did you mean "channelOptions"/],
     [{ loger: pino({ level: 'silent' }) }, /did you mean "logger"/],
-    [{ retries: 3 }, /unknown connect option "retries" \(known options: logger, deadlineMs, findIdleMs, findDeadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls\)/],
+    [{ retries: 3 }, /unknown connect option "retries" \(known options: logger, deadlineMs, findIdleMs, findDeadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls, closeGraceMs\)/],
     [{ tls: { cA: 'x' } }, /unknown tls option "cA" \(did you mean "ca"\?\)/],
     [{ tls: { targetName: 'x' } }, /unknown tls option "targetName"/],
     [{ cancelBudget: { bursts: 5 } }, /unknown cancelBudget option "bursts" \(did you mean "burst"\?\)/],
@@ -37,6 +37,8 @@ describe('connect options', () => {
     [{ cancelBudget: { perSecond: -1 } }, /cancelBudget.perSecond must be a number above 0/],
     [{ cancelBudget: 5 }, /cancelBudget must be an object, got number/],
     [{ connectTimeoutMs: 0 }, /connectTimeoutMs must be a number of milliseconds/],
+    [{ closeGraceMs: -1 }, /closeGraceMs must be an integer number of ms in \[0, 2\^31-1\] \(0 = cancel at once\); got -1/],
+    [{ closeGraceMs: Infinity }, /closeGraceMs must be an integer number of ms in \[0, 2\^31-1\] \(0 = cancel at once\); got Infinity/],
     [{ connectTimeoutMs: -5 }, /connectTimeoutMs must be a number of milliseconds/],
     [{ logger: {} }, /logger must be a pino logger/],
     [{ channelOptions: [] }, /channelOptions must be an object, got an array/],
@@ -60,10 +62,11 @@ describe('connect options', () => {
       cancelBudget: { burst: 10, perSecond: 1 },
       channelOptions: { 'grpc.keepalive_time_ms': -1, 'grpc.max_receive_message_length': -1, 'grpc.primary_user_agent': 'app/1', 'grpc-node.flow_control_window': 1 << 20 },
       tls: {},
+      closeGraceMs: 0,
     })
     expect(connection.info).toMatchObject({ deadlineMs: 1000, connectTimeoutMs: 1000 })
     connection.close()
-    expect(CONNECT_OPTIONS).toEqual(['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls'])
+    expect(CONNECT_OPTIONS).toEqual(['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls', 'closeGraceMs'])
   })
 
   it('defaults: keepalive on, a connect timeout, own subchannels', () => {

@@ -42,7 +42,7 @@ describe('driver call mechanics', () => {
     connection = connect(`127.0.0.1:${server.port}?ssl=false;user=alice;password=secret`, { deadlineMs: 5000 })
   })
   afterEach(async () => {
-    connection.close()
+    await connection.close({ graceMs: 0 })
     await server.close()
   })
 
@@ -216,13 +216,48 @@ describe('driver call mechanics', () => {
     expect(await failure(store.update('a', { $set: { b: 1 } }))).toBeInstanceOf(DocumentNotFoundError)
   })
 
-  it('close() ends calls in flight with ClosedError and cancels them on the server', async () => {
+  it('close({ graceMs: 0 }) ends calls in flight with ClosedError and cancels them on the server', async () => {
     server.handlers.FindById = () => undefined
     const pending = failure(connection.store('/t').findById('k'))
     await until(() => server.of('FindById').length === 1, 'the call to arrive')
-    connection.close()
+    const closing = connection.close({ graceMs: 0 })
     expect(await pending).toBeInstanceOf(ClosedError)
     await until(() => server.of('FindById')[0]?.cancelled === true, 'the server to see the cancellation')
+    await closing
+  })
+
+  it('close() lets a call in flight finish within the grace, refuses new ones at once, and resolves when it ended', async () => {
+    let answer: (() => void) | undefined
+    server.handlers.FindById = (_call, cb) => (answer = () => cb(null, wireError(281)))
+    const pending = firstValueFrom(connection.store('/t').findById('k'))
+    await until(() => answer !== undefined, 'the call to arrive')
+    let closed = false
+    const closing = connection.close({ graceMs: 5000 }).then(() => (closed = true))
+    expect(connection.closed).toBe(true)
+    expect(await failure(connection.ping())).toBeInstanceOf(ClosedError)
+    expect(server.of('Ping')).toHaveLength(0)
+    expect(closed).toBe(false)
+    answer?.()
+    expect(await pending).toBeNull()
+    await closing
+    expect(connection.close()).toBeInstanceOf(Promise)
+  })
+
+  it('close() cuts off a call still running at the end of the grace with ClosedError', async () => {
+    server.handlers.FindById = () => undefined
+    const pending = failure(connection.store('/t').findById('k'))
+    await until(() => server.of('FindById').length === 1, 'the call to arrive')
+    const closing = connection.close({ graceMs: 50 })
+    expect(connection.close({ graceMs: 1000 })).toBe(closing)
+    expect(await pending).toBeInstanceOf(ClosedError)
+    await closing
+  })
+
+  it('close() with bad options rejects with InvalidOptionsError and closes nothing', async () => {
+    await expect(connection.close({ graceMs: -1 })).rejects.toThrow(/graceMs must be an integer number of ms in \[0, 2\^31-1\]/)
+    await expect(connection.close({ grace: 1 } as never)).rejects.toThrow('close options: unknown option "grace" (known: graceMs)')
+    expect(connection.closed).toBe(false)
+    await lastValueFrom(connection.ping(), { defaultValue: undefined })
   })
 
   it('after close() every operation fails with ClosedError and nothing is sent', async () => {

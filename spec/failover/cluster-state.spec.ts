@@ -23,8 +23,8 @@ describe('cluster state', () => {
       store.findById('A').subscribe()
       m.scheduler.schedule(() => store.findById('B').subscribe(), 1)
       m.expect(store.cluster$).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, {
-        a: { index: 0, name: 'c1', since: 0, reason: 'initial' },
-        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 20_010 },
+        a: { index: 0, name: 'c1', since: 0, reason: 'initial', routing: { kind: 'automatic' } },
+        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 20_010, routing: { kind: 'automatic' } },
       })
       m.flush()
       expect(switches(events)).toEqual(['failover@10:c1->c2'])

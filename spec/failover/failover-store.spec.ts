@@ -219,8 +219,8 @@ describe('FailoverStore: across operations', () => {
       stores[1]!.on('findById', m.cold('(b|)', { b: null }))
       store.findById('k').subscribe()
       m.expect(store.cluster$).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, {
-        a: { index: 0, name: 'c1', since: 0, reason: 'initial' },
-        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 10 + 20_000 },
+        a: { index: 0, name: 'c1', since: 0, reason: 'initial', routing: { kind: 'automatic' } },
+        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 10 + 20_000, routing: { kind: 'automatic' } },
       })
     }),
   )
@@ -305,12 +305,12 @@ describe('FailoverStore: lifecycle', () => {
   )
 
   it(
-    'close() mid-operation: ClosedError at close, attempt cancelled, streams complete, later calls fail',
+    'close({ graceMs: 0 }) mid-operation: ClosedError at close, attempt cancelled, streams complete, later calls fail',
     marbles((m) => {
       const { store, stores } = setup(m)
       const p = m.cold('-')
       stores[0]!.on('findById', p)
-      m.scheduler.schedule(() => store.close(), 5)
+      m.scheduler.schedule(() => void store.close({ graceMs: 0 }), 5)
       m.expect(outcome(store.findById('k'))).toBeObservable('-----(e|)', { e: 'error:CLOSED' })
       m.expect(p).toHaveSubscriptions('^----!')
       m.expect(names(store)).toBeObservable('a----|', { a: 'c1' })
@@ -340,8 +340,8 @@ describe('FailoverStore: lifecycle', () => {
       )
       store.findById('k').subscribe({ error: (e: unknown) => order.push(`op ${(e as ClosedError).code}`) })
       m.scheduler.schedule(() => {
-        store.close()
-        store.close()
+        const first = store.close({ graceMs: 0 })
+        expect(store.close()).toBe(first)
       }, 5)
       m.expect(p).toHaveSubscriptions('^----!')
       m.flush()
@@ -349,16 +349,33 @@ describe('FailoverStore: lifecycle', () => {
     }),
   )
 
-  it('a cluster close that throws does not stop the others; its error is thrown after', () => {
+  it('a cluster close that throws or rejects does not stop the others; the first failure rejects the close, after all were called', async () => {
     const closed: string[] = []
     const store = new FailoverStore([
       { name: 'a', store: new VirtualStore(), close: () => { throw new Error('boom') } },
-      { name: 'b', store: new VirtualStore(), close: () => closed.push('b') },
+      { name: 'b', store: new VirtualStore(), close: () => Promise.reject(new Error('bang')) },
+      { name: 'c', store: new VirtualStore(), close: () => closed.push('c') },
     ])
-    expect(() => store.close()).toThrow('boom')
-    expect(closed).toEqual(['b'])
+    const closing = store.close()
+    expect(closed).toEqual(['c'])
     expect(store.closed).toBe(true)
-    expect(() => store.close()).not.toThrow()
+    await expect(closing).rejects.toThrow('boom')
+    expect(store.close()).toBe(closing)
+  })
+
+  it('a cluster close that returns a promise is awaited', async () => {
+    let release!: () => void
+    const store = new FailoverStore([
+      { name: 'a', store: new VirtualStore(), close: () => new Promise<void>((resolve) => (release = resolve)) },
+      { name: 'b', store: new VirtualStore() },
+    ])
+    let done = false
+    const closing = store.close().then(() => (done = true))
+    await Promise.resolve()
+    expect(done).toBe(false)
+    release()
+    await closing
+    expect(done).toBe(true)
   })
 
   it(
@@ -387,7 +404,7 @@ describe('FailoverStore: lifecycle', () => {
       stores[0]!.on('findById', m.cold('-'))
       stores[1]!.on('findById', s)
       store.events$.subscribe((e) => {
-        if (e.type === 'failover') store.close()
+        if (e.type === 'failover') void store.close({ graceMs: 0 })
       })
       m.expect(outcome(store.findById('k'))).toBeObservable('10ms (e|)', { e: 'error:CLOSED' })
       m.expect(s).toHaveSubscriptions([])
@@ -502,7 +519,7 @@ describe('FailoverStore: dumps', () => {
       expect(inspect(store)).toBe('FailoverStore {"path":"/t","clusters":["a","b"],"active":"a","closed":false}')
       expect(`${JSON.stringify(store)} ${inspect(store)}`).not.toContain('c2VjcmV0')
     } finally {
-      store.close()
+      void store.close()
     }
   })
 })
@@ -530,7 +547,7 @@ describe('FailoverStore: construction', () => {
         ],
         { scheduler: m.scheduler },
       )
-      m.scheduler.schedule(() => store.close(), 3000)
+      m.scheduler.schedule(() => void store.close({ graceMs: 0 }), 3000)
       m.expect(outcome(store.findById('k'))).toBeObservable('2500ms (e|)', { e: 'error:FAILOVER' })
       m.expect(s).toHaveSubscriptions('500ms ^ 1999ms !')
     }),

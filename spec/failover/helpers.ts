@@ -10,7 +10,7 @@ export const T = 10
 export const T2 = 30
 /** How long a write that moved on waits for the attempt it left behind. */
 export const SETTLE = 50
-/** Spec stores that need it are closed at this virtual time (close() is not needed for flush to end). */
+/** Spec stores are closed at this virtual time, at once (close() is not needed for flush to end). */
 export const CLOSE_AT = 1000
 
 export const doc = (v: string) => ({ _id: v, v })
@@ -37,7 +37,7 @@ export function setup(
   )
   const events: FailoverStoreEvent[] = []
   store.events$.subscribe((e) => events.push(e))
-  m.scheduler.schedule(() => store.close(), closeAt)
+  m.scheduler.schedule(() => void store.close({ graceMs: 0 }), closeAt)
   return { store, stores, events }
 }
 

@@ -36,7 +36,7 @@ describe('FailoverStore over two embedded gateways', () => {
   })
 
   afterEach(async () => {
-    for (const s of stores) s.close()
+    await Promise.all(stores.map((s) => s.close({ graceMs: 0 })))
     stores = []
     await Promise.all(proxies.map((p) => p.close()))
     proxies = []
@@ -201,7 +201,7 @@ describe('FailoverStore over two embedded gateways', () => {
     await until(() => primary.stats().requests.Update === 1, 5000, 'the held increment reaching the primary')
   })
 
-  it('close() mid-operation: the in-flight read and find end with ClosedError, later calls too, and the connections are closed', async () => {
+  it('close({ graceMs: 0 }) mid-operation: the in-flight read and find end with ClosedError, later calls too, and the connections are closed', async () => {
     const proxy = new FaultProxy({ target: { port: primary.port } })
     proxies.push(proxy)
     await proxy.listen()
@@ -213,13 +213,14 @@ describe('FailoverStore over two embedded gateways', () => {
     const pendingRead = failure(r.store.findById('k'))
     const pendingFind = failure(r.store.find())
     await until(() => primary.faults.counters().stalled === 2, 5000, 'both calls reaching the primary')
-    r.store.close()
+    const closed = r.store.close({ graceMs: 0 })
     expect(await pendingRead).toBeInstanceOf(ClosedError)
     expect(await pendingFind).toBeInstanceOf(ClosedError)
     expect(await failure(r.store.insertOrReplace({ _id: 'late' }))).toBeInstanceOf(ClosedError)
     await until(() => proxy.stats().connectionsOpen === 0, 5000, 'the connection to the primary closing')
     expect(r.store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
     expect(r.types()).toEqual([])
+    await closed
   })
 })
 
@@ -236,7 +237,7 @@ describe('resumable find over real gateways', () => {
   })
 
   afterEach(async () => {
-    store?.close()
+    await store?.close({ graceMs: 0 })
     store = undefined
     await Promise.all(gateways.map((g) => g.close()))
   })

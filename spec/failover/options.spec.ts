@@ -51,6 +51,9 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
     ['settleMs 0.5', { settleMs: 0.5 }, 'settleMs must be an integer in [1, 2^31-1]; got 0.5'],
     ['lingerMs -1', { lingerMs: -1 }, 'lingerMs must be an integer in [0, 2^31-1]; got -1'],
     ['lingerMs 2.5', { lingerMs: 2.5 }, 'lingerMs must be an integer in [0, 2^31-1]; got 2.5'],
+    ['closeGraceMs -1', { closeGraceMs: -1 }, 'closeGraceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got -1'],
+    ['closeGraceMs Infinity', { closeGraceMs: Number.POSITIVE_INFINITY }, 'closeGraceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got Infinity'],
+    ['closeGraceMs a string', { closeGraceMs: '10s' }, 'closeGraceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got "10s"'],
     ['probe.backoff.initialMs 1.5', { probe: { backoff: { initialMs: 1.5 } } }, 'probe.backoff.initialMs must be an integer in [1, 2^31-1]; got 1.5'],
     ['probe.backoff.maxMs below initialMs', { probe: { backoff: { initialMs: 100, maxMs: 50 } } }, 'probe.backoff.maxMs (at least initialMs) must be an integer in [100, 2^31-1]; got 50'],
     ['stall.tickMs 0', { stall: { tickMs: 0 } }, 'stall.tickMs must be an integer in [1, 10000]; got 0'],
@@ -84,7 +87,8 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
 
   it('the limits of each range are accepted', () => {
     for (const options of [
-      { timeoutMs: 1, secondaryTimeoutMs: MAX, settleMs: MAX, lingerMs: 0 },
+      { timeoutMs: 1, secondaryTimeoutMs: MAX, settleMs: MAX, lingerMs: 0, closeGraceMs: 0 },
+      { closeGraceMs: MAX },
       { timeoutMs: MAX, hold: { holdsMs: [1, MAX], decayAfterMs: MAX } },
       { probe: { id: 'p', timeoutMs: 1, backoff: { initialMs: 1, multiplier: 1, maxMs: MAX, jitter: 0 } } },
       { probe: { id: new Uint8Array([1]), backoff: { jitter: 1, multiplier: 100 } } },

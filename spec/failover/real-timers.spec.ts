@@ -24,7 +24,7 @@ describe('FailoverStore on real timers', () => {
     // A pending operation and the hold before the first probe both hold timers now…
     const pending = store.findById('k', { strategy: 'primary-only' }).subscribe({ error: () => undefined })
     expect(timers()).toBeGreaterThan(before)
-    store.close()
+    await store.close({ graceMs: 0 })
     // …and none after close().
     expect(timers()).toBe(before)
     expect(pending.closed).toBe(true)

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
-import { afterEach, describe, expect, it } from 'vitest'
+import { EventEmitter } from 'node:events'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Faults, GatewayControlClient, startGateway } from '../../lib/gateway/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
 import { RawClient } from './raw-client.js'
@@ -52,6 +53,28 @@ describe('Faults (unit)', () => {
     expect(faults.decide('Find')).toMatchObject({ kind: 'fail' })
     faults.clear()
     expect(faults.active).toBe(false)
+  })
+
+  it('a latency wait ends with its call: cancelled -> false (nothing to run), released -> true (run now); no timer is left', async () => {
+    vi.useFakeTimers()
+    try {
+      const faults = new Faults()
+      const cancelledCall = new EventEmitter()
+      const cancelled = faults.delay(60_000, cancelledCall)
+      const released = faults.delay(60_000, new EventEmitter())
+      const elapsed = faults.delay(5, new EventEmitter())
+      expect(vi.getTimerCount()).toBe(3)
+      cancelledCall.emit('cancelled')
+      expect(await cancelled).toBe(false)
+      expect(cancelledCall.listenerCount('cancelled')).toBe(0)
+      await vi.advanceTimersByTimeAsync(5)
+      expect(await elapsed).toBe(true)
+      faults.release()
+      expect(await released).toBe(true)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('rejects malformed faults with a message', () => {
