@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'INVALID_OPTIONS'
   | 'DOCUMENT_TOO_LARGE'
   | 'DECODING_ERROR'
+  // set-up: an optional package a feature needs is not installed
+  | 'MISSING_DEPENDENCY'
   // answers from a cluster that is up
   | 'DOCUMENT_EXISTS'
   | 'DOCUMENT_NOT_FOUND'
@@ -140,6 +142,20 @@ export class DocumentTooLargeError extends OjaiError {
 /** Extended JSON that cannot be decoded (syntax error, bad tag payload). */
 export class DecodingError extends OjaiError {
   readonly code = 'DECODING_ERROR'
+}
+
+/**
+ * A feature needs an optional package that is not installed, e.g. the embedded gateway's durable
+ * storage needs `lmdb`. The message says what to install; nothing was started.
+ */
+export class MissingDependencyError extends OjaiError {
+  readonly code = 'MISSING_DEPENDENCY'
+  /** The npm package to install. */
+  readonly packageName: string
+  constructor(message: string, packageName: string, options?: OjaiErrorOptions) {
+    super(message, options)
+    this.packageName = packageName
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
