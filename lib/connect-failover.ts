@@ -1,27 +1,12 @@
 /**
- * `connectFailover`: a FailoverStore over one table on N >= 2 gateways, from connection strings.
- *
- * ```ts
- * const users = connectFailover({
- *   clusters: ['gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem', 'gw2:5678?…'],
- *   table: '/apps/users',
- *   timeoutMs: 500,
- * })
- * const u = await firstValueFrom(users.findById('u1'))
- * users.close()   // also closes the connections it opened
- * ```
+ * `connectFailover`: a FailoverStore over one table on N >= 2 gateways, from connection strings
+ * (usage and what it throws: on {@link connectFailover}).
  *
  * It lives outside lib/failover because it needs the driver (and so grpc); the failover core
  * depends only on the `Store` interface. Each cluster gets one driver `Connection`; its
  * `DocumentStore` for the table is the cluster's store, the store's `ping()` (gateway Ping) is the
  * failback probe's first step, and the connection's `close()` is called by
  * `FailoverStore.close()`.
- *
- * Constructing never blocks and never touches the network (the driver connects on the first
- * call), so a cluster that is down at startup cannot make it hang or throw: the first operation
- * finds out and fails over. What it does throw, synchronously and typed, is bad input: an invalid
- * connection string (InvalidConnectionStringError), a bad table path (InvalidArgumentError) or bad
- * options (InvalidOptionsError). Connections opened before such an error are closed again.
  */
 import { connect, type Connection } from './driver/connection.js'
 import type { ConnectOptions } from './driver/options.js'
@@ -29,7 +14,10 @@ import { FailoverStore } from './failover/failover-store.js'
 import type { ClusterConfig, FailoverStoreOptions } from './failover/options.js'
 import { InvalidOptionsError } from './ojai/errors.js'
 
-/** One cluster: its gateway's connection string, and optionally a name and its own connect options. */
+/**
+ * One cluster: its gateway's connection string, and optionally a name and its own connect options.
+ * @category Failover
+ */
 export interface FailoverClusterInput {
   /** Shown in events, logs, stats and errors. Default: the gateway's `host:port`. */
   readonly name?: string
@@ -39,6 +27,7 @@ export interface FailoverClusterInput {
   readonly connectOptions?: ConnectOptions
 }
 
+/** @category Failover */
 export interface ConnectFailoverOptions extends FailoverStoreOptions {
   /** Two or more clusters, primary first: connection strings or {@link FailoverClusterInput}s. */
   readonly clusters: readonly (string | FailoverClusterInput)[]
@@ -59,6 +48,7 @@ export interface ConnectFailoverOptions extends FailoverStoreOptions {
  * deadline still bounds is the whole length of a find stream, and the driver's 10 s default would
  * cut a healthy long scan of a big table (then resume it on the next cluster, and fail there after
  * another 10 s).
+ * @category Internals
  */
 export const FAILOVER_CONNECTION_DEADLINE_MS = 3_600_000
 
@@ -79,8 +69,26 @@ function clusterInput(input: unknown, index: number): FailoverClusterInput {
 }
 
 /**
- * Opens one connection per cluster and returns a FailoverStore over the table on each. Returns at
- * once; see the module doc for what it throws. `close()` on the result closes the connections.
+ * Opens one connection per cluster and returns a FailoverStore over the table on each.
+ * `close()` on the result closes the connections.
+ *
+ * ```ts
+ * const users = connectFailover({
+ *   clusters: ['gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem', 'gw2:5678?…'],
+ *   table: '/apps/users',
+ *   timeoutMs: 500,
+ * })
+ * const u = await firstValueFrom(users.findById('u1'))
+ * users.close()   // also closes the connections it opened
+ * ```
+ *
+ * Returns at once and never touches the network (the driver connects on the first call), so a
+ * cluster that is down at startup cannot make it hang or throw: the first operation finds out and
+ * fails over. What it does throw, synchronously and typed, is bad input: an invalid connection
+ * string ({@link InvalidConnectionStringError}), a bad table path ({@link InvalidArgumentError})
+ * or bad options ({@link InvalidOptionsError}). Connections opened before such an error are
+ * closed again.
+ * @category Failover
  */
 export function connectFailover(options: ConnectFailoverOptions): FailoverStore {
   if (options === null || typeof options !== 'object') throw new InvalidOptionsError('connectFailover needs an options object')

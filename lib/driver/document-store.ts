@@ -24,7 +24,10 @@ const REPLACE = 3 as const
 const RESULT_DOCUMENT = 1
 const QUERY_PLAN = 2
 
-/** One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents. */
+/**
+ * One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents.
+ * @category Client
+ */
 export type FindEvent =
   | { readonly kind: 'plan'; readonly plan: Value; readonly json: string }
   | { readonly kind: 'document'; readonly document: Document }
@@ -68,11 +71,13 @@ function validated<T>(build: () => Observable<T>): Observable<T> {
   }
 }
 
+/** @category Client */
 export class DocumentStore implements Store {
   readonly path: string
   /** Private, so an object dump never reaches the connection's credentials. */
   readonly #context: StoreContext
 
+  /** Stores come from {@link Connection.store} / {@link Connection.getStore}. @internal */
   constructor(path: string, context: StoreContext) {
     this.path = path
     this.#context = context

@@ -24,6 +24,7 @@ import type { OperationName } from './policy.js'
 import { failbackTarget, failoverTarget } from './routing.js'
 import type { StickyHold } from './sticky-hold.js'
 
+/** @category Failover */
 export interface ClusterStatus {
   /** Index of the active cluster in the configured list (0 = primary). */
   readonly index: number
@@ -40,6 +41,7 @@ export interface ClusterStatus {
 /**
  * Ramped failback: after a failback, operations move back in steps instead of all at once, so a
  * fleet of clients does not land on a cluster that just recovered in the same second.
+ * @category Failover
  */
 export interface FailbackRampOptions {
   /** How long the ramp lasts, ms. Default 30 000. */
@@ -51,6 +53,7 @@ export interface FailbackRampOptions {
   readonly shares?: readonly number[]
 }
 
+/** @category Internals */
 export const DEFAULT_FAILBACK_RAMP: Required<FailbackRampOptions> = Object.freeze({ rampMs: 30_000, shares: Object.freeze([0.05, 0.25, 1]) })
 
 /** A failback in progress: operations still start on `from` by the ramp's share. */

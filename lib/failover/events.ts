@@ -18,7 +18,10 @@ interface EventBase {
   readonly elapsedMs: number
 }
 
-/** An attempt got no answer within its time limit; it was cancelled. */
+/**
+ * An attempt got no answer within its time limit; it was cancelled.
+ * @category Events
+ */
 export interface TimeoutEvent extends EventBase {
   readonly type: 'timeout'
   readonly timeoutMs: number
@@ -27,6 +30,7 @@ export interface TimeoutEvent extends EventBase {
 /**
  * The active cluster changed because it failed: exactly one per change. `operation` is the one
  * whose failure decided it; `elapsedMs` is how long the cluster left behind had been active.
+ * @category Events
  */
 export interface FailoverEvent extends EventBase {
   readonly type: 'failover'
@@ -36,7 +40,10 @@ export interface FailoverEvent extends EventBase {
   readonly reason: string
 }
 
-/** One operation moved on to another cluster after an availability error or timeout. */
+/**
+ * One operation moved on to another cluster after an availability error or timeout.
+ * @category Events
+ */
 export interface ReroutedEvent extends EventBase {
   readonly type: 'rerouted'
   /** The cluster the operation moves on to. */
@@ -51,6 +58,7 @@ export interface ReroutedEvent extends EventBase {
  * The client's own process could not run for `stalledMs` (GC pause, CPU-bound code, a loaded
  * machine). The time is not charged to any cluster: limits of the operations in flight move out
  * by as much. `cluster` is the active cluster, `operation` is `'clock'`.
+ * @category Events
  */
 export interface StallEvent extends Omit<EventBase, 'operation'> {
   readonly type: 'stall'
@@ -61,6 +69,7 @@ export interface StallEvent extends Omit<EventBase, 'operation'> {
 /**
  * A write was applied elsewhere, but an earlier attempt of it was still unanswered when the
  * settle bound passed: the write ends with UnsettledWriteError instead of an acknowledgment.
+ * @category Events
  */
 export interface UnsettledEvent extends EventBase {
   readonly type: 'unsettled'
@@ -68,19 +77,24 @@ export interface UnsettledEvent extends EventBase {
   readonly pending: readonly string[]
 }
 
-/** The active cluster went back to a cluster of higher priority after a successful probe. */
+/**
+ * The active cluster went back to a cluster of higher priority after a successful probe.
+ * @category Events
+ */
 export interface FailbackEvent extends EventBase {
   readonly type: 'failback'
   /** The cluster made active again. */
   readonly to: string
 }
 
+/** @category Events */
 export interface ProbeOkEvent extends EventBase {
   readonly type: 'probe-ok'
   /** 1-based number of the probe since the hold ended. */
   readonly attempt: number
 }
 
+/** @category Events */
 export interface ProbeFailedEvent extends EventBase {
   readonly type: 'probe-failed'
   readonly attempt: number
@@ -89,14 +103,20 @@ export interface ProbeFailedEvent extends EventBase {
   readonly nextDelayMs: number
 }
 
-/** A read was also sent to another cluster because the first had not answered within the hedge delay. */
+/**
+ * A read was also sent to another cluster because the first had not answered within the hedge delay.
+ * @category Events
+ */
 export interface HedgeEvent extends EventBase {
   readonly type: 'hedge'
   readonly to: string
   readonly delayMs: number
 }
 
-/** An operation failed with an availability error and had nowhere (or no permission) to go on. */
+/**
+ * An operation failed with an availability error and had nowhere (or no permission) to go on.
+ * @category Events
+ */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up'
   readonly reason: string
@@ -104,6 +124,7 @@ export interface GaveUpEvent extends EventBase {
   readonly causes: readonly { readonly cluster: string; readonly reason: string }[]
 }
 
+/** @category Events */
 export type FailoverStoreEvent =
   | TimeoutEvent
   | FailoverEvent
@@ -116,4 +137,5 @@ export type FailoverStoreEvent =
   | HedgeEvent
   | GaveUpEvent
 
+/** @category Events */
 export type FailoverStoreEventType = FailoverStoreEvent['type']

@@ -140,6 +140,7 @@ class Context implements Core {
   }
 }
 
+/** @category Failover */
 export class FailoverStore implements Store {
   readonly path: string
   /** The active cluster, since when and why; replays the current status on subscribe. Completes on close(). */

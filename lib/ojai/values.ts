@@ -31,7 +31,10 @@
  */
 import { InvalidValueError } from './errors.js'
 
-/** Any OJAI value. */
+/**
+ * Any OJAI value.
+ * @category Documents and queries
+ */
 export type Value =
   | null
   | boolean
@@ -51,25 +54,40 @@ export type Value =
   | readonly Value[]
   | DocumentMap
 
-/** A MAP value: field name to value. `undefined` fields are treated as absent, as in JSON. */
+/**
+ * A MAP value: field name to value. `undefined` fields are treated as absent, as in JSON.
+ * @category Documents and queries
+ */
 export interface DocumentMap {
   readonly [field: string]: Value | undefined
 }
 
-/** The key of a document: a UTF-8 string or binary. A string and a binary key never collide. */
+/**
+ * The key of a document: a UTF-8 string or binary. A string and a binary key never collide.
+ * @category Documents and queries
+ */
 export type DocumentId = string | Uint8Array
 
-/** A document: a MAP whose `_id`, when present, is a {@link DocumentId}. */
+/**
+ * A document: a MAP whose `_id`, when present, is a {@link DocumentId}.
+ * @category Documents and queries
+ */
 export interface Document extends DocumentMap {
   readonly _id?: DocumentId
 }
 
-/** A document that can be written: it names its key. */
+/**
+ * A document that can be written: it names its key.
+ * @category Documents and queries
+ */
 export interface DocumentWithId extends Document {
   readonly _id: DocumentId
 }
 
-/** The OJAI type names, as `$typeof` spells them. */
+/**
+ * The OJAI type names, as `$typeof` spells them.
+ * @category Internals
+ */
 export const OJAI_TYPES = [
   'null',
   'boolean',
@@ -90,6 +108,7 @@ export const OJAI_TYPES = [
   'array',
 ] as const
 
+/** @category Documents and queries */
 export type OjaiType = (typeof OJAI_TYPES)[number]
 
 function checkInteger(type: string, value: number, min: number, max: number): number {
@@ -100,7 +119,10 @@ function checkInteger(type: string, value: number, min: number, max: number): nu
   return value + 0
 }
 
-/** An 8-bit signed integer (OJAI BYTE). */
+/**
+ * An 8-bit signed integer (OJAI BYTE).
+ * @category Documents and queries
+ */
 export class OByte {
   readonly value: number
   constructor(value: number) {
@@ -114,7 +136,10 @@ export class OByte {
   }
 }
 
-/** A 16-bit signed integer (OJAI SHORT). */
+/**
+ * A 16-bit signed integer (OJAI SHORT).
+ * @category Documents and queries
+ */
 export class OShort {
   readonly value: number
   constructor(value: number) {
@@ -128,7 +153,10 @@ export class OShort {
   }
 }
 
-/** A 32-bit signed integer (OJAI INT). */
+/**
+ * A 32-bit signed integer (OJAI INT).
+ * @category Documents and queries
+ */
 export class OInt {
   readonly value: number
   constructor(value: number) {
@@ -142,7 +170,10 @@ export class OInt {
   }
 }
 
-/** A 32-bit IEEE float (OJAI FLOAT). The value is rounded to float precision on construction. */
+/**
+ * A 32-bit IEEE float (OJAI FLOAT). The value is rounded to float precision on construction.
+ * @category Documents and queries
+ */
 export class OFloat {
   readonly value: number
   constructor(value: number) {
@@ -159,13 +190,20 @@ export class OFloat {
   }
 }
 
-/** The LONG range: a bigint outside it is not an OJAI value. */
+/**
+ * The LONG range: a bigint outside it is not an OJAI value.
+ * @category Documents and queries
+ */
 export const MIN_LONG = -(2n ** 63n)
+/** @category Documents and queries */
 export const MAX_LONG = 2n ** 63n - 1n
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
-/** An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost. */
+/**
+ * An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost.
+ * @category Documents and queries
+ */
 export class ODecimal {
   readonly value: string
   constructor(value: string | number | bigint) {
@@ -201,7 +239,10 @@ function dateDayParts(text: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3])]
 }
 
-/** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
+/**
+ * A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`.
+ * @category Documents and queries
+ */
 export class ODate {
   readonly year: number
   /** 1 to 12. */
@@ -260,7 +301,10 @@ function timeOfDayMillis(text: string): number {
   return ((h * 60 + min) * 60 + s) * 1000 + ms
 }
 
-/** A time of day without date or zone, millisecond precision (OJAI TIME). */
+/**
+ * A time of day without date or zone, millisecond precision (OJAI TIME).
+ * @category Documents and queries
+ */
 export class OTime {
   /** Milliseconds since midnight, 0 to 86 399 999. */
   readonly millisOfDay: number
@@ -364,6 +408,7 @@ function checkEpochMillis(epochMillis: number): number {
  * the zone; a zone-less timestamp against an instant compares as if it were in UTC, which is what
  * a gateway running in UTC (the embedded one) does. The type-strict `sameValue` never calls an
  * instant and a zone-less timestamp equal.
+ * @category Documents and queries
  */
 export class OTimestamp {
   /**
@@ -444,7 +489,10 @@ export class OTimestamp {
   }
 }
 
-/** A duration in milliseconds (OJAI INTERVAL). */
+/**
+ * A duration in milliseconds (OJAI INTERVAL).
+ * @category Documents and queries
+ */
 export class OInterval {
   readonly millis: number
   constructor(millis: number) {
@@ -458,14 +506,20 @@ export class OInterval {
   }
 }
 
-/** True for a MAP value: a plain object, not an array, binary or one of the value classes. */
+/**
+ * True for a MAP value: a plain object, not an array, binary or one of the value classes.
+ * @category Documents and queries
+ */
 export function isDocumentMap(value: unknown): value is DocumentMap {
   if (value === null || typeof value !== 'object') return false
   const proto: unknown = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
 
-/** The OJAI type of a value, as `$typeof` names it. */
+/**
+ * The OJAI type of a value, as `$typeof` names it.
+ * @category Documents and queries
+ */
 export function typeOf(value: Value): OjaiType {
   switch (typeof value) {
     case 'boolean':
@@ -495,7 +549,10 @@ export function typeOf(value: Value): OjaiType {
   }
 }
 
-/** True for a legal document key: a string or binary. */
+/**
+ * True for a legal document key: a string or binary.
+ * @category Documents and queries
+ */
 export function isDocumentId(value: unknown): value is DocumentId {
   return typeof value === 'string' || value instanceof Uint8Array
 }

@@ -143,6 +143,7 @@ const ZERO = Buffer.from([0])
 
 type Outcome<T> = { readonly value: T } | { readonly error: unknown }
 
+/** @category Storage */
 export interface LmdbEngineOptions {
   /** Data directory; created when missing. */
   readonly dir: string
@@ -150,6 +151,7 @@ export interface LmdbEngineOptions {
   readonly mapSize?: number
 }
 
+/** @category Storage */
 export class LmdbEngine implements StorageEngine {
   readonly kind = 'lmdb'
   readonly maxKeyBytes = MAX_KEY_BYTES
