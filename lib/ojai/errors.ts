@@ -187,11 +187,13 @@ export class DecodingError extends OjaiError {
  */
 export class MissingDependencyError extends OjaiError {
   readonly code = 'MISSING_DEPENDENCY'
-  /** The npm package to install. */
-  readonly packageName: string
-  constructor(message: string, packageName: string, options?: OjaiErrorOptions) {
+  /** @param packageName The npm package to install. */
+  constructor(
+    message: string,
+    readonly packageName: string,
+    options?: OjaiErrorOptions,
+  ) {
     super(message, options)
-    this.packageName = packageName
   }
 }
 
