@@ -13,6 +13,7 @@ import type { ConnectOptions } from './driver/options.js'
 import { FailoverStore } from './failover/failover-store.js'
 import type { ClusterConfig, FailoverStoreOptions } from './failover/options.js'
 import { InvalidOptionsError } from './ojai/errors.js'
+import type { DocumentShape } from './ojai/values.js'
 
 /**
  * One cluster: its gateway's connection string, and optionally a name and its own connect options.
@@ -88,9 +89,16 @@ function clusterInput(input: unknown, index: number): FailoverClusterInput {
  * string ({@link InvalidConnectionStringError}), a bad table path ({@link InvalidArgumentError})
  * or bad options ({@link InvalidOptionsError}). Connections opened before such an error are
  * closed again.
+ *
+ * `T` types the table's documents (`connectFailover<User>({ … })`); default: untyped
+ * `Document`s. It is the caller's compile-time promise, not checked at run time, and is
+ * only ever given explicitly: without a type argument the first signature applies, so the type is
+ * never guessed from where the result is used.
  * @category Failover
  */
-export function connectFailover(options: ConnectFailoverOptions): FailoverStore {
+export function connectFailover(options: ConnectFailoverOptions): FailoverStore
+export function connectFailover<T extends DocumentShape<T>>(options: ConnectFailoverOptions): FailoverStore<T>
+export function connectFailover<T extends DocumentShape<T>>(options: ConnectFailoverOptions): FailoverStore<T> {
   if (options === null || typeof options !== 'object') throw new InvalidOptionsError('connectFailover needs an options object')
   const { clusters, table, connectOptions, ...failoverOptions } = options
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -106,10 +114,10 @@ export function connectFailover(options: ConnectFailoverOptions): FailoverStore 
   }
   const connections: Connection[] = []
   try {
-    const configs: ClusterConfig[] = inputs.map((input) => {
+    const configs: ClusterConfig<T>[] = inputs.map((input) => {
       const connection = connect(input.connectionString, { ...shared, ...input.connectOptions })
       connections.push(connection)
-      const store = connection.store(table)
+      const store = connection.store<T>(table)
       return {
         name: input.name ?? connection.info.target,
         store,
@@ -117,7 +125,7 @@ export function connectFailover(options: ConnectFailoverOptions): FailoverStore 
         close: () => connection.close(),
       }
     })
-    return new FailoverStore(configs, failoverOptions)
+    return new FailoverStore<T>(configs, failoverOptions)
   } catch (error) {
     for (const connection of connections) connection.close()
     throw error

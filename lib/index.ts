@@ -14,8 +14,9 @@
  * @categoryDescription Events
  * What `FailoverStore.events$` emits.
  * @categoryDescription Documents and queries
- * Document values (OJAI types), conditions, mutations, queries and field paths, and the
- * extended-JSON codec.
+ * Document values (OJAI types) and the typed-document shapes of `Store<T>` ({@link WithId},
+ * {@link Projected}, {@link DocumentShape}), conditions, mutations, queries and field paths, and
+ * the extended-JSON codec.
  * @categoryDescription Errors
  * One hierarchy under {@link OjaiError}, each with a stable `code`; {@link isAvailabilityError}
  * tells a sick cluster from an answer.

@@ -13,7 +13,7 @@ import type { Observable } from 'rxjs'
 import type { Condition, ConditionJson } from './ojai/condition.js'
 import type { Mutation, MutationJson } from './ojai/mutation.js'
 import type { Query, QueryBuilder, QueryJson } from './ojai/query.js'
-import type { Document, DocumentId, DocumentWithId } from './ojai/values.js'
+import type { Document, DocumentId, DocumentShape, Projected, WithId } from './ojai/values.js'
 
 /** @category Client */
 export type ConditionInput = Condition | ConditionJson | string
@@ -82,22 +82,41 @@ export interface FindOptions extends CallOptions {
   readonly allowRestart?: boolean
 }
 
-/** @category Client */
-export interface Store {
+/**
+ * {@link FindByIdOptions} without a projection: the whole document comes back.
+ * @category Client
+ */
+export type WholeDocumentOptions = FindByIdOptions & { readonly fields?: undefined }
+
+/**
+ * A table, holding documents of type `T` (default: untyped {@link Document}s).
+ *
+ * `T` is a compile-time promise made by the caller, not checked at run time: the store decodes
+ * whatever the table holds and hands it out as `T`. Open a typed store with
+ * `connection.store<User>('/apps/users')` or `connectFailover<User>({ … })`. `T` must be a shape
+ * OJAI can store ({@link DocumentShape}); plain interfaces qualify. Writes take the type with its
+ * key ({@link WithId}); `findById` with `fields` and a `$select` in a `find` query return part of
+ * a document: `findById` types that ({@link Projected}); `find` cannot see inside its query, so
+ * the caller takes a projecting `find` as `Observable<Projected<User>>` (a `User` is one).
+ * @category Client
+ */
+export interface Store<T extends DocumentShape<T> = Document> {
   /** The table path, e.g. `/apps/user_profiles`. */
   readonly path: string
 
   /** The document with this key, or `null` when there is none (or it fails `condition`). */
-  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null>
+  findById(id: DocumentId, options?: WholeDocumentOptions): Observable<T | null>
+  /** With `fields`: only those fields come back ({@link Projected}); `_id` only when listed. */
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   /** The documents matching the query, one emission each, in `_id` order unless `$orderby` says otherwise. */
-  find(query?: QueryInput, options?: FindOptions): Observable<Document>
+  find(query?: QueryInput, options?: FindOptions): Observable<T>
 
   /** Stores the document whether or not its key exists. */
-  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void>
   /** Stores the document; fails with DocumentExistsError when its key exists. */
-  insert(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  insert(doc: WithId<T>, options?: CallOptions): Observable<void>
   /** Replaces the stored document; fails with DocumentNotFoundError when its key does not exist. */
-  replace(doc: DocumentWithId, options?: CallOptions): Observable<void>
+  replace(doc: WithId<T>, options?: CallOptions): Observable<void>
   /** Applies the mutation; fails with DocumentNotFoundError when the key does not exist. */
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void>
   /** Adds `by` to the numeric field (creating it); the stored numeric type is kept. */
@@ -108,7 +127,7 @@ export interface Store {
   /** Applies the mutation only if the stored document satisfies the condition; emits whether it did. */
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean>
   /** Replaces the document only if the stored one satisfies the condition; emits whether it did. */
-  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean>
+  checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean>
   /** Deletes the document only if it satisfies the condition; emits whether it did. */
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean>
 }

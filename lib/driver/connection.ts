@@ -13,6 +13,7 @@ import { type ChannelOptions, credentials as grpcCredentials } from '@grpc/grpc-
 import type { Logger } from 'pino'
 import { Observable, map } from 'rxjs'
 import { ClosedError, InvalidConnectionStringError, InvalidOptionsError, type OjaiError } from '../ojai/errors.js'
+import type { DocumentShape } from '../ojai/values.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
 import type { CallOptions } from '../store.js'
 import { AuthSession } from './auth.js'
@@ -171,11 +172,13 @@ export class Connection {
     })
   }
 
-  /** Creates the table; fails with TableExistsError when it exists. Emits the new store. */
-  createStore(path: string, options?: CallOptions): Observable<DocumentStore> {
+  /** Creates the table; fails with TableExistsError when it exists. Emits the new store (typed as {@link store} is). */
+  createStore(path: string, options?: CallOptions): Observable<DocumentStore>
+  createStore<T extends DocumentShape<T>>(path: string, options?: CallOptions): Observable<DocumentStore<T>>
+  createStore<T extends DocumentShape<T>>(path: string, options?: CallOptions): Observable<DocumentStore<T>> {
     return this.admin('CreateTable', path, options, (code, message) => {
       if (code !== WireErrorCode.NO_ERROR) throw errorFromWire(code, message)
-      return this.store(path)
+      return this.store<T>(path)
     })
   }
 
@@ -199,15 +202,24 @@ export class Connection {
    * The store for a table, without a network round trip (a missing table shows up as
    * TableNotFoundError on the first operation). Throws InvalidArgumentError for a bad path. After
    * {@link close} the store's operations fail with ClosedError.
+   *
+   * `T` types its documents (`connection.store<User>('/apps/users')`); default: untyped
+   * `Document`s. It is a compile-time promise about the table, not checked at run time, and
+   * it is only ever given explicitly: without a type argument the first signature applies, so the
+   * type is never guessed from where the store is used.
    */
-  store(path: string): DocumentStore {
+  store(path: string): DocumentStore
+  store<T extends DocumentShape<T>>(path: string): DocumentStore<T>
+  store<T extends DocumentShape<T>>(path: string): DocumentStore<T> {
     const table = checkTablePath(path)
-    return new DocumentStore(table, { runner: this.#runner, ...this.#deadlines, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
+    return new DocumentStore<T>(table, { runner: this.#runner, ...this.#deadlines, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
   }
 
   /** Same as {@link store}; the official clients' name. */
-  getStore(path: string): DocumentStore {
-    return this.store(path)
+  getStore(path: string): DocumentStore
+  getStore<T extends DocumentShape<T>>(path: string): DocumentStore<T>
+  getStore<T extends DocumentShape<T>>(path: string): DocumentStore<T> {
+    return this.store<T>(path)
   }
 
   /** Gateway health check (`Ping`). */

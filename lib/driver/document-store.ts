@@ -7,9 +7,9 @@ import { inspect } from 'node:util'
 import { type Observable, filter, map, throwError } from 'rxjs'
 import { decodeDocument, decodeValue } from '../ojai/codec.js'
 import { DecodingError, InvalidConditionError } from '../ojai/errors.js'
-import type { Document, DocumentId, DocumentWithId, Value } from '../ojai/values.js'
+import type { Document, DocumentId, DocumentShape, DocumentWithId, Projected, Value, WithId } from '../ojai/values.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
-import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store } from '../store.js'
+import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store, WholeDocumentOptions } from '../store.js'
 import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { FindByIdResponse__Output } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
 import type { PingResponse__Output } from '../proto/generated/com/mapr/data/db/PingResponse.js'
@@ -28,9 +28,9 @@ const QUERY_PLAN = 2
  * One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents.
  * @category Client
  */
-export type FindEvent =
+export type FindEvent<T extends DocumentShape<T> = Document> =
   | { readonly kind: 'plan'; readonly plan: Value; readonly json: string }
-  | { readonly kind: 'document'; readonly document: Document }
+  | { readonly kind: 'document'; readonly document: T }
 
 /** What a store needs from its connection. */
 export interface StoreContext extends Deadlines {
@@ -71,8 +71,12 @@ function validated<T>(build: () => Observable<T>): Observable<T> {
   }
 }
 
-/** @category Client */
-export class DocumentStore implements Store {
+/**
+ * `T` types the documents (default: untyped {@link Document}); it is the caller's promise, not
+ * checked at run time (see {@link Store}). Open a typed one with `connection.store<User>(path)`.
+ * @category Client
+ */
+export class DocumentStore<T extends DocumentShape<T> = Document> implements Store<T> {
   readonly path: string
   /** Private, so an object dump never reaches the connection's credentials. */
   readonly #context: StoreContext
@@ -111,7 +115,9 @@ export class DocumentStore implements Store {
     })
   }
 
-  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null> {
+  findById(id: DocumentId, options?: WholeDocumentOptions): Observable<T | null>
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     return validated(() => {
       const timeoutMs = this.timeout(options)
       const jsonDocument = idDocumentJson(id)
@@ -131,7 +137,8 @@ export class DocumentStore implements Store {
             if (check(response, WireErrorCode.DOCUMENT_NOT_FOUND) === WireErrorCode.DOCUMENT_NOT_FOUND) return null
             if (!response.jsonDocument) return null
             checkEncoding(response.payloadEncoding)
-            return decodeDocument(response.jsonDocument)
+            // T is the caller's promise about the table (see Store): not checked here.
+            return decodeDocument(response.jsonDocument) as T
           }),
         )
     })
@@ -142,9 +149,9 @@ export class DocumentStore implements Store {
    * messages (`idleMs`, default the connection's `findIdleMs`), not by its length, unless a total
    * is set (`timeoutMs`, default the connection's `findDeadlineMs`, none unless set).
    */
-  find(query?: QueryInput, options?: FindOptions): Observable<Document> {
+  find(query?: QueryInput, options?: FindOptions): Observable<T> {
     return this.findEvents(query, options, false).pipe(
-      filter((e): e is Extract<FindEvent, { kind: 'document' }> => e.kind === 'document'),
+      filter((e): e is Extract<FindEvent<T>, { kind: 'document' }> => e.kind === 'document'),
       map((e) => e.document),
     )
   }
@@ -152,11 +159,11 @@ export class DocumentStore implements Store {
   /**
    * Like {@link find}, but asks the gateway for the query plan, which arrives as the first event.
    */
-  findWithPlan(query?: QueryInput, options?: FindOptions): Observable<FindEvent> {
+  findWithPlan(query?: QueryInput, options?: FindOptions): Observable<FindEvent<T>> {
     return this.findEvents(query, options, true)
   }
 
-  private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent> {
+  private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent<T>> {
     return validated(() => {
       const limits = findTimeouts(options, this.#context)
       // Left out unless true, as the official clients do (protobufjs would write an explicit false).
@@ -167,13 +174,14 @@ export class DocumentStore implements Store {
     })
   }
 
-  private findEvent(message: FindResponse__Output): FindEvent {
+  private findEvent(message: FindResponse__Output): FindEvent<T> {
     // PY and GO check the in-band error on every message; so do we (throwing cancels the call).
     check(message)
     checkEncoding(message.payloadEncoding)
     const type = Number(message.type)
     const json = message.jsonResponse ?? ''
-    if (type === RESULT_DOCUMENT) return { kind: 'document', document: decodeDocument(json) }
+    // T is the caller's promise about the table (see Store): not checked here.
+    if (type === RESULT_DOCUMENT) return { kind: 'document', document: decodeDocument(json) as T }
     if (type === QUERY_PLAN) return { kind: 'plan', plan: json === '' ? null : decodeValue(json), json }
     throw new DecodingError(`the gateway sent a Find response of unknown type ${String(message.type)}`)
   }
@@ -196,19 +204,19 @@ export class DocumentStore implements Store {
     })
   }
 
-  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     return this.write(INSERT_OR_REPLACE, doc, options).pipe(map(() => undefined))
   }
 
-  insert(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
     return this.write(INSERT, doc, options).pipe(map(() => undefined))
   }
 
-  replace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     return this.write(REPLACE, doc, options).pipe(map(() => undefined))
   }
 
-  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+  checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndReplace'))
     return this.write(REPLACE, doc, options, condition).pipe(map((code) => code === WireErrorCode.NO_ERROR))
   }

@@ -25,7 +25,7 @@ import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
 import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
 import { Query } from '../ojai/query.js'
-import type { Document, DocumentId, DocumentWithId } from '../ojai/values.js'
+import type { Document, DocumentId, DocumentShape, Projected, WithId } from '../ojai/values.js'
 import type {
   CallOptions,
   ConditionInput,
@@ -35,6 +35,7 @@ import type {
   OperationClass,
   QueryInput,
   Store,
+  WholeDocumentOptions,
 } from '../store.js'
 import { Backoff } from './backoff.js'
 import { ClusterState, type ClusterStatus } from './cluster-state.js'
@@ -140,8 +141,14 @@ class Context implements Core {
   }
 }
 
-/** @category Failover */
-export class FailoverStore implements Store {
+/**
+ * `T` types the documents (default: untyped {@link Document}), inferred from the clusters' stores:
+ * `new FailoverStore([{ name, store: conn1.store<User>(path) }, …])` is a `FailoverStore<User>`.
+ * A plain `Store` (of `Document`) is not a `Store<User>`: type the cluster stores, or use
+ * `connectFailover<User>`. `T` is the caller's promise, not checked at run time (see {@link Store}).
+ * @category Failover
+ */
+export class FailoverStore<T extends DocumentShape<T> = Document> implements Store<T> {
   readonly path: string
   /** The active cluster, since when and why; replays the current status on subscribe. Completes on close(). */
   readonly cluster$: Observable<ClusterStatus>
@@ -156,7 +163,10 @@ export class FailoverStore implements Store {
   private readonly prober: Prober
   private readonly clusters: readonly ClusterConfig[]
 
-  constructor(clusters: readonly ClusterConfig[], options?: FailoverStoreOptions) {
+  constructor(typedClusters: readonly ClusterConfig<T>[], options?: FailoverStoreOptions) {
+    // The boundary of T: the failover core moves untyped documents between stores and callers
+    // (T's fields are all Values); findById and find hand them back as T, the caller's promise.
+    const clusters = typedClusters as readonly ClusterConfig[]
     validateClusters(clusters)
     // A copy: the caller's array may change later, close() must see the clusters it was built with.
     this.clusters = [...clusters]
@@ -201,12 +211,14 @@ export class FailoverStore implements Store {
     return `FailoverStore ${JSON.stringify(this.toJSON())}`
   }
 
-  findById(id: DocumentId, options?: FindByIdOptions): Observable<Document | null> {
+  findById(id: DocumentId, options?: WholeDocumentOptions): Observable<T | null>
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
+  findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     const fwd = forward(options)
-    return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd))
+    return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
   }
 
-  find(query?: QueryInput, options?: FindOptions): Observable<Document> {
+  find(query?: QueryInput, options?: FindOptions): Observable<T> {
     const fwd = forward(options)
     let parsed: Query | undefined
     const parse = (): Query => (parsed ??= Query.from(query))
@@ -222,20 +234,20 @@ export class FailoverStore implements Store {
       options,
       (s, resume) => (resume === undefined ? s.find(query, fwd) : s.find(parse().resumeAfter(resume.lastId, resume.delivered), fwd)),
       plan,
-    )
+    ) as Observable<T>
   }
 
-  insertOrReplace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
     return this.run<void>('insertOrReplace', 'idempotent', undefined, options, (s) => s.insertOrReplace(doc, fwd))
   }
 
-  insert(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
     return this.run<void>('insert', 'conditional', undefined, options, (s) => s.insert(doc, fwd))
   }
 
-  replace(doc: DocumentWithId, options?: CallOptions): Observable<void> {
+  replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
     return this.run<void>('replace', 'idempotent', undefined, options, (s) => s.replace(doc, fwd))
   }
@@ -260,7 +272,7 @@ export class FailoverStore implements Store {
     return this.run<boolean>('checkAndMutate', undefined, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
   }
 
-  checkAndReplace(doc: DocumentWithId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
+  checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
     return this.run<boolean>('checkAndReplace', 'conditional', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
   }

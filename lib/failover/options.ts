@@ -6,7 +6,7 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import type { DocumentId } from '../ojai/values.js'
+import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
@@ -16,13 +16,13 @@ import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state
 import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
 /**
- * One replicated cluster. The first in the list is the primary.
+ * One replicated cluster. The first in the list is the primary. `T`: its store's document type.
  * @category Failover
  */
-export interface ClusterConfig {
+export interface ClusterConfig<T extends DocumentShape<T> = Document> {
   /** Shown in events, logs, stats and error messages, e.g. `cluster1`. Must be unique. */
   readonly name: string
-  readonly store: Store
+  readonly store: Store<T>
   /**
    * Cheap liveness check used by failback probes before the probe read, e.g. the driver's
    * `DocumentStore.ping()`. Must complete (or emit) on success and error on failure.

@@ -84,6 +84,69 @@ export interface DocumentWithId extends Document {
   readonly _id: DocumentId
 }
 
+// ---------------------------------------------------------------------------------------------
+// Typed documents: compile-time shapes for `Store<T>`. Nothing here exists at run time.
+
+/**
+ * The values that are neither a MAP nor an ARRAY: what a projection cannot cut into.
+ * @category Documents and queries
+ */
+export type ScalarValue = Exclude<Value, readonly Value[] | DocumentMap>
+
+/**
+ * `V` where every part of it is an OJAI {@link Value}, `never` where a part is not (a function, a
+ * `Date`, a `Map`, `unknown`…), so `V extends ValueShape<V>` holds only for storable types. Nested
+ * interfaces are checked field by field: unlike {@link DocumentMap} this needs no index signature.
+ * @category Documents and queries
+ */
+export type ValueShape<V> = V extends Value | undefined
+  ? V
+  : V extends (...args: never[]) => unknown
+    ? never
+    : V extends readonly (infer E)[]
+      ? readonly ValueShape<E>[]
+      : V extends object
+        ? { readonly [K in keyof V]: ValueShape<V[K]> }
+        : never
+
+/**
+ * The constraint of a typed store's document type: `T extends DocumentShape<T>` holds when every
+ * field of `T` is an OJAI value and its `_id`, if it declares one, is a {@link DocumentId}. Plain
+ * interfaces satisfy it (`interface User { _id: string; name: string; tags: string[] }`), and so
+ * does {@link Document}.
+ * @category Documents and queries
+ */
+export type DocumentShape<T> = { readonly [K in keyof T]: K extends '_id' ? DocumentId | undefined : ValueShape<T[K]> }
+
+/**
+ * A document of type `T` that can be written: `T` with its key, required (`T`'s own key type when
+ * it declares one). `WithId<Document>` is {@link DocumentWithId}.
+ * @category Documents and queries
+ */
+export type WithId<T> = T & { readonly _id: '_id' extends keyof T ? NonNullable<T[Extract<'_id', keyof T>]> : DocumentId }
+
+/**
+ * What a projection (`findById`'s `fields`) returns of a `T`: any field may be missing, at any
+ * depth (`address.city` returns an `address` with only a `city`), `_id` included unless listed.
+ * An untyped document (one with an index signature, such as {@link Document}) is returned as it is.
+ * @category Documents and queries
+ */
+export type Projected<T> = string extends keyof T ? T : { [K in keyof T]?: ProjectedValue<T[K]> }
+
+/**
+ * A field value of a {@link Projected} document: maps and array elements are projected too.
+ * @category Documents and queries
+ */
+export type ProjectedValue<V> = V extends ScalarValue | null | undefined
+  ? V
+  : V extends readonly (infer E)[]
+    ? V extends E[]
+      ? ProjectedValue<E>[]
+      : readonly ProjectedValue<E>[]
+    : V extends object
+      ? Projected<V>
+      : V
+
 /**
  * The OJAI type names, as `$typeof` spells them.
  * @category Internals
