@@ -1,96 +1,96 @@
 /**
- * Marble-testing your own code that uses a FailoverStore, in virtual time.
+ * Marble-testing your own code that uses a FailoverStore, in virtual time, with the testing kit.
  *
- * Shows: fake cluster stores whose answers are marble diagrams, a FailoverStore on the
- * TestScheduler (`scheduler: m.scheduler`), and exact assertions on WHEN the answer arrives and
- * which cluster was asked: the primary answers in time; the primary is silent and the secondary
- * answers right after `timeoutMs`; a "document exists" answer is final and never fails over.
- * No network, no sleeping: the 500 ms timeout takes no wall-clock time.
+ * Shows: fake cluster stores scripted with marble diagrams (`fakeStore`, `marble`), a FailoverStore
+ * over them with exact timelines (`testFailoverStore`), and exact assertions on WHEN the answer
+ * arrives, which cluster was asked and which attempt was abandoned (the fakes' call log): the
+ * primary answers in time; the primary is silent and the secondary answers right after
+ * `timeoutMs`; a "document exists" answer is final and never fails over; the primary comes back
+ * and the store fails back after its 20 s hold, at an exact virtual time.
+ * No network, no sleeping, no close(): the 20 s hold takes no wall-clock time, and each test ends
+ * when the store has nothing left to do.
  *
  * In your project put each `marbles(...)` in a test: `it('…', marbles((m) => { … }))` with
- * vitest, jest or mocha. Here they run as a plain script: `npx tsx examples/marble-testing.ts`.
+ * vitest (import `marbles` from 'rxjs-marbles'), jest or mocha. Here they run as a plain script:
+ * `npx tsx examples/marble-testing.ts`.
  */
-import { marbles, type Context } from 'rxjs-marbles'
-import { map, throwError, type Observable } from 'rxjs'
-import { DocumentExistsError, FailoverStore, type Store } from '../lib/index.js'
+import assert from 'node:assert/strict'
+import { marbles } from 'rxjs-marbles'
+import { map, type Observable } from 'rxjs'
+import { DEFAULT_PROBE_ID, DocumentExistsError, type Store } from '../lib/index.js' // in your app: 'ojai-failover'
+import { fakeStore, marble, testFailoverStore } from '../lib/testing/index.js' // in your app: 'ojai-failover/testing'
 
 // ---- the application code under test ----------------------------------------------------------
 
+export interface User {
+  _id: string
+  name: string
+}
+
 /** A user's display name, or 'anonymous' when there is no such user. */
-export function displayName(users: Store, id: string): Observable<string> {
-  return users.findById(id, { fields: ['name'] }).pipe(map((doc) => (typeof doc?.name === 'string' ? doc.name : 'anonymous')))
+export function displayName(users: Store<User>, id: string): Observable<string> {
+  return users.findById(id, { fields: ['name'] }).pipe(map((user) => user?.name ?? 'anonymous'))
 }
 
-// ---- test helpers ------------------------------------------------------------------------------
+// ---- tests -------------------------------------------------------------------------------------
 
-/** A Store whose every operation fails the test unless overridden. */
-function fakeStore(overrides: Partial<Store>): Store {
-  const unexpected = (op: string) => () => throwError(() => new Error(`unexpected ${op}`))
-  return {
-    path: '/apps/users',
-    findById: unexpected('findById'),
-    find: unexpected('find'),
-    insertOrReplace: unexpected('insertOrReplace'),
-    insert: unexpected('insert'),
-    replace: unexpected('replace'),
-    update: unexpected('update'),
-    increment: unexpected('increment'),
-    delete: unexpected('delete'),
-    checkAndMutate: unexpected('checkAndMutate'),
-    checkAndReplace: unexpected('checkAndReplace'),
-    checkAndDelete: unexpected('checkAndDelete'),
-    ...overrides,
-  }
-}
+const ada: User = { _id: 'u1', name: 'Ada' }
 
-// One dash is one virtual millisecond; the FailoverStore's own timers run on the same clock.
-const TIMEOUT_MS = 500
-
-function failoverStore(m: Context, primary: Store, secondary: Store): FailoverStore {
-  const store = new FailoverStore(
-    [
-      { name: 'primary', store: primary },
-      { name: 'secondary', store: secondary },
-    ],
-    { timeoutMs: TIMEOUT_MS, scheduler: m.scheduler },
-  )
-  // Closed at 1 s of virtual time: long after these operations, before the first failback probe
-  // (after the 20 s hold), so the probes do not keep the virtual clock running.
-  m.scheduler.schedule(() => store.close(), 1_000)
-  return store
-}
-
+// One dash is one virtual millisecond; the FailoverStore's timers (timeoutMs 500 by default) run
+// on the same clock.
 const tests: [string, () => void][] = [
   [
     'the primary answers in time: its answer, the secondary is never asked',
     marbles((m) => {
-      const primary = m.cold('---(a|)', { a: { name: 'Ada' } })
-      const secondary = m.cold('(b|)', { b: { name: 'stale Ada' } })
-      const store = failoverStore(m, fakeStore({ findById: () => primary }), fakeStore({ findById: () => secondary }))
-      m.expect(displayName(store, 'u1')).toBeObservable('---(n|)', { n: 'Ada' })
-      m.expect(secondary).toHaveSubscriptions([])
+      const primary = fakeStore<User>({ findById: marble('---(a|)', { a: ada }) })
+      const secondary = fakeStore<User>({ findById: marble('(b|)', { b: { _id: 'u1', name: 'stale Ada' } }) })
+      const users = testFailoverStore({ primary, secondary })
+      m.expect(displayName(users, 'u1')).toBeObservable('---(n|)', { n: 'Ada' })
+      m.flush()
+      assert.deepEqual(primary.callsOf('findById')[0]?.args, ['u1', { fields: ['name'] }])
+      assert.equal(secondary.calls.length, 0)
     }),
   ],
   [
-    'the primary is silent: cancelled at 500 ms, the secondary answers 2 ms later, cluster$ switches',
+    'the primary is silent: abandoned at 500 ms, the secondary answers 2 ms later, cluster$ switches',
     marbles((m) => {
-      const primary = m.cold('-') // never answers
-      const secondary = m.cold('--(b|)', { b: { name: 'Ada' } })
-      const store = failoverStore(m, fakeStore({ findById: () => primary }), fakeStore({ findById: () => secondary }))
-      m.expect(displayName(store, 'u1')).toBeObservable('500ms --(n|)', { n: 'Ada' })
-      m.expect(primary).toHaveSubscriptions('^ 499ms !')
-      m.expect(secondary).toHaveSubscriptions('500ms ^-!')
-      m.expect(store.cluster$.pipe(map((s) => s.name))).toBeObservable('p 499ms s 499ms |', { p: 'primary', s: 'secondary' })
+      const primary = fakeStore<User>({ findById: '-' }) // never answers
+      const secondary = fakeStore<User>({ findById: marble('--(b|)', { b: ada }) })
+      const users = testFailoverStore({ primary, secondary })
+      m.expect(displayName(users, 'u1')).toBeObservable('500ms --(n|)', { n: 'Ada' })
+      m.expect(users.cluster$.pipe(map((s) => s.name))).toBeObservable('p 499ms s', { p: 'primary', s: 'secondary' })
+      m.flush()
+      assert.deepEqual(primary.callsOf('findById').filter((c) => c.args[0] === 'u1').map((c) => [c.subscribedAt, c.endedAt, c.ending]), [[0, 500, 'cancelled']])
+      assert.deepEqual(secondary.callsOf('findById').map((c) => [c.subscribedAt, c.endedAt, c.ending]), [[500, 502, 'completed']])
     }),
   ],
   [
     'a duplicate insert is an answer, not a fault: the error goes to the caller, no failover',
     marbles((m) => {
       const exists = new DocumentExistsError('document exists: u1')
-      const secondary = m.cold('(x|)')
-      const store = failoverStore(m, fakeStore({ insert: () => m.cold('--#', undefined, exists) }), fakeStore({ insert: () => secondary }))
-      m.expect(store.insert({ _id: 'u1', name: 'Ada' })).toBeObservable('--#', undefined, exists)
-      m.expect(secondary).toHaveSubscriptions([])
+      const primary = fakeStore<User>({ insert: marble('--#', {}, exists) })
+      const secondary = fakeStore<User>({ insert: '(x|)' })
+      const users = testFailoverStore({ primary, secondary })
+      m.expect(users.insert({ _id: 'u1', name: 'Ada' })).toBeObservable('--#', undefined, exists)
+      m.flush()
+      assert.equal(secondary.calls.length, 0)
+      assert.equal(users.cluster.name, 'primary')
+    }),
+  ],
+  [
+    'the primary comes back at 5 s: probed when its 20 s hold ends, failed back at that moment',
+    marbles((m) => {
+      // A function of the arguments: silent until 5 s, then answering (the probe's key too).
+      const primary = fakeStore<User>({ findById: (id) => (m.scheduler.now() < 5_000 ? '-' : marble('-(a|)', { a: id === DEFAULT_PROBE_ID ? null : ada })) })
+      const secondary = fakeStore<User>({ findById: marble('-(a|)', { a: ada }) })
+      const users = testFailoverStore({ primary, secondary })
+      // Failover at 500 ms; the hold ends at 20 500 ms; the probe's read answers 1 ms later.
+      m.expect(users.cluster$.pipe(map((s) => s.name))).toBeObservable('p 499ms s 20000ms p', { p: 'primary', s: 'secondary' })
+      // The application keeps reading every 10 s (a store probes only while it is in use).
+      for (const at of [0, 10_000, 20_000, 30_000]) m.scheduler.schedule(() => displayName(users, 'u1').subscribe(), at)
+      m.flush()
+      const reads = primary.callsOf('findById').filter((c) => c.args[0] === 'u1')
+      assert.deepEqual(reads.map((c) => [c.subscribedAt, c.ending]), [[0, 'cancelled'], [30_000, 'completed']])
     }),
   ],
 ]

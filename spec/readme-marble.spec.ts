@@ -3,8 +3,8 @@
  * testing section that calls `marbles(` is compiled and run exactly as written (a complete test
  * file), and must end with the timeline it asserts.
  *
- * Its imports resolve to this repository: `ojai-failover` is lib/index.ts; `rxjs`, `rxjs-marbles`
- * and `vitest` are themselves, except that `marbles` is rxjs-marbles' own runner with a bound on
+ * Its imports resolve to this repository: `ojai-failover` is lib/index.ts, `ojai-failover/testing`
+ * lib/testing/index.ts; `rxjs`, `rxjs-marbles` and `vitest` are themselves, except that `marbles` is rxjs-marbles' own runner with a bound on
  * virtual time, so a snippet whose store never stops scheduling fails here instead of hanging
  * (flush() is synchronous: vitest could not time it out). Nothing else is in scope: a name the
  * snippet uses without importing or defining it fails the spec, as it would fail a reader.
@@ -17,6 +17,7 @@ import * as rxjsMarbles from 'rxjs-marbles'
 import * as rxjs from 'rxjs'
 import ts from 'typescript'
 import * as library from '../lib/index.js'
+import * as testing from '../lib/testing/index.js'
 import { marbles as boundedMarbles, type StallContext } from './failover/stall-scheduler.js'
 
 const README = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'README.md')
@@ -54,6 +55,7 @@ function runSnippet(snippet: string): string[] {
   }
   const modules: Record<string, unknown> = {
     'ojai-failover': library,
+    'ojai-failover/testing': testing,
     rxjs,
     'rxjs-marbles': { ...rxjsMarbles, marbles },
     vitest: { describe, expect, it: register, test: register },

@@ -9,6 +9,7 @@
  */
 import { defer, lastValueFrom, type Observable } from 'rxjs'
 import { GatewayControlClient } from '../gateway/control-client.js'
+import { isCaughtUp } from '../gateway/replication.js'
 import type { ClusterHarness, GatewayNode } from './cluster.js'
 
 export function caughtUpPing(harness: ClusterHarness, target: GatewayNode, ping: () => Observable<unknown>): () => Observable<unknown> {
@@ -21,7 +22,7 @@ export function caughtUpPing(harness: ClusterHarness, target: GatewayNode, ping:
         try {
           const stats = await control.stats()
           const link = stats.replication.peers.find((p) => p.address === target.replicationProxy.address)
-          if (link !== undefined && (link.queueDepth > 0 || link.resyncPending || !link.connected)) {
+          if (link !== undefined && !isCaughtUp(link)) {
             throw new Error(`${node.name} has not caught ${target.name} up (queue ${link.queueDepth}, resync ${link.resyncPending}, connected ${link.connected})`)
           }
         } finally {

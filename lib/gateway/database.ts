@@ -115,7 +115,7 @@ export class Database {
   private readonly clock: HybridClock
   private readonly gatewayId: string
   private readonly onChange: ((change: Change) => void) | undefined
-  private readonly expectedPeers: number
+  private expectedPeers: number
   private readonly limits: Required<OpLogLimits>
   private readonly now: () => number
   /** Timestamps of local writes committed or committing but not yet handed to replication. */
@@ -358,6 +358,15 @@ export class Database {
     let min = this.clock.peek()
     for (const ts of this.inFlight) if (ts - 1 < min) min = ts - 1
     return min
+  }
+
+  /**
+   * `count` more gateways replicate to this one from now on (peers added after start): logs are
+   * folded only up to what they, too, have shipped.
+   */
+  expectMorePeers(count: number): void {
+    this.expectedPeers += count
+    this.stablePoint = this.computeStable()
   }
 
   /** The timestamp up to which operation logs may be folded (see oplog.ts). */

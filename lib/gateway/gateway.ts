@@ -16,6 +16,7 @@ import { Authenticator } from './auth.js'
 import type { AuthOptions } from './auth.js'
 import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
 import type { RequestCounts } from './call-guard.js'
+import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
 import { Database } from './database.js'
 import { Faults } from './faults.js'
 import type { Fault, FaultTarget } from './faults.js'
@@ -125,6 +126,18 @@ export interface OjaiGateway {
   crash(): void
   /** Listens again on the same host and port with the same storage (after crash()). */
   restart(): Promise<void>
+  /**
+   * Starts replicating every applied write to more peer gateways (`host:port`), as if they had
+   * been in `replicateTo` from the start: each new peer first receives a full snapshot of this
+   * gateway's tables and documents, then every later write. Use it to connect gateways started on
+   * port 0, whose addresses are known only once they listen; replication is a full mesh, so add
+   * each gateway to every other one. Throws InvalidOptionsError for an address that is not
+   * `host:port`, is this gateway's own, or is already a peer (nothing is added then), and
+   * ClosedError after close().
+   */
+  addReplicationPeers(addresses: readonly string[]): void
+  /** The peer gateways this one replicates to (`replicateTo`, then those added since). */
+  replicationPeers(): string[]
 }
 
 /**
@@ -154,7 +167,7 @@ class GatewayImpl implements OjaiGateway {
   private readonly logger: GatewayLogger
   private readonly counts: RequestCounts = emptyCounts()
   private readonly db: Database
-  private readonly replicator: Replicator | undefined
+  private replicator: Replicator | undefined
   private readonly auth: Authenticator | undefined
   private readonly guard: CallGuard
   private readonly finds: FindThrottle
@@ -181,33 +194,59 @@ class GatewayImpl implements OjaiGateway {
       engine: this.storage,
       clock,
       gatewayId: this.id,
-      ...(peers.length > 0 ? { onChange: (change) => this.replicator?.enqueue(change) } : {}),
+      // Peers may be added after start: every local write is offered to the replicator, if any.
+      onChange: (change) => this.replicator?.enqueue(change),
       // Full mesh: the gateways this one ships to are the ones that ship to it.
       expectedPeers: peers.length,
       ...(options.opLog === undefined ? {} : { opLog: options.opLog }),
       ...(options.clock === undefined ? {} : { now: options.clock }),
     })
-    if (peers.length > 0) {
-      // Peers are assumed to share this gateway's (replication) credentials.
-      const auth = options.replicationAuth ?? options.auth
-      this.replicator = new Replicator(
-        peers,
-        {
-          ...(auth === undefined ? {} : { authorization: `basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }),
-          ...options.replication,
-          lagMs: options.replicationLagMs ?? 0,
-        },
-        {
-          source: this.id,
-          snapshot: () => this.db.snapshot(),
-          localWatermark: () => this.db.localWatermark(),
-          logger: this.logger,
-          ...(options.clock === undefined ? {} : { now: options.clock }),
-        },
-      )
-    }
+    if (peers.length > 0) this.replicator = this.newReplicator(peers)
     this.finds = new FindThrottle(options.findLimits)
     this.guard = new CallGuard({ auth: this.auth, replicationAuth, faults: this.faults, counts: this.counts, crash: () => this.crash() })
+  }
+
+  private newReplicator(peers: readonly string[]): Replicator {
+    const options = this.options
+    // Peers are assumed to share this gateway's (replication) credentials.
+    const auth = options.replicationAuth ?? options.auth
+    return new Replicator(
+      peers,
+      {
+        ...(auth === undefined ? {} : { authorization: `basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }),
+        ...options.replication,
+        lagMs: options.replicationLagMs ?? 0,
+      },
+      {
+        source: this.id,
+        snapshot: () => this.db.snapshot(),
+        localWatermark: () => this.db.localWatermark(),
+        logger: this.logger,
+        ...(options.clock === undefined ? {} : { now: options.clock }),
+      },
+    )
+  }
+
+  addReplicationPeers(addresses: readonly string[]): void {
+    if (this.closing !== undefined) throw new ClosedError(`gateway ${this.address} was closed: no peers can be added`)
+    if (!Array.isArray(addresses)) throw new InvalidOptionsError(`addReplicationPeers takes an array of "host:port" addresses, got ${typeof addresses}`)
+    const known = new Set(this.replicationPeers())
+    for (const address of addresses as readonly unknown[]) {
+      if (typeof address !== 'string' || !/^(\[[^\]]+\]|[^\s:[\]]+):\d{1,5}$/.test(address)) {
+        throw new InvalidOptionsError(`a replication peer must be a "host:port" address such as "127.0.0.1:5679", got ${typeof address === 'string' ? JSON.stringify(address) : typeof address}`)
+      }
+      if (address === this.address) throw new InvalidOptionsError(`${address} is this gateway's own address: a gateway does not replicate to itself`)
+      if (known.has(address)) throw new InvalidOptionsError(`${address} is already a replication peer of this gateway`)
+      known.add(address)
+    }
+    if (addresses.length === 0) return
+    if (this.replicator === undefined) this.replicator = this.newReplicator(addresses)
+    else this.replicator.add(addresses)
+    this.db.expectMorePeers(addresses.length)
+  }
+
+  replicationPeers(): string[] {
+    return this.replicator?.peers() ?? []
   }
 
   get address(): string {

@@ -8,7 +8,7 @@
  * oplog.ts), so both sides apply the same operations in the same order and every acknowledged
  * increment survives concurrent writes on the other side; table entries are last-writer-wins. A
  * peer does not forward what it receives, so replication is a full mesh: list every other gateway
- * in `replicateTo` on each gateway.
+ * in `replicateTo` (or add it with `addReplicationPeers`) on each gateway.
  *
  * Each batch carries this gateway's watermark for the peer: every local write up to that
  * timestamp is in this batch or an earlier acknowledged one (0 while a resync is due, or before
@@ -82,6 +82,11 @@ export interface PeerStats {
   readonly resyncPending: boolean
 }
 
+/** Whether a link has shipped everything: connected, nothing queued, no resync due. */
+export function isCaughtUp(link: PeerStats): boolean {
+  return link.connected && link.queueDepth === 0 && !link.resyncPending
+}
+
 interface Queued {
   readonly change: Change
   readonly at: number
@@ -97,6 +102,8 @@ export interface ReplicatorDeps {
   readonly now?: () => number
 }
 
+type PeerLinkOptions = Required<Omit<ReplicationOptions, 'credentials' | 'channelOptions' | 'authorization'>> & ReplicationOptions
+
 class PeerLink {
   private queue: Queued[] = []
   private timer: NodeJS.Timeout | undefined
@@ -111,7 +118,7 @@ class PeerLink {
 
   constructor(
     readonly address: string,
-    private readonly options: Required<Omit<ReplicationOptions, 'credentials' | 'channelOptions' | 'authorization'>> & ReplicationOptions,
+    private readonly options: PeerLinkOptions,
     private readonly deps: ReplicatorDeps,
   ) {
     this.client = new ReplicationService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as PeerLink['client']
@@ -270,10 +277,16 @@ class PeerLink {
 }
 
 export class Replicator {
-  private readonly links: PeerLink[]
+  private readonly links: PeerLink[] = []
+  private readonly resolved: PeerLinkOptions
+  private closed = false
 
-  constructor(peers: readonly string[], options: ReplicationOptions, deps: ReplicatorDeps) {
-    const resolved = {
+  constructor(
+    peers: readonly string[],
+    options: ReplicationOptions,
+    private readonly deps: ReplicatorDeps,
+  ) {
+    this.resolved = {
       lagMs: options.lagMs ?? 0,
       batchSize: options.batchSize ?? 512,
       maxQueue: options.maxQueue ?? 100_000,
@@ -285,7 +298,21 @@ export class Replicator {
       ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
       ...(options.authorization === undefined ? {} : { authorization: options.authorization }),
     }
-    this.links = peers.map((p) => new PeerLink(p, resolved, deps))
+    this.add(peers)
+  }
+
+  /**
+   * Starts replicating to more peers. Each new link first learns the peer's incarnation and sends
+   * it a full snapshot (as any link's first contact does), then every later write.
+   */
+  add(peers: readonly string[]): void {
+    if (this.closed) return
+    for (const p of peers) this.links.push(new PeerLink(p, this.resolved, this.deps))
+  }
+
+  /** The peers replicated to, in the order they were added. */
+  peers(): string[] {
+    return this.links.map((l) => l.address)
   }
 
   enqueue(change: Change): void {
@@ -302,6 +329,7 @@ export class Replicator {
   }
 
   close(): void {
+    this.closed = true
     for (const link of this.links) link.close()
   }
 }

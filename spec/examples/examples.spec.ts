@@ -16,7 +16,7 @@ const EXAMPLES: Record<string, RegExp> = {
   'rxjs-pipeline.ts': /^processed 400 of 400 items/m,
   'watch-cluster.ts': /cluster\$: cluster2 \[failover\][\s\S]*cluster\$: cluster1 \[failback\]/,
   'prometheus-metrics.ts': /^ojai_failover_events_total\{table="[^"]+",type="failover",cluster="cluster1"\} 1$/m,
-  'marble-testing.ts': /^3 of 3 marble tests passed$/m,
+  'marble-testing.ts': /^4 of 4 marble tests passed$/m,
   'testing-with-embedded-gateway.ts': /^all tests passed$/m,
 }
 

@@ -1,0 +1,18 @@
+/**
+ * `ojai-failover/testing`: the kit for testing code that uses ojai-failover.
+ *
+ * - {@link fakeStore}: a Store whose 11 methods answer as scripted (marble diagrams, one frame =
+ *   one millisecond, in virtual or real time, or functions of the call's arguments), with a log
+ *   of every call.
+ * - {@link testFailoverStore}: a FailoverStore over fake (or any) stores with defaults that make
+ *   marble timelines exact; a marble test with finite operations ends without `close()`.
+ * - {@link startClusters}: n embedded gateways replicating to each other on free ports, with their
+ *   fault controls, a table created once, a `connectFailover` over them, closed in one call.
+ */
+export { fakeStore, UnscriptedCallError } from './fake-store.js'
+export type { Answer, ArgsOf, CallEnding, FakeCall, FakeScript, FakeStore, FakeStoreOptions, MethodScript, ResultOf, StoreMethod } from './fake-store.js'
+export { marble, Marble } from './marble.js'
+export { testFailoverStore, TEST_DEFAULTS } from './test-failover-store.js'
+export type { TestStoreCluster } from './test-failover-store.js'
+export { startClusters, MAX_CLUSTERS } from './start-clusters.js'
+export type { ClusterGatewayOptions, EmbeddedCluster, EmbeddedClusters, StartClustersOptions } from './start-clusters.js'
