@@ -31,14 +31,14 @@ function runTypedoc(): Promise<{ code: number; output: string }> {
 }
 
 describe('API reference (npm run docs)', () => {
-  it('builds with 0 warnings; each module has a start page link, and categories that hold every name', { timeout: 300_000 }, async () => {
+  it('builds with 0 warnings; a start page linking the entry points; three modules whose categories hold every name', { timeout: 300_000 }, async () => {
     const { code, output } = await runTypedoc()
     expect(output).not.toMatch(/\[warning\]|\[error\]/)
     expect(code).toBe(0)
 
     const project = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8')) as Reflection
     const modules = project.children ?? []
-    expect(modules.map((m) => m.name)).toEqual(expect.arrayContaining(['ojai-failover', 'ojai-failover/gateway']))
+    expect(modules.map((m) => m.name)).toEqual(expect.arrayContaining(['ojai-failover', 'ojai-failover/gateway', 'ojai-failover/testing']))
     for (const module of modules) {
       if (module.categories === undefined) continue
       const placed = new Set(module.categories.flatMap((c) => c.children))
@@ -54,6 +54,6 @@ describe('API reference (npm run docs)', () => {
     }
 
     const start = readFileSync(join(out, 'html', 'index.html'), 'utf8')
-    for (const page of ['ojai-failover.connectFailover.html', 'ojai-failover.connect.html', 'ojai-failover_gateway.startGateway.html']) expect(start).toContain(page)
+    for (const page of ['ojai-failover.connectFailover.html', 'ojai-failover.connect.html', 'ojai-failover_gateway.startGateway.html', 'ojai-failover_testing.startClusters.html']) expect(start).toContain(page)
   })
 })
