@@ -12,6 +12,7 @@
  */
 import type { Observable, Subscription } from 'rxjs'
 
+/** @category Client */
 export function toAsyncIterable<T>(source: Observable<T>): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -1,15 +1,6 @@
 /**
- * `connectFailover`: a FailoverStore over one table on N >= 2 gateways, from connection strings.
- *
- * ```ts
- * const users = connectFailover({
- *   clusters: ['gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem', 'gw2:5678?…'],
- *   table: '/apps/users',
- *   timeoutMs: 500,
- * })
- * const u = await firstValueFrom(users.findById('u1'))
- * await users.close()   // lets operations in flight finish, then closes the connections it opened
- * ```
+ * `connectFailover`: a FailoverStore over one table on N >= 2 gateways, from connection strings
+ * (usage and what it throws: on {@link connectFailover}).
  *
  * It lives outside lib/failover because it needs the driver (and so grpc); the failover core
  * depends only on the `Store` interface. Each cluster gets one driver `Connection`; its
@@ -17,12 +8,6 @@
  * failback probe's first step, and the connection is closed by `FailoverStore.close()` once its
  * operations have ended (finished within the grace, or cut off): at once, as no call of the store
  * is left on it by then.
- *
- * Constructing never blocks and never touches the network (the driver connects on the first
- * call), so a cluster that is down at startup cannot make it hang or throw: the first operation
- * finds out and fails over. What it does throw, synchronously and typed, is bad input: an invalid
- * connection string (InvalidConnectionStringError), a bad table path (InvalidArgumentError) or bad
- * options (InvalidOptionsError). Connections opened before such an error are closed again.
  */
 import { connect, type Connection } from './driver/connection.js'
 import type { ConnectOptions } from './driver/options.js'
@@ -31,7 +16,10 @@ import type { ClusterConfig, FailoverStoreOptions } from './failover/options.js'
 import { InvalidOptionsError } from './ojai/errors.js'
 import type { DocumentShape } from './ojai/values.js'
 
-/** One cluster: its gateway's connection string, and optionally a name and its own connect options. */
+/**
+ * One cluster: its gateway's connection string, and optionally a name and its own connect options.
+ * @category Failover
+ */
 export interface FailoverClusterInput {
   /** Shown in events, logs, stats and errors. Default: the gateway's `host:port`. */
   readonly name?: string
@@ -41,6 +29,7 @@ export interface FailoverClusterInput {
   readonly connectOptions?: ConnectOptions
 }
 
+/** @category Failover */
 export interface ConnectFailoverOptions extends FailoverStoreOptions {
   /** Two or more clusters, primary first: connection strings or {@link FailoverClusterInput}s. */
   readonly clusters: readonly (string | FailoverClusterInput)[]
@@ -61,6 +50,7 @@ export interface ConnectFailoverOptions extends FailoverStoreOptions {
  * deadline still bounds is the whole length of a find stream, and the driver's 10 s default would
  * cut a healthy long scan of a big table (then resume it on the next cluster, and fail there after
  * another 10 s).
+ * @category Internals
  */
 export const FAILOVER_CONNECTION_DEADLINE_MS = 3_600_000
 
@@ -81,14 +71,31 @@ function clusterInput(input: unknown, index: number): FailoverClusterInput {
 }
 
 /**
- * Opens one connection per cluster and returns a FailoverStore over the table on each. Returns at
- * once; see the module doc for what it throws. `close()` on the result closes the connections
- * after its operations have ended.
+ * Opens one connection per cluster and returns a FailoverStore over the table on each.
+ * `close()` on the result closes the connections after its operations have ended.
+ *
+ * ```ts
+ * const users = connectFailover({
+ *   clusters: ['gw1:5678?auth=basic;user=mapr;password=…;sslCA=/etc/ca.pem', 'gw2:5678?…'],
+ *   table: '/apps/users',
+ *   timeoutMs: 500,
+ * })
+ * const u = await firstValueFrom(users.findById('u1'))
+ * await users.close()   // lets operations in flight finish, then closes the connections it opened
+ * ```
+ *
+ * Returns at once and never touches the network (the driver connects on the first call), so a
+ * cluster that is down at startup cannot make it hang or throw: the first operation finds out and
+ * fails over. What it does throw, synchronously and typed, is bad input: an invalid connection
+ * string ({@link InvalidConnectionStringError}), a bad table path ({@link InvalidArgumentError})
+ * or bad options ({@link InvalidOptionsError}). Connections opened before such an error are
+ * closed again.
  *
  * `T` types the table's documents (`connectFailover<User>({ … })`); default: untyped
  * `Document`s. It is the caller's compile-time promise, not checked at run time, and is
  * only ever given explicitly: without a type argument the first signature applies, so the type is
  * never guessed from where the result is used.
+ * @category Failover
  */
 export function connectFailover(options: ConnectFailoverOptions): FailoverStore
 export function connectFailover<T extends DocumentShape<T>>(options: ConnectFailoverOptions): FailoverStore<T>

@@ -19,7 +19,10 @@
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { InvalidOptionsError } from './ojai/errors.js'
 
-/** The argument of `close()` on a FailoverStore or a Connection. */
+/**
+ * The argument of `close()` on a FailoverStore or a Connection.
+ * @category Client
+ */
 export interface CloseOptions {
   /**
    * How long operations in flight may take to finish, ms, from the call; those still running then
@@ -35,6 +38,7 @@ export interface CloseOptions {
  * driver's default call deadline, so with the defaults a graceful close cancels only `find`
  * streams still running; and short enough to leave most of a 30 s termination grace (Kubernetes'
  * default) for the rest of a service's shutdown.
+ * @category Internals
  */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000
 

@@ -15,14 +15,20 @@ import type { Mutation, MutationJson } from './ojai/mutation.js'
 import type { Query, QueryBuilder, QueryJson } from './ojai/query.js'
 import type { Document, DocumentId, DocumentShape, Projected, WithId } from './ojai/values.js'
 
+/** @category Client */
 export type ConditionInput = Condition | ConditionJson | string
+/** @category Client */
 export type MutationInput = Mutation | MutationJson | string
-/** A query, its builder (`query().where(…)`, no `build()` needed), JSON or text. */
+/**
+ * A query, its builder (`query().where(…)`, no `build()` needed), JSON or text.
+ * @category Client
+ */
 export type QueryInput = Query | QueryBuilder | QueryJson | string
 
 /**
  * How safe an operation is to repeat on another cluster when the first attempt may have been
  * applied. See the README's policy table for each operation's class.
+ * @category Failover
  */
 export type OperationClass = 'idempotent' | 'conditional' | 'non-idempotent'
 
@@ -32,10 +38,14 @@ export type OperationClass = 'idempotent' | 'conditional' | 'non-idempotent'
  * - `current-only`: only on the active cluster; never switches.
  * - `failover-if-unsent`: switches only when the first attempt provably never reached the server.
  * - `failover`: switches on any availability error or timeout.
+ * @category Failover
  */
 export type FailoverStrategy = 'primary-only' | 'current-only' | 'failover-if-unsent' | 'failover'
 
-/** Options every operation accepts. A single-cluster store ignores the failover-only ones. */
+/**
+ * Options every operation accepts. A single-cluster store ignores the failover-only ones.
+ * @category Client
+ */
 export interface CallOptions {
   /**
    * DocumentStore: the gRPC deadline of this call (for `find`, of the whole stream; `Infinity` =
@@ -49,6 +59,7 @@ export interface CallOptions {
   readonly hedge?: boolean
 }
 
+/** @category Client */
 export interface FindByIdOptions extends CallOptions {
   /** Field paths to return; absent = the whole document. `_id` is returned only when listed. */
   readonly fields?: readonly string[]
@@ -56,6 +67,7 @@ export interface FindByIdOptions extends CallOptions {
   readonly condition?: ConditionInput
 }
 
+/** @category Client */
 export interface FindOptions extends CallOptions {
   /**
    * DocumentStore: the longest wait for the next message of this find, the first included
@@ -70,7 +82,10 @@ export interface FindOptions extends CallOptions {
   readonly allowRestart?: boolean
 }
 
-/** {@link FindByIdOptions} without a projection: the whole document comes back. */
+/**
+ * {@link FindByIdOptions} without a projection: the whole document comes back.
+ * @category Client
+ */
 export type WholeDocumentOptions = FindByIdOptions & { readonly fields?: undefined }
 
 /**
@@ -83,6 +98,7 @@ export type WholeDocumentOptions = FindByIdOptions & { readonly fields?: undefin
  * key ({@link WithId}); `findById` with `fields` and a `$select` in a `find` query return part of
  * a document: `findById` types that ({@link Projected}); `find` cannot see inside its query, so
  * the caller takes a projecting `find` as `Observable<Projected<User>>` (a `User` is one).
+ * @category Client
  */
 export interface Store<T extends DocumentShape<T> = Document> {
   /** The table path, e.g. `/apps/user_profiles`. */

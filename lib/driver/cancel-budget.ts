@@ -11,6 +11,7 @@
  * and replaces it instead (see channels.ts).
  */
 
+/** @category Client */
 export interface CancelBudgetOptions {
   /** Cancellations allowed at once. Default {@link DEFAULT_CANCEL_BUDGET}.burst. */
   readonly burst?: number
@@ -21,6 +22,7 @@ export interface CancelBudgetOptions {
 /**
  * Half of nghttp2's defaults (burst 1,000, 33 per second), so a connection stays well clear of
  * the limit of any server at least as lenient as Node's; lower them for a stricter server.
+ * @category Internals
  */
 export const DEFAULT_CANCEL_BUDGET: Required<CancelBudgetOptions> = { burst: 500, perSecond: 16 }
 

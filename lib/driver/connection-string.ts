@@ -21,12 +21,18 @@
 import { InvalidConnectionStringError } from '../ojai/errors.js'
 import { didYouMean } from './suggest.js'
 
-/** The gateway's default port. */
+/**
+ * The gateway's default port.
+ * @category Internals
+ */
 export const DEFAULT_GATEWAY_PORT = 5678
 
 const PREFIX = 'ojai:mapr:thin:v1@'
 
-/** The options the grammar knows, spelled as the official clients spell them. */
+/**
+ * The options the grammar knows, spelled as the official clients spell them.
+ * @category Internals
+ */
 export const CONNECTION_OPTIONS = ['auth', 'user', 'password', 'ssl', 'sslCA', 'sslTargetNameOverride'] as const
 type OptionName = (typeof CONNECTION_OPTIONS)[number]
 
@@ -37,13 +43,17 @@ const SECRET_OPTIONS: ReadonlySet<string> = new Set(['user', 'password'])
  * The longest `user:password` accepted, in UTF-8 bytes. The credentials travel base64-encoded in
  * the `authorization` header, and servers cap the headers of a request (grpc-java: 8 KiB in all);
  * a longer pair would be refused by the gateway on every call, so it is refused here instead.
+ * @category Internals
  */
 export const MAX_CREDENTIALS_BYTES = 4096
 
 /** What a secret looks like in messages, logs and object dumps. */
 export const HIDDEN = '***'
 
-/** A parsed, validated connection string. */
+/**
+ * A parsed, validated connection string.
+ * @category Client
+ */
 export interface ConnectionSettings {
   /** Host name or IP address; an IPv6 address without brackets. */
   readonly host: string
@@ -62,6 +72,7 @@ export interface ConnectionSettings {
   readonly sslTargetNameOverride: string | undefined
 }
 
+/** @category Client */
 export interface ParseOptions {
   /**
    * True when the CA comes from elsewhere (the `tls.ca` connect option), so `ssl=true` without
@@ -334,6 +345,7 @@ function parseAuthority(text: string, q: Quoter): { host: string; port: number; 
  * the bad part. Checks run in the official client's order: `sslCA`, then the auth scheme, then
  * user and password. No message quotes a credential: the values of `user` and `password`, and
  * anything before an `@` in the host part, show as `***`.
+ * @category Client
  */
 export function parseConnectionString(text: string, parse: ParseOptions = {}): ConnectionSettings {
   if (typeof text !== 'string') fail(`the connection string must be a string, got ${text === null ? 'null' : typeof text}`)
@@ -396,6 +408,7 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
  * `sslTargetNameOverride` (so `password`, `p%61ssword` and a misspelled `passwd` alike), parts a
  * raw `;` split off a password, and anything written in front of the host with an `@`. Works on
  * strings that do not parse, too; the text is trimmed.
+ * @category Client
  */
 export function redactConnectionString(text: string): string {
   if (typeof text !== 'string') return ''

@@ -26,7 +26,10 @@ import { driverLogger } from './logging.js'
 import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
 import { RpcRunner } from './rpc.js'
 
-/** What a connection reports about itself; never includes credentials. */
+/**
+ * What a connection reports about itself; never includes credentials.
+ * @category Client
+ */
 export interface ConnectionInfo extends Deadlines {
   readonly target: string
   readonly ssl: boolean
@@ -66,6 +69,7 @@ function sendLimit(options: ChannelOptions): number | undefined {
   return typeof limit === 'number' && limit >= 0 ? limit : undefined
 }
 
+/** @category Client */
 export class Connection {
   readonly info: ConnectionInfo
   // Private fields: an object dump or JSON of a connection never reaches its credentials.
@@ -301,6 +305,7 @@ export class Connection {
  * const users = connection.store('/apps/users')
  * const doc = await firstValueFrom(users.findById('u1'))
  * ```
+ * @category Client
  */
 export function connect(connectionString: string, options?: ConnectOptions): Connection {
   return new Connection(connectionString, options)

@@ -24,7 +24,10 @@ const REPLACE = 3 as const
 const RESULT_DOCUMENT = 1
 const QUERY_PLAN = 2
 
-/** One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents. */
+/**
+ * One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents.
+ * @category Client
+ */
 export type FindEvent<T extends DocumentShape<T> = Document> =
   | { readonly kind: 'plan'; readonly plan: Value; readonly json: string }
   | { readonly kind: 'document'; readonly document: T }
@@ -71,12 +74,14 @@ function validated<T>(build: () => Observable<T>): Observable<T> {
 /**
  * `T` types the documents (default: untyped {@link Document}); it is the caller's promise, not
  * checked at run time (see {@link Store}). Open a typed one with `connection.store<User>(path)`.
+ * @category Client
  */
 export class DocumentStore<T extends DocumentShape<T> = Document> implements Store<T> {
   readonly path: string
   /** Private, so an object dump never reaches the connection's credentials. */
   readonly #context: StoreContext
 
+  /** Stores come from {@link Connection.store} / {@link Connection.getStore}. @internal */
   constructor(path: string, context: StoreContext) {
     this.path = path
     this.#context = context

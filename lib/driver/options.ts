@@ -8,7 +8,10 @@ import { InvalidOptionsError } from '../ojai/errors.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 import { didYouMean } from './suggest.js'
 
-/** TLS settings that override or complete the connection string. */
+/**
+ * TLS settings that override or complete the connection string.
+ * @category Client
+ */
 export interface TlsOptions {
   /** Trusted CA certificates (PEM). Overrides the file named by `sslCA`. */
   readonly ca?: string | Uint8Array
@@ -16,6 +19,7 @@ export interface TlsOptions {
   readonly targetNameOverride?: string
 }
 
+/** @category Client */
 export interface ConnectOptions {
   /**
    * A pino logger. The driver logs at `debug` level (one line per call: rpc, table, duration,
@@ -75,17 +79,22 @@ export interface ConnectOptions {
   readonly closeGraceMs?: number
 }
 
-/** The keys of {@link ConnectOptions}. */
+/**
+ * The keys of {@link ConnectOptions}.
+ * @category Internals
+ */
 export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls', 'closeGraceMs'] as const
 const TLS_OPTIONS = ['ca', 'targetNameOverride'] as const
 const CANCEL_BUDGET_OPTIONS = ['burst', 'perSecond'] as const
 
+/** @category Internals */
 export const DEFAULT_DEADLINE_MS = 10_000
 
 /**
  * 5 s: a connection attempt on a LAN takes milliseconds and a cross-region TLS handshake a few
  * hundred; 5 s leaves ten times that, and is far below what the operating system would wait for
  * a SYN that is never answered (about 2 minutes on Linux). grpc-js itself has no bound at all.
+ * @category Internals
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
 
@@ -108,7 +117,10 @@ export function resolveDeadlines(options: ConnectOptions): Deadlines {
 /** The largest timer Node can arm (about 24.8 days). */
 export const MAX_DEADLINE_MS = 2_147_483_647
 
-/** The gateway's message size limit (`grpc.service.max-message-size`), 32 MiB. */
+/**
+ * The gateway's message size limit (`grpc.service.max-message-size`), 32 MiB.
+ * @category Internals
+ */
 export const GATEWAY_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 /**
@@ -128,6 +140,7 @@ export const GATEWAY_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
  *   connections, so replacing one never reuses another connection's (see channels.ts).
  * Calls are fail-fast (`waitForReady` false, the gRPC default): while the channel is in
  * TRANSIENT_FAILURE a call fails immediately with UNAVAILABLE instead of waiting for the deadline.
+ * @category Internals
  */
 export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,

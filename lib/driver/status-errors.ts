@@ -49,12 +49,16 @@ import {
   UnsupportedOperationError,
 } from '../ojai/errors.js'
 
-/** The part of a gRPC status the mapping looks at. */
+/**
+ * The part of a gRPC status the mapping looks at.
+ * @category Internals
+ */
 export interface StatusLike {
   readonly code: number
   readonly details: string
 }
 
+/** @category Internals */
 export interface StatusContext {
   /** The RPC name, for the message. */
   readonly rpc: string
@@ -75,6 +79,7 @@ export interface StatusContext {
  * - `overloaded`: the gateway is out of some resource (ResourceExhaustedError);
  * - `too-large`: a message over a size limit (DocumentTooLargeError, an answer);
  * - `answer`: the gateway is up and said no; the status code picks the typed error.
+ * @category Internals
  */
 export type FailureKind = 'unsent' | 'transport' | 'deadline' | 'overloaded' | 'too-large' | 'answer'
 
@@ -100,7 +105,10 @@ const TRANSPORT_DETAILS = [
  */
 const TOO_LARGE_DETAILS = [/larger than max/i, /size larger than/i, /exceeds maximum size/i]
 
-/** True when the status proves the request never reached the server. */
+/**
+ * True when the status proves the request never reached the server.
+ * @category Internals
+ */
 export function provesUnsent(status: StatusLike, channelReady: boolean): boolean {
   if (status.code === Status.UNAVAILABLE) {
     return !channelReady && NEVER_SENT_UNAVAILABLE.some((re) => re.test(status.details))
@@ -111,7 +119,10 @@ export function provesUnsent(status: StatusLike, channelReady: boolean): boolean
   return false
 }
 
-/** True when the details say the HTTP/2 transport failed rather than the gateway answering. */
+/**
+ * True when the details say the HTTP/2 transport failed rather than the gateway answering.
+ * @category Internals
+ */
 export function isTransportFailure(status: StatusLike): boolean {
   switch (status.code) {
     case Status.UNAVAILABLE:
@@ -125,7 +136,10 @@ export function isTransportFailure(status: StatusLike): boolean {
   }
 }
 
-/** Reads a non-OK status into what it says about the cluster; see {@link FailureKind}. */
+/**
+ * Reads a non-OK status into what it says about the cluster; see {@link FailureKind}.
+ * @category Internals
+ */
 export function classifyStatus(status: StatusLike, channelReady: boolean): FailureKind {
   if (provesUnsent(status, channelReady)) return 'unsent'
   if (isTransportFailure(status)) return 'transport'
@@ -154,7 +168,10 @@ function answer(code: number, where: string, details: string, cause: StatusLike)
   }
 }
 
-/** The typed error for a non-OK gRPC status. */
+/**
+ * The typed error for a non-OK gRPC status.
+ * @category Internals
+ */
 export function errorFromStatus(status: StatusLike, context: StatusContext): OjaiError {
   const where = `${context.rpc} on ${context.target}`
   const safe = context.redact === undefined ? status.details : context.redact(status.details)

@@ -10,6 +10,7 @@
  * probe  X-X--X----X--------X ...   (initialMs 1, multiplier 2, jitter 0)
  * delay   1  2   4       8
  * ```
+ * @category Failover
  */
 export interface BackoffOptions {
   /** First delay after a failed probe. Default 1000 ms. */
@@ -25,6 +26,7 @@ export interface BackoffOptions {
   readonly jitter?: number
 }
 
+/** @category Internals */
 export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
   initialMs: 1000,
   multiplier: 2,
@@ -32,6 +34,7 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
   jitter: 0.2,
 })
 
+/** @category Internals */
 export class Backoff {
   private readonly o: Required<BackoffOptions>
 

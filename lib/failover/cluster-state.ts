@@ -41,14 +41,17 @@ import type { StickyHold } from './sticky-hold.js'
  * How the active cluster is chosen: by health (`automatic`), or held by an operator until
  * `release()`: `pinned` to one cluster (every other drained), or with some clusters `drained`
  * (automatic among the others). A drained cluster gets no traffic. `since` is scheduler time.
+ * @category Failover
  */
 export type RoutingMode =
   | { readonly kind: 'automatic' }
   | { readonly kind: 'pinned'; readonly cluster: string; readonly since: number; readonly reason?: string }
   | { readonly kind: 'drained'; readonly clusters: readonly string[]; readonly since: number; readonly reason?: string }
 
+/** @category Internals */
 export const AUTOMATIC: RoutingMode = Object.freeze({ kind: 'automatic' })
 
+/** @category Failover */
 export interface ClusterStatus {
   /** Index of the active cluster in the configured list (0 = primary). */
   readonly index: number
@@ -68,6 +71,7 @@ export interface ClusterStatus {
 /**
  * Ramped failback: after a failback, operations move back in steps instead of all at once, so a
  * fleet of clients does not land on a cluster that just recovered in the same second.
+ * @category Failover
  */
 export interface FailbackRampOptions {
   /** How long the ramp lasts, ms. Default 30 000. */
@@ -79,6 +83,7 @@ export interface FailbackRampOptions {
   readonly shares?: readonly number[]
 }
 
+/** @category Internals */
 export const DEFAULT_FAILBACK_RAMP: Required<FailbackRampOptions> = Object.freeze({ rampMs: 30_000, shares: Object.freeze([0.05, 0.25, 1]) })
 
 /** A failback in progress: operations still start on `from` by the ramp's share. */

@@ -4,7 +4,10 @@
  */
 import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
 
-/** What one cluster answered (or failed to answer) during a failed operation. */
+/**
+ * What one cluster answered (or failed to answer) during a failed operation.
+ * @category Errors
+ */
 export interface ClusterCause {
   /** The cluster's configured name. */
   readonly cluster: string
@@ -21,6 +24,7 @@ function describe(error: unknown): string {
  * Every cluster the operation was allowed to try failed with an availability error (or timed
  * out). `causes` lists each cluster's cause in the order the clusters were tried; the message
  * names them all, so a log line alone says what happened where.
+ * @category Errors
  */
 export class FailoverError extends OjaiError {
   readonly code = 'FAILOVER'
@@ -39,6 +43,7 @@ export class FailoverError extends OjaiError {
  * duplicates or gaps: its results are not in `_id` order (an `$orderby` on another field), or the
  * delivered documents carry no `_id` (a `$select` without `_id`). Pass `allowRestart: true` to
  * run the query again from the start instead. `cause` is the failure that interrupted the stream.
+ * @category Errors
  */
 export class ResumeNotPossibleError extends OjaiError {
   readonly code = 'RESUME_NOT_POSSIBLE'
@@ -55,6 +60,7 @@ export class ResumeNotPossibleError extends OjaiError {
  * when the settle bound passed: that attempt may still be applied later and would then overwrite
  * writes made after this one. The FailoverStore does not acknowledge what it cannot vouch for.
  * Write the key again once the pending cluster answers (or is known down) if the value matters.
+ * @category Errors
  */
 export class UnsettledWriteError extends OjaiError {
   readonly code = 'UNSETTLED_WRITE'
@@ -72,6 +78,7 @@ export class UnsettledWriteError extends OjaiError {
 /**
  * A maintenance call (`pin`, `drain`) named a cluster the store does not have. Nothing changed.
  * `known` lists the configured names, primary first.
+ * @category Errors
  */
 export class UnknownClusterError extends OjaiError {
   readonly code = 'UNKNOWN_CLUSTER'

@@ -19,7 +19,10 @@ interface EventBase {
   readonly elapsedMs: number
 }
 
-/** An attempt got no answer within its time limit; it was cancelled. */
+/**
+ * An attempt got no answer within its time limit; it was cancelled.
+ * @category Events
+ */
 export interface TimeoutEvent extends EventBase {
   readonly type: 'timeout'
   readonly timeoutMs: number
@@ -28,6 +31,7 @@ export interface TimeoutEvent extends EventBase {
 /**
  * The active cluster changed because it failed: exactly one per change. `operation` is the one
  * whose failure decided it; `elapsedMs` is how long the cluster left behind had been active.
+ * @category Events
  */
 export interface FailoverEvent extends EventBase {
   readonly type: 'failover'
@@ -37,7 +41,10 @@ export interface FailoverEvent extends EventBase {
   readonly reason: string
 }
 
-/** One operation moved on to another cluster after an availability error or timeout. */
+/**
+ * One operation moved on to another cluster after an availability error or timeout.
+ * @category Events
+ */
 export interface ReroutedEvent extends EventBase {
   readonly type: 'rerouted'
   /** The cluster the operation moves on to. */
@@ -52,6 +59,7 @@ export interface ReroutedEvent extends EventBase {
  * The client's own process could not run for `stalledMs` (GC pause, CPU-bound code, a loaded
  * machine). The time is not charged to any cluster: limits of the operations in flight move out
  * by as much. `cluster` is the active cluster, `operation` is `'clock'`.
+ * @category Events
  */
 export interface StallEvent extends Omit<EventBase, 'operation'> {
   readonly type: 'stall'
@@ -62,18 +70,12 @@ export interface StallEvent extends Omit<EventBase, 'operation'> {
 /**
  * A write was applied elsewhere, but an earlier attempt of it was still unanswered when the
  * settle bound passed: the write ends with UnsettledWriteError instead of an acknowledgment.
+ * @category Events
  */
 export interface UnsettledEvent extends EventBase {
   readonly type: 'unsettled'
   /** The clusters whose attempts had not answered. */
   readonly pending: readonly string[]
-}
-
-/** The active cluster went back to a cluster of higher priority after a successful probe. */
-export interface FailbackEvent extends EventBase {
-  readonly type: 'failback'
-  /** The cluster made active again. */
-  readonly to: string
 }
 
 /**
@@ -91,6 +93,7 @@ interface OperatorEventBase extends Omit<EventBase, 'operation'> {
  * An operator pinned the active cluster: `to` is active and held there, every other cluster is
  * drained, until `release()`. When `to` differs from `cluster`, this is the one event of that
  * change of the active cluster.
+ * @category Events
  */
 export interface PinnedEvent extends OperatorEventBase {
   readonly type: 'pinned'
@@ -100,6 +103,7 @@ export interface PinnedEvent extends OperatorEventBase {
 /**
  * An operator drained clusters: they get no traffic until `release()`. `to` is the active cluster
  * now (moved off a drained one: then this is the one event of that change).
+ * @category Events
  */
 export interface DrainedEvent extends OperatorEventBase {
   readonly type: 'drained'
@@ -111,6 +115,7 @@ export interface DrainedEvent extends OperatorEventBase {
 /**
  * An operator released a pin or drain: routing is automatic again. Drained clusters come back
  * through a probe and the usual failback (with its ramp), not at once.
+ * @category Events
  */
 export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {
   readonly type: 'released'
@@ -118,12 +123,24 @@ export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {
   readonly released: Exclude<RoutingMode, { readonly kind: 'automatic' }>
 }
 
+/**
+ * The active cluster went back to a cluster of higher priority after a successful probe.
+ * @category Events
+ */
+export interface FailbackEvent extends EventBase {
+  readonly type: 'failback'
+  /** The cluster made active again. */
+  readonly to: string
+}
+
+/** @category Events */
 export interface ProbeOkEvent extends EventBase {
   readonly type: 'probe-ok'
   /** 1-based number of the probe since the hold ended. */
   readonly attempt: number
 }
 
+/** @category Events */
 export interface ProbeFailedEvent extends EventBase {
   readonly type: 'probe-failed'
   readonly attempt: number
@@ -132,14 +149,20 @@ export interface ProbeFailedEvent extends EventBase {
   readonly nextDelayMs: number
 }
 
-/** A read was also sent to another cluster because the first had not answered within the hedge delay. */
+/**
+ * A read was also sent to another cluster because the first had not answered within the hedge delay.
+ * @category Events
+ */
 export interface HedgeEvent extends EventBase {
   readonly type: 'hedge'
   readonly to: string
   readonly delayMs: number
 }
 
-/** An operation failed with an availability error and had nowhere (or no permission) to go on. */
+/**
+ * An operation failed with an availability error and had nowhere (or no permission) to go on.
+ * @category Events
+ */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up'
   readonly reason: string
@@ -147,6 +170,7 @@ export interface GaveUpEvent extends EventBase {
   readonly causes: readonly { readonly cluster: string; readonly reason: string }[]
 }
 
+/** @category Events */
 export type FailoverStoreEvent =
   | TimeoutEvent
   | FailoverEvent
@@ -162,4 +186,5 @@ export type FailoverStoreEvent =
   | DrainedEvent
   | ReleasedEvent
 
+/** @category Events */
 export type FailoverStoreEventType = FailoverStoreEvent['type']

@@ -163,6 +163,7 @@ class Context implements Core {
  * `new FailoverStore([{ name, store: conn1.store<User>(path) }, …])` is a `FailoverStore<User>`.
  * A plain `Store` (of `Document`) is not a `Store<User>`: type the cluster stores, or use
  * `connectFailover<User>`. `T` is the caller's promise, not checked at run time (see {@link Store}).
+ * @category Failover
  */
 export class FailoverStore<T extends DocumentShape<T> = Document> implements Store<T> {
   readonly path: string

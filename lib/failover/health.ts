@@ -20,9 +20,13 @@
  */
 import { BehaviorSubject, type Observable } from 'rxjs'
 
+/** @category Failover */
 export type HealthState = 'up' | 'suspect' | 'down'
 
-/** One cluster's health. A discriminated union: what is known depends on the state. */
+/**
+ * One cluster's health. A discriminated union: what is known depends on the state.
+ * @category Failover
+ */
 export type ClusterHealth =
   | { readonly state: 'up'; readonly name: string; readonly since: number; readonly holdUntil?: number }
   | { readonly state: 'suspect'; readonly name: string; readonly since: number; readonly why: string; readonly holdUntil?: number }

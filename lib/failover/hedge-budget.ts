@@ -9,6 +9,7 @@
  *                       tokens   1 .5 1 .5 1    (after the deposit)
  *                       hedge?   y n  y n  y
  * ```
+ * @category Failover
  */
 export interface HedgeBudgetOptions {
   /** Tokens gained per eligible request; the long-run share of requests that may hedge. Default 0.05. */
@@ -17,8 +18,10 @@ export interface HedgeBudgetOptions {
   readonly burst?: number
 }
 
+/** @category Internals */
 export const DEFAULT_HEDGE_BUDGET: Required<HedgeBudgetOptions> = Object.freeze({ ratio: 0.05, burst: 10 })
 
+/** @category Internals */
 export class HedgeBudget {
   private tokens: number
   private readonly ratio: number

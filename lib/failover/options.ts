@@ -1,5 +1,79 @@
 /**
- * FailoverStore options and their defaults.
+ * FailoverStore options, their defaults and their validation. The defaults and the reasons for
+ * them are documented on {@link FailoverStoreOptions}.
+ */
+import type { Observable, SchedulerLike } from 'rxjs'
+import { asyncScheduler } from 'rxjs'
+import type { Logger } from 'pino'
+import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
+import { InvalidOptionsError } from '../ojai/errors.js'
+import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
+import type { Store } from '../store.js'
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
+import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
+import { isStrategy, type PolicyOptions } from './policy.js'
+import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
+import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
+import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
+
+/**
+ * One replicated cluster. The first in the list is the primary. `T`: its store's document type.
+ * @category Failover
+ */
+export interface ClusterConfig<T extends DocumentShape<T> = Document> {
+  /** Shown in events, logs, stats and error messages, e.g. `cluster1`. Must be unique. */
+  readonly name: string
+  readonly store: Store<T>
+  /**
+   * Cheap liveness check used by failback probes before the probe read, e.g. the driver's
+   * `DocumentStore.ping()`. Must complete (or emit) on success and error on failure.
+   */
+  readonly ping?: () => Observable<unknown>
+  /**
+   * Releases what this cluster's store holds (e.g. the driver `Connection` it came from). Called
+   * once by `FailoverStore.close()`, after in-flight operations have ended (finished or cut off);
+   * the close awaits what it returns when that is a promise. Without it the store
+   * is left open: whoever created it closes it. `connectFailover` sets it for the connections it
+   * opens.
+   */
+  readonly close?: () => unknown
+}
+
+/**
+ * Per-percentile hedge delay: hedge when the active cluster is slower than its own usual tail.
+ * @category Failover
+ */
+export interface PercentileDelay {
+  /** e.g. 95: hedge after the active cluster's p95 findById latency. */
+  readonly percentile: number
+  /** Lower bound of the delay, ms. Default 5. */
+  readonly minMs?: number
+  /** Samples needed before the percentile is trusted; until then `fallbackMs` is used. Default 100. */
+  readonly minSamples?: number
+  /** Delay used before `minSamples`, ms. Default 100. */
+  readonly fallbackMs?: number
+}
+
+/** @category Failover */
+export interface HedgeOptions {
+  /** Fixed delay (ms) or a running latency percentile. Default `{ percentile: 95 }`. */
+  readonly delayMs?: number | PercentileDelay
+  /** Caps hedges at a share of eligible requests. Default 5 %, burst 10. */
+  readonly budget?: HedgeBudgetOptions
+}
+
+/** @category Failover */
+export interface ProbeOptions {
+  /** Key read by the probe's cheap `findById` (a missing key is fine). Default `'__ojai_failover_probe__'`. */
+  readonly id?: DocumentId
+  /** Bound on one probe (ping + read). Default: `timeoutMs`, i.e. healthy = answers within the interactive budget. */
+  readonly timeoutMs?: number
+  /** Delays between failed probes. Default 1 s, x2, max 35 s, jitter 0.2. */
+  readonly backoff?: BackoffOptions
+}
+
+/**
+ * Options of a {@link FailoverStore} (and of {@link connectFailover}). Every one is optional.
  *
  * ## Defaults and why
  *
@@ -52,75 +126,14 @@
  *   slow TLS + auth handshake, raise `timeoutMs` rather than take a failover at startup.
  * A refused connection does not wait for any timer: the driver reports it at once (measured
  * 11-51 ms on the first call, under 1 ms on later ones; lib/driver/README.md).
+ * @category Failover
  */
-import type { Observable, SchedulerLike } from 'rxjs'
-import { asyncScheduler } from 'rxjs'
-import type { Logger } from 'pino'
-import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
-import { InvalidOptionsError } from '../ojai/errors.js'
-import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
-import type { Store } from '../store.js'
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
-import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
-import { isStrategy, type PolicyOptions } from './policy.js'
-import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
-import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
-import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
-
-/** One replicated cluster. The first in the list is the primary. `T`: its store's document type. */
-export interface ClusterConfig<T extends DocumentShape<T> = Document> {
-  /** Shown in events, logs, stats and error messages, e.g. `cluster1`. Must be unique. */
-  readonly name: string
-  readonly store: Store<T>
-  /**
-   * Cheap liveness check used by failback probes before the probe read, e.g. the driver's
-   * `DocumentStore.ping()`. Must complete (or emit) on success and error on failure.
-   */
-  readonly ping?: () => Observable<unknown>
-  /**
-   * Releases what this cluster's store holds (e.g. the driver `Connection` it came from). Called
-   * once by `FailoverStore.close()`, after in-flight operations have ended (finished or cut off);
-   * the close awaits what it returns when that is a promise. Without it the store
-   * is left open: whoever created it closes it. `connectFailover` sets it for the connections it
-   * opens.
-   */
-  readonly close?: () => unknown
-}
-
-/** Per-percentile hedge delay: hedge when the active cluster is slower than its own usual tail. */
-export interface PercentileDelay {
-  /** e.g. 95: hedge after the active cluster's p95 findById latency. */
-  readonly percentile: number
-  /** Lower bound of the delay, ms. Default 5. */
-  readonly minMs?: number
-  /** Samples needed before the percentile is trusted; until then `fallbackMs` is used. Default 100. */
-  readonly minSamples?: number
-  /** Delay used before `minSamples`, ms. Default 100. */
-  readonly fallbackMs?: number
-}
-
-export interface HedgeOptions {
-  /** Fixed delay (ms) or a running latency percentile. Default `{ percentile: 95 }`. */
-  readonly delayMs?: number | PercentileDelay
-  /** Caps hedges at a share of eligible requests. Default 5 %, burst 10. */
-  readonly budget?: HedgeBudgetOptions
-}
-
-export interface ProbeOptions {
-  /** Key read by the probe's cheap `findById` (a missing key is fine). Default `'__ojai_failover_probe__'`. */
-  readonly id?: DocumentId
-  /** Bound on one probe (ping + read). Default: `timeoutMs`, i.e. healthy = answers within the interactive budget. */
-  readonly timeoutMs?: number
-  /** Delays between failed probes. Default 1 s, x2, max 35 s, jitter 0.2. */
-  readonly backoff?: BackoffOptions
-}
-
 export interface FailoverStoreOptions {
-  /** Time the active cluster has to answer before the operation moves on. Default 500 ms (see module doc). */
+  /** Time the active cluster has to answer before the operation moves on. Default 500 ms (why: {@link FailoverStoreOptions}). */
   readonly timeoutMs?: number
   /**
    * Time each further cluster has once an operation moved on, and how long an attempt keeps
-   * waiting on its cluster when there is nowhere better to go. Default 2 000 ms (see module doc).
+   * waiting on its cluster when there is nowhere better to go. Default 2 000 ms (why: {@link FailoverStoreOptions}).
    */
   readonly secondaryTimeoutMs?: number
   /** Strategies: global (`all`) and per class. Default idempotent -> failover, others -> failover-if-unsent. */
@@ -141,7 +154,7 @@ export interface FailoverStoreOptions {
   readonly hedge?: HedgeOptions | false
   /**
    * How long a write that moved on waits for the attempt it left behind to settle before it ends
-   * with UnsettledWriteError instead of an acknowledgment. Default 5 000 ms (see module doc).
+   * with UnsettledWriteError instead of an acknowledgment. Default 5 000 ms (why: {@link FailoverStoreOptions}).
    */
   readonly settleMs?: number
   /**
@@ -165,7 +178,10 @@ export interface FailoverStoreOptions {
   readonly random?: () => number
 }
 
-/** The options of `pin` and `drain`. */
+/**
+ * The options of `pin` and `drain`.
+ * @category Failover
+ */
 export interface MaintenanceOptions {
   /** Why, shown in `cluster$` (`routing.reason`), `events$` and logs, e.g. `'patching cluster1'`. At most 200 characters. */
   readonly reason?: string
@@ -204,14 +220,20 @@ export interface ResolvedOptions {
   readonly random: () => number
 }
 
+/** @category Internals */
 export const DEFAULT_TIMEOUT_MS = 500
+/** @category Internals */
 export const DEFAULT_SECONDARY_TIMEOUT_MS = 2_000
+/** @category Internals */
 export const DEFAULT_PROBE_ID = '__ojai_failover_probe__'
+/** @category Internals */
 export const DEFAULT_HEDGE_DELAY: Required<PercentileDelay> = Object.freeze({ percentile: 95, minMs: 5, minSamples: 100, fallbackMs: 100 })
 
 /** The longest delay a timer can have (Node clamps longer ones to 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1
+/** @category Internals */
 export const DEFAULT_SETTLE_MS = 5_000
+/** @category Internals */
 export const DEFAULT_LINGER_MS = 60_000
 
 function fail(name: string, range: string, value: unknown): never {

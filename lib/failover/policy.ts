@@ -29,6 +29,7 @@ import { isUnsent } from '../ojai/errors.js'
 import { Mutation } from '../ojai/mutation.js'
 import type { FailoverStrategy, MutationInput, OperationClass } from '../store.js'
 
+/** @category Failover */
 export type OperationName =
   | 'findById'
   | 'find'
@@ -42,10 +43,16 @@ export type OperationName =
   | 'checkAndReplace'
   | 'checkAndDelete'
 
-/** `by-mutation`: idempotent mutations make the operation `conditional`, others `non-idempotent`. */
+/**
+ * `by-mutation`: idempotent mutations make the operation `conditional`, others `non-idempotent`.
+ * @category Internals
+ */
 export type ClassRule = OperationClass | 'by-mutation'
 
-/** The class of every Store operation (the table above, as data). */
+/**
+ * The class of every Store operation (the table above, as data).
+ * @category Internals
+ */
 export const OPERATION_CLASSES: Readonly<Record<OperationName, ClassRule>> = Object.freeze({
   findById: 'idempotent',
   find: 'idempotent',
@@ -60,15 +67,20 @@ export const OPERATION_CLASSES: Readonly<Record<OperationName, ClassRule>> = Obj
   increment: 'non-idempotent',
 })
 
+/** @category Internals */
 export const OPERATION_NAMES = Object.freeze(Object.keys(OPERATION_CLASSES) as OperationName[])
 
+/** @category Internals */
 export const DEFAULT_STRATEGIES: Readonly<Record<OperationClass, FailoverStrategy>> = Object.freeze({
   idempotent: 'failover',
   conditional: 'failover-if-unsent',
   'non-idempotent': 'failover-if-unsent',
 })
 
-/** Global and per-class strategies. Absent entries fall back to {@link DEFAULT_STRATEGIES}. */
+/**
+ * Global and per-class strategies. Absent entries fall back to {@link DEFAULT_STRATEGIES}.
+ * @category Failover
+ */
 export interface PolicyOptions {
   /** Strategy for every class that has no entry of its own. */
   readonly all?: FailoverStrategy
@@ -86,6 +98,7 @@ export function isStrategy(value: unknown): value is FailoverStrategy {
 /**
  * The class of one call. Parses the mutation for `update` / `checkAndMutate` (throws
  * InvalidMutationError for a malformed one, which the caller turns into the operation's error).
+ * @category Internals
  */
 export function classify(operation: OperationName, mutation?: MutationInput): OperationClass {
   const rule = OPERATION_CLASSES[operation]
@@ -93,7 +106,10 @@ export function classify(operation: OperationName, mutation?: MutationInput): Op
   return mutation !== undefined && Mutation.from(mutation).isIdempotent ? 'conditional' : 'non-idempotent'
 }
 
-/** Strategy resolution, precomputed per class so the hot path is one property read. */
+/**
+ * Strategy resolution, precomputed per class so the hot path is one property read.
+ * @category Internals
+ */
 export class Policy {
   private readonly byClass: Record<OperationClass, FailoverStrategy>
 
@@ -114,6 +130,7 @@ export class Policy {
  * May an operation under `strategy`, whose attempt just failed with the availability error
  * `error`, be repeated on another cluster? `failover-if-unsent` asks for proof that the request
  * never reached the server; a timeout is never such proof.
+ * @category Internals
  */
 export function mayMoveOn(strategy: FailoverStrategy, error: unknown): boolean {
   return strategy === 'failover' || (strategy === 'failover-if-unsent' && isUnsent(error))

@@ -11,6 +11,7 @@
 import { build, type Histogram } from 'hdr-histogram-js'
 import { OPERATION_NAMES, type OperationName } from './policy.js'
 
+/** @category Failover */
 export interface LatencySnapshot {
   readonly count: number
   readonly mean: number
@@ -21,6 +22,7 @@ export interface LatencySnapshot {
   readonly max: number
 }
 
+/** @category Failover */
 export interface OperationStats {
   /** Attempts that answered (a value, a completion, or a semantic error such as DocumentExists). */
   readonly ok: number
@@ -33,6 +35,7 @@ export interface OperationStats {
   readonly latencyMs: LatencySnapshot
 }
 
+/** @category Failover */
 export interface FailoverStats {
   readonly active: { readonly index: number; readonly name: string }
   /** Operations subscribed and not yet finished. */

@@ -13,6 +13,7 @@
  *
  * Each hold is shortened by up to `jitter` of itself at random, so a fleet's instances spread out.
  * Pure arithmetic on the times it is given: no timers, so nothing to leak.
+ * @category Failover
  */
 export interface StickyHoldOptions {
   /** Hold after the 1st, 2nd, … failover; the last entry repeats. Default [20 000, 60 000, 120 000] ms. */
@@ -26,10 +27,14 @@ export interface StickyHoldOptions {
   readonly jitter?: number
 }
 
+/** @category Internals */
 export const DEFAULT_HOLDS_MS: readonly number[] = Object.freeze([20_000, 60_000, 120_000])
+/** @category Internals */
 export const DEFAULT_DECAY_AFTER_MS = 300_000
+/** @category Internals */
 export const DEFAULT_HOLD_JITTER = 0.1
 
+/** @category Internals */
 export class StickyHold {
   private readonly holds: readonly number[]
   private readonly decayAfterMs: number

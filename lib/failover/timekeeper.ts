@@ -46,7 +46,10 @@ export interface TimedEntry {
   expire(): void
 }
 
-/** Stall detection. */
+/**
+ * Stall detection.
+ * @category Failover
+ */
 export interface StallOptions {
   /** Heartbeat period while anything is armed, ms. Default 10. */
   readonly tickMs?: number
@@ -54,6 +57,7 @@ export interface StallOptions {
   readonly thresholdMs?: number
 }
 
+/** @category Internals */
 export const DEFAULT_STALL: Required<StallOptions> = Object.freeze({ tickMs: 10, thresholdMs: 20 })
 
 /** A stall of the client's own process, seen by a late heartbeat. */

@@ -18,6 +18,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { TOKEN_EXPIRED } from '../proto/index.js'
 
+/** @category Gateway */
 export interface AuthOptions {
   readonly user: string
   readonly password: string

@@ -11,7 +11,10 @@ import type { Authenticator } from './auth.js'
 import type { FaultAction, Faults, RpcName } from './faults.js'
 import { RPC_NAMES } from './faults.js'
 
-/** Per-RPC request counts: every call that reached the server, whatever its fate. */
+/**
+ * Per-RPC request counts: every call that reached the server, whatever its fate.
+ * @category Gateway
+ */
 export type RequestCounts = Record<RpcName, number>
 
 export function emptyCounts(): RequestCounts {

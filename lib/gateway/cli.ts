@@ -22,7 +22,8 @@ Prints "listening on <host>:<port>" once ready; SIGTERM or SIGINT stops it clean
 Options:
   --port <n>                 TCP port (default ${DEFAULT_PORT}; 0 = any free port)
   --host <addr>              interface to listen on (default 127.0.0.1; 0.0.0.0 = all)
-  --data <dir>               durable LMDB storage in <dir> (default: in memory)
+  --data <dir>               durable LMDB storage in <dir> (default: in memory); needs the
+                             optional package lmdb (npm install lmdb)
   --user <u>                 require authentication with this user name ...
   --password-file <file>     ... and the password in this file (first line), or in the
                              environment variable OJAI_GATEWAY_PASSWORD

@@ -16,6 +16,7 @@ import { ControlService } from './internal-proto.js'
 import type { ControlResponse } from './internal-proto.js'
 import type { GatewayStats } from './stats.js'
 
+/** @category Faults */
 export interface ControlClientOptions {
   /** Default plaintext; pass `grpc.credentials.createSsl(ca)` for a TLS gateway. */
   readonly credentials?: grpc.ChannelCredentials
@@ -29,6 +30,7 @@ export interface ControlClientOptions {
 
 type Method = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ControlResponse) => void) => grpc.ClientUnaryCall
 
+/** @category Faults */
 export class GatewayControlClient {
   private readonly client: grpc.Client & Record<'SetFault' | 'ClearFaults' | 'GetStats', Method>
   private readonly timeoutMs: number

@@ -12,17 +12,25 @@
  *
  * Every fault accepts `times`: after that many matching calls it removes itself. A per-RPC fault
  * takes precedence over the `'*'` fault.
+ * @category Faults
  */
 export const RPC_NAMES = ['Ping', 'CreateTable', 'DeleteTable', 'TableExists', 'InsertOrReplace', 'FindById', 'Find', 'Update', 'Delete'] as const
+/** @category Faults */
 export type RpcName = (typeof RPC_NAMES)[number]
+/** @category Faults */
 export type FaultTarget = RpcName | '*'
 
-interface Common {
+/**
+ * What every fault accepts.
+ * @category Faults
+ */
+export interface FaultCommonOptions {
   /** Remove the fault after it affected this many calls. Default: until cleared. */
   readonly times?: number
 }
 
-export type Fault = Common &
+/** @category Faults */
+export type Fault = FaultCommonOptions &
   (
     | { readonly type: 'stall' }
     | { readonly type: 'latency'; readonly ms: number; readonly p?: number }
@@ -45,6 +53,7 @@ interface Entry {
   remaining: number
 }
 
+/** @category Faults */
 export class Faults {
   private readonly entries = new Map<FaultTarget, Entry>()
   private readonly stalled = new Map<FaultTarget, (() => void)[]>()
@@ -120,7 +129,10 @@ export class Faults {
     })
   }
 
-  /** Decides the fate of one call of `rpc`; undefined = run normally. */
+  /**
+   * Decides the fate of one call of `rpc`; undefined = run normally.
+   * @internal
+   */
   decide(rpc: RpcName): FaultAction | undefined {
     const target: FaultTarget = this.entries.has(rpc) ? rpc : '*'
     const entry = this.entries.get(target)

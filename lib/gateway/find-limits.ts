@@ -24,6 +24,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers'
 
+/** @category Gateway */
 export interface FindLimits {
   /** Find streams served at once by the gateway. Default 64. */
   readonly maxStreams?: number
@@ -39,6 +40,7 @@ export interface FindLimits {
   readonly sliceMs?: number
 }
 
+/** @category Internals */
 export const DEFAULT_FIND_LIMITS: Required<FindLimits> = Object.freeze({
   maxStreams: 64,
   maxStreamsPerConnection: 16,

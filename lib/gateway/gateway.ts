@@ -37,6 +37,7 @@ import { LmdbEngine } from './storage/lmdb.js'
 import { MemoryEngine } from './storage/memory.js'
 import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
 
+/** @category Gateway */
 export interface TlsOptions {
   /** PEM certificate chain. */
   readonly cert: string | Buffer
@@ -44,6 +45,7 @@ export interface TlsOptions {
   readonly key: string | Buffer
 }
 
+/** @category Gateway */
 export interface GatewayOptions {
   /** TCP port. Default 5678 (the Data Access Gateway's); 0 = any free port. */
   readonly port?: number
@@ -96,7 +98,10 @@ export interface GatewayOptions {
   readonly random?: () => number
 }
 
-/** A running gateway. */
+/**
+ * A running gateway.
+ * @category Gateway
+ */
 export interface OjaiGateway {
   readonly host: string
   readonly port: number
@@ -135,7 +140,10 @@ export interface OjaiGateway {
   replicationPeers(): string[]
 }
 
-/** Starts a gateway and resolves once it accepts connections. */
+/**
+ * Starts a gateway and resolves once it accepts connections.
+ * @category Gateway
+ */
 export async function startGateway(options: GatewayOptions = {}): Promise<OjaiGateway> {
   const gateway = new GatewayImpl(options)
   try {

@@ -1,5 +1,6 @@
 /**
  * The logging the gateway needs: a pino logger fits as is. Default: silent.
+ * @category Gateway
  */
 export interface GatewayLogger {
   debug(obj: object, msg?: string): void

@@ -37,7 +37,10 @@ import { applyMutation, Mutation } from '../ojai/mutation.js'
 import { wallMillisOf } from './hlc.js'
 import type { StoredRecord } from './storage/engine.js'
 
-/** A mutation as replicated and logged. */
+/**
+ * A mutation as replicated and logged.
+ * @category Storage
+ */
 export interface LoggedOp {
   readonly ts: number
   readonly origin: string
@@ -51,7 +54,10 @@ export interface Version {
   readonly origin: string
 }
 
-/** What a record keeps beyond its current text when it has unfolded operations or an inexact base. */
+/**
+ * What a record keeps beyond its current text when it has unfolded operations or an inexact base.
+ * @category Storage
+ */
 export interface DocHistory {
   /** The document after every operation up to `baseTs`/`baseOrigin`; null when absent or deleted. */
   readonly base: string | null
@@ -66,6 +72,7 @@ export interface DocHistory {
   readonly log: readonly LoggedOp[]
 }
 
+/** @category Gateway */
 export interface OpLogLimits {
   /** Operations older than this (by their timestamp's wall time) are folded even if not known stable. Default 600 000 ms. */
   readonly retentionMs?: number

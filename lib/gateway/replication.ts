@@ -43,6 +43,7 @@ import { ChangeKind, DocOpKind, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ChangeMessage } from './internal-proto.js'
 import type { GatewayLogger } from './logger.js'
 
+/** @category Gateway */
 export interface ReplicationOptions {
   /** Minimum delay between a write and its shipment, in ms. Default 0. */
   readonly lagMs?: number
@@ -66,6 +67,7 @@ export interface ReplicationOptions {
   readonly authorization?: string
 }
 
+/** @category Gateway */
 export interface PeerStats {
   readonly address: string
   /** Changes waiting to be shipped. */

@@ -3,6 +3,7 @@ import type { RequestCounts } from './call-guard.js'
 import type { Fault, FaultTarget } from './faults.js'
 import type { PeerStats } from './replication.js'
 
+/** @category Gateway */
 export interface GatewayStats {
   readonly id: string
   readonly incarnation: string

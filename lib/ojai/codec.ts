@@ -14,7 +14,10 @@ import { EXTENDED_JSON_TAGS, NEEDS_SOURCE_DIGITS, type Origin, SourceNumber, dec
 import { MAX_LONG, MIN_LONG, OByte, ODate, ODecimal, OFloat, OInt, OInterval, OShort, OTime, OTimestamp, isDocumentMap } from './values.js'
 import type { Document, DocumentId, Value } from './values.js'
 
-/** A JSON value as `JSON.parse` returns it. */
+/**
+ * A JSON value as `JSON.parse` returns it.
+ * @category Documents and queries
+ */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,12 +238,18 @@ function decodeText(text: string): unknown {
   }
 }
 
-/** Decodes extended-JSON text to a value; throws DecodingError. Plain numbers decode to DOUBLE. */
+/**
+ * Decodes extended-JSON text to a value; throws DecodingError. Plain numbers decode to DOUBLE.
+ * @category Documents and queries
+ */
 export function decodeValue(text: string): Value {
   return decodeText(text) as Value
 }
 
-/** Decodes a document; throws DecodingError when the text is not a JSON object. */
+/**
+ * Decodes a document; throws DecodingError when the text is not a JSON object.
+ * @category Documents and queries
+ */
 export function decodeDocument(text: string): Document {
   const value = decodeText(text)
   if (!isDocumentMap(value)) {
@@ -253,6 +262,7 @@ export function decodeDocument(text: string): Document {
  * Decodes a key document such as `{"_id":"user0001"}` or `{"_id":{"$binary":"MTIzNA=="}}` (other
  * fields are ignored, as the gateway does). Throws DecodingError for bad JSON and InvalidIdError
  * when `_id` is missing or not a non-empty string or binary.
+ * @category Documents and queries
  */
 export function decodeId(text: string): DocumentId {
   const doc = decodeDocument(text)
@@ -404,6 +414,7 @@ function encodeWith(value: unknown, make: ErrorClass, what: string): string {
 /**
  * Extended-JSON text of a value, as the OJAI writer emits it (LONG as a JSON number with all 64
  * bits, DOUBLE plain). Throws InvalidValueError naming where a non-value was found.
+ * @category Documents and queries
  */
 export function encodeValue(value: Value): string {
   return encodeWith(value, InvalidValueError, 'value')
@@ -413,6 +424,7 @@ export function encodeValue(value: Value): string {
  * Validates and encodes a document: it must be a MAP (else InvalidDocumentError), its `_id`, when
  * present, a non-empty string or Uint8Array (else InvalidIdError), its fields OJAI values (else
  * InvalidValueError naming the field).
+ * @category Documents and queries
  */
 export function encodeDocument(doc: Document): string {
   if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
@@ -422,7 +434,10 @@ export function encodeDocument(doc: Document): string {
   return encodeWith(doc, InvalidValueError, 'document')
 }
 
-/** The key document the wire expects for FindById, Update and Delete: `{"_id":"user0001"}` or `{"_id":{"$binary":"…"}}`. */
+/**
+ * The key document the wire expects for FindById, Update and Delete: `{"_id":"user0001"}` or `{"_id":{"$binary":"…"}}`.
+ * @category Documents and queries
+ */
 export function encodeId(id: DocumentId): string {
   validateId(id)
   return typeof id === 'string' ? `{"_id":${JSON.stringify(id)}}` : `{"_id":${writeBinary(id)}}`
@@ -510,6 +525,7 @@ function convert(json: unknown, ancestors: object[]): Value {
  *
  * Returns a new tree; the input is never modified. Tag payloads may also be bigints. A
  * `$numberLong` number beyond 2^53 is refused, since its digits were lost before it got here.
+ * @category Documents and queries
  */
 export function fromExtendedJson(json: unknown): Value {
   try {

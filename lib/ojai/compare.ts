@@ -30,7 +30,10 @@ function smallNumber(v: Value): number | undefined {
   return undefined
 }
 
-/** True for every member of the numeric family. */
+/**
+ * True for every member of the numeric family.
+ * @category Internals
+ */
 export function isNumeric(v: Value | undefined): boolean {
   return typeof v === 'number' || typeof v === 'bigint' || v instanceof OInt || v instanceof OShort || v instanceof OByte || v instanceof OFloat || v instanceof ODecimal
 }
@@ -139,7 +142,10 @@ function compareNums(a: Num, b: Num): number | undefined {
   return compareExact(toExact(a), toExact(b))
 }
 
-/** Numeric comparison across the family; undefined when either is not numeric or is NaN. */
+/**
+ * Numeric comparison across the family; undefined when either is not numeric or is NaN.
+ * @category Internals
+ */
 export function compareNumeric(a: Value, b: Value): number | undefined {
   const x = toNum(a)
   if (x === undefined) return undefined
@@ -155,6 +161,7 @@ export function compareNumeric(a: Value, b: Value): number | undefined {
  * Compares strings by Unicode code point, which is the order of their UTF-8 bytes. Plain `<` on
  * JS strings compares UTF-16 code units, which puts U+10000… before U+E000…; the fix-up below
  * moves surrogates above the rest of the BMP.
+ * @category Internals
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0
@@ -173,7 +180,10 @@ export function compareStrings(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
 }
 
-/** Bytewise (unsigned) comparison; a proper prefix sorts first. */
+/**
+ * Bytewise (unsigned) comparison; a proper prefix sorts first.
+ * @category Internals
+ */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
@@ -269,6 +279,7 @@ function definedKeys(m: DocumentMap): string[] {
  * Equality as `$eq`, `$in` and `$ne` see it: numbers by numeric value across the family, maps by
  * content with key order ignored (`undefined` fields count as absent), arrays element by element
  * in order, binary bytewise, values of different non-numeric types never equal.
+ * @category Internals
  */
 export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return typeof a !== 'number' || !Number.isNaN(a)
@@ -309,6 +320,7 @@ export function valueEquals(a: Value, b: Value): boolean {
  * Order as `$lt`/`$le`/`$gt`/`$ge`/`$between` see it: negative, zero or positive, or `undefined`
  * when the two are not comparable (different families, a map or array on either side, null
  * against non-null, NaN). `null` against `null` is 0.
+ * @category Internals
  */
 export function compareValues(a: Value, b: Value): number | undefined {
   const fa = familyOf(a)
@@ -324,6 +336,7 @@ export function compareValues(a: Value, b: Value): number | undefined {
  * binary key before every string key. The relative order of the two kinds is unconfirmed for the
  * real gateway; it is fixed here (binary first) so that scans, `$orderby` on `_id` and resumed
  * finds all agree.
+ * @category Internals
  */
 export function compareIds(a: DocumentId, b: DocumentId): number {
   if (typeof a === 'string') return typeof b === 'string' ? compareStrings(a, b) : 1
@@ -335,6 +348,7 @@ export function compareIds(a: DocumentId, b: DocumentId): number {
  * numbers (whole family, numerically; NaN last), then strings, booleans, dates, times,
  * timestamps, intervals, binaries, arrays (element by element), maps (by sorted keys, then
  * values), then `null`, then missing. `desc` reverses the whole order, so missing comes first.
+ * @category Internals
  */
 export function orderValues(a: Value | undefined, b: Value | undefined, direction: 'asc' | 'desc' = 'asc'): number {
   const r = orderAsc(a, b)

@@ -33,21 +33,37 @@ import type { CompiledRegex } from './regex.js'
 import { OJAI_TYPES, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, OjaiType, Value } from './values.js'
 
-/** A condition as JSON: `{"$eq":{"a":1}}`, optionally wrapped in `$condition` / `$where`; `{}` = always true. */
+/**
+ * A condition as JSON: `{"$eq":{"a":1}}`, optionally wrapped in `$condition` / `$where`; `{}` = always true.
+ * @category Documents and queries
+ */
 export type ConditionJson = DocumentMap
 
-/** Anything a condition can be built from. */
+/**
+ * Anything a condition can be built from.
+ * @category Documents and queries
+ */
 export type ConditionLike = Condition | ConditionJson | string
 
-/** A path as text (`"a.b[0]"`) or parsed. */
+/**
+ * A path as text (`"a.b[0]"`) or parsed.
+ * @category Documents and queries
+ */
 export type PathLike = string | FieldPath
 
+/** @category Documents and queries */
 export type ComparisonOperator = '$eq' | '$ne' | '$lt' | '$le' | '$gt' | '$ge'
 
-/** Operators `$sizeof` accepts, also in their symbolic spelling for the builder. */
+/**
+ * Operators `$sizeof` accepts, also in their symbolic spelling for the builder.
+ * @category Documents and queries
+ */
 export type SizeOperator = ComparisonOperator | '=' | '!=' | '<' | '<=' | '>' | '>='
 
-/** Every operator a condition may use. */
+/**
+ * Every operator a condition may use.
+ * @category Internals
+ */
 export const CONDITION_OPERATORS = [
   '$eq',
   '$ne',
@@ -72,6 +88,7 @@ export const CONDITION_OPERATORS = [
   '$elementAnd',
 ] as const
 
+/** @category Documents and queries */
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number]
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +117,10 @@ const OPERATORS: ReadonlySet<string> = new Set(CONDITION_OPERATORS)
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-/** A short, readable rendering of an input value for error messages. */
+/**
+ * A short, readable rendering of an input value for error messages.
+ * @category Internals
+ */
 export function describeInput(x: unknown): string {
   let text: string
   if (x === undefined) return 'nothing'
@@ -130,6 +150,7 @@ export function describeInput(x: unknown): string {
 /**
  * A `$like` or `$matches` pattern the gateway will not run: it uses a construct the linear-time
  * engines cannot run (a backreference, lookahead…) or is too large. `construct` names it.
+ * @category Errors
  */
 export class UnsupportedPatternError extends InvalidConditionError {
   constructor(
@@ -591,7 +612,10 @@ function toJson(node: Node): DocumentMap {
 let makeCondition: (node: Node) => Condition
 let nodeOf: (c: Condition) => Node
 
-/** A validated, immutable query condition. Build with the `cond` helpers or {@link Condition.parse}. */
+/**
+ * A validated, immutable query condition. Build with the `cond` helpers or {@link Condition.parse}.
+ * @category Documents and queries
+ */
 export class Condition {
   /** The empty condition `{}`: every document satisfies it. */
   static readonly EMPTY: Condition = new Condition(TRUE)
@@ -676,7 +700,10 @@ export class Condition {
   }
 }
 
-/** Does the document satisfy the condition? Pure; follows the protocol doc's semantics (Section 10). */
+/**
+ * Does the document satisfy the condition? Pure; follows the protocol doc's semantics (Section 10).
+ * @category Internals
+ */
 export function matches(doc: Document, condition: Condition): boolean {
   return condition.matches(doc)
 }
@@ -709,6 +736,7 @@ function regexSource(pattern: string | RegExp): string {
  * ```ts
  * cond.and(cond.eq('status', 'active'), cond.between('age', 18, 65), cond.like('name', 'Jo%'))
  * ```
+ * @category Documents and queries
  */
 export const cond = {
   /** The empty condition: always true. */

@@ -29,6 +29,7 @@ export { describeKind, formatFieldLocation, type FieldLocation } from './problem
 /**
  * Why `value` is not an OJAI value, looking at the value alone (not inside maps or arrays);
  * `undefined` when it is one. The text says what to use instead.
+ * @category Internals
  */
 export function explainNonValue(value: unknown): string | undefined {
   switch (typeof value) {
@@ -137,6 +138,7 @@ function check(value: unknown, ancestors: object[]): void {
  * and its payload is valid; the encoder writes them as the typed values they stand for. Otherwise
  * the message names the typed value to write instead (`new OInt(5)`, a bigint, `ODate.parse(…)`…).
  * Throws InvalidValueError naming the location of the first problem.
+ * @category Internals
  */
 export function validateValue(value: unknown): Value {
   try {
@@ -153,6 +155,7 @@ export function validateValue(value: unknown): Value {
  * Refuses a document whose top level holds an extended-JSON tag: alone it is a tagged value, not
  * a map (InvalidDocumentError); beside other fields it is a field name that could not be told
  * apart from a tag on the wire (InvalidValueError).
+ * @category Internals
  */
 export function checkNotTagged(doc: DocumentMap): void {
   let tag: string | undefined
@@ -163,7 +166,10 @@ export function checkNotTagged(doc: DocumentMap): void {
   throw new InvalidValueError(`field name ${JSON.stringify(tag)} is reserved for the extended-JSON tag of the same name: rename the field`)
 }
 
-/** Why `id` is not a legal document key, or `undefined` when it is one. */
+/**
+ * Why `id` is not a legal document key, or `undefined` when it is one.
+ * @category Internals
+ */
 export function explainBadId(id: unknown): string | undefined {
   if (typeof id === 'string') return id.length > 0 ? undefined : '_id must not be an empty string: use a non-empty string or a non-empty Uint8Array (Buffer)'
   if (id instanceof Uint8Array) return id.length > 0 ? undefined : '_id must not be an empty binary: use a non-empty Uint8Array (Buffer) or a non-empty string'
@@ -186,7 +192,10 @@ function idHint(id: unknown): string {
   return ''
 }
 
-/** Checks a document key: a non-empty string or a non-empty Uint8Array. Throws InvalidIdError. */
+/**
+ * Checks a document key: a non-empty string or a non-empty Uint8Array. Throws InvalidIdError.
+ * @category Internals
+ */
 export function validateId(id: unknown): DocumentId {
   const reason = explainBadId(id)
   if (reason !== undefined) throw new InvalidIdError(reason)
@@ -196,6 +205,7 @@ export function validateId(id: unknown): DocumentId {
 /**
  * Checks a document: a MAP (plain object) whose `_id`, when present, is a legal key, and whose
  * fields are all OJAI values. Throws InvalidDocumentError, InvalidIdError or InvalidValueError.
+ * @category Internals
  */
 export function validateDocument(doc: unknown): Document {
   if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
@@ -209,6 +219,7 @@ export function validateDocument(doc: unknown): Document {
 /**
  * Checks a document that is about to be written: like {@link validateDocument}, and it must name
  * its key. A missing `_id` is an InvalidDocumentError; an `_id` of the wrong kind an InvalidIdError.
+ * @category Internals
  */
 export function validateDocumentWithId(doc: unknown): DocumentWithId {
   if (!isDocumentMap(doc)) throw new InvalidDocumentError(`a document must be a plain object (a MAP), got ${describeKind(doc)}`)
@@ -241,6 +252,7 @@ function sameMap(a: DocumentMap, b: DocumentMap): boolean {
  * a Uint8Array with the same bytes); decimals compare by their digits as written; doubles and
  * floats compare with `Object.is`, so `0` and `-0` differ; timestamps compare by instant, or by
  * wall-clock reading when both are zone-less, and an instant never equals a zone-less timestamp.
+ * @category Internals
  */
 export function sameValue(a: Value, b: Value): boolean {
   if (a === b) return typeof a !== 'number' || Object.is(a, b)
@@ -270,6 +282,7 @@ export function sameValue(a: Value, b: Value): boolean {
  * A deep copy that shares nothing mutable with `value`: maps and arrays are copied, binary is
  * copied into a new Uint8Array, and the immutable value classes are shared. `undefined` map
  * fields are dropped.
+ * @category Internals
  */
 export function cloneValue<T extends Value>(value: T): T {
   if (typeof value !== 'object' || value === null) return value

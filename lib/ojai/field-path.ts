@@ -6,6 +6,7 @@ import { InvalidFieldPathError } from './errors.js'
 import { isDocumentMap } from './values.js'
 import type { Value } from './values.js'
 
+/** @category Documents and queries */
 export type PathSegment =
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'index'; readonly index: number }
@@ -69,6 +70,7 @@ function quoteName(name: string): string {
  *
  * Names are compared case-sensitively: the reference library compares them case-insensitively,
  * but the protocol recommends case-sensitive field lookup, and `equals` follows the lookup.
+ * @category Documents and queries
  */
 export class FieldPath {
   /** The document root (the empty path). */
@@ -321,7 +323,10 @@ class PathParser {
 // ---------------------------------------------------------------------------------------------
 // Resolution against values (Section 8.1)
 
-/** A field of a map by own property only, so `constructor` or `__proto__` never leak in. */
+/**
+ * A field of a map by own property only, so `constructor` or `__proto__` never leak in.
+ * @category Internals
+ */
 export function getField(map: object, name: string): Value | undefined {
   return Object.prototype.hasOwnProperty.call(map, name) ? (map as Record<string, Value | undefined>)[name] : undefined
 }
@@ -336,6 +341,7 @@ function step(value: Value, segment: PathSegment): Value | undefined {
  * The value at a path without container segments, or `undefined` when the path does not exist.
  * No implicit array traversal: `a.b` on an array `a` does not exist. A container segment makes
  * the path resolve to nothing here; use {@link valuesAt} for those.
+ * @category Internals
  */
 export function valueAt(root: Value | undefined, path: FieldPath): Value | undefined {
   let v: Value | undefined = root
@@ -348,6 +354,7 @@ export function valueAt(root: Value | undefined, path: FieldPath): Value | undef
  * Every value a path reaches. Without a container segment that is zero or one value. `a[]`
  * yields each element of array `a`, or `a` itself when it is not an array (one-element rule);
  * `a[].b` yields `b` of each element that is a map.
+ * @category Internals
  */
 export function valuesAt(root: Value | undefined, path: FieldPath): Value[] {
   const out: Value[] = []
@@ -355,7 +362,10 @@ export function valuesAt(root: Value | undefined, path: FieldPath): Value[] {
   return out
 }
 
-/** True when the path reaches at least one value satisfying `test` (stops at the first). */
+/**
+ * True when the path reaches at least one value satisfying `test` (stops at the first).
+ * @category Internals
+ */
 export function someValueAt(root: Value | undefined, path: FieldPath, test: (v: Value) => boolean): boolean {
   if (!path.hasContainer) {
     const v = valueAt(root, path)

@@ -24,28 +24,34 @@
 import { decodeValue, encodeValue, fromExtendedJson } from './codec.js'
 import { isNumeric } from './compare.js'
 import { describeInput } from './condition.js'
+import type { PathLike } from './condition.js'
 import { IllegalMutationError, InvalidFieldPathError, InvalidMutationError } from './errors.js'
 import { FieldPath, getField, valueAt } from './field-path.js'
 import type { PathSegment } from './field-path.js'
 import { OByte, ODecimal, OFloat, OInt, OShort, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, Value } from './values.js'
 
-/** A mutation as JSON: `{"$set":{"a":1},"$increment":{"n":2}}`. */
+/**
+ * A mutation as JSON: `{"$set":{"a":1},"$increment":{"n":2}}`.
+ * @category Documents and queries
+ */
 export type MutationJson = DocumentMap
 
+/** @category Internals */
 export const MUTATION_OPERATORS = ['$set', '$put', '$increment', '$decrement', '$append', '$merge', '$delete'] as const
 
+/** @category Documents and queries */
 export type MutationOperator = (typeof MUTATION_OPERATORS)[number]
 
-/** One validated operation. `value` is the amount for `$increment`/`$decrement`, absent for `$delete`. */
+/**
+ * One validated operation. `value` is the amount for `$increment`/`$decrement`, absent for `$delete`.
+ * @category Documents and queries
+ */
 export interface MutationOperation {
   readonly op: MutationOperator
   readonly path: FieldPath
   readonly value: Value | undefined
 }
-
-/** A path as text (`"a.b[0]"`) or parsed. */
-type PathLike = string | FieldPath
 
 const OPERATOR_SET: ReadonlySet<string> = new Set(MUTATION_OPERATORS)
 const NON_IDEMPOTENT: ReadonlySet<MutationOperator> = new Set(['$increment', '$decrement', '$append'])
@@ -167,7 +173,10 @@ function entriesOf(op: MutationOperator, operand: unknown): [string, unknown][] 
 
 let makeMutation: (ops: readonly MutationOperation[]) => Mutation
 
-/** A validated, immutable mutation. Build with {@link mutation} or {@link Mutation.parse}. */
+/**
+ * A validated, immutable mutation. Build with {@link mutation} or {@link Mutation.parse}.
+ * @category Documents and queries
+ */
 export class Mutation {
   /** The mutation with no operation; applying it changes nothing. */
   static readonly EMPTY: Mutation = new Mutation([])
@@ -303,7 +312,10 @@ export class Mutation {
   }
 }
 
-/** Starts a mutation: `mutation().set('a', 1).increment('n', 2).delete('old')`. */
+/**
+ * Starts a mutation: `mutation().set('a', 1).increment('n', 2).delete('old')`.
+ * @category Documents and queries
+ */
 export function mutation(): Mutation {
   return Mutation.EMPTY
 }
@@ -563,6 +575,7 @@ class Applier {
 /**
  * Applies the mutation atomically, returning a new document; throws IllegalMutationError and
  * leaves `doc` untouched. Only the containers along modified paths are copied.
+ * @category Internals
  */
 export function applyMutation(doc: Document, mutation: Mutation): Document {
   if (mutation.isEmpty) return doc

@@ -5,7 +5,10 @@
  */
 import { isDocumentMap } from './values.js'
 
-/** Where a value sits inside a document: field names and array indexes, outermost first. */
+/**
+ * Where a value sits inside a document: field names and array indexes, outermost first.
+ * @category Internals
+ */
 export type FieldLocation = readonly (string | number)[]
 
 // A name needs quoting when the field-path grammar would read it differently (Section 8).
@@ -20,7 +23,10 @@ function quoteName(name: string): string {
   return `\`${escaped}\``
 }
 
-/** Writes a location as an OJAI field path, e.g. `a.b[2]` or `` `x.y`.z ``; the root is `""`. */
+/**
+ * Writes a location as an OJAI field path, e.g. `a.b[2]` or `` `x.y`.z ``; the root is `""`.
+ * @category Internals
+ */
 export function formatFieldLocation(location: FieldLocation): string {
   let out = ''
   for (const segment of location) {
@@ -42,7 +48,10 @@ export function constructorName(value: object): string {
   return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'class instance'
 }
 
-/** A short description of what a JavaScript value is, for error messages. */
+/**
+ * A short description of what a JavaScript value is, for error messages.
+ * @category Internals
+ */
 export function describeKind(value: unknown): string {
   switch (typeof value) {
     case 'string':

@@ -13,24 +13,27 @@
 import { encodeValue, decodeValue } from './codec.js'
 import { compareIds, orderValues } from './compare.js'
 import { Condition, cond, describeInput } from './condition.js'
-import type { ConditionJson } from './condition.js'
+import type { ConditionJson, PathLike } from './condition.js'
 import { InvalidFieldPathError, InvalidQueryError, OjaiError } from './errors.js'
 import { FieldPath, getField, valueAt } from './field-path.js'
 import type { PathSegment } from './field-path.js'
 import { isDocumentId, isDocumentMap } from './values.js'
 import type { Document, DocumentId, DocumentMap, Value } from './values.js'
 
-/** A query as JSON: `{"$select":["a"],"$where":{…},"$orderby":{"a":"desc"},"$limit":10,"$offset":5}`; `{}` = all. */
+/**
+ * A query as JSON: `{"$select":["a"],"$where":{…},"$orderby":{"a":"desc"},"$limit":10,"$offset":5}`; `{}` = all.
+ * @category Documents and queries
+ */
 export type QueryJson = DocumentMap
 
+/** @category Documents and queries */
 export interface OrderKey {
   readonly path: FieldPath
   readonly direction: 'asc' | 'desc'
 }
 
+/** @category Internals */
 export const QUERY_KEYS = ['$select', '$where', '$orderby', '$limit', '$offset'] as const
-
-type PathLike = string | FieldPath
 
 function invalid(message: string, cause?: unknown): never {
   throw new InvalidQueryError(message, cause === undefined ? undefined : { cause })
@@ -137,6 +140,7 @@ function isIdPath(p: FieldPath): boolean {
   return s.length === 1 && s[0]?.kind === 'name' && s[0].name === '_id'
 }
 
+/** @category Documents and queries */
 export class Query {
   /** The query that returns every document, whole, in `_id` order. */
   static readonly ALL: Query = new Query(NO_PARTS)
@@ -265,8 +269,10 @@ export class Query {
  * ```ts
  * query().select('a', 'b').where(cond.gt('n', 1)).orderBy('n', 'desc').limit(10).offset(5).build()
  * ```
+ * @category Documents and queries
  */
 export class QueryBuilder {
+  /** Builders come from {@link query}. @internal */
   constructor(private readonly parts: Parts = NO_PARTS) {}
 
   /** Projection: only these paths (and `_id` only if listed). Adds to earlier `select` calls. */
@@ -309,7 +315,10 @@ export class QueryBuilder {
   }
 }
 
-/** Starts a query builder. */
+/**
+ * Starts a query builder.
+ * @category Documents and queries
+ */
 export function query(): QueryBuilder {
   return new QueryBuilder()
 }
@@ -409,13 +418,17 @@ function projectValue(value: Value, given: readonly ProjectionNode[]): Value | u
  * A projection function for these paths, built once: keeps nesting (`a.b` gives `{a:{b:…}}`),
  * keeps `_id` only when listed, leaves out paths the document lacks. `a[1]` keeps that element
  * and `a[].b` keeps `b` of every element, as arrays of the kept elements in their original order.
+ * @category Internals
  */
 export function projector(paths: readonly (FieldPath | string)[]): (doc: Document) => Document {
   const root = buildProjection(paths.map((p) => FieldPath.from(p)))
   return (doc) => (projectValue(doc, [root]) ?? {}) as Document
 }
 
-/** Projects one document (see {@link projector}; build the projector once for many documents). */
+/**
+ * Projects one document (see {@link projector}; build the projector once for many documents).
+ * @category Internals
+ */
 export function project(doc: Document, paths: readonly (FieldPath | string)[]): Document {
   return projector(paths)(doc)
 }
@@ -438,6 +451,7 @@ function compareDocIds(a: Document, b: Document): number {
 /**
  * A comparator of documents for `$orderby` (see {@link orderValues} for mixed types); `_id` keys
  * use the store's key order ({@link compareIds}); ties are broken by `_id` ascending.
+ * @category Internals
  */
 export function orderComparator(orderBy: readonly OrderKey[]): (a: Document, b: Document) => number {
   const keys = orderBy.map((k) => {
@@ -455,7 +469,10 @@ export function orderComparator(orderBy: readonly OrderKey[]): (a: Document, b: 
   }
 }
 
-/** What a server needs to run a query. */
+/**
+ * What a server needs to run a query.
+ * @category Internals
+ */
 export interface CompiledQuery {
   /** Does a document pass `$where`? */
   readonly filter: (doc: Document) => boolean
@@ -471,6 +488,7 @@ export interface CompiledQuery {
   readonly project: (doc: Document) => Document
 }
 
+/** @category Internals */
 export function compileQuery(q: Query): CompiledQuery {
   const where = q.where
   const select = q.select
@@ -486,6 +504,7 @@ export function compileQuery(q: Query): CompiledQuery {
 /**
  * Runs a query over documents given in ascending `_id` order, lazily: without a sort it streams
  * (stops reading at the limit); with one it buffers the matching documents and sorts them.
+ * @category Internals
  */
 export function* executeQuery(q: Query | CompiledQuery, docsInIdOrder: Iterable<Document>): Generator<Document, void, undefined> {
   const c = q instanceof Query ? compileQuery(q) : q

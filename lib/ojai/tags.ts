@@ -13,6 +13,7 @@ import type { Value } from './values.js'
  * The eleven extended-JSON tags. An object whose only key is one of them is a tagged value; a map
  * field with one of these names beside other fields could not be told apart from a tagged value
  * on the wire, so such field names are refused.
+ * @category Internals
  */
 export const EXTENDED_JSON_TAGS: ReadonlySet<string> = new Set([
   '$numberByte',

@@ -31,7 +31,10 @@
  */
 import { InvalidValueError } from './errors.js'
 
-/** Any OJAI value. */
+/**
+ * Any OJAI value.
+ * @category Documents and queries
+ */
 export type Value =
   | null
   | boolean
@@ -51,20 +54,32 @@ export type Value =
   | readonly Value[]
   | DocumentMap
 
-/** A MAP value: field name to value. `undefined` fields are treated as absent, as in JSON. */
+/**
+ * A MAP value: field name to value. `undefined` fields are treated as absent, as in JSON.
+ * @category Documents and queries
+ */
 export interface DocumentMap {
   readonly [field: string]: Value | undefined
 }
 
-/** The key of a document: a UTF-8 string or binary. A string and a binary key never collide. */
+/**
+ * The key of a document: a UTF-8 string or binary. A string and a binary key never collide.
+ * @category Documents and queries
+ */
 export type DocumentId = string | Uint8Array
 
-/** A document: a MAP whose `_id`, when present, is a {@link DocumentId}. */
+/**
+ * A document: a MAP whose `_id`, when present, is a {@link DocumentId}.
+ * @category Documents and queries
+ */
 export interface Document extends DocumentMap {
   readonly _id?: DocumentId
 }
 
-/** A document that can be written: it names its key. */
+/**
+ * A document that can be written: it names its key.
+ * @category Documents and queries
+ */
 export interface DocumentWithId extends Document {
   readonly _id: DocumentId
 }
@@ -72,13 +87,17 @@ export interface DocumentWithId extends Document {
 // ---------------------------------------------------------------------------------------------
 // Typed documents: compile-time shapes for `Store<T>`. Nothing here exists at run time.
 
-/** The values that are neither a MAP nor an ARRAY: what a projection cannot cut into. */
+/**
+ * The values that are neither a MAP nor an ARRAY: what a projection cannot cut into.
+ * @category Documents and queries
+ */
 export type ScalarValue = Exclude<Value, readonly Value[] | DocumentMap>
 
 /**
  * `V` where every part of it is an OJAI {@link Value}, `never` where a part is not (a function, a
  * `Date`, a `Map`, `unknown`…), so `V extends ValueShape<V>` holds only for storable types. Nested
  * interfaces are checked field by field: unlike {@link DocumentMap} this needs no index signature.
+ * @category Documents and queries
  */
 export type ValueShape<V> = V extends Value | undefined
   ? V
@@ -95,12 +114,14 @@ export type ValueShape<V> = V extends Value | undefined
  * field of `T` is an OJAI value and its `_id`, if it declares one, is a {@link DocumentId}. Plain
  * interfaces satisfy it (`interface User { _id: string; name: string; tags: string[] }`), and so
  * does {@link Document}.
+ * @category Documents and queries
  */
 export type DocumentShape<T> = { readonly [K in keyof T]: K extends '_id' ? DocumentId | undefined : ValueShape<T[K]> }
 
 /**
  * A document of type `T` that can be written: `T` with its key, required (`T`'s own key type when
  * it declares one). `WithId<Document>` is {@link DocumentWithId}.
+ * @category Documents and queries
  */
 export type WithId<T> = T & { readonly _id: '_id' extends keyof T ? NonNullable<T[Extract<'_id', keyof T>]> : DocumentId }
 
@@ -108,10 +129,14 @@ export type WithId<T> = T & { readonly _id: '_id' extends keyof T ? NonNullable<
  * What a projection (`findById`'s `fields`) returns of a `T`: any field may be missing, at any
  * depth (`address.city` returns an `address` with only a `city`), `_id` included unless listed.
  * An untyped document (one with an index signature, such as {@link Document}) is returned as it is.
+ * @category Documents and queries
  */
 export type Projected<T> = string extends keyof T ? T : { [K in keyof T]?: ProjectedValue<T[K]> }
 
-/** A field value of a {@link Projected} document: maps and array elements are projected too. */
+/**
+ * A field value of a {@link Projected} document: maps and array elements are projected too.
+ * @category Documents and queries
+ */
 export type ProjectedValue<V> = V extends ScalarValue | null | undefined
   ? V
   : V extends readonly (infer E)[]
@@ -122,7 +147,10 @@ export type ProjectedValue<V> = V extends ScalarValue | null | undefined
       ? Projected<V>
       : V
 
-/** The OJAI type names, as `$typeof` spells them. */
+/**
+ * The OJAI type names, as `$typeof` spells them.
+ * @category Internals
+ */
 export const OJAI_TYPES = [
   'null',
   'boolean',
@@ -143,6 +171,7 @@ export const OJAI_TYPES = [
   'array',
 ] as const
 
+/** @category Documents and queries */
 export type OjaiType = (typeof OJAI_TYPES)[number]
 
 function checkInteger(type: string, value: number, min: number, max: number): number {
@@ -153,7 +182,10 @@ function checkInteger(type: string, value: number, min: number, max: number): nu
   return value + 0
 }
 
-/** An 8-bit signed integer (OJAI BYTE). */
+/**
+ * An 8-bit signed integer (OJAI BYTE).
+ * @category Documents and queries
+ */
 export class OByte {
   readonly value: number
   constructor(value: number) {
@@ -167,7 +199,10 @@ export class OByte {
   }
 }
 
-/** A 16-bit signed integer (OJAI SHORT). */
+/**
+ * A 16-bit signed integer (OJAI SHORT).
+ * @category Documents and queries
+ */
 export class OShort {
   readonly value: number
   constructor(value: number) {
@@ -181,7 +216,10 @@ export class OShort {
   }
 }
 
-/** A 32-bit signed integer (OJAI INT). */
+/**
+ * A 32-bit signed integer (OJAI INT).
+ * @category Documents and queries
+ */
 export class OInt {
   readonly value: number
   constructor(value: number) {
@@ -195,7 +233,10 @@ export class OInt {
   }
 }
 
-/** A 32-bit IEEE float (OJAI FLOAT). The value is rounded to float precision on construction. */
+/**
+ * A 32-bit IEEE float (OJAI FLOAT). The value is rounded to float precision on construction.
+ * @category Documents and queries
+ */
 export class OFloat {
   readonly value: number
   constructor(value: number) {
@@ -212,13 +253,20 @@ export class OFloat {
   }
 }
 
-/** The LONG range: a bigint outside it is not an OJAI value. */
+/**
+ * The LONG range: a bigint outside it is not an OJAI value.
+ * @category Documents and queries
+ */
 export const MIN_LONG = -(2n ** 63n)
+/** @category Documents and queries */
 export const MAX_LONG = 2n ** 63n - 1n
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
-/** An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost. */
+/**
+ * An arbitrary-precision decimal (OJAI DECIMAL), kept as its decimal text so no digit is lost.
+ * @category Documents and queries
+ */
 export class ODecimal {
   readonly value: string
   constructor(value: string | number | bigint) {
@@ -254,7 +302,10 @@ function dateDayParts(text: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3])]
 }
 
-/** A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`. */
+/**
+ * A calendar day without time or zone (OJAI DATE), `yyyy-MM-dd`.
+ * @category Documents and queries
+ */
 export class ODate {
   readonly year: number
   /** 1 to 12. */
@@ -313,7 +364,10 @@ function timeOfDayMillis(text: string): number {
   return ((h * 60 + min) * 60 + s) * 1000 + ms
 }
 
-/** A time of day without date or zone, millisecond precision (OJAI TIME). */
+/**
+ * A time of day without date or zone, millisecond precision (OJAI TIME).
+ * @category Documents and queries
+ */
 export class OTime {
   /** Milliseconds since midnight, 0 to 86 399 999. */
   readonly millisOfDay: number
@@ -417,6 +471,7 @@ function checkEpochMillis(epochMillis: number): number {
  * the zone; a zone-less timestamp against an instant compares as if it were in UTC, which is what
  * a gateway running in UTC (the embedded one) does. The type-strict `sameValue` never calls an
  * instant and a zone-less timestamp equal.
+ * @category Documents and queries
  */
 export class OTimestamp {
   /**
@@ -497,7 +552,10 @@ export class OTimestamp {
   }
 }
 
-/** A duration in milliseconds (OJAI INTERVAL). */
+/**
+ * A duration in milliseconds (OJAI INTERVAL).
+ * @category Documents and queries
+ */
 export class OInterval {
   readonly millis: number
   constructor(millis: number) {
@@ -511,14 +569,20 @@ export class OInterval {
   }
 }
 
-/** True for a MAP value: a plain object, not an array, binary or one of the value classes. */
+/**
+ * True for a MAP value: a plain object, not an array, binary or one of the value classes.
+ * @category Documents and queries
+ */
 export function isDocumentMap(value: unknown): value is DocumentMap {
   if (value === null || typeof value !== 'object') return false
   const proto: unknown = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
 
-/** The OJAI type of a value, as `$typeof` names it. */
+/**
+ * The OJAI type of a value, as `$typeof` names it.
+ * @category Documents and queries
+ */
 export function typeOf(value: Value): OjaiType {
   switch (typeof value) {
     case 'boolean':
@@ -548,7 +612,10 @@ export function typeOf(value: Value): OjaiType {
   }
 }
 
-/** True for a legal document key: a string or binary. */
+/**
+ * True for a legal document key: a string or binary.
+ * @category Documents and queries
+ */
 export function isDocumentId(value: unknown): value is DocumentId {
   return typeof value === 'string' || value instanceof Uint8Array
 }

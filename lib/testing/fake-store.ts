@@ -35,10 +35,16 @@ import { didYouMean } from '../driver/suggest.js'
 import type { FindByIdOptions, Store, WholeDocumentOptions } from '../store.js'
 import { Marble, parseDiagram, play, type Step } from './marble.js'
 
-/** The 11 methods of a Store. */
+/**
+ * The 11 methods of a Store.
+ * @category Testing
+ */
 export type StoreMethod = OperationName
 
-/** What one call of `method` emits: the document or null, each found document, `undefined` for writes, a boolean for check-and-*. */
+/**
+ * What one call of `method` emits: the document or null, each found document, `undefined` for writes, a boolean for check-and-*.
+ * @category Testing
+ */
 export type ResultOf<M extends StoreMethod, T extends DocumentShape<T> = Document> = M extends 'findById'
   ? T | null
   : M extends 'find'
@@ -47,22 +53,35 @@ export type ResultOf<M extends StoreMethod, T extends DocumentShape<T> = Documen
       ? boolean
       : void
 
-/** The arguments of one call of `method` (for `findById`, with any options). */
+/**
+ * The arguments of one call of `method` (for `findById`, with any options).
+ * @category Testing
+ */
 export type ArgsOf<M extends StoreMethod, T extends DocumentShape<T> = Document> = Parameters<Store<T>[M]>
 
-/** What a scripted function may return for one call: the answer as an Observable, a diagram, a Marble, or the plain value (for `find`, an array of documents). */
+/**
+ * What a scripted function may return for one call: the answer as an Observable, a diagram, a Marble, or the plain value (for `find`, an array of documents).
+ * @category Testing
+ */
 export type Answer<M extends StoreMethod, T extends DocumentShape<T> = Document> =
   | Observable<ResultOf<M, T>>
   | string
   | Marble<ResultOf<M, T>>
   | (M extends 'find' ? readonly T[] : ResultOf<M, T>)
 
-/** How one method answers: the same diagram or Marble for every call, or a function of the call's arguments. */
+/**
+ * How one method answers: the same diagram or Marble for every call, or a function of the call's arguments.
+ * @category Testing
+ */
 export type MethodScript<M extends StoreMethod, T extends DocumentShape<T> = Document> = string | Marble<ResultOf<M, T>> | ((...args: ArgsOf<M, T>) => Answer<M, T>)
 
-/** A fake store's script: its table path (default `/fake/table`) and any of the 11 methods. */
+/**
+ * A fake store's script: its table path (default `/fake/table`) and any of the 11 methods.
+ * @category Testing
+ */
 export type FakeScript<T extends DocumentShape<T> = Document> = { readonly path?: string } & { readonly [M in StoreMethod]?: MethodScript<M, T> }
 
+/** @category Testing */
 export interface FakeStoreOptions {
   /**
    * Timers that play the diagrams, and the clock of the call log. Default `asyncScheduler`: virtual
@@ -71,10 +90,16 @@ export interface FakeStoreOptions {
   readonly scheduler?: SchedulerLike
 }
 
-/** How a subscription to a call ended. */
+/**
+ * How a subscription to a call ended.
+ * @category Testing
+ */
 export type CallEnding = 'completed' | 'errored' | 'cancelled'
 
-/** One call of a fake store's method, as logged. */
+/**
+ * One call of a fake store's method, as logged.
+ * @category Testing
+ */
 export interface FakeCall<M extends StoreMethod = StoreMethod, T extends DocumentShape<T> = Document> {
   readonly method: M
   readonly args: ArgsOf<M, T>
@@ -88,7 +113,10 @@ export interface FakeCall<M extends StoreMethod = StoreMethod, T extends Documen
   readonly ending: CallEnding | undefined
 }
 
-/** The method was called but the script says nothing about it. Never fails over: the test fails with this message. */
+/**
+ * The method was called but the script says nothing about it. Never fails over: the test fails with this message.
+ * @category Errors
+ */
 export class UnscriptedCallError extends UnsupportedOperationError {
   constructor(
     /** The fake store's table path. */
@@ -100,7 +128,10 @@ export class UnscriptedCallError extends UnsupportedOperationError {
   }
 }
 
-/** A Store whose answers are scripted; see {@link fakeStore}. */
+/**
+ * A Store whose answers are scripted; see {@link fakeStore}.
+ * @category Testing
+ */
 export interface FakeStore<T extends DocumentShape<T> = Document> extends Store<T> {
   /** Every call so far, in call order; the entries update as their subscriptions start and end. */
   readonly calls: readonly FakeCall<StoreMethod, T>[]
@@ -264,6 +295,7 @@ type MutableCall = { -readonly [K in keyof FakeCall]: FakeCall[K] }
 /**
  * A Store whose methods answer as `script` says; see the module doc. Throws InvalidOptionsError
  * for a key that is not a Store method, a diagram RxJS cannot parse, or a letter without a value.
+ * @category Testing
  */
 export function fakeStore<T extends DocumentShape<T> = Document>(script: FakeScript<NoInfer<T>> = {}, options: FakeStoreOptions = {}): FakeStore<NoInfer<T>> {
   return new FakeStoreImpl<T>(script, options)

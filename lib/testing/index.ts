@@ -8,6 +8,14 @@
  *   marble timelines exact; a marble test with finite operations ends without `close()`.
  * - {@link startClusters}: n embedded gateways replicating to each other on free ports, with their
  *   fault controls, a table created once, a `connectFailover` over them, closed in one call.
+ *
+ * @module ojai-failover/testing
+ * @categoryDescription Testing
+ * Fake stores, a FailoverStore for marble tests, and embedded clusters in one call.
+ * @categoryDescription Errors
+ * What a fake store throws when a test calls a method it did not script.
+ * @categoryDescription Internals
+ * The kit's defaults and bounds.
  */
 export { fakeStore, UnscriptedCallError } from './fake-store.js'
 export type { Answer, ArgsOf, CallEnding, FakeCall, FakeScript, FakeStore, FakeStoreOptions, MethodScript, ResultOf, StoreMethod } from './fake-store.js'

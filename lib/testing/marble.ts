@@ -19,7 +19,10 @@ import { Observable, Subscription, type SchedulerLike } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { InvalidOptionsError } from '../ojai/errors.js'
 
-/** A scripted answer: a marble diagram, the values its letters stand for, and the error of `#`. */
+/**
+ * A scripted answer: a marble diagram, the values its letters stand for, and the error of `#`.
+ * @category Testing
+ */
 export class Marble<R> {
   constructor(
     /** e.g. `'--a|'`: one frame per `-`, one millisecond per frame. */
@@ -34,6 +37,7 @@ export class Marble<R> {
 /**
  * A marble answer, as RxJS's `cold(diagram, values, error)`: `marble('--a|', { a: doc })` answers
  * `doc` 2 ms after subscription and completes at 3 ms.
+ * @category Testing
  */
 export function marble<R>(diagram: string, values?: Readonly<Record<string, R>>, error?: unknown): Marble<R> {
   return new Marble(diagram, values, error)

@@ -33,9 +33,13 @@ import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
 import type { Document, DocumentShape } from '../ojai/values.js'
 
-/** Gateway options startClusters passes through to every gateway (it sets the port, peers, storage and auth itself). */
+/**
+ * Gateway options startClusters passes through to every gateway (it sets the port, peers, storage and auth itself).
+ * @category Testing
+ */
 export type ClusterGatewayOptions = Omit<GatewayOptions, 'port' | 'replicateTo' | 'storage' | 'auth'>
 
+/** @category Testing */
 export interface StartClustersOptions {
   /** The clusters' names (letters, digits, `.`, `_`, `-`), one per cluster. Default `cluster1`, `cluster2`, … */
   readonly names?: readonly string[]
@@ -52,7 +56,10 @@ export interface StartClustersOptions {
   readonly waitTimeoutMs?: number
 }
 
-/** One running cluster. */
+/**
+ * One running cluster.
+ * @category Testing
+ */
 export interface EmbeddedCluster {
   readonly name: string
   /** `host:port` of its gateway. */
@@ -64,7 +71,10 @@ export interface EmbeddedCluster {
   readonly faults: Faults
 }
 
-/** What {@link startClusters} returns. Its methods may be destructured. */
+/**
+ * What {@link startClusters} returns. Its methods may be destructured.
+ * @category Testing
+ */
 export interface EmbeddedClusters {
   /** The clusters, primary first. */
   readonly clusters: readonly EmbeddedCluster[]
@@ -87,7 +97,10 @@ export interface EmbeddedClusters {
   close(): Promise<void>
 }
 
-/** More clusters than a FailoverStore supports would only cost sockets (a full mesh is n² links). */
+/**
+ * More clusters than a FailoverStore supports would only cost sockets (a full mesh is n² links).
+ * @category Internals
+ */
 export const MAX_CLUSTERS = 30
 const DEFAULT_WAIT_TIMEOUT_MS = 10_000
 const OPTION_KEYS = ['names', 'storage', 'auth', 'gateway', 'waitTimeoutMs']
@@ -143,6 +156,7 @@ function connectionStringOf(address: string, auth: AuthOptions | undefined): str
  * Starts `n` embedded gateways replicating to each other; see the module doc. Throws
  * InvalidOptionsError for bad input before starting anything; if a gateway fails to start, those
  * already started are closed and the error is thrown.
+ * @category Testing
  */
 export async function startClusters(n: number, options: StartClustersOptions = {}): Promise<EmbeddedClusters> {
   const names = validate(n, options)

@@ -42,10 +42,16 @@ import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
 
-/** A cluster of a test store: its store, or its store with a `ping` for the failback probes. */
+/**
+ * A cluster of a test store: its store, or its store with a `ping` for the failback probes.
+ * @category Testing
+ */
 export type TestStoreCluster<T extends DocumentShape<T> = Document> = Store<T> | Omit<ClusterConfig<T>, 'name'>
 
-/** The defaults testFailoverStore sets over the FailoverStore's own (see the module doc). */
+/**
+ * The defaults testFailoverStore sets over the FailoverStore's own (see the module doc).
+ * @category Internals
+ */
 export const TEST_DEFAULTS: Readonly<Pick<FailoverStoreOptions, 'random' | 'failback'>> = Object.freeze({
   random: () => 0,
   failback: false,
@@ -59,6 +65,7 @@ function isStore<T extends DocumentShape<T>>(cluster: TestStoreCluster<T>): clus
  * A FailoverStore over `clusters` (name: store, primary first) with {@link TEST_DEFAULTS} under
  * `options`. Throws InvalidOptionsError for fewer than 2 clusters or a cluster that is not a
  * Store, and whatever the FailoverStore throws for bad options.
+ * @category Testing
  */
 export function testFailoverStore<T extends DocumentShape<T> = Document>(clusters: Readonly<Record<string, TestStoreCluster<T>>>, options: FailoverStoreOptions = {}): FailoverStore<T> {
   if (clusters === null || typeof clusters !== 'object' || Array.isArray(clusters)) {

@@ -10,7 +10,10 @@
 
 import type { DocHistory } from '../oplog.js'
 
-/** One stored version of a document. */
+/**
+ * One stored version of a document.
+ * @category Storage
+ */
 export interface StoredRecord {
   /** Canonical extended-JSON text of the document; `null` for a tombstone (deleted). */
   readonly text: string | null
@@ -25,7 +28,10 @@ export interface StoredRecord {
   readonly history?: DocHistory
 }
 
-/** A table's catalog entry; dropped tables stay as tombstones for last-writer-wins. */
+/**
+ * A table's catalog entry; dropped tables stay as tombstones for last-writer-wins.
+ * @category Storage
+ */
 export interface TableMeta {
   readonly path: string
   readonly ts: number
@@ -33,18 +39,25 @@ export interface TableMeta {
   readonly dropped: boolean
 }
 
+/** @category Storage */
 export interface ScanEntry {
   readonly key: Buffer
   readonly record: StoredRecord
 }
 
-/** What a transaction callback decided: the value to return and, optionally, the record to write. */
+/**
+ * What a transaction callback decided: the value to return and, optionally, the record to write.
+ * @category Storage
+ */
 export interface Decision<T> {
   readonly result: T
   readonly write?: StoredRecord
 }
 
-/** One live table. Handles go stale when the table is dropped; writes through a stale handle fail. */
+/**
+ * One live table. Handles go stale when the table is dropped; writes through a stale handle fail.
+ * @category Storage
+ */
 export interface TableStore {
   readonly path: string
   /** The record under `key`, tombstones included. Synchronous: both engines read from memory/mmap. */
@@ -69,6 +82,7 @@ export interface TableStore {
   count(): number
 }
 
+/** @category Storage */
 export interface StorageEngine {
   /** `memory` or `lmdb`. */
   readonly kind: string

@@ -13,15 +13,19 @@
  * (`db.flushed`, fsync under LMDB's overlapping sync), so `kill -9` right after an answer
  * loses nothing. Concurrent writes share one commit/flush (lmdb-js batches every write issued
  * in the same event turn), which keeps throughput reasonable under load.
+ *
+ * `lmdb` is an optional peer dependency (load-lmdb.ts): loaded when the first engine opens, not
+ * when this module is imported; and no public member's type names it, so the published
+ * declarations never pull in lmdb's own (which do not compile under `skipLibCheck: false`).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import { InvalidArgumentError, TableNotFoundError } from '../../ojai/errors.js'
 import { decodeHistory, encodeHistory } from '../oplog.js'
 import type { DocHistory } from '../oplog.js'
 import type { Decision, ScanEntry, StorageEngine, StoredRecord, TableMeta, TableStore } from './engine.js'
+import { loadLmdb } from './load-lmdb.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
 
 /** LMDB's compiled-in key limit is 1978 bytes; keep room for the table prefix. */
@@ -47,7 +51,8 @@ class LmdbTable implements TableStore {
   constructor(
     readonly path: string,
     readonly id: number,
-    private readonly engine: LmdbEngine,
+    private readonly docs: Database<Buffer, Buffer>,
+    private readonly hist: Database<string, Buffer>,
   ) {
     this.prefix = Buffer.alloc(4)
     this.prefix.writeUInt32BE(id)
@@ -62,7 +67,7 @@ class LmdbTable implements TableStore {
 
   get(key: Buffer): StoredRecord | undefined {
     if (key.length > MAX_KEY_BYTES) return undefined
-    const bytes = this.engine.docs.getBinaryFast(this.full(key))
+    const bytes = this.docs.getBinaryFast(this.full(key))
     return bytes === undefined ? undefined : decodeRecord(bytes)
   }
 
@@ -72,7 +77,7 @@ class LmdbTable implements TableStore {
     const out: ScanEntry[] = []
     let bytes = 0
     // Lazy: each record is read (and decoded) only when the iteration reaches it.
-    for (const { key, value } of this.engine.docs.getRange({ start, end: this.end, limit })) {
+    for (const { key, value } of this.docs.getRange({ start, end: this.end, limit })) {
       out.push({ key: key.subarray(4), record: decodeRecord(value) })
       bytes += value.length
       if (bytes >= maxBytes) break
@@ -82,8 +87,8 @@ class LmdbTable implements TableStore {
 
   async transact<T>(key: Buffer, decide: (current: StoredRecord | undefined) => Decision<T>): Promise<T> {
     const full = this.full(key)
-    const docs = this.engine.docs
-    const hist = this.engine.hist
+    const docs = this.docs
+    const hist = this.hist
     // An exception escaping an lmdb-js transaction callback stalls the write queue for good, so
     // every failure is carried out of the callback as a value and rethrown here.
     const outcome = await docs.transaction((): Outcome<T> => {
@@ -114,23 +119,23 @@ class LmdbTable implements TableStore {
   history(key: Buffer): DocHistory | undefined {
     if (key.length > MAX_KEY_BYTES) return undefined
     const full = this.full(key)
-    const stored = this.engine.hist.get(full)
+    const stored = this.hist.get(full)
     if (stored === undefined) return undefined
-    const bytes = this.engine.docs.getBinaryFast(full)
+    const bytes = this.docs.getBinaryFast(full)
     return decodeHistory(stored, bytes === undefined ? null : decodeRecord(bytes).text)
   }
 
   count(): number {
     let n = 0
-    for (const { value } of this.engine.docs.getRange({ start: this.prefix, end: this.end })) {
+    for (const { value } of this.docs.getRange({ start: this.prefix, end: this.end })) {
       if (((value[0] as number) & 1) === 0) n++
     }
     return n
   }
 
   clear(): void {
-    for (const k of this.engine.docs.getKeys({ start: this.prefix, end: this.end })) this.engine.docs.removeSync(k)
-    for (const k of this.engine.hist.getKeys({ start: this.prefix, end: this.end })) this.engine.hist.removeSync(k)
+    for (const k of this.docs.getKeys({ start: this.prefix, end: this.end })) this.docs.removeSync(k)
+    for (const k of this.hist.getKeys({ start: this.prefix, end: this.end })) this.hist.removeSync(k)
   }
 }
 
@@ -138,6 +143,7 @@ const ZERO = Buffer.from([0])
 
 type Outcome<T> = { readonly value: T } | { readonly error: unknown }
 
+/** @category Storage */
 export interface LmdbEngineOptions {
   /** Data directory; created when missing. */
   readonly dir: string
@@ -145,18 +151,21 @@ export interface LmdbEngineOptions {
   readonly mapSize?: number
 }
 
+/** @category Storage */
 export class LmdbEngine implements StorageEngine {
   readonly kind = 'lmdb'
   readonly maxKeyBytes = MAX_KEY_BYTES
-  readonly root: RootDatabase
-  readonly docs: Database<Buffer, Buffer>
-  readonly hist: Database<string, Buffer>
+  private readonly root: RootDatabase
+  private readonly docs: Database<Buffer, Buffer>
+  private readonly hist: Database<string, Buffer>
   private readonly catalog: Database<CatalogEntry | number, string>
   private readonly metas = new Map<string, TableMeta & { id: number }>()
   private readonly tables = new Map<string, LmdbTable>()
   private closed = false
 
   constructor(options: LmdbEngineOptions) {
+    // First, so that a missing package leaves nothing behind.
+    const lmdb = loadLmdb()
     const dir = options.dir
     const files = [join(dir, 'data.mdb'), join(dir, 'lock.mdb')]
     const existed = files.map((f) => existsSync(f))
@@ -165,7 +174,7 @@ export class LmdbEngine implements StorageEngine {
     try {
       // Always a directory, whatever the name: lmdb-js would take a path with an extension
       // (`/tmp/x.y`) for a data file of its own.
-      this.root = open(dir, { noSubdir: false, maxDbs: 8, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
+      this.root = lmdb.open(dir, { noSubdir: false, maxDbs: 8, mapSize: options.mapSize ?? 8 * 1024 ** 3, noMemInit: true })
       this.docs = this.root.openDB<Buffer, Buffer>({ name: 'docs', keyEncoding: 'binary', encoding: 'binary' })
       this.hist = this.root.openDB<string, Buffer>({ name: 'hist', keyEncoding: 'binary', encoding: 'string' })
       this.catalog = this.root.openDB<CatalogEntry | number, string>({ name: 'catalog' })
@@ -178,7 +187,7 @@ export class LmdbEngine implements StorageEngine {
     for (const { key, value } of this.catalog.getRange()) {
       if (key === NEXT_ID || typeof value === 'number') continue
       this.metas.set(key, { path: key, ts: value.ts, origin: value.origin, dropped: value.dropped, id: value.id })
-      if (!value.dropped) this.tables.set(key, new LmdbTable(key, value.id, this))
+      if (!value.dropped) this.tables.set(key, new LmdbTable(key, value.id, this.docs, this.hist))
     }
   }
 
@@ -231,7 +240,7 @@ export class LmdbEngine implements StorageEngine {
       existing.clear()
       this.tables.delete(meta.path)
     } else if (!meta.dropped && existing === undefined) {
-      this.tables.set(meta.path, new LmdbTable(meta.path, id as number, this))
+      this.tables.set(meta.path, new LmdbTable(meta.path, id as number, this.docs, this.hist))
     }
     this.metas.set(meta.path, { ...meta, id: id ?? 0 })
     return true

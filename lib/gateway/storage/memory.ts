@@ -102,6 +102,7 @@ class MemoryTable implements TableStore {
   }
 }
 
+/** @category Storage */
 export class MemoryEngine implements StorageEngine {
   readonly kind = 'memory'
   readonly maxKeyBytes = Number.POSITIVE_INFINITY
