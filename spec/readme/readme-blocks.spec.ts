@@ -21,7 +21,9 @@ const { blocks, problems } = readmeBlocks(readFileSync(join(ROOT, 'README.md'), 
 const modules = blocks.filter((b): b is Extract<ReadmeBlock, { kind: 'typescript' }> => b.kind === 'typescript')
 const workspace = writeWorkspace(blocks)
 afterAll(() => workspace.remove())
-const tests = await Promise.all(modules.filter((b) => b.role === 'test').map(async (b) => ({ block: b, imports: await loadImports(b.fence.code) })))
+// A test file that cannot load or run fails its own test below, not the collection of this file
+// (which would skip afterAll and leave the workspace behind).
+const tests = await Promise.all(modules.filter((b) => b.role === 'test').map(async (b) => ({ block: b, imports: await loadImports(b.fence.code).catch((error: unknown) => error) })))
 
 describe('README.md code blocks', () => {
   it('every fence says how it is checked (a language, and a known marker)', () => {
@@ -67,8 +69,16 @@ describe('README.md code blocks', () => {
 
   for (const { block, imports } of tests) {
     describe(`README.md:${block.fence.line} (a test file, run as written)`, () => {
-      const { registered } = runTestBlock(block.fence.code, imports)
-      it('registers at least one test', () => {
+      let registered: readonly string[] = []
+      let failure: unknown
+      try {
+        if (!(imports instanceof Map)) throw imports
+        registered = runTestBlock(block.fence.code, imports).registered
+      } catch (error) {
+        failure = error
+      }
+      it('runs and registers at least one test', () => {
+        if (failure !== undefined) throw failure
         expect(registered.length).toBeGreaterThan(0)
       })
     })
