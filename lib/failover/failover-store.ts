@@ -319,10 +319,10 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
    * other cluster is drained (no operation starts on it or moves to it, no probe). The active
    * cluster no longer changes by itself: an operation whose attempt on the pinned cluster fails
    * waits on it up to `secondaryTimeoutMs`, then fails, and never goes to a drained cluster.
-   * Operations already running elsewhere are not stopped (they move on only to the pinned one). The pin obeys even when health says the
-   * cluster is down: the operator decides. Visible in `cluster$` (`routing`, and `reason:
-   * 'operator'` when the active cluster moved) and `events$` (`pinned`, the one event of that
-   * move). A later `pin` or `drain` replaces it.
+   * Operations already running elsewhere are not stopped (they move on only to the pinned one).
+   * The pin obeys even when health says the cluster is down: the operator decides. Visible in
+   * `cluster$` (`routing`, and `reason: 'operator'` when the active cluster moved) and `events$`
+   * (`pinned`, the one event of that move). A later `pin` or `drain` replaces it.
    *
    * Throws UnknownClusterError (listing the names) for a name the store does not have,
    * InvalidOptionsError for bad options, ClosedError after `close()`; nothing changes then.
@@ -352,7 +352,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   /**
    * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
    * drained cluster is probed at once; a failback to one of higher priority happens only after its
-   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError after `close()`.
+   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError
+   * after `close()`.
    */
   release(): void {
     this.maintenance(undefined)
