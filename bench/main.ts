@@ -20,6 +20,7 @@ import { runHedging } from './sections/hedging.js'
 import { runOverhead } from './sections/overhead.js'
 import { runScale } from './sections/scale.js'
 import { runStartup } from './sections/startup.js'
+import { messageOf } from '../lib/ojai/message-of.js'
 
 export const SECTIONS = ['overhead', 'failover', 'baselines', 'hedging', 'startup', 'scale'] as const
 export type SectionName = (typeof SECTIONS)[number]
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
     }).values
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`)
+    console.error(`${messageOf(error)}\n${USAGE}`)
     return 2
   }
   if (values.help === true) {

@@ -12,6 +12,7 @@ import { FailoverError } from '../../lib/failover/errors.js'
 import { reasonOf } from '../../lib/failover/run.js'
 import { GatewayEnv } from '../env.js'
 import { latencyFigures } from '../stats.js'
+import { messageOf } from '../../lib/ojai/message-of.js'
 
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '10000' } } })
 const ops = Number(values.ops)
@@ -43,7 +44,7 @@ try {
         },
         (error: unknown) => {
           const key = error instanceof FailoverError ? `FAILOVER(${error.causes.map((c) => reasonOf(c.error)).join('+')})` : reasonOf(error)
-          if (!outcomes.has(key)) samples.push(error instanceof Error ? error.message : String(error))
+          if (!outcomes.has(key)) samples.push(messageOf(error))
           outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
         },
       ),

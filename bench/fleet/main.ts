@@ -19,6 +19,7 @@ import { fleetDocument, tidy, type ScenarioDetail, type ScenarioFigures, type Sc
 import { runScenarios } from './pool.js'
 import { SCENARIOS, scenarioNamed } from './scenarios.js'
 import { accepts, DEFAULT_CONFIG, type FleetConfig } from './simulate.js'
+import { messageOf } from '../../lib/ojai/message-of.js'
 
 const NAMES = SCENARIOS.map((s) => s.name)
 const USAGE = `usage: npm run fleet -- [--clients N] [--quick] [--json <file>] [--only <${NAMES.join('|')}>]... [--jobs J] [--seed S]`
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
     }).values
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`)
+    console.error(`${messageOf(error)}\n${USAGE}`)
     return 2
   }
   if (values.help === true) {

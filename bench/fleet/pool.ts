@@ -12,6 +12,7 @@ import type { ScenarioOutcome } from './figures.js'
 import { scenarioNamed } from './scenarios.js'
 import type { FleetConfig } from './simulate.js'
 import type { Job } from './worker.js'
+import { messageOf } from '../../lib/ojai/message-of.js'
 
 /**
  * The worker's entry: registers the TypeScript loader the CLI runs under (tsx), which a worker
@@ -48,7 +49,7 @@ class Lane {
   private fail(error: unknown): void {
     const p = this.pending
     this.pending = null
-    p?.reject(new Error(`scenario ${p.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }))
+    p?.reject(new Error(`scenario ${p.name}: ${messageOf(error)}`, { cause: error }))
   }
 }
 

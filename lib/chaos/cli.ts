@@ -10,6 +10,7 @@ import { defaultGatewayLaunch } from './cluster.js'
 import { formatTable, toJson } from './report.js'
 import { FULL, QUICK, SCENARIOS, findScenario, type Scenario } from './scenarios.js'
 import { runSuite } from './suite.js'
+import { messageOf } from '../ojai/message-of.js'
 
 function usage(): string {
   return [
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
     }).values
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${usage()}`)
+    console.error(`${messageOf(error)}\n\n${usage()}`)
     return 2
   }
   if (values.help === true || values.list === true) {

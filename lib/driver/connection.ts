@@ -25,6 +25,7 @@ import { callTimeout, checkRequestSize, checkTablePath } from './inputs.js'
 import { driverLogger } from './logging.js'
 import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
 import { RpcRunner } from './rpc.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /**
  * What a connection reports about itself; never includes credentials.
@@ -55,7 +56,7 @@ function channelCredentials(settings: ConnectionSettings, options: ConnectOption
   try {
     return grpcCredentials.createSsl(ca)
   } catch (error) {
-    throw new InvalidOptionsError(`the TLS trust certificates cannot be used: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw new InvalidOptionsError(`the TLS trust certificates cannot be used: ${messageOf(error)}`, { cause: error })
   }
 }
 

@@ -15,6 +15,7 @@ import type { MapRDbServerClient } from '../proto/index.js'
 import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
 import type { CallLease } from './channels.js'
 import { errorFromStatus } from './status-errors.js'
+import { messageOf } from '../ojai/message-of.js'
 
 export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void
 
@@ -223,7 +224,7 @@ class CallState<Res> {
       if (this.finished) return
       // grpc-js quotes what it rejects (e.g. a header value), so the text is redacted and the
       // original error, which may hold credentials, is not kept.
-      const reason = this.host.auth.redact(error instanceof Error ? error.message : String(error))
+      const reason = this.host.auth.redact(messageOf(error))
       const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${reason}`, undefined, { cause: reason })
       this.finish('error', mapped)
       this.subscriber.error(mapped)

@@ -3,6 +3,7 @@
  * switch on `code` as for every other error of the library.
  */
 import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /**
  * What one cluster answered (or failed to answer) during a failed operation.
@@ -16,8 +17,7 @@ export interface ClusterCause {
 
 function describe(error: unknown): string {
   if (error instanceof OjaiError) return `${error.code}: ${error.message}`
-  if (error instanceof Error) return error.message
-  return String(error)
+  return messageOf(error)
 }
 
 /**

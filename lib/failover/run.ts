@@ -18,6 +18,7 @@ import { mayMoveOn, type OperationName } from './policy.js'
 import { bestAfter, type Failure } from './routing.js'
 import type { StatsRecorder } from './stats.js'
 import type { Timekeeper } from './timekeeper.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /** Where a resumed find continues: after `lastId`, `delivered` documents into the original query. */
 export interface ResumePoint {
@@ -54,7 +55,7 @@ export interface Core {
 
 /** One text for an error in events, causes and messages. */
 export function reasonOf(error: unknown): string {
-  return error instanceof OjaiError ? error.code : error instanceof Error ? error.message : String(error)
+  return error instanceof OjaiError ? error.code : messageOf(error)
 }
 
 /** An attempt left running after its operation moved on (a write that may still be applied). */

@@ -10,6 +10,7 @@ import { AUTHORIZATION, BEARER_TOKEN } from '../proto/index.js'
 import type { Authenticator } from './auth.js'
 import type { FaultAction, Faults, RpcName } from './faults.js'
 import { RPC_NAMES } from './faults.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /**
  * Per-RPC request counts: every call that reached the server, whatever its fate.
@@ -100,7 +101,7 @@ export class CallGuard {
       if (auth !== undefined && !this.authenticate(call, (status) => callback(status), auth)) return
       impl(call.request).then(
         (response) => callback(null, response),
-        (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: messageOf(error) }),
       )
     }
   }

@@ -13,6 +13,7 @@ import { DEFAULT_FIND_LIMITS } from './find-limits.js'
 import { exposureWarnings, startGateway } from './gateway.js'
 import type { GatewayOptions } from './gateway.js'
 import type { GatewayLogger } from './logger.js'
+import { messageOf } from '../ojai/message-of.js'
 
 const HELP = `Usage: ojai-gateway [options]
 
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       allowPositionals: false,
     }))
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error))
+    fail(messageOf(error))
   }
   if (values.help) {
     process.stdout.write(HELP)
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     try {
       return readFileSync(file)
     } catch (error) {
-      fail(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`)
+      fail(`cannot read ${file}: ${messageOf(error)}`)
     }
   }
   const password = secret(values.user, { flag: 'password', text: values.password, file: values['password-file'], env: 'OJAI_GATEWAY_PASSWORD' }, read)
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   try {
     gateway = await startGateway(options)
   } catch (error) {
-    process.stderr.write(`ojai-gateway: cannot start: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(`ojai-gateway: cannot start: ${messageOf(error)}\n`)
     process.exit(1)
   }
   let stopping = false
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`ojai-gateway: close failed: ${error instanceof Error ? error.message : String(error)}\n`)
+        process.stderr.write(`ojai-gateway: close failed: ${messageOf(error)}\n`)
         process.exit(1)
       },
     )

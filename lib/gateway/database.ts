@@ -44,6 +44,7 @@ import { resolveLimits, WorkingDoc } from './oplog.js'
 import type { LoggedOp, OpLogLimits } from './oplog.js'
 import type { StorageEngine, StoredRecord, TableMeta, TableStore } from './storage/engine.js'
 import { decodeKey, encodeKey } from './storage/keys.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /**
  * A replicated operation on one document (see oplog.ts): a put (whole document, or tombstone when
@@ -554,7 +555,7 @@ function decode(text: string): Document {
     return decodeDocument(text)
   } catch (error) {
     if (error instanceof OjaiError) throw error
-    throw new DecodingError(`cannot decode the document: ${error instanceof Error ? error.message : String(error)}`)
+    throw new DecodingError(`cannot decode the document: ${messageOf(error)}`)
   }
 }
 
@@ -566,7 +567,7 @@ function keyOf(text: string | undefined): DocumentId {
     return decodeId(json)
   } catch (error) {
     if (error instanceof OjaiError) throw error
-    throw new DecodingError(`cannot decode the key document: ${error instanceof Error ? error.message : String(error)}`)
+    throw new DecodingError(`cannot decode the key document: ${messageOf(error)}`)
   }
 }
 

@@ -36,6 +36,7 @@ import type { StorageEngine } from './storage/engine.js'
 import { LmdbEngine } from './storage/lmdb.js'
 import { MemoryEngine } from './storage/memory.js'
 import { requireValidUtf8, strictUtf8 } from './strict-utf8.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /** @category Gateway */
 export interface TlsOptions {
@@ -349,7 +350,7 @@ class GatewayImpl implements OjaiGateway {
       try {
         return this.db.validateRemote(fromMessage(m))
       } catch (error) {
-        throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${error instanceof Error ? error.message : String(error)}`)
+        throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${messageOf(error)}`)
       }
     })
     const applied = changes.length === 0 ? 0 : await this.db.applyRemote(changes)
@@ -364,7 +365,7 @@ class GatewayImpl implements OjaiGateway {
       action()
       return Promise.resolve({ error: '', json: '' })
     } catch (error) {
-      return Promise.resolve({ error: error instanceof Error ? error.message : String(error), json: '' })
+      return Promise.resolve({ error: messageOf(error), json: '' })
     }
   }
 }

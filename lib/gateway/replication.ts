@@ -42,6 +42,7 @@ import type { Change, DocOp } from './database.js'
 import { ChangeKind, DocOpKind, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ChangeMessage } from './internal-proto.js'
 import type { GatewayLogger } from './logger.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /** @category Gateway */
 export interface ReplicationOptions {
@@ -210,7 +211,7 @@ class PeerLink {
       this.failures++
       this.counters.failures++
       const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(this.failures - 1, 20))
-      const details = { peer: this.address, err: error instanceof Error ? error.message : String(error), retryInMs: delay }
+      const details = { peer: this.address, err: messageOf(error), retryInMs: delay }
       // A refused batch (the peer found a change invalid: a version mismatch or a bug) will be refused
       // again: say so loudly. An unreachable peer is routine.
       const refused = (error as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT || (error as Partial<grpc.ServiceError>).code === grpc.status.UNAUTHENTICATED

@@ -5,6 +5,7 @@
 import { wireCodeOf } from '../proto/error-codes.js'
 import type { ErrorCode__Output } from '../proto/generated/com/mapr/data/db/ErrorCode.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /** `RpcError` with its fields always present. */
 export interface WireError {
@@ -25,7 +26,7 @@ export function rpcError(errCode: number, message: string): WireError {
 
 /** The in-band error of any exception: its wire code and message. */
 export function errorOf(error: unknown): WireError {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return rpcError(wireCodeOf(error), message)
 }
 

@@ -32,6 +32,7 @@ import { compileRegex, MAX_PATTERN_LENGTH, PatternRejection } from './regex.js'
 import type { CompiledRegex } from './regex.js'
 import { OJAI_TYPES, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, OjaiType, Value } from './values.js'
+import { messageOf } from './message-of.js'
 
 /**
  * A condition as JSON: `{"$eq":{"a":1}}`, optionally wrapped in `$condition` / `$where`; `{}` = always true.
@@ -166,9 +167,6 @@ function fail(message: string, cause?: unknown): never {
   throw new InvalidConditionError(message, cause === undefined ? undefined : { cause })
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Building nodes (shared by the JSON parser and the builder, so both validate alike)
@@ -189,7 +187,7 @@ function valueOf(op: string, path: PathLike, raw: unknown): Value {
   try {
     return fromExtendedJson(raw)
   } catch (e) {
-    return fail(`${op} on ${JSON.stringify(String(path))}: invalid value ${describeInput(raw)}: ${errorMessage(e)}`, e)
+    return fail(`${op} on ${JSON.stringify(String(path))}: invalid value ${describeInput(raw)}: ${messageOf(e)}`, e)
   }
 }
 
@@ -253,7 +251,7 @@ function likeNode(op: '$like' | '$notlike', path: PathLike, raw: unknown): Node 
   try {
     like = new LikePattern(pattern, esc)
   } catch (e) {
-    return fail(`${op} on ${JSON.stringify(String(path))}: ${errorMessage(e)}`, e)
+    return fail(`${op} on ${JSON.stringify(String(path))}: ${messageOf(e)}`, e)
   }
   return { kind: 'like', negated: op === '$notlike', path: p, pattern, escape: esc, test: (s) => like.test(s) }
 }
@@ -645,7 +643,7 @@ export class Condition {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        fail(`condition is not valid extended JSON: ${errorMessage(e)}`, e)
+        fail(`condition is not valid extended JSON: ${messageOf(e)}`, e)
       }
     }
     if (tree instanceof Condition) return tree

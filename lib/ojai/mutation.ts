@@ -30,6 +30,7 @@ import { FieldPath, getField, valueAt } from './field-path.js'
 import type { PathSegment } from './field-path.js'
 import { OByte, ODecimal, OFloat, OInt, OShort, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, Value } from './values.js'
+import { messageOf } from './message-of.js'
 
 /**
  * A mutation as JSON: `{"$set":{"a":1},"$increment":{"n":2}}`.
@@ -60,9 +61,6 @@ function invalid(message: string, cause?: unknown): never {
   throw new InvalidMutationError(message, cause === undefined ? undefined : { cause })
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
 
 function quote(path: PathLike): string {
   return JSON.stringify(String(path))
@@ -96,7 +94,7 @@ function validateValue(op: MutationOperator, path: PathLike, raw: unknown): Valu
   try {
     value = fromExtendedJson(raw)
   } catch (e) {
-    return invalid(`${op} on ${quote(path)}: invalid value ${describeInput(raw)}: ${errorMessage(e)}`, e)
+    return invalid(`${op} on ${quote(path)}: invalid value ${describeInput(raw)}: ${messageOf(e)}`, e)
   }
   if ((op === '$increment' || op === '$decrement') && !isNumeric(value)) {
     invalid(`${op} on ${quote(path)} needs a number, got ${describeInput(raw)}`)
@@ -207,7 +205,7 @@ export class Mutation {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        invalid(`mutation is not valid extended JSON: ${errorMessage(e)}`, e)
+        invalid(`mutation is not valid extended JSON: ${messageOf(e)}`, e)
       }
     }
     if (tree instanceof Mutation) return tree

@@ -19,6 +19,7 @@ import { FieldPath, getField, valueAt } from './field-path.js'
 import type { PathSegment } from './field-path.js'
 import { isDocumentId, isDocumentMap } from './values.js'
 import type { Document, DocumentId, DocumentMap, Value } from './values.js'
+import { messageOf } from './message-of.js'
 
 /**
  * A query as JSON: `{"$select":["a"],"$where":{…},"$orderby":{"a":"desc"},"$limit":10,"$offset":5}`; `{}` = all.
@@ -39,9 +40,6 @@ function invalid(message: string, cause?: unknown): never {
   throw new InvalidQueryError(message, cause === undefined ? undefined : { cause })
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Validators (shared by the parser and the builder)
@@ -179,7 +177,7 @@ export class Query {
       try {
         tree = decodeValue(input)
       } catch (e) {
-        invalid(`query is not valid extended JSON: ${errorMessage(e)}`, e)
+        invalid(`query is not valid extended JSON: ${messageOf(e)}`, e)
       }
     }
     if (tree instanceof Query) return tree

@@ -11,6 +11,7 @@
  * JavaScript's `\uXXXX` and `\u{X…}` escapes are accepted (as RE2's `\x{…}`).
  */
 import { RE2JS, RE2JSSyntaxException } from 're2js'
+import { messageOf } from './message-of.js'
 
 /** Longest `$like` or `$matches` pattern, in UTF-16 code units. */
 export const MAX_PATTERN_LENGTH = 4096
@@ -161,6 +162,6 @@ export function compileRegex(pattern: string): CompiledRegex {
       }
       throw new PatternRejection(error.message.replace(/^error parsing regexp: /, ''), undefined)
     }
-    throw new PatternRejection(error instanceof Error ? error.message : String(error), undefined)
+    throw new PatternRejection(messageOf(error), undefined)
   }
 }

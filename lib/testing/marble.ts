@@ -18,6 +18,7 @@
 import { Observable, Subscription, type SchedulerLike } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { InvalidOptionsError } from '../ojai/errors.js'
+import { messageOf } from '../ojai/message-of.js'
 
 /**
  * A scripted answer: a marble diagram, the values its letters stand for, and the error of `#`.
@@ -68,7 +69,7 @@ export function parseDiagram<R>(where: string, diagram: string, valueOf: (letter
     // No values object: each letter comes back as itself, to be looked up below.
     parsed = TestScheduler.parseMarbles(diagram, undefined, undefined, false, true) as Parsed[]
   } catch (e) {
-    throw new InvalidOptionsError(`${where}: the marble ${JSON.stringify(diagram)} is not a valid diagram: ${e instanceof Error ? e.message : String(e)}`)
+    throw new InvalidOptionsError(`${where}: the marble ${JSON.stringify(diagram)} is not a valid diagram: ${messageOf(e)}`)
   } finally {
     TestScheduler.frameTimeFactor = factor
   }

@@ -27,6 +27,7 @@ import type { DocHistory } from '../oplog.js'
 import type { Decision, ScanEntry, StorageEngine, StoredRecord, TableMeta, TableStore } from './engine.js'
 import { loadLmdb } from './load-lmdb.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
+import { messageOf } from '../../ojai/message-of.js'
 
 /** LMDB's compiled-in key limit is 1978 bytes; keep room for the table prefix. */
 export const MAX_KEY_BYTES = 1970
@@ -182,7 +183,7 @@ export class LmdbEngine implements StorageEngine {
       // Leave nothing behind that this attempt created (a lock file, an empty data file, the directory).
       if (madeDir !== undefined) rmSync(madeDir, { recursive: true, force: true })
       else files.forEach((f, i) => existed[i] || rmSync(f, { force: true }))
-      throw new Error(`cannot open LMDB storage in ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+      throw new Error(`cannot open LMDB storage in ${dir}: ${messageOf(error)}`, { cause: error })
     }
     for (const { key, value } of this.catalog.getRange()) {
       if (key === NEXT_ID || typeof value === 'number') continue
