@@ -57,7 +57,7 @@ import {
   type ResolvedOptions,
 } from './options.js'
 import { operation } from './pipeline.js'
-import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
+import { classify, isStrategy, Policy, settlesBeforeAck, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
 import { SilenceWatch, type Silence } from './silence.js'
@@ -83,21 +83,10 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
   return out as O | undefined
 }
 
-const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
-
 /** A primary-only operation while an operator drained the primary: refused, nothing sent. */
 function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
   const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
   return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, { unsent: true })
-}
-
-/**
- * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
- * behind settles: landing late, it would overwrite newer writes. Non-idempotent ones add to what
- * is there; a late one is a repeat, which a caller who lets them fail over has accepted.
- */
-function keepsStragglers(name: OperationName, cls: OperationClass): boolean {
-  return !READS.has(name) && cls !== 'non-idempotent'
 }
 
 class Context implements Core {
@@ -266,7 +255,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     const fwd = forward(options)
-    return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
+    return this.run<Document | null>('findById', undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
   }
 
   find(query?: QueryInput, options?: FindOptions): Observable<T> {
@@ -280,7 +269,6 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     }
     return this.run<Document>(
       'find',
-      'idempotent',
       undefined,
       options,
       (s, resume) => (resume === undefined ? s.find(query, fwd) : s.find(parse().resumeAfter(resume.lastId, resume.delivered), fwd)),
@@ -290,52 +278,52 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insertOrReplace', 'idempotent', undefined, options, (s) => s.insertOrReplace(doc, fwd))
+    return this.run<void>('insertOrReplace', undefined, options, (s) => s.insertOrReplace(doc, fwd))
   }
 
   insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insert', 'conditional', undefined, options, (s) => s.insert(doc, fwd))
+    return this.run<void>('insert', undefined, options, (s) => s.insert(doc, fwd))
   }
 
   replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('replace', 'idempotent', undefined, options, (s) => s.replace(doc, fwd))
+    return this.run<void>('replace', undefined, options, (s) => s.replace(doc, fwd))
   }
 
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('update', undefined, mutation, options, (s) => s.update(id, mutation, fwd))
+    return this.run<void>('update', mutation, options, (s) => s.update(id, mutation, fwd))
   }
 
   increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('increment', 'non-idempotent', undefined, options, (s) => s.increment(id, field, by, fwd))
+    return this.run<void>('increment', undefined, options, (s) => s.increment(id, field, by, fwd))
   }
 
   delete(id: DocumentId, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('delete', 'idempotent', undefined, options, (s) => s.delete(id, fwd))
+    return this.run<void>('delete', undefined, options, (s) => s.delete(id, fwd))
   }
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndMutate', undefined, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
+    return this.run<boolean>('checkAndMutate', mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
   }
 
   checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndReplace', 'conditional', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
+    return this.run<boolean>('checkAndReplace', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
   }
 
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndDelete', 'conditional', undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
+    return this.run<boolean>('checkAndDelete', undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
   }
 
   /** The class an operation would run under (for update / checkAndMutate: by its mutation). */
   classOf(operation: OperationName, mutation?: MutationInput): OperationClass {
-    return OPERATION_CLASSES[operation] === 'by-mutation' ? classify(operation, mutation) : (OPERATION_CLASSES[operation] as OperationClass)
+    return classify(operation, mutation)
   }
 
   /** Counters, latency percentiles per cluster and operation, in-flight operations and live timers. */
@@ -454,7 +442,6 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   private run<T>(
     name: OperationName,
-    cls: OperationClass | undefined,
     mutation: MutationInput | undefined,
     options: CallOptions | undefined,
     attempt: AttemptFactory<T>,
@@ -472,11 +459,11 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         const perCall = options?.strategy
         if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`strategy must be one of primary-only, current-only, failover-if-unsent, failover; got ${JSON.stringify(perCall)}`)
         const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
-        const cls0 = cls ?? classify(name, mutation)
-        const strategy = ctx.policy.strategy(cls0, perCall)
+        const cls = classify(name, mutation)
+        const strategy = ctx.policy.strategy(cls, perCall)
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
-        run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
+        run = new Run<T>(ctx, name, strategy, settlesBeforeAck(name, cls), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)
         return undefined

@@ -14,7 +14,7 @@ import type { FailoverStoreEvent } from './events.js'
 import type { HealthBook } from './health.js'
 import type { HedgeBudget } from './hedge-budget.js'
 import type { InFlightEntry } from './in-flight.js'
-import { mayMoveOn, type OperationName } from './policy.js'
+import { mayMoveOn, READ_OPERATIONS, type OperationName } from './policy.js'
 import { bestAfter, type Failure } from './routing.js'
 import type { SilenceWatch } from './silence.js'
 import type { StatsRecorder } from './stats.js'
@@ -80,6 +80,20 @@ export type Unanswered = { readonly kind: 'pending'; readonly attempt: Straggler
 /** How a straggler ended: answered (a value, a completion or a semantic error), provably unsent, or unknown. */
 export type StragglerEnd = { readonly kind: 'answered' } | { readonly kind: 'unsent'; readonly why: string } | { readonly kind: 'unknown'; readonly why: string }
 
+/**
+ * What an attempt that ended without an answer (it timed out, its cluster fell silent, or it
+ * failed with an availability error) passes to the steps after it, on the error channel: which
+ * cluster, how, and the error itself. Semantic errors are answers and pass as they are. It never
+ * reaches the caller: fail-over.ts unwraps it when it gives up.
+ */
+export class AttemptFailure {
+  constructor(
+    readonly cluster: number,
+    readonly failure: Failure,
+    readonly error: unknown,
+  ) {}
+}
+
 export class Run<T> implements InFlightEntry {
   prevOp: InFlightEntry | null = null
   nextOp: InFlightEntry | null = null
@@ -87,9 +101,6 @@ export class Run<T> implements InFlightEntry {
   /** Bit c set: cluster c has been tried. */
   tried = 0
   causes: ClusterCause[] | null = null
-  /** The cluster of the attempt that failed last, and how. */
-  lastFailed = -1
-  lastFailure: Failure = 'error'
   /** Bit c set: an attempt on cluster c ended by timing out (slow, maybe not down). */
   timedOutMask = 0
   /** Scheduler time the operation started (set by its first attempt: one clock read less per operation). */
@@ -127,7 +138,7 @@ export class Run<T> implements InFlightEntry {
 
   /** findById or find: nothing to apply, so an attempt in flight may be abandoned for another. */
   get isRead(): boolean {
-    return this.name === 'findById' || this.name === 'find'
+    return READ_OPERATIONS.has(this.name)
   }
 
   clusterName(c: number): string {
@@ -135,13 +146,25 @@ export class Run<T> implements InFlightEntry {
   }
 
   /**
-   * Where this operation would go after its attempt on `from` failed with `error` (`failure`
-   * says how), or -1 when it stays (policy forbids moving, or routing finds nowhere better; a
-   * cluster an operator drained is never a choice).
+   * Where this operation goes after its attempt on `from` ended without an answer (`failure`
+   * says how, `error` with what), or -1 when it stays: policy forbids moving, or routing finds
+   * nowhere better. The one place an operation's exclusions are built: clusters it tried, and
+   * clusters an operator drained, are never a choice (a silent one ranks below any up cluster,
+   * routing.ts). With `secondChance`, clusters where it only timed out are allowed again.
    */
-  nextAfter(from: number, failure: Failure, error: unknown): number {
+  nextAfter(from: number, failure: Failure, error: unknown, secondChance = false): number {
     if (!mayMoveOn(this.strategy, error)) return -1
-    return bestAfter(this.core.health.current, from, failure, this.tried | this.core.state.drained, this.core.clock.scheduler.now())
+    const tried = secondChance ? this.tried & ~this.timedOutMask : this.tried
+    return bestAfter(this.core.health.current, from, failure, tried | this.core.state.drained, this.core.clock.scheduler.now())
+  }
+
+  /**
+   * After a fast failure with nowhere left to go, a cluster that only timed out gets one more try
+   * (a slow cluster beats none): reads and other `failover` operations only, once.
+   */
+  secondChance(from: number, failure: AttemptFailure): number {
+    if (failure.failure !== 'error' || this.strategy !== 'failover' || this.timedOutMask === 0) return -1
+    return this.nextAfter(from, 'error', failure.error, true)
   }
 
   addCause(cluster: number, error: unknown): void {

@@ -2,6 +2,9 @@
  * Step 1, the hot one: one attempt on one cluster, raced against its limit on the runnable clock.
  *
  * ```
+ * Every way it ends without an answer reaches the next step as an {@link AttemptFailure}
+ * (cluster, timeout or error, the error); a semantic error is an answer and passes as it is.
+ *
  * store      ---a|            answered in time: passed through, the cluster recorded up
  * result     ---a|
  *
@@ -29,7 +32,7 @@ import { Observable, Subscriber } from 'rxjs'
 import { isAvailabilityError, isUnsent, TimeoutError } from '../../ojai/errors.js'
 import type { Store } from '../../store.js'
 import { ANSWERED } from '../health.js'
-import { reasonOf, type Core, type Run, type Straggler, type StragglerEnd } from '../run.js'
+import { AttemptFailure, reasonOf, type Core, type Run, type Straggler, type StragglerEnd } from '../run.js'
 import type { DeadlineList, TimedEntry } from '../timekeeper.js'
 
 /** The attempt of `run` on `cluster`, limited to `limitMs`. Cold: one attempt per subscription. */
@@ -183,8 +186,6 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   private moveOn(error: TimeoutError, elsewhere: boolean): void {
     const run = this.run
     run.addCause(this.cluster, error)
-    run.lastFailed = this.cluster
-    run.lastFailure = 'timeout'
     run.timedOutMask |= 1 << this.cluster
     if (run.isWrite && elsewhere) {
       this.phase = 'straggling'
@@ -193,7 +194,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       if (run.isWrite) run.lost(this.cluster, 'cancelled after it may have been sent')
       this.cancel()
     }
-    this.out.error(error)
+    this.out.error(new AttemptFailure(this.cluster, 'timeout', error))
   }
 
   protected override _next(value: T): void {
@@ -241,10 +242,9 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       this.end()
       counters.availabilityErrors++
       run.addCause(this.cluster, error)
-      run.lastFailed = this.cluster
-      run.lastFailure = 'error'
       if (run.isWrite && !isUnsent(error)) run.lost(this.cluster, reasonOf(error))
       core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, run.name)
+      return this.out.error(new AttemptFailure(this.cluster, 'error', error))
     }
     this.out.error(error)
   }

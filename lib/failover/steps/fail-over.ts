@@ -22,10 +22,8 @@
  * `failover` operations only): a slow cluster beats none.
  */
 import { Observable, Subscriber, Subscription, type MonoTypeOperatorFunction } from 'rxjs'
-import { isAvailabilityError } from '../../ojai/errors.js'
 import { FailoverError, ResumeNotPossibleError } from '../errors.js'
-import { bestAfter } from '../routing.js'
-import { reasonOf, type FindPlan, type Run } from '../run.js'
+import { AttemptFailure, reasonOf, type FindPlan, type Run } from '../run.js'
 import { attempt } from './attempt.js'
 
 export function failOver<T>(run: Run<T>): MonoTypeOperatorFunction<T> {
@@ -77,16 +75,15 @@ class FailOver<T> extends Subscription {
   onError(error: unknown): void {
     const run = this.run
     if (this.closed) return
-    if (!isAvailabilityError(error)) return this.out.error(error)
-    const from = run.lastFailed
-    let next = run.nextAfter(from, run.lastFailure, error)
-    if (next < 0 && run.lastFailure === 'error' && !this.secondChanceUsed && run.strategy === 'failover' && run.timedOutMask !== 0) {
+    if (!(error instanceof AttemptFailure)) return this.out.error(error)
+    const from = error.cluster
+    let next = run.nextAfter(from, error.failure, error.error)
+    if (next < 0 && !this.secondChanceUsed) {
       this.secondChanceUsed = true
-      const core = run.core
-      next = bestAfter(core.health.current, from, 'error', (run.tried & ~run.timedOutMask) | core.state.drained, core.clock.scheduler.now())
+      next = run.secondChance(from, error)
     }
-    if (next < 0) return this.giveUp(error)
-    if (run.streaming && run.delivered > 0 && !this.planResume(error, run.find as FindPlan)) return
+    if (next < 0) return this.giveUp(from, error.error)
+    if (run.streaming && run.delivered > 0 && !this.planResume(error.error, run.find as FindPlan)) return
     const core = run.core
     const now = core.clock.scheduler.now()
     core.stats.reroutes++
@@ -97,13 +94,13 @@ class FailOver<T> extends Subscription {
       at: now,
       elapsedMs: now - run.startedAt,
       to: run.clusterName(next),
-      reason: reasonOf(error),
+      reason: reasonOf(error.error),
       ...(run.streaming ? { delivered: run.delivered } : {}),
     })
     this.follow(attempt(run, next, core.secondaryTimeoutMs))
   }
 
-  private giveUp(error: unknown): void {
+  private giveUp(from: number, error: unknown): void {
     const run = this.run
     const core = run.core
     const causes = run.causes ?? []
@@ -111,7 +108,7 @@ class FailOver<T> extends Subscription {
     core.stats.gaveUp++
     core.emit({
       type: 'gave-up',
-      cluster: run.clusterName(run.lastFailed),
+      cluster: run.clusterName(from),
       operation: run.name,
       at: now,
       elapsedMs: now - run.startedAt,
