@@ -16,6 +16,7 @@ import type { HedgeBudget } from './hedge-budget.js'
 import type { InFlightEntry } from './in-flight.js'
 import { mayMoveOn, READ_OPERATIONS, type OperationName } from './policy.js'
 import { bestAfter, type Failure } from './routing.js'
+import type { ResolvedOptions } from './options.js'
 import type { SilenceWatch } from './silence.js'
 import type { StatsRecorder } from './stats.js'
 import type { Timekeeper } from './timekeeper.js'
@@ -49,6 +50,8 @@ export interface Core {
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
   readonly silence: SilenceWatch
+  /** The store's options, resolved: a step reads its own option here. */
+  readonly o: ResolvedOptions
   readonly secondaryTimeoutMs: number
   readonly settleMs: number
   hedgeDelay(cluster: number): number
@@ -165,6 +168,16 @@ export class Run<T> implements InFlightEntry {
   secondChance(from: number, failure: AttemptFailure): number {
     if (failure.failure !== 'error' || this.strategy !== 'failover' || this.timedOutMask === 0) return -1
     return this.nextAfter(from, 'error', failure.error, true)
+  }
+
+  /**
+   * Tells health what `failure` found, once a step acts on it (moves on, gives up, or waits for a
+   * hedge): an error marks the cluster down, and may switch the active cluster. A timeout was
+   * reported when the limit passed (steps/attempt.ts); a read moved off a silent cluster reports
+   * nothing: suspicion is not a verdict.
+   */
+  reportFailure(failure: AttemptFailure): void {
+    if (failure.failure === 'error') this.core.state.report(failure.cluster, { kind: 'failed', why: reasonOf(failure.error) }, this.name)
   }
 
   addCause(cluster: number, error: unknown): void {

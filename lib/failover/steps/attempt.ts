@@ -24,8 +24,9 @@
  * transport error, reset, keepalive close, cancellation or deadline after it may have been sent),
  * recorded on the Run with {@link Run.lost}.
  *
- * A find's limit bounds every gap between documents, not the whole stream. Every outcome is
- * reported once to the cluster's health and the stats. Hand-written (one Subscriber per attempt,
+ * A find's limit bounds every gap between documents, not the whole stream. Answers and timeouts
+ * are reported to the cluster's health here; an error is reported by the step that acts on it
+ * ({@link Run.reportFailure}), so a step in between (a retry) may still try the same cluster. Hand-written (one Subscriber per attempt,
  * one entry in the shared timekeeper, no timer of its own) because every operation runs it.
  */
 import { Observable, Subscriber } from 'rxjs'
@@ -243,7 +244,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       counters.availabilityErrors++
       run.addCause(this.cluster, error)
       if (run.isWrite && !isUnsent(error)) run.lost(this.cluster, reasonOf(error))
-      core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, run.name)
+      // Health hears of it from the step that acts on it (Run.reportFailure), after any step between.
       return this.out.error(new AttemptFailure(this.cluster, 'error', error))
     }
     this.out.error(error)

@@ -76,6 +76,7 @@ class FailOver<T> extends Subscription {
     const run = this.run
     if (this.closed) return
     if (!(error instanceof AttemptFailure)) return this.out.error(error)
+    run.reportFailure(error)
     const from = error.cluster
     let next = run.nextAfter(from, error.failure, error.error)
     if (next < 0 && !this.secondChanceUsed) {

@@ -111,7 +111,7 @@ class Hedge<T> extends Subscription implements TimedEntry {
     else this.alt = null
     // A semantic error is an answer; after a failure the other attempt may still answer.
     if (!(error instanceof AttemptFailure)) this.decide(arm)
-    else if (!this.decided && (this.main !== null || this.alt !== null)) return
+    else if (!this.decided && (this.main !== null || this.alt !== null)) return this.run.reportFailure(error)
     this.run.core.clock.disarm(this)
     this.out.error(error)
   }
