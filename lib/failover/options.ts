@@ -96,6 +96,7 @@ export interface ProbeOptions {
  * | `settleMs` | 5 000 ms | a write that moved on waits this long for the attempt it left behind; long enough for a slow cluster's answer, short enough for a caller |
  * | `closeGraceMs` | 10 000 ms | how long `close()` lets operations in flight finish: longer than any single-answer operation runs with these defaults (500 + 2 000 + 5 000 ms), see DEFAULT_CLOSE_GRACE_MS |
  * | `lingerMs` | 60 000 ms | probes run while operations are in flight or ended less than this ago: a store in use keeps probing, an idle one (or a marble test) stops |
+ * | `retrySameCluster` | `true` | a read reset on a cluster in good standing is tried there once more before it moves on: one reset connection should not move the store for a hold (steps/retry-same-cluster.ts) |
  * | `silence.floorMs` | 20 ms | a cluster heard from less than this long ago is never suspect: at the stall threshold, so a loaded machine's timer jitter alone cannot make one silent |
  * | `silence.ceilingMs` | 250 ms | with requests outstanding, a cluster unheard this long is suspect however slow it usually is: half of `timeoutMs` |
  * | `silence.minSamples` | 16 | answers learned before a cluster can be suspected: with fewer, nothing explains its latency yet |
@@ -173,6 +174,12 @@ export interface FailoverStoreOptions {
    */
   readonly lingerMs?: number
   /**
+   * A read that fails with a transport error (a reset or closed connection, not provably unsent)
+   * on a cluster that is up and not held is tried once more on that cluster, on a fresh
+   * connection, before it moves on. Default `true`; `false` moves it on at once.
+   */
+  readonly retrySameCluster?: boolean
+  /**
    * Suspicion of a silent cluster: one with requests outstanding that has answered none of them
    * for longer than its own latency explains (see silence.ts). New operations start elsewhere and
    * reads in flight move on at once; the active cluster still changes only on a timeout or an
@@ -225,6 +232,7 @@ export interface ResolvedOptions {
   readonly settleMs: number
   readonly closeGraceMs: number
   readonly lingerMs: number
+  readonly retrySameCluster: boolean
   readonly silence: Required<SilenceOptions> | false
   readonly stall: Required<StallOptions>
   readonly scheduler: SchedulerLike
@@ -274,7 +282,7 @@ function known(name: string, value: object | undefined, keys: readonly string[])
   }
 }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'silence', 'stall', 'scheduler', 'logger', 'random']
+const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'retrySameCluster', 'silence', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -312,6 +320,7 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
     settleMs: validateTimeout('settleMs', options.settleMs ?? DEFAULT_SETTLE_MS),
     closeGraceMs: checkGraceMs('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS),
     lingerMs: inRange('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS, 0, MAX_TIMER_MS, true),
+    retrySameCluster: resolveBoolean('retrySameCluster', options.retrySameCluster, true),
     silence: resolveSilence(options.silence),
     stall: resolveStall(options.stall),
     scheduler: resolveScheduler(options.scheduler),
@@ -384,6 +393,11 @@ function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
     burst: inRange('hedge.budget.burst', h.budget?.burst ?? DEFAULT_HEDGE_BUDGET.burst, 1, 1_000_000),
   }
   return { enabled: true, delay, budget }
+}
+
+function resolveBoolean(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value !== undefined && typeof value !== 'boolean') fail(name, 'true or false', value)
+  return value ?? fallback
 }
 
 function resolveSilence(silence: SilenceOptions | false | undefined): Required<SilenceOptions> | false {

@@ -348,6 +348,8 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
         timeoutMs: T,
         // The model has no latency to learn: suspicion of silence has its own specs (silence.spec.ts).
         silence: false,
+        // Nor a retry on the same cluster after a reset (retry-same-cluster.spec.ts).
+        retrySameCluster: false,
         secondaryTimeoutMs: T2,
         settleMs: SETTLE,
         hold: { holdsMs: [1_000_000] },
