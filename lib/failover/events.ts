@@ -51,7 +51,10 @@ export interface ReroutedEvent extends EventBase {
   readonly to: string
   /** Error code (or message) of the failure. */
   readonly reason: string
-  /** For a find: documents already delivered, continued after (resume) or repeated (restart). */
+  /**
+   * For a find: documents it delivered before moving on (repeats of an earlier restart included).
+   * A resume continues after them; a restart delivers the result again from its first document.
+   */
   readonly delivered?: number
 }
 
