@@ -120,7 +120,7 @@ export class Run<T> implements InFlightEntry {
    */
   nextAfter(from: number, failure: Failure, error: unknown): number {
     if (!mayMoveOn(this.strategy, error)) return -1
-    return bestAfter(this.core.health.current, from, failure, this.tried | this.core.state.drained, this.core.clock.scheduler.now())
+    return bestAfter(this.core.health.current, from, failure, this.tried | this.core.state.closedToTraffic, this.core.clock.scheduler.now())
   }
 
   addCause(cluster: number, error: unknown): void {

@@ -96,7 +96,7 @@ class FailOver<T> extends Subscription {
     if (next < 0 && run.lastFailure === 'error' && !this.secondChanceUsed && run.strategy === 'failover' && run.timedOutMask !== 0) {
       this.secondChanceUsed = true
       const core = run.core
-      next = bestAfter(core.health.current, from, 'error', (run.tried & ~run.timedOutMask) | core.state.drained, core.clock.scheduler.now())
+      next = bestAfter(core.health.current, from, 'error', (run.tried & ~run.timedOutMask) | core.state.closedToTraffic, core.clock.scheduler.now())
     }
     if (next < 0) return this.giveUp(error)
     if (run.streaming && this.delivered > 0 && !this.planResume(error, run.find as FindPlan)) return

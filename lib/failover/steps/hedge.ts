@@ -78,7 +78,7 @@ class Hedge<T> extends Subscription implements TimedEntry {
     const core = run.core
     if (this.decided || this.closed || this.main === null || this.alt !== null) return
     const now = core.clock.scheduler.now()
-    const next = bestAfter(core.health.current, run.first, 'timeout', run.tried | core.state.drained, now)
+    const next = bestAfter(core.health.current, run.first, 'timeout', run.tried | core.state.closedToTraffic, now)
     if (next < 0) return
     if (!core.budget.tryTake()) {
       core.stats.hedgesDeniedByBudget++
