@@ -377,6 +377,38 @@ describe('release: a released cluster awaits its own probe; until it succeeds no
   )
 
   it(
+    'new operations that avoid a silent active cluster do not start on a cluster awaiting its probe either',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        // Suspicion after 1 answer learned, within 2-5 ms; heartbeat every 1 ms.
+        silence: { minSamples: 1, floorMs: 2, ceilingMs: 5 },
+        stall: { tickMs: 1, thresholdMs: 50 },
+        probe: { timeoutMs: 100 },
+        // c1 black-holed; c3's probe answers at 30.
+        pings: [() => m.cold('-'), undefined, () => m.cold('----------------------------(p|)', { p: undefined })],
+      })
+      const c1 = logged(m, stores, 0, () => '-')
+      // c2 answers in 1 ms until 4, then falls silent.
+      const c2 = logged(m, stores, 1, (now) => (now < 4 ? '-(x|)' : '-'))
+      const c3 = logged(m, stores, 2)
+      store.pin('c2')
+      readsAt(m, store, [0, 5, 12, 14, 35])
+      m.scheduler.schedule(() => store.release(), 2)
+      m.flush()
+      expect(events.filter((e) => e.type === 'silent').map((e) => `${e.cluster}@${e.at}`)).toEqual(['c2@9'])
+      // Silent at 9 (and probed then), c2 still gets the reads of 12 and 14: no other cluster is open.
+      expect(c2.slice(0, 5)).toEqual(['k@0', 'k@5', 'probe@9', 'k@12', 'k@14'])
+      // None reaches c1; c3 gets its first read only after its probe-ok at 30.
+      expect(c1).toEqual([])
+      expect(c3[0]).toBe('probe@30')
+      expect(c3.slice(1).every((k) => k.startsWith('k@') && Number(k.slice(2)) >= 30)).toBe(true)
+      expect(c3.length).toBeGreaterThan(1)
+    }),
+  )
+
+  it(
     'a pin to a cluster awaiting its probe opens it at once: the operator decides',
     marbles((m) => {
       const { store, stores, events } = setup(m, { lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [() => m.cold('-')] })
