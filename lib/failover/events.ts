@@ -97,10 +97,8 @@ export interface SilentEvent extends Omit<EventBase, 'operation'> {
   readonly operation: 'silence'
   readonly silentMs: number
   readonly thresholdMs: number
-  /** Attempts outstanding on the cluster when it was found silent. */
+  /** Attempts outstanding on the cluster when it was found silent (each read among them that moves on emits `rerouted`). */
   readonly outstanding: number
-  /** Reads in flight on it that moved on at once. */
-  readonly reissued: number
 }
 
 /**

@@ -163,11 +163,10 @@ class Context implements Core {
   /** The silence watch found a cluster silent: it becomes suspect, and the reads waiting on it move on. */
   private onSilent({ cluster, silentMs, thresholdMs, outstanding }: Silence): void {
     if (!this.state.silent(cluster, `SILENT: no answer for ${silentMs} ms (threshold ${thresholdMs} ms)`)) return
-    const reissued = moveReadsOff(this, cluster, silentMs)
     this.stats.silences++
-    this.stats.silenceReissues += reissued
     const at = this.clock.scheduler.now()
-    this.emit({ type: 'silent', cluster: this.names[cluster] ?? String(cluster), operation: 'silence', at, elapsedMs: silentMs, silentMs, thresholdMs, outstanding, reissued })
+    this.emit({ type: 'silent', cluster: this.names[cluster] ?? String(cluster), operation: 'silence', at, elapsedMs: silentMs, silentMs, thresholdMs, outstanding })
+    this.stats.silenceReissues += moveReadsOff(this, cluster, silentMs)
   }
 
   hedgeDelay(cluster: number): number {
