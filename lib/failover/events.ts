@@ -145,8 +145,9 @@ export interface DrainedEvent extends OperatorEventBase {
 }
 
 /**
- * An operator released a pin or drain: routing is automatic again. Drained clusters come back
- * through a probe and the usual failback (with its ramp), not at once.
+ * An operator released a pin or drain: routing is automatic again. Each drained cluster gets
+ * traffic again only after its own probe succeeds (`probe-ok` naming it), then through the usual
+ * failback (with its ramp), not at once.
  * @category Events
  */
 export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {
