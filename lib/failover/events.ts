@@ -51,7 +51,10 @@ export interface ReroutedEvent extends EventBase {
   readonly to: string
   /** Error code (or message) of the failure. */
   readonly reason: string
-  /** For a find: documents already delivered, continued after (resume) or repeated (restart). */
+  /**
+   * For a find: documents it delivered before moving on (repeats of an earlier restart included).
+   * A resume continues after them; a restart delivers the result again from its first document.
+   */
   readonly delivered?: number
 }
 
@@ -142,8 +145,9 @@ export interface DrainedEvent extends OperatorEventBase {
 }
 
 /**
- * An operator released a pin or drain: routing is automatic again. Drained clusters come back
- * through a probe and the usual failback (with its ramp), not at once.
+ * An operator released a pin or drain: routing is automatic again. Each drained cluster gets
+ * traffic again only after its own probe succeeds (`probe-ok` naming it), then through the usual
+ * failback (with its ramp), not at once.
  * @category Events
  */
 export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {

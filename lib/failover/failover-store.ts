@@ -356,7 +356,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
    * them or moves to them, no probe); routing stays automatic among the others. When the active
    * cluster is drained, the best of the others becomes active at once. At least one cluster must
    * stay (InvalidArgumentError otherwise). Otherwise as {@link pin}: `drained` event, same errors;
-   * a later `pin` or `drain` replaces it (it does not add to it).
+   * a later `pin` or `drain` replaces it (it does not add to it); a cluster the new one no longer
+   * drains is released as by {@link release}.
    */
   drain(clusters: string | readonly string[], options?: MaintenanceOptions): void {
     const reason = this.maintenance(options)
@@ -370,9 +371,10 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   /**
    * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
-   * drained cluster is probed at once; a failback to one of higher priority happens only after its
-   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError
-   * after `close()`.
+   * drained cluster is probed at once and gets no operation until its own probe succeeds (another
+   * cluster's probe does not count); then it takes traffic again, and a failback to it, when it
+   * ranks above the active cluster, takes the usual ramp. Does nothing under automatic routing.
+   * ClosedError after `close()`.
    */
   release(): void {
     this.maintenance(undefined)

@@ -158,7 +158,7 @@ export class Run<T> implements InFlightEntry {
   nextAfter(from: number, failure: Failure, error: unknown, secondChance = false): number {
     if (!mayMoveOn(this.strategy, error)) return -1
     const tried = secondChance ? this.tried & ~this.timedOutMask : this.tried
-    return bestAfter(this.core.health.current, from, failure, tried | this.core.state.drained, this.core.clock.scheduler.now())
+    return bestAfter(this.core.health.current, from, failure, tried | this.core.state.closedToTraffic, this.core.clock.scheduler.now())
   }
 
   /**
