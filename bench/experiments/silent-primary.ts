@@ -26,6 +26,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '300' },
     hedge: { type: 'boolean', default: false },
     'no-silence': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
   },
 })
 const runs = Number(values.runs)
@@ -57,6 +58,10 @@ try {
       return write ? store.insertOrReplace({ _id: key, v: i, name: `user ${i}` }) : store.findById(key)
     }
     const load = openLoop(op, { rate, durationMs: HEALTHY_MS + AFTER_MS, drainMs: 8_000, tagOf: tags.of })
+    const timeline: string[] = []
+    store.events$.subscribe((e) => {
+      if (e.type === 'silent' || e.type === 'heard' || e.type === 'failover' || e.type === 'stall') timeline.push(`${e.type} ${e.cluster} @${Math.round(load.now() - HEALTHY_MS)}`)
+    })
     await sleep(HEALTHY_MS)
     const faultAt = load.now()
     await env.setFault(env.a, '*', { type: 'stall' })
@@ -78,6 +83,7 @@ try {
       failovers: s.failovers,
     })
     console.log(`run ${r + 1}: ${JSON.stringify(rows[rows.length - 1])}`)
+    if (values.verbose) console.log(`  events (ms from the fault, about): ${timeline.join(', ')}`)
     dispose()
     await env.clearFaults(env.a)
     await env.heal()

@@ -97,7 +97,7 @@ export interface ProbeOptions {
  * | `closeGraceMs` | 10 000 ms | how long `close()` lets operations in flight finish: longer than any single-answer operation runs with these defaults (500 + 2 000 + 5 000 ms), see DEFAULT_CLOSE_GRACE_MS |
  * | `lingerMs` | 60 000 ms | probes run while operations are in flight or ended less than this ago: a store in use keeps probing, an idle one (or a marble test) stops |
  * | `retrySameCluster` | `true` | a read reset on a cluster in good standing is tried there once more before it moves on: one reset connection should not move the store for a hold (steps/retry-same-cluster.ts) |
- * | `silence.floorMs` | 20 ms | a cluster heard from less than this long ago is never suspect: at the stall threshold, so a loaded machine's timer jitter alone cannot make one silent |
+ * | `silence.floorMs` | 15 ms | a cluster heard from less than this long ago is never silent: twice a healthy gateway's p99 on a loaded machine; the client's own pauses never count (checked only on an on-time heartbeat) |
  * | `silence.ceilingMs` | 250 ms | with requests outstanding, a cluster unheard this long is suspect however slow it usually is: half of `timeoutMs` |
  * | `silence.minSamples` | 16 | answers learned before a cluster can be suspected: with fewer, nothing explains its latency yet |
  * | `stall.tickMs` | 10 ms | heartbeat while operation limits are armed; a stall is measured to within this |
@@ -183,7 +183,7 @@ export interface FailoverStoreOptions {
    * Suspicion of a silent cluster: one with requests outstanding that has answered none of them
    * for longer than its own latency explains (see silence.ts). New operations start elsewhere and
    * reads in flight move on at once; the active cluster still changes only on a timeout or an
-   * error. Default floor 20 ms, ceiling 250 ms, after 16 answers; `false` turns it off.
+   * error. Default floor 15 ms, ceiling 250 ms, after 16 answers; `false` turns it off.
    */
   readonly silence?: SilenceOptions | false
   /** Detection of this process's own stalls, which are not charged to clusters. Default tick 10 ms, threshold 20 ms. */

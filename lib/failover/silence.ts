@@ -23,10 +23,10 @@
  * store that starts against a dead cluster fails over on `timeoutMs`, as before.
  *
  * ```
- * answers on c1  -a-a-a-a-a-a                      (srtt 2, rttvar 1: threshold max(6, floor 20) = 20)
+ * answers on c1  -a-a-a-a-a-a                      (srtt 2, rttvar 1: threshold max(6, floor 15) = 15)
  * requests on c1 -r-r-r-r-r-r-r-r-r-r-r-r          c1 black-holed at 12: nothing answers after it
  * beats          ----------|---------|---------|
- * health(c1)     up------------------------silent  silent at the beat after 12 + 20 (at 40)
+ * health(c1)     up----------------------silent    silent at the first beat after 12 + 15 (at 30)
  * ```
  *
  * What suspicion does (failover-store.ts, steps/attempt.ts, routing.ts): the cluster's health
@@ -47,9 +47,10 @@
  */
 export interface SilenceOptions {
   /**
-   * Never suspect a cluster heard from less than this long ago, ms. Default 20: at the stall
-   * threshold, so the jitter of a loaded machine's timers, which the timekeeper does not count as
-   * a stall, cannot make a cluster silent by itself.
+   * Never suspect a cluster heard from less than this long ago, ms. Default 15: about twice a
+   * healthy gateway's p99 on a loaded machine, so the gateway's own short pauses (a GC, a flush)
+   * do not count. The client's pauses never do: the check runs only on a heartbeat that came on
+   * time, after the event loop read the sockets.
    */
   readonly floorMs?: number
   /**
@@ -62,7 +63,7 @@ export interface SilenceOptions {
 }
 
 /** @category Internals */
-export const DEFAULT_SILENCE: Required<SilenceOptions> = Object.freeze({ floorMs: 20, ceilingMs: 250, minSamples: 16 })
+export const DEFAULT_SILENCE: Required<SilenceOptions> = Object.freeze({ floorMs: 15, ceilingMs: 250, minSamples: 16 })
 
 /** What the watch found: `cluster` not heard for `silentMs` (over `thresholdMs`) with `outstanding` attempts out. */
 export interface Silence {

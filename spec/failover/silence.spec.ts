@@ -2,11 +2,11 @@
  * silence.ts: a cluster with requests outstanding that answered none of them for longer than its
  * own latency explains is suspect (`silent`) within milliseconds; new operations start elsewhere,
  * reads in flight move on at once, writes keep their attempts; the active cluster still moves only
- * on a timeout or an error. Default options (timeoutMs 500, silence floor 20 ms, 16 answers to
+ * on a timeout or an error. Default options (timeoutMs 500, silence floor 15 ms, 16 answers to
  * learn from), virtual time: one frame is 1 ms. Stores are the testing kit's fakes.
  *
  * Every timeline starts with a warm-up: 20 reads on c1 at 0..19 ms, each answered in 2 ms, so
- * c1's learned latency is 2 ms and its threshold the floor, 20 ms. The heartbeat that checks for
+ * c1's learned latency is 2 ms and its threshold the floor, 15 ms. The heartbeat that checks for
  * silence beats every 10 ms while anything is armed.
  */
 import { describe, expect, it } from 'vitest'
@@ -66,23 +66,23 @@ const brief = (events: readonly FailoverStoreEvent[]) => events.filter((e) => e.
 
 describe('silence: a black-holed primary is suspect within milliseconds, convicted as before', () => {
   it(
-    'a read sent at the fault (100) moves to c2 at the beat after 100 + 20 (130); the next read (140) starts on c2; the switch waits for an error (the probe, at 630)',
+    'a read sent at the fault (100) moves to c2 at the first beat past 100 + 15 (120); the next read (140) starts on c2; the switch waits for an error (the probe, at 620)',
     marbles((m) => {
       const c1 = primary(m)
       const c2 = secondary(m)
       const { s, events } = store(m, c1, c2)
       const first = at(m, FAULT_AT, () => s.findById('k'))
       const next = at(m, 140, () => s.findById('k'))
-      // down and held at 630 in one frame; the store closes at 9 000.
-      m.expect(states(s)).toBeObservable('a 129ms b 499ms (cd) 8366ms |', { a: 'up up', b: 'silent up', c: 'down up', d: 'down/held up' })
+      // down and held at 620 in one frame; the store closes at 9 000.
+      m.expect(states(s)).toBeObservable('a 119ms b 499ms (cd) 8376ms |', { a: 'up up', b: 'silent up', c: 'down up', d: 'down/held up' })
       m.flush()
-      expect(first.result).toBe('ok@132')
+      expect(first.result).toBe('ok@122')
       expect(next.result).toBe('ok@142')
-      expect(brief(events)).toEqual(['silent@130', 'rerouted@130', 'failover@630'])
-      expect(events[0]).toMatchObject({ type: 'silent', cluster: 'c1', silentMs: 30, thresholdMs: DEFAULT_SILENCE.floorMs, outstanding: 1 })
+      expect(brief(events)).toEqual(['silent@120', 'rerouted@120', 'failover@620'])
+      expect(events[0]).toMatchObject({ type: 'silent', cluster: 'c1', silentMs: 20, thresholdMs: DEFAULT_SILENCE.floorMs, outstanding: 1 })
       // The read on c1 was cancelled when it moved on; the 140 read never went to c1.
       const reads = c1.callsOf('findById').filter((c) => (c.subscribedAt ?? 0) >= FAULT_AT)
-      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual(['k:100-130:cancelled', '__ojai_failover_probe__:130-630:cancelled'])
+      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual(['k:100-120:cancelled', '__ojai_failover_probe__:120-620:cancelled'])
       expect(s.stats()).toMatchObject({ silences: 1, silenceReissues: 1, failovers: 1 })
     }),
   )
@@ -98,7 +98,7 @@ describe('silence: a black-holed primary is suspect within milliseconds, convict
       m.flush()
       expect(after.result).toBe('ok@142')
       expect(inFlight.result).toBe(`error:UNSETTLED_WRITE@${600 + 2 + 5_000}`)
-      expect(brief(events)).toEqual(['silent@130', 'timeout@600', 'failover@600', 'rerouted@600', 'unsettled@5602'])
+      expect(brief(events)).toEqual(['silent@120', 'timeout@600', 'failover@600', 'rerouted@600', 'unsettled@5602'])
       expect(c1.callsOf('insertOrReplace').filter((c) => (c.subscribedAt ?? 0) >= FAULT_AT)).toHaveLength(1)
     }),
   )
@@ -106,7 +106,7 @@ describe('silence: a black-holed primary is suspect within milliseconds, convict
 
 describe('silence: a false alarm costs one extra read and no failover', () => {
   it(
-    'c1 is slow once (a read at 100 answered at 160, nothing else outstanding): suspect at 130, the read answered by c2 at 132, the probe answers at 132, heard again',
+    'c1 is slow once (a read at 100 answered at 160, nothing else outstanding): suspect at 120, the read answered by c2 at 122, the probe answers at 122, heard again',
     marbles((m) => {
       const c1 = primary(m, Infinity, { at: FAULT_AT, ms: 60 })
       const c2 = secondary(m)
@@ -114,10 +114,10 @@ describe('silence: a false alarm costs one extra read and no failover', () => {
       const read = at(m, FAULT_AT, () => s.findById('k'))
       const later = at(m, 140, () => s.findById('k'))
       m.flush()
-      expect(read.result).toBe('ok@132')
-      expect(later.result).toBe('ok@142') // c1 heard again at 132 and active all along
+      expect(read.result).toBe('ok@122')
+      expect(later.result).toBe('ok@142') // c1 heard again at 122 and active all along
       expect(c1.callsOf('findById').at(-1)).toMatchObject({ args: ['k', undefined], subscribedAt: 140 })
-      expect(brief(events)).toEqual(['silent@130', 'rerouted@130', 'probe-ok@132', 'heard@132'])
+      expect(brief(events)).toEqual(['silent@120', 'rerouted@120', 'probe-ok@122', 'heard@122'])
       expect(s.stats()).toMatchObject({ failovers: 0, silences: 1 })
     }),
   )
@@ -197,11 +197,11 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
     for (let i = 0; i < 20; i++) w.heard(0, i, 2)
     w.check(1_000) // nothing outstanding
     w.sent(0, 1_000)
-    w.check(1_020) // 20: not past 20
-    w.check(1_021)
+    w.check(1_015) // 15: not past 15
+    w.check(1_016)
     w.ended(0)
     w.check(2_000)
-    expect(found).toEqual([21])
+    expect(found).toEqual([16])
   })
 
   it('off (`false`): never silent', () => {
