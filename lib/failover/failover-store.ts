@@ -61,7 +61,7 @@ import { classify, isStrategy, Policy, settlesBeforeAck, type OperationName } fr
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
 import { SilenceWatch, type Silence } from './silence.js'
-import { moveReadsOff } from './steps/attempt.js'
+import { abandonWitnesses, moveReadsOff } from './steps/attempt.js'
 import { StatsRecorder, type FailoverStats } from './stats.js'
 import { StickyHold } from './sticky-hold.js'
 import { Timekeeper } from './timekeeper.js'
@@ -432,6 +432,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   /** Once no operation is left: streams complete, timers go, clusters close. */
   private async shutDown(): Promise<void> {
     const ctx = this.ctx
+    abandonWitnesses(ctx)
     ctx.clock.dispose()
     ctx.demand.stop()
     ctx.state.complete()

@@ -7,13 +7,15 @@
  * - its answer latency, learned from answered attempts on the runnable clock (the client's own
  *   stalls excluded, as for every limit), as a smoothed mean and mean deviation
  *   (`srtt + 4 * rttvar`, the retransmission-timeout estimator of RFC 6298);
- * - the attempts outstanding on it, and since when it has been *heard*: its last answer (a
- *   value, a completion, a semantic error, a find's next document), or the moment an attempt
- *   went out while none was outstanding, whichever is later.
+ * - the attempts sent to it since it was last *heard* (an answer: a value, a completion, a
+ *   semantic error, a find's next document, a probe's success) that are still outstanding, and
+ *   when the first of them went out. Attempts sent before the last answer are excused: the
+ *   cluster has shown it is alive since, and their lateness is its queue's or its tail's.
  *
  * At each heartbeat of the timekeeper (every `stall.tickMs`, on time only: a late beat first lets
- * the event loop read the answers waiting in the socket) a cluster is found silent when it has
- * attempts outstanding and has not been heard for longer than its threshold:
+ * the event loop read the answers waiting in the socket) a cluster is found silent when attempts
+ * sent since it was last heard are outstanding, and the first of them went out longer ago than
+ * its threshold:
  *
  * ```
  * threshold = clamp(srtt + 4 * rttvar, floorMs, ceilingMs), once minSamples answers are learned
@@ -65,7 +67,7 @@ export interface SilenceOptions {
 /** @category Internals */
 export const DEFAULT_SILENCE: Required<SilenceOptions> = Object.freeze({ floorMs: 15, ceilingMs: 250, minSamples: 16 })
 
-/** What the watch found: `cluster` not heard for `silentMs` (over `thresholdMs`) with `outstanding` attempts out. */
+/** What the watch found: `cluster` has `outstanding` attempts sent since it was last heard, the first `silentMs` ago (over `thresholdMs`). */
 export interface Silence {
   readonly cluster: number
   readonly silentMs: number
@@ -74,8 +76,12 @@ export interface Silence {
 }
 
 export class SilenceWatch {
-  private readonly outstanding: Int32Array
-  private readonly heardAt: Float64Array
+  /** Per cluster: answers heard so far; an attempt remembers the count it was sent under. */
+  private readonly epoch: Int32Array
+  /** Attempts sent since the last answer and still outstanding. */
+  private readonly unexcused: Int32Array
+  /** Runnable time the first of them went out. */
+  private readonly since: Float64Array
   private readonly srtt: Float64Array
   private readonly rttvar: Float64Array
   private readonly samples: Int32Array
@@ -87,28 +93,36 @@ export class SilenceWatch {
     private readonly isUp: (cluster: number) => boolean,
     private readonly onSilent: (silence: Silence) => void,
   ) {
-    this.outstanding = new Int32Array(clusters)
-    this.heardAt = new Float64Array(clusters)
+    this.epoch = new Int32Array(clusters)
+    this.unexcused = new Int32Array(clusters)
+    this.since = new Float64Array(clusters)
     this.srtt = new Float64Array(clusters)
     this.rttvar = new Float64Array(clusters)
     this.samples = new Int32Array(clusters)
   }
 
-  /** An attempt went out to `cluster` at runnable time `now`. */
-  sent(cluster: number, now: number): void {
-    const outstanding = this.outstanding[cluster] as number
-    this.outstanding[cluster] = outstanding + 1
-    if (outstanding === 0) this.heardAt[cluster] = now
+  /** An attempt went out to `cluster` at runnable time `now`; returns its epoch, for {@link ended}. */
+  sent(cluster: number, now: number): number {
+    const unexcused = this.unexcused[cluster] as number
+    this.unexcused[cluster] = unexcused + 1
+    if (unexcused === 0) this.since[cluster] = now
+    return this.epoch[cluster] as number
   }
 
-  /** An attempt on `cluster` ended, however it ended. */
-  ended(cluster: number): void {
-    this.outstanding[cluster] = (this.outstanding[cluster] as number) - 1
+  /** An attempt on `cluster` sent in `epoch` ended, however it ended. */
+  ended(cluster: number, epoch: number): void {
+    if (epoch === this.epoch[cluster]) this.unexcused[cluster] = (this.unexcused[cluster] as number) - 1
   }
 
-  /** `cluster` answered at runnable time `now`; `latencyMs` is the attempt's time to its first answer, or -1 for a later document of a stream. */
+  /**
+   * `cluster` answered at runnable time `now`: every attempt outstanding on it is excused.
+   * `latencyMs` is the attempt's time to its first answer, or -1 when there is none to learn (a
+   * later document of a stream, a probe).
+   */
   heard(cluster: number, now: number, latencyMs: number): void {
-    this.heardAt[cluster] = now
+    this.epoch[cluster] = ((this.epoch[cluster] as number) + 1) | 0
+    this.unexcused[cluster] = 0
+    this.since[cluster] = now
     if (latencyMs < 0) return
     const n = this.samples[cluster] as number
     if (n === 0) {
@@ -133,11 +147,11 @@ export class SilenceWatch {
   /** The heartbeat's check, at runnable time `now`. */
   check(now: number): void {
     if (this.options === false) return
-    const n = this.outstanding.length
+    const n = this.unexcused.length
     for (let c = 0; c < n; c++) {
-      const outstanding = this.outstanding[c] as number
+      const outstanding = this.unexcused[c] as number
       if (outstanding === 0) continue
-      const silentMs = now - (this.heardAt[c] as number)
+      const silentMs = now - (this.since[c] as number)
       const thresholdMs = this.thresholdOf(c)
       if (silentMs > thresholdMs && this.isUp(c)) this.onSilent({ cluster: c, silentMs, thresholdMs, outstanding })
     }

@@ -66,23 +66,24 @@ const brief = (events: readonly FailoverStoreEvent[]) => events.filter((e) => e.
 
 describe('silence: a black-holed primary is suspect within milliseconds, convicted as before', () => {
   it(
-    'a read sent at the fault (100) moves to c2 at the first beat past 100 + 15 (120); the next read (140) starts on c2; the switch waits for an error (the probe, at 620)',
+    'a read sent at the fault (100) moves to c2 at the first beat past 100 + 15 (120); the next read (140) starts on c2; the switch waits for the timeout of the read left on c1 as its witness (600)',
     marbles((m) => {
       const c1 = primary(m)
       const c2 = secondary(m)
       const { s, events } = store(m, c1, c2)
       const first = at(m, FAULT_AT, () => s.findById('k'))
       const next = at(m, 140, () => s.findById('k'))
-      // down and held at 620 in one frame; the store closes at 9 000.
-      m.expect(states(s)).toBeObservable('a 119ms b 499ms (cd) 8376ms |', { a: 'up up', b: 'silent up', c: 'down up', d: 'down/held up' })
+      // suspect and held at 600 in one frame; the store closes at 9 000.
+      m.expect(states(s)).toBeObservable('a 119ms b 479ms (cd) 8396ms |', { a: 'up up', b: 'silent up', c: 'suspect up', d: 'suspect/held up' })
       m.flush()
       expect(first.result).toBe('ok@122')
       expect(next.result).toBe('ok@142')
-      expect(brief(events)).toEqual(['silent@120', 'rerouted@120', 'failover@620'])
+      expect(brief(events)).toEqual(['silent@120', 'rerouted@120', 'timeout@600', 'failover@600'])
       expect(events[0]).toMatchObject({ type: 'silent', cluster: 'c1', silentMs: 20, thresholdMs: DEFAULT_SILENCE.floorMs, outstanding: 1 })
-      // The read on c1 was cancelled when it moved on; the 140 read never went to c1.
+      // The read on c1 stayed as its witness until its limit; the probe from 120 stopped at the
+      // switch (c1 is probed after its hold now); the 140 read never went to c1.
       const reads = c1.callsOf('findById').filter((c) => (c.subscribedAt ?? 0) >= FAULT_AT)
-      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual(['k:100-120:cancelled', '__ojai_failover_probe__:120-620:cancelled'])
+      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual(['k:100-600:cancelled', '__ojai_failover_probe__:120-600:cancelled'])
       expect(s.stats()).toMatchObject({ silences: 1, silenceReissues: 1, failovers: 1 })
     }),
   )
@@ -131,6 +132,20 @@ describe('silence: a false alarm costs one extra read and no failover', () => {
       for (let t = 20; t < 1_000; t += 5) m.scheduler.schedule(() => s.findById('k').subscribe(), t)
       m.flush()
       expect(events.filter((e) => e.type === 'silent')).toEqual([])
+    }),
+  )
+
+  it(
+    'c1 turns fifteen times slower at 100 (30 ms a read), one read every 50 ms: suspected once at the change (120), its new latency learned from the read left as witness (answered at 130); no failover, and c1 serves every later read',
+    marbles((m) => {
+      const c1 = fakeStore({ findById: () => marble(m.scheduler.now() < FAULT_AT ? '--(a|)' : '30ms (a|)', { a: A }) }, { scheduler: m.scheduler })
+      const { s, events } = store(m, c1, secondary(m))
+      const servedBy: string[] = []
+      for (let t = FAULT_AT; t < 2_000; t += 50) m.scheduler.schedule(() => s.findById('k').subscribe((d) => servedBy.push(`${t}:${String(d?.['on'])}`)), t)
+      m.flush()
+      expect(brief(events).filter((e) => !e.startsWith('probe'))).toEqual(['silent@120', 'rerouted@120', 'heard@130'])
+      expect(servedBy[0]).toBe('100:c2')
+      expect(servedBy.slice(1)).toEqual(Array.from({ length: 37 }, (_, i) => `${150 + 50 * i}:c1`))
     }),
   )
 
@@ -196,11 +211,24 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
     const w = new SilenceWatch(2, DEFAULT_SILENCE, () => true, (s) => found.push(s.silentMs))
     for (let i = 0; i < 20; i++) w.heard(0, i, 2)
     w.check(1_000) // nothing outstanding
-    w.sent(0, 1_000)
+    const epoch = w.sent(0, 1_000)
     w.check(1_015) // 15: not past 15
     w.check(1_016)
-    w.ended(0)
+    w.ended(0, epoch)
     w.check(2_000)
+    expect(found).toEqual([16])
+  })
+
+  it('an answer excuses the attempts sent before it: only those sent after it count', () => {
+    const found: number[] = []
+    const w = new SilenceWatch(1, DEFAULT_SILENCE, () => true, (s) => found.push(s.silentMs))
+    for (let i = 0; i < 20; i++) w.heard(0, i, 2)
+    w.sent(0, 100) // slow, still outstanding
+    w.heard(0, 110, -1) // the cluster answered something else (a probe)
+    w.check(200) // only the excused attempt is out: not silent
+    const late = w.sent(0, 300)
+    w.check(316)
+    w.ended(0, late)
     expect(found).toEqual([16])
   })
 

@@ -15,8 +15,10 @@
  * store      -------------a|  silent past the limit, nowhere better (others down or held):
  * result     -------------a|  keeps waiting, up to secondaryTimeoutMs from its start
  *
- * store      ----!            a read on a cluster that fell silent (silence.ts) at 4, somewhere
- * result     ----#            better to go: cancelled, TimeoutError at once (a write keeps its attempt)
+ * store      ----------a|     a read on a cluster that fell silent (silence.ts) at 4, somewhere
+ * result     ----#            better to go: a failure at once for the next step to move on; the
+ *                             attempt stays as the cluster's witness (its answer at 10 clears the
+ *                             suspicion); a write keeps its attempt as before
  * ```
  *
  * An attempt is in one {@link Phase}. How it ends matters to a write (settle.ts): *answered*,
@@ -55,15 +57,22 @@ export function moveReadsOff(core: Core, cluster: number, silentMs: number): num
   return moved
 }
 
+/** Cancels the reads left running on silent clusters as witnesses: the store is closing. */
+export function abandonWitnesses(core: Core): void {
+  for (const entry of core.clock.entries()) if (entry instanceof Leg) entry.abandonWitness()
+}
+
 /**
  * Where an attempt is:
  * - `waiting`: sent, no answer yet, within its limit;
  * - `extended`: timed out with nowhere better to go, waiting up to `secondaryTimeoutMs` from its start;
  * - `answering`: answered (a stream goes on answering; its limit bounds each gap);
  * - `straggling`: a write's attempt left running after the write moved on: only how it ends matters;
+ * - `witnessing`: a read moved off its silent cluster, left running up to its own limit: its
+ *   answer tells health the cluster is alive (and how slow), its timeout convicts it as before;
  * - `over`: ended, however it ended.
  */
-type Phase = 'waiting' | 'extended' | 'answering' | 'straggling' | 'over'
+type Phase = 'waiting' | 'extended' | 'answering' | 'straggling' | 'witnessing' | 'over'
 
 /** What the end of a straggler says about its write: settled (answered, unsent) or unknown. */
 function endOf(error: unknown): StragglerEnd {
@@ -82,6 +91,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   /** Scheduler-clock start, for latency stats. */
   private wallStart = 0
   private lastActivity = 0
+  /** The silence watch's epoch of this attempt's cluster when it went out. */
+  private epoch = 0
 
   constructor(
     private readonly run: Run<T>,
@@ -98,7 +109,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     this.wallStart = wall
     this.startedAt = this.lastActivity = wall - run.core.clock.stalledMs
     if (run.startedAt < 0) run.startedAt = wall
-    run.core.silence.sent(this.cluster, this.startedAt)
+    this.epoch = run.core.silence.sent(this.cluster, this.startedAt)
   }
 
   start(): void {
@@ -118,9 +129,13 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     source.subscribe(this)
   }
 
-  /** The caller (or the step after) let go: a straggler keeps running, anything else is cancelled. */
+  /** The caller (or the step after) let go: a straggler or a witness keeps running, anything else is cancelled. */
   override unsubscribe(): void {
-    if (this.phase !== 'straggling') this.cancel()
+    if (this.phase !== 'straggling' && this.phase !== 'witnessing') this.cancel()
+  }
+
+  abandonWitness(): void {
+    if (this.phase === 'witnessing') this.cancel()
   }
 
   cancel(): void {
@@ -133,7 +148,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   private end(): void {
     if (this.phase === 'over') return
     this.phase = 'over'
-    this.run.core.silence.ended(this.cluster)
+    this.run.core.silence.ended(this.cluster, this.epoch)
   }
 
   expire(): void {
@@ -141,6 +156,11 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     if (this.closed || phase === 'over' || phase === 'straggling') return
     const run = this.run
     const core = run.core
+    if (phase === 'witnessing') {
+      // The witness of a silent cluster got no answer within its own limit either: convicted as any timeout.
+      this.timedOut()
+      return this.cancel()
+    }
     if (phase === 'answering') {
       // A stream's limit bounds the gap since its last document.
       const idle = core.clock.now() - this.lastActivity
@@ -150,13 +170,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       }
     }
     const name = run.clusterName(this.cluster)
-    const now = core.clock.scheduler.now()
     const error = new TimeoutError(`${run.name} on ${name}: no answer within ${phase === 'extended' ? core.secondaryTimeoutMs : this.limitMs} ms`, this.limitMs)
-    if (phase !== 'extended') {
-      core.stats.op(this.cluster, run.name).timeouts++
-      core.emit({ type: 'timeout', cluster: name, operation: run.name, at: now, elapsedMs: now - run.startedAt, timeoutMs: this.limitMs })
-      core.state.report(this.cluster, { kind: 'timed-out', why: 'TIMEOUT' }, run.name)
-    }
+    if (phase !== 'extended') this.timedOut()
     const next = run.nextAfter(this.cluster, 'timeout', error)
     if (next < 0 && phase === 'waiting' && core.secondaryTimeoutMs > this.limitMs) {
       // Nowhere better to go: a slow cluster beats a dead or held one.
@@ -167,16 +182,48 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     this.moveOn(error, next >= 0)
   }
 
-  /** Its cluster fell silent: a read still waiting moves on at once if routing finds somewhere better. */
+  /** The limit passed without an answer: counted, an event, and the cluster's health told. */
+  private timedOut(): void {
+    const run = this.run
+    const core = run.core
+    const now = core.clock.scheduler.now()
+    core.stats.op(this.cluster, run.name).timeouts++
+    core.emit({ type: 'timeout', cluster: run.clusterName(this.cluster), operation: run.name, at: now, elapsedMs: now - run.startedAt, timeoutMs: this.limitMs })
+    core.state.report(this.cluster, { kind: 'timed-out', why: 'TIMEOUT' }, run.name)
+  }
+
+  /**
+   * Its cluster fell silent: a read still waiting moves on at once if routing finds somewhere
+   * better. The attempt is not cancelled: it stays as the cluster's witness up to its own limit,
+   * so a cluster that is only slower than it was is heard again, and its new latency learned. A
+   * find already streaming is cancelled and resumed elsewhere, as after a timeout.
+   */
   silenced(silentMs: number): boolean {
     const run = this.run
     if (this.closed || (this.phase !== 'waiting' && this.phase !== 'answering') || !run.isRead) return false
     const name = run.clusterName(this.cluster)
     const error = new TimeoutError(`${run.name} on ${name}: ${name} silent for ${silentMs} ms, longer than its latency explains`, this.limitMs)
     if (run.nextAfter(this.cluster, 'timeout', error) < 0) return false
-    run.core.clock.disarm(this)
-    this.moveOn(error, true)
+    if (this.phase === 'answering') {
+      run.core.clock.disarm(this)
+      this.moveOn(error, true)
+      return true
+    }
+    this.phase = 'witnessing'
+    run.addCause(this.cluster, error)
+    run.timedOutMask |= 1 << this.cluster
+    this.out.error(new AttemptFailure(this.cluster, 'timeout', error))
     return true
+  }
+
+  /** The witness of a silent cluster heard back (an answer, or an error that is one): health learns it. */
+  private witnessed(error?: unknown): void {
+    const core = this.run.core
+    this.cancel()
+    if (error !== undefined && isAvailabilityError(error)) return core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, this.run.name)
+    const now = core.clock.now()
+    core.silence.heard(this.cluster, now, now - this.startedAt)
+    core.state.report(this.cluster, ANSWERED, this.run.name)
   }
 
   /**
@@ -201,6 +248,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   protected override _next(value: T): void {
     const run = this.run
     if (this.phase === 'straggling') return this.settle({ kind: 'answered' })
+    if (this.phase === 'witnessing') return this.witnessed()
     if (run.streaming) {
       const now = run.core.clock.now()
       this.lastActivity = now
@@ -217,6 +265,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     this.run.core.clock.disarm(this)
     super.unsubscribe()
     if (this.phase === 'straggling') return this.settle(endOf(error))
+    if (this.phase === 'witnessing') return this.witnessed(error)
     this.failed(error)
   }
 
@@ -224,6 +273,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     this.run.core.clock.disarm(this)
     super.unsubscribe()
     if (this.phase === 'straggling') return this.settle({ kind: 'answered' })
+    if (this.phase === 'witnessing') return this.witnessed()
     this.answer()
     this.end()
     this.out.complete()
