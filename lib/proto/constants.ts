@@ -12,7 +12,8 @@ export const TOKEN_EXPIRED = 'STATUS_TOKEN_EXPIRED'
 /** The gateway's default port. */
 export const DEFAULT_PORT = 5678
 
-/** The enums of `maprdb-server.proto`, as numbers (the loader's `enums: Number`). */
-export const PayloadEncoding = { UNKNOWN_ENCODING: 0, JSON_ENCODING: 1 } as const
-export const InsertMode = { UNKNOWN_MODE: 0, INSERT_OR_REPLACE: 1, INSERT: 2, REPLACE: 3 } as const
-export const FindResponseType = { UNKNOWN_TYPE: 0, RESULT_DOCUMENT: 1, QUERY_PLAN: 2 } as const
+// The enums of `maprdb-server.proto`, as numbers (the loader's `enums: Number`): the generated
+// objects, plain data like everything here.
+export { FindResponseType } from './generated/com/mapr/data/db/FindResponseType.js'
+export { InsertMode } from './generated/com/mapr/data/db/InsertMode.js'
+export { PayloadEncoding } from './generated/com/mapr/data/db/PayloadEncoding.js'

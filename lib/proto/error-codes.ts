@@ -18,27 +18,10 @@ import {
   TableNotFoundError,
   UnsupportedOperationError,
 } from '../ojai/errors.js'
+import { ErrorCode } from './generated/com/mapr/data/db/ErrorCode.js'
 
-/** `ErrorCode` numbers, duplicated from the .proto so this module stays free of grpc. */
-export const WireErrorCode = {
-  NO_ERROR: 0,
-  TABLE_NOT_FOUND: 2,
-  IO_ERROR: 5,
-  OUT_OF_MEMORY: 12,
-  ACCESS_DENIED: 13,
-  TABLE_ALREADY_EXISTS: 17,
-  INVALID_ARGUMENT: 22,
-  UNSUPPORTED_OPERATION: 38,
-  UNKNOWN_ERROR: 256,
-  UNKNOWN_PAYLOAD_ENCODING: 260,
-  CLUSTER_NOT_FOUND: 270,
-  PATH_NOT_FOUND: 271,
-  DOCUMENT_ALREADY_EXISTS: 280,
-  DOCUMENT_NOT_FOUND: 281,
-  ENCODING_ERROR: 290,
-  DECODING_ERROR: 291,
-  ILLEGAL_MUTATION: 292,
-} as const
+/** `ErrorCode` numbers: the object generated from the .proto (plain data, no grpc). */
+export const WireErrorCode = ErrorCode
 
 const NAMES = new Map<number, string>(Object.entries(WireErrorCode).map(([k, v]) => [v, k]))
 
