@@ -6,6 +6,7 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
+import { MAX_TIMER_MS } from '../max-timer.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
@@ -249,8 +250,14 @@ export const DEFAULT_PROBE_ID = '__ojai_failover_probe__'
 /** @category Internals */
 export const DEFAULT_HEDGE_DELAY: Required<PercentileDelay> = Object.freeze({ percentile: 95, minMs: 5, minSamples: 100, fallbackMs: 100 })
 
-/** The longest delay a timer can have (Node clamps longer ones to 1 ms). */
-export const MAX_TIMER_MS = 2 ** 31 - 1
+/**
+ * The most clusters a FailoverStore takes. Each cluster is one bit of the 32-bit masks that
+ * track which clusters an operation tried, timed out on, or must avoid; 30 stays clear of the
+ * sign bit. More would also only cost sockets: replication between clusters is a full mesh.
+ * @category Internals
+ */
+export const MAX_CLUSTERS = 30
+
 /** @category Internals */
 export const DEFAULT_SETTLE_MS = 5_000
 /** @category Internals */
@@ -288,7 +295,7 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
     throw new InvalidOptionsError(`a FailoverStore needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
   }
-  if (clusters.length > 30) throw new InvalidOptionsError(`a FailoverStore supports at most 30 clusters, got ${clusters.length}`)
+  if (clusters.length > MAX_CLUSTERS) throw new InvalidOptionsError(`a FailoverStore supports at most ${MAX_CLUSTERS} clusters, got ${clusters.length}`)
   const seen = new Set<string>()
   for (const c of clusters) {
     if (typeof c?.name !== 'string' || c.name === '') throw new InvalidOptionsError('every cluster needs a non-empty name')
