@@ -219,6 +219,11 @@ export function lostWrites(writes: readonly Pick<WriteOutcome, 'value' | 'acknow
   writes.forEach((w, i) => {
     if (w.value === value) survivor = i
   })
+  return acknowledgedAfter(writes, survivor)
+}
+
+/** Acknowledged writes of one caller, in order, that come after the `survivor`-th (-1: none survived). */
+export function acknowledgedAfter(writes: readonly Pick<WriteOutcome, 'acknowledged'>[], survivor: number): number {
   return writes.filter((w, i) => w.acknowledged && i > survivor).length
 }
 
