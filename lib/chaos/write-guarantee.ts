@@ -134,12 +134,11 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
     const arrived = () => control.stats().then((s) => s.requests[rpc] > before)
     if (kase !== 'frozen-keepalive') await control.setFault(rpc, { type: 'latency', ms: HOLD_MS[kase], times: 1 })
     const sentToA = a.clientProxy.stats().bytesUpstream
+    started = performance.now()
     if (kase === 'frozen-keepalive') {
       a.pause()
-      timeline.push('A SIGSTOP')
+      note('A SIGSTOP')
     }
-
-    started = performance.now()
     const first = kase === 'reset-held-delete' ? write(store.delete(key), 'delete', null) : write(store.insertOrReplace({ _id: key, v: 'v1' }), 'insertOrReplace v1', 'v1')
     let arrivedAt = Number.NaN
     if (kase === 'frozen-keepalive') {
