@@ -32,9 +32,9 @@
  */
 import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs'
 import type { FailoverStoreEvent } from './events.js'
-import type { HealthBook, Outcome } from './health.js'
+import { ANSWERED, type HealthBook, type Outcome } from './health.js'
 import type { OperationName } from './policy.js'
-import { failbackTarget, failoverTarget, undrainedTarget } from './routing.js'
+import { failbackTarget, failoverTarget, startAvoidingSilence, undrainedTarget } from './routing.js'
 import type { StickyHold } from './sticky-hold.js'
 
 /**
@@ -140,9 +140,17 @@ export class ClusterState {
   /**
    * Where a new operation starts: the active cluster, or during a failback ramp the cluster left,
    * by the ramp's share. The ramp ends early when the cluster left is no longer up: operations are
-   * not started on a cluster that timed out or failed.
+   * not started on a cluster that timed out or failed. A cluster that fell silent gets no new
+   * operation while another is up and not held (routing.ts, {@link startAvoidingSilence}).
    */
   startCluster(): number {
+    const chosen = this.routed()
+    // The happy path reads one field; a silent cluster is avoided while one in better standing exists.
+    return this.health.of(chosen).state === 'silent' ? startAvoidingSilence(this.health.current, chosen, this.drainedMask, this.scheduler.now()) : chosen
+  }
+
+  /** The cluster the routing mode and the failback ramp pick for a new operation. */
+  private routed(): number {
     const active = this.subject.value.index
     const ramp = this.ramp
     if (ramp === null || this.failbackRamp === false) return active
@@ -157,15 +165,28 @@ export class ClusterState {
   }
 
   /**
+   * Silence (silence.ts) made `cluster` suspect: recorded in health, nothing else. The active
+   * cluster does not move on suspicion; new operations avoid it (startCluster). Returns true when
+   * the health changed (the cluster was up).
+   */
+  silent(cluster: number, why: string): boolean {
+    return !this.done && this.health.record(cluster, { kind: 'silent', why }, this.scheduler.now())
+  }
+
+  /**
    * What an attempt of `operation` on `cluster` found. A failure of the active cluster moves it
    * when routing finds a cluster in better standing.
    */
   report(cluster: number, outcome: Outcome, operation: OperationName | 'probe'): void {
     // The happy path: an answer from a cluster already up changes nothing (and reads no clock).
-    if (this.done || (outcome.kind === 'answered' && this.health.of(cluster).state === 'up')) return
+    const before = this.health.of(cluster)
+    if (this.done || (outcome.kind === 'answered' && before.state === 'up')) return
     const now = this.scheduler.now()
     this.health.record(cluster, outcome, now)
-    if (outcome.kind === 'answered' || cluster !== this.active) return
+    if (outcome.kind === 'answered' && before.state === 'silent') {
+      this.emit({ type: 'heard', cluster: before.name, operation, at: now, elapsedMs: now - before.since })
+    }
+    if (outcome.kind === 'answered' || outcome.kind === 'silent' || cluster !== this.active) return
     const target = failoverTarget(this.health.current, cluster, outcome.kind === 'timed-out' ? 'timeout' : 'error', now, this.drainedMask)
     if (target >= 0) this.failover(target, outcome.why, operation, now)
   }
@@ -173,8 +194,8 @@ export class ClusterState {
   /** A probe found `cluster` healthy: release its hold, and fail back if it ranks above the active one. */
   recovered(cluster: number): void {
     if (this.done) return
+    this.report(cluster, ANSWERED, 'probe')
     const now = this.scheduler.now()
-    this.health.record(cluster, { kind: 'answered' }, now)
     this.health.hold(cluster, undefined)
     const from = this.subject.value
     const target = failbackTarget(this.health.current, from.index, now, this.drainedMask)

@@ -60,6 +60,8 @@ import { operation } from './pipeline.js'
 import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
+import { SilenceWatch, type Silence } from './silence.js'
+import { moveReadsOff } from './steps/attempt.js'
 import { StatsRecorder, type FailoverStats } from './stats.js'
 import { StickyHold } from './sticky-hold.js'
 import { Timekeeper } from './timekeeper.js'
@@ -106,6 +108,7 @@ class Context implements Core {
   readonly state: ClusterState
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
+  readonly silence: SilenceWatch
   readonly policy: Policy
   readonly demand: Demand
   readonly inFlight = new InFlight<Run<unknown>>()
@@ -126,16 +129,44 @@ class Context implements Core {
     this.secondaryTimeoutMs = o.secondaryTimeoutMs
     this.settleMs = o.settleMs
     this.stats = new StatsRecorder(this.names)
-    this.clock = new Timekeeper(scheduler, o.stall, (stall) =>
-      this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+    this.silence = new SilenceWatch(
+      this.names.length,
+      o.silence,
+      (c) => this.health.of(c).state === 'up',
+      (silence) => this.onSilent(silence),
+    )
+    this.clock = new Timekeeper(
+      scheduler,
+      o.stall,
+      (stall) => this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+      (now) => this.silence.check(now),
     )
     this.health = new HealthBook(this.names, scheduler.now())
+    this.heardWhenBackUp()
     this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)
     this.logger = o.logger
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
+  }
+
+  /** A cluster that comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers. */
+  private heardWhenBackUp(): void {
+    let before = this.health.current
+    this.health.health$.subscribe((view) => {
+      for (let c = 0; c < view.length; c++) if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
+      before = view
+    })
+  }
+
+  /** The silence watch found a cluster silent: it becomes suspect, and the reads waiting on it move on. */
+  private onSilent({ cluster, silentMs, thresholdMs, outstanding }: Silence): void {
+    if (!this.state.silent(cluster, `SILENT: no answer for ${silentMs} ms (threshold ${thresholdMs} ms)`)) return
+    this.stats.silences++
+    const at = this.clock.scheduler.now()
+    this.emit({ type: 'silent', cluster: this.names[cluster] ?? String(cluster), operation: 'silence', at, elapsedMs: silentMs, silentMs, thresholdMs, outstanding })
+    this.stats.silenceReissues += moveReadsOff(this, cluster, silentMs)
   }
 
   hedgeDelay(cluster: number): number {

@@ -16,6 +16,7 @@ import type { HedgeBudget } from './hedge-budget.js'
 import type { InFlightEntry } from './in-flight.js'
 import { mayMoveOn, type OperationName } from './policy.js'
 import { bestAfter, type Failure } from './routing.js'
+import type { SilenceWatch } from './silence.js'
 import type { StatsRecorder } from './stats.js'
 import type { Timekeeper } from './timekeeper.js'
 import { messageOf } from '../ojai/message-of.js'
@@ -47,6 +48,7 @@ export interface Core {
   readonly state: ClusterState
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
+  readonly silence: SilenceWatch
   readonly secondaryTimeoutMs: number
   readonly settleMs: number
   hedgeDelay(cluster: number): number
@@ -63,6 +65,20 @@ export interface Straggler {
   readonly cluster: number
   cancel(): void
 }
+
+/**
+ * How an attempt of a write that did not give the write its answer ended, as far as the write's
+ * acknowledgment is concerned. Answered and provably unsent attempts are settled and leave no
+ * trace; these are the two that are not.
+ * - `pending`: still running (left behind when the write moved on); it may yet answer.
+ * - `unknown`: ended without an answer after it may have been sent (reset, closed connection,
+ *   keepalive, a transport error that is not provably unsent): it may be applied later, and
+ *   nothing will ever say whether it was.
+ */
+export type Unanswered = { readonly kind: 'pending'; readonly attempt: Straggler } | { readonly kind: 'unknown'; readonly cluster: number; readonly why: string }
+
+/** How a straggler ended: answered (a value, a completion or a semantic error), provably unsent, or unknown. */
+export type StragglerEnd = { readonly kind: 'answered' } | { readonly kind: 'unsent'; readonly why: string } | { readonly kind: 'unknown'; readonly why: string }
 
 export class Run<T> implements InFlightEntry {
   prevOp: InFlightEntry | null = null
@@ -85,9 +101,9 @@ export class Run<T> implements InFlightEntry {
   resume: ResumePoint | undefined = undefined
   /** The cluster whose attempt answered (first value, completion or semantic error), or -1. */
   answeredOn = -1
-  /** Attempts of a write left unanswered when the operation moved on. */
-  stragglers: Straggler[] | null = null
-  /** Called when the last straggler settles (set by the settle step). */
+  /** A write's attempts that did not answer and are not provably unsent (see settle.ts). */
+  unanswered: Unanswered[] | null = null
+  /** Called when the last pending attempt has ended (set by the settle step). */
   onSettled: (() => void) | null = null
   /** The caller of this operation, for close(). */
   subscriber: Subscriber<T> | null = null
@@ -109,6 +125,11 @@ export class Run<T> implements InFlightEntry {
     return this.find !== undefined
   }
 
+  /** findById or find: nothing to apply, so an attempt in flight may be abandoned for another. */
+  get isRead(): boolean {
+    return this.name === 'findById' || this.name === 'find'
+  }
+
   clusterName(c: number): string {
     return this.core.names[c] ?? String(c)
   }
@@ -127,23 +148,39 @@ export class Run<T> implements InFlightEntry {
     ;(this.causes ??= []).push({ cluster: this.clusterName(cluster), error })
   }
 
+  /** A write moved on and left `straggler` running: its answer is still awaited. */
   keep(straggler: Straggler): void {
-    ;(this.stragglers ??= []).push(straggler)
+    ;(this.unanswered ??= []).push({ kind: 'pending', attempt: straggler })
   }
 
-  settled(straggler: Straggler): void {
-    const list = this.stragglers
+  /** A write's attempt on `cluster` ended without an answer after it may have been sent. */
+  lost(cluster: number, why: string): void {
+    ;(this.unanswered ??= []).push({ kind: 'unknown', cluster, why })
+  }
+
+  /** `straggler` ended: settled when answered or unsent, unknown otherwise. */
+  settled(straggler: Straggler, end: StragglerEnd): void {
+    const list = this.unanswered
     if (list === null) return
-    const i = list.indexOf(straggler)
-    if (i >= 0) list.splice(i, 1)
-    if (list.length === 0) this.onSettled?.()
+    const i = list.findIndex((u) => u.kind === 'pending' && u.attempt === straggler)
+    if (i < 0) return
+    if (end.kind === 'unknown') list[i] = { kind: 'unknown', cluster: straggler.cluster, why: end.why }
+    else list.splice(i, 1)
+    if (!list.some((u) => u.kind === 'pending')) this.onSettled?.()
+  }
+
+  /** Attempts still running that may yet answer. */
+  get pending(): number {
+    let n = 0
+    for (const u of this.unanswered ?? []) if (u.kind === 'pending') n++
+    return n
   }
 
   /** Cancels whatever this operation left running. */
   dispose(): void {
-    const list = this.stragglers
+    const list = this.unanswered
     if (list === null) return
-    this.stragglers = null
-    for (const s of list) s.cancel()
+    this.unanswered = null
+    for (const u of list) if (u.kind === 'pending') u.attempt.cancel()
   }
 }
