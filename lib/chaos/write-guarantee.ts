@@ -25,8 +25,9 @@
  *
  * Timings are bounds only: nothing here passes or fails on speed.
  */
-import { firstValueFrom, lastValueFrom, timeout, type Observable } from 'rxjs'
+import { first, firstValueFrom, lastValueFrom, timeout, type Observable } from 'rxjs'
 import { connectFailover, type ConnectFailoverOptions } from '../connect-failover.js'
+import { UnsettledWriteError } from '../failover/errors.js'
 import { GatewayControlClient } from '../gateway/control-client.js'
 import type { RpcName } from '../gateway/faults.js'
 import { OjaiError } from '../ojai/errors.js'
@@ -69,7 +70,20 @@ export interface WriteGuaranteeResult {
   readonly timeline: readonly string[]
 }
 
+/**
+ * What the caller does after v1's outcome.
+ * - `at-once`: writes v2 at once, whatever v1 ended with.
+ * - `documented`: follows UnsettledWriteError's advice when v1 ends with it: before writing a
+ *   different value, waits until every pending cluster answers again (`health$` shows it `up`),
+ *   reads the document back, then writes v2. After an acknowledgment it writes v2 at once.
+ */
+export type WriteGuaranteeCaller = 'at-once' | 'documented'
+
 export interface WriteGuaranteeOptions {
+  /** Default `at-once`. */
+  readonly caller?: WriteGuaranteeCaller
+  /** The FailoverStore's hold after a switch (`hold.holdsMs[0]`), which delays the probes that bring A back `up`. Default: the store's default. */
+  readonly holdMs?: number
   /** The document written. Default `w`. */
   readonly key?: string
   /** Bound on each write's outcome. Default 30 000 ms. */
@@ -91,6 +105,8 @@ const FORWARD_SETTLE_MS = 50
 /** After A took v1 off its socket, the time allowed for its write and the shipment to B to start. */
 const APPLY_MARGIN_MS = 1000
 const ARRIVAL_BOUND_MS = 10_000
+/** Bound on a `documented` caller's wait for the pending cluster to be up: the store's default hold (20 s) before its probes, and slack. */
+const UP_BOUND_MS = 90_000
 
 let tables = 0
 
@@ -114,6 +130,7 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
     ],
     table: path,
     ...storeOptions(kase),
+    ...(options.holdMs === undefined ? {} : { hold: { holdsMs: [options.holdMs] } }),
   })
   const timeline: string[] = []
   let started = performance.now()
@@ -139,7 +156,7 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
       a.pause()
       note('A SIGSTOP')
     }
-    const first = kase === 'reset-held-delete' ? write(store.delete(key), 'delete', null) : write(store.insertOrReplace({ _id: key, v: 'v1' }), 'insertOrReplace v1', 'v1')
+    const v1Sent = kase === 'reset-held-delete' ? write(store.delete(key), 'delete', null) : write(store.insertOrReplace({ _id: key, v: 'v1' }), 'insertOrReplace v1', 'v1')
     let arrivedAt = Number.NaN
     if (kase === 'frozen-keepalive') {
       await poll(async () => a.clientProxy.stats().bytesUpstream > sentToA, ARRIVAL_BOUND_MS, `${kase}: v1 forwarded to A`)
@@ -154,19 +171,33 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
       await a.clientProxy.resetClient()
       note("A's proxy reset the client side, kept its connection to A")
     }
-    const v1 = await outcome(first, writeBoundMs, at)
-    note(`v1 ${describe(v1)}`)
-    const v2 = await outcome(write(store.insertOrReplace({ _id: key, v: 'v2' }), 'insertOrReplace v2', 'v2'), writeBoundMs, at)
-    note(`v2 ${describe(v2)}`)
-
-    // Let A apply v1, which is still on its way, before looking at the replicas.
-    if (kase === 'frozen-keepalive') {
+    /** SIGCONT; once A took v1 off its socket, the proxy delivers what it held. */
+    const thaw = async (): Promise<void> => {
       a.resume()
       note('A SIGCONT')
       await poll(arrived, ARRIVAL_BOUND_MS, `${kase}: A reading v1 after SIGCONT`).then(
         () => note('A took v1 off its socket'),
         () => note(`A did not take v1 off its socket within ${ARRIVAL_BOUND_MS} ms`),
       )
+      await a.clientProxy.pass()
+    }
+    const v1 = await outcome(v1Sent, writeBoundMs, at)
+    note(`v1 ${describe(v1)}`)
+    const pending = pendingOf(v1.error)
+    if ((options.caller ?? 'at-once') === 'documented' && pending.length > 0) {
+      // The freeze ends while the caller waits (it would wait for ever otherwise).
+      if (a.state === 'paused') await thaw()
+      await firstValueFrom(store.health$.pipe(first((view) => pending.every((name) => view.some((h) => h.name === name && h.state === 'up'))), timeout(UP_BOUND_MS)))
+      note(`${pending.join(', ')} up again`)
+      const back = await firstValueFrom(store.findById(key).pipe(timeout(writeBoundMs)))
+      note(`read back ${JSON.stringify(back?.v ?? null)}`)
+    }
+    const v2 = await outcome(write(store.insertOrReplace({ _id: key, v: 'v2' }), 'insertOrReplace v2', 'v2'), writeBoundMs, at)
+    note(`v2 ${describe(v2)}`)
+
+    // Let A apply v1, which is still on its way, before looking at the replicas.
+    if (kase === 'frozen-keepalive') {
+      if (a.state === 'paused') await thaw()
       await sleep(APPLY_MARGIN_MS)
     } else {
       await sleep(arrivedAt + HOLD_MS[kase] + APPLY_MARGIN_MS - performance.now())
@@ -226,11 +257,14 @@ export function acknowledgedAfter(writes: readonly Pick<WriteOutcome, 'acknowled
   return writes.filter((w, i) => w.acknowledged && i > survivor).length
 }
 
+/** The clusters an UnsettledWriteError names as pending; none for anything else. */
+function pendingOf(error: unknown): readonly string[] {
+  return error instanceof UnsettledWriteError ? error.pending : []
+}
+
 /** The one error the guarantee allows: not acknowledged because an attempt on A may still land. */
 function pendingOnA(error: unknown): boolean {
-  if (!(error instanceof OjaiError) || error.code !== 'UNSETTLED_WRITE') return false
-  const pending = (error as OjaiError & { pending?: unknown }).pending
-  return Array.isArray(pending) && pending.includes('A')
+  return pendingOf(error).includes('A')
 }
 
 function address(node: GatewayNode): string {
