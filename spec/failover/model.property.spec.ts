@@ -34,7 +34,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { defer, map, mergeMap, NEVER, skip, throwError, timer, type Observable, type SchedulerLike } from 'rxjs'
+import { defer, map, mergeMap, NEVER, skip, tap, throwError, timer, type Observable, type SchedulerLike } from 'rxjs'
 import { acknowledgedAfter } from '../../lib/chaos/write-guarantee.js'
 import { DocumentExistsError, OjaiError } from '../../lib/ojai/errors.js'
 import { DEFAULT_PROBE_ID, FailoverStore, type FailoverStoreEvent } from '../../lib/failover/index.js'
@@ -556,7 +556,12 @@ function runAfterSend(t: WriteTimeline, coverage: AfterSendCoverage): AfterSendV
             }, b.appliedAfter)
           }
           if (b.kind === 'silent') return NEVER
-          if (b.kind === 'answer') return timer(b.after, m.scheduler).pipe(map(() => applied.push({ write, cluster: c, at: now() }) && undefined))
+          if (b.kind === 'answer') {
+            return timer(b.after, m.scheduler).pipe(
+              tap(() => applied.push({ write, cluster: c, at: now() })),
+              map(() => undefined),
+            )
+          }
           const error = b.kind === 'refuse' ? refused() : unavailable()
           return timer(b.after, m.scheduler).pipe(mergeMap(() => throwError(() => error)))
         })
