@@ -4,24 +4,25 @@
  * fault proxy, and a FailoverStore from connectFailover (public API only).
  *
  * In every case a caller writes one document twice, the second write after the first one's
- * outcome: `v1`, then `insertOrReplace {v: 'v2'}`. A's gateway (or A's whole process) holds v1 while
- * the client's connection to A fails, so v1 lands on A after the connection is gone. Once both
- * replicas have converged, the document must hold the last acknowledged value: an acknowledged
- * write overwritten by an earlier one is lost. A write may instead end with UnsettledWriteError
- * naming A as pending; any other error is reported as unexpected.
+ * outcome: `v1`, then `insertOrReplace {v: 'v2'}` (at once, or as UnsettledWriteError advises: see
+ * {@link WriteGuaranteeCaller}). A's gateway (or A's whole process) holds v1 while the client's
+ * connection to A fails, so v1 lands on A after the connection is gone. Once both replicas have
+ * converged, the document must hold the last acknowledged value: an acknowledged write overwritten
+ * by an earlier one is lost. A write may instead end with UnsettledWriteError naming A as pending;
+ * any other error is reported as unexpected.
  *
  * | case                | v1                     | what happens to A                                                         |
  * |---------------------|------------------------|---------------------------------------------------------------------------|
  * | `reset-held-write`  | insertOrReplace v1     | A's gateway holds it 1.2 s; the proxy resets the client side once it arrived, keeping its own connection to A |
  * | `reset-held-delete` | delete                 | the same                                                                  |
  * | `reset-straggler`   | insertOrReplace v1     | `timeoutMs` 200, A holds it 1.5 s: it times out and moves to B; at 500 ms the proxy resets the client side of the attempt left on A |
- * | `frozen-keepalive`  | insertOrReplace v1     | A's process is SIGSTOPped; `settleMs` 8 000, keepalive 1 000 / 1 000 ms closes the connection; SIGCONT after v2's outcome |
+ * | `frozen-keepalive`  | insertOrReplace v1     | A's process is SIGSTOPped; `settleMs` 8 000, keepalive 1 000 / 1 000 ms closes the connection; SIGCONT after v2's outcome (or, for a caller waiting for A, before v2) |
  *
  * In `frozen-keepalive` the proxy holds (black hole) what the client sends after v1 reached A's
  * socket buffer: the keepalive PING, which a frozen A would not answer anyway, and the close, as a
- * network would that has not delivered it yet when A thaws. Without that hold, whether A applies
- * v1 after SIGCONT is a race inside the gateway, which does not apply a write whose call it
- * already knows cancelled (about half the runs).
+ * network would that has not delivered it yet when A thaws; it passes them on once A has had time
+ * to apply v1. Without that hold, whether A applies v1 after SIGCONT is a race inside the gateway,
+ * which does not apply a write whose call it already knows cancelled (about half the runs).
  *
  * Timings are bounds only: nothing here passes or fails on speed.
  */
@@ -171,7 +172,7 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
       await a.clientProxy.resetClient()
       note("A's proxy reset the client side, kept its connection to A")
     }
-    /** SIGCONT; once A took v1 off its socket, the proxy delivers what it held. */
+    /** SIGCONT; once A has taken v1 off its socket and had time to apply it, the proxy delivers what it held (the close). */
     const thaw = async (): Promise<void> => {
       a.resume()
       note('A SIGCONT')
@@ -179,6 +180,7 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
         () => note('A took v1 off its socket'),
         () => note(`A did not take v1 off its socket within ${ARRIVAL_BOUND_MS} ms`),
       )
+      await sleep(APPLY_MARGIN_MS)
       await a.clientProxy.pass()
     }
     const v1 = await outcome(v1Sent, writeBoundMs, at)
@@ -198,7 +200,6 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
     // Let A apply v1, which is still on its way, before looking at the replicas.
     if (kase === 'frozen-keepalive') {
       if (a.state === 'paused') await thaw()
-      await sleep(APPLY_MARGIN_MS)
     } else {
       await sleep(arrivedAt + HOLD_MS[kase] + APPLY_MARGIN_MS - performance.now())
     }
