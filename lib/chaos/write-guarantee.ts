@@ -28,7 +28,7 @@
  */
 import { first, firstValueFrom, lastValueFrom, timeout, type Observable } from 'rxjs'
 import { connectFailover, type ConnectFailoverOptions } from '../connect-failover.js'
-import { UnsettledWriteError } from '../failover/errors.js'
+import { PendingWriteError, UnsettledWriteError } from '../failover/errors.js'
 import { GatewayControlClient } from '../gateway/control-client.js'
 import type { RpcName } from '../gateway/faults.js'
 import { OjaiError } from '../ojai/errors.js'
@@ -260,10 +260,13 @@ export function acknowledgedAfter(writes: readonly Pick<WriteOutcome, 'acknowled
 
 /** The clusters an UnsettledWriteError names as pending; none for anything else. */
 function pendingOf(error: unknown): readonly string[] {
-  return error instanceof UnsettledWriteError ? error.pending : []
+  return error instanceof UnsettledWriteError || error instanceof PendingWriteError ? error.pending : []
 }
 
-/** The one error the guarantee allows: not acknowledged because an attempt on A may still land. */
+/**
+ * The errors the guarantee allows: not acknowledged because an attempt on A may still land
+ * (UnsettledWriteError), or not sent because an earlier write's attempt on A may (PendingWriteError).
+ */
 function pendingOnA(error: unknown): boolean {
   return pendingOf(error).includes('A')
 }

@@ -4,6 +4,7 @@
  */
 import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
 import { messageOf } from '../ojai/message-of.js'
+import type { DocumentId } from '../ojai/values.js'
 
 /**
  * What one cluster answered (or failed to answer) during a failed operation.
@@ -76,6 +77,30 @@ export class UnsettledWriteError extends OjaiError {
   constructor(operation: string, appliedOn: string, pending: readonly string[], reason: string) {
     super(`${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} may still be applied later, overwriting newer writes (${reason}); not acknowledged`)
     this.appliedOn = appliedOn
+    this.pending = pending
+    this.reason = reason
+  }
+}
+
+/**
+ * A write of `document` was not sent: an earlier write of the same document from this store ended
+ * without an acknowledgment while an attempt of it on `pending` may still be applied there, and
+ * applied later it would overwrite this one (see write-fence.ts). Not an availability error: it
+ * never fails over. Write again once each pending cluster answers again (`health$` shows it `up`)
+ * and `settleMs` has passed since that earlier write ended; reading the document back first tells
+ * you whether the earlier value landed.
+ * @category Errors
+ */
+export class PendingWriteError extends OjaiError {
+  readonly code = 'PENDING_WRITE'
+  readonly document: DocumentId
+  readonly pending: readonly string[]
+  readonly reason: string
+  constructor(operation: string, document: DocumentId, pending: readonly string[], reason: string, settleMs: number) {
+    super(
+      `${operation} of ${typeof document === 'string' ? JSON.stringify(document) : 'a binary _id'} not sent: an earlier write of this document from this store may still be applied on ${pending.join(', ')} (${reason}) and would overwrite it; write again once ${pending.join(', ')} answers again and ${settleMs} ms have passed since that write ended`,
+    )
+    this.document = document
     this.pending = pending
     this.reason = reason
   }

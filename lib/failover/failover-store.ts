@@ -61,6 +61,7 @@ import { classify, isStrategy, Policy, settlesBeforeAck, type OperationName } fr
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
 import { SilenceWatch, type Silence } from './silence.js'
+import { WriteFence } from './write-fence.js'
 import { abandonWitnesses, moveReadsOff } from './steps/attempt.js'
 import { StatsRecorder, type FailoverStats } from './stats.js'
 import { StickyHold } from './sticky-hold.js'
@@ -83,6 +84,12 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
   return out as O | undefined
 }
 
+/** The `_id` of a document to write, when it has one the fence can key on (a bad one is the store's to refuse). */
+function idOf(doc: { readonly _id?: unknown }): DocumentId | undefined {
+  const id = (doc as { _id?: unknown } | null | undefined)?._id
+  return typeof id === 'string' || id instanceof Uint8Array ? id : undefined
+}
+
 /** A primary-only operation while an operator drained the primary: refused, nothing sent. */
 function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
   const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
@@ -98,6 +105,7 @@ class Context implements Core {
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
   readonly silence: SilenceWatch
+  readonly fence: WriteFence
   readonly policy: Policy
   readonly demand: Demand
   readonly inFlight = new InFlight<Run<unknown>>()
@@ -131,6 +139,7 @@ class Context implements Core {
       (now) => this.silence.check(now),
     )
     this.health = new HealthBook(this.names, scheduler.now())
+    this.fence = new WriteFence(this.names, this.health, o.settleMs)
     this.heardWhenBackUp()
     this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
     this.budget = new HedgeBudget(o.hedge.budget)
@@ -255,7 +264,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     const fwd = forward(options)
-    return this.run<Document | null>('findById', undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
+    return this.run<Document | null>('findById', undefined, undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
   }
 
   find(query?: QueryInput, options?: FindOptions): Observable<T> {
@@ -270,6 +279,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     return this.run<Document>(
       'find',
       undefined,
+      undefined,
       options,
       (s, resume) => (resume === undefined ? s.find(query, fwd) : s.find(parse().resumeAfter(resume.lastId, resume.delivered), fwd)),
       plan,
@@ -278,47 +288,47 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insertOrReplace', undefined, options, (s) => s.insertOrReplace(doc, fwd))
+    return this.run<void>('insertOrReplace', idOf(doc), undefined, options, (s) => s.insertOrReplace(doc, fwd))
   }
 
   insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insert', undefined, options, (s) => s.insert(doc, fwd))
+    return this.run<void>('insert', idOf(doc), undefined, options, (s) => s.insert(doc, fwd))
   }
 
   replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('replace', undefined, options, (s) => s.replace(doc, fwd))
+    return this.run<void>('replace', idOf(doc), undefined, options, (s) => s.replace(doc, fwd))
   }
 
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('update', mutation, options, (s) => s.update(id, mutation, fwd))
+    return this.run<void>('update', id, mutation, options, (s) => s.update(id, mutation, fwd))
   }
 
   increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('increment', undefined, options, (s) => s.increment(id, field, by, fwd))
+    return this.run<void>('increment', id, undefined, options, (s) => s.increment(id, field, by, fwd))
   }
 
   delete(id: DocumentId, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('delete', undefined, options, (s) => s.delete(id, fwd))
+    return this.run<void>('delete', id, undefined, options, (s) => s.delete(id, fwd))
   }
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndMutate', mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
+    return this.run<boolean>('checkAndMutate', id, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
   }
 
   checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndReplace', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
+    return this.run<boolean>('checkAndReplace', idOf(doc), undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
   }
 
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndDelete', undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
+    return this.run<boolean>('checkAndDelete', id, undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
   }
 
   /** The class an operation would run under (for update / checkAndMutate: by its mutation). */
@@ -443,8 +453,13 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     if (failure !== undefined) throw failure.reason
   }
 
+  /**
+   * One operation. `document`: the `_id` a write acts on (undefined for reads, which are never
+   * fenced); a fenced document's write fails at once with PendingWriteError (write-fence.ts).
+   */
   private run<T>(
     name: OperationName,
+    document: DocumentId | undefined,
     mutation: MutationInput | undefined,
     options: CallOptions | undefined,
     attempt: AttemptFactory<T>,
@@ -466,6 +481,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         const strategy = ctx.policy.strategy(cls, perCall)
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
+        const fenced = document === undefined ? undefined : ctx.fence.check(name, document, ctx.clock.scheduler.now())
+        if (fenced !== undefined) throw fenced
         run = new Run<T>(ctx, name, strategy, settlesBeforeAck(name, cls), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)
@@ -477,6 +494,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       const inner = operation(run, hedged).subscribe(subscriber)
       return () => {
         inner.unsubscribe()
+        // Whatever may still land of this write fences its document (write-fence.ts).
+        if (document !== undefined) ctx.fence.raise(document, run.inDoubt(), ctx.clock.scheduler.now())
         run.dispose()
         ctx.inFlight.delete(run as Run<unknown>)
         ctx.demand.end()

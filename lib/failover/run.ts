@@ -212,6 +212,11 @@ export class Run<T> implements InFlightEntry {
     return n
   }
 
+  /** The clusters where an attempt of this write may still land (unknown, or still running), and why. */
+  inDoubt(): { cluster: number; why: string }[] {
+    return (this.unanswered ?? []).map((u) => (u.kind === 'unknown' ? { cluster: u.cluster, why: u.why } : { cluster: u.attempt.cluster, why: 'still running' }))
+  }
+
   /** Cancels whatever this operation left running. */
   dispose(): void {
     const list = this.unanswered

@@ -239,7 +239,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       this.phase = 'straggling'
       run.keep(this)
     } else {
-      if (run.isWrite) run.lost(this.cluster, 'cancelled after it may have been sent')
+      if (!run.isRead) run.lost(this.cluster, 'cancelled after it may have been sent')
       this.cancel()
     }
     this.out.error(new AttemptFailure(this.cluster, 'timeout', error))
@@ -293,7 +293,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       this.end()
       counters.availabilityErrors++
       run.addCause(this.cluster, error)
-      if (run.isWrite && !isUnsent(error)) run.lost(this.cluster, reasonOf(error))
+      if (!run.isRead && !isUnsent(error)) run.lost(this.cluster, reasonOf(error))
       // Health hears of it from the step that acts on it (Run.reportFailure), after any step between.
       return this.out.error(new AttemptFailure(this.cluster, 'error', error))
     }
