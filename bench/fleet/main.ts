@@ -59,6 +59,7 @@ function costRow(d: ScenarioDetail): Row {
     scenario: d.name,
     operations: d.operations,
     'failovers/client': d.failoversPerClient,
+    'silences/client': d.silencesPerClient,
     'failbacks/client': d.failbacksPerClient,
     'steady peak/mean': d.steadyPeakOverMean,
     'incident p99 ms': d.incidentLatencyP99Ms,
