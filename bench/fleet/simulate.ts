@@ -101,6 +101,9 @@ export interface Totals {
   gaveUp: number
   /** Times a client found a cluster silent (suspicion within milliseconds, silence.ts). */
   silences: number
+  /** Writes not sent (an earlier write of the document may still land) and reads tried again on the same cluster. */
+  fencedWrites: number
+  sameClusterRetries: number
 }
 
 export interface RunPerf {
@@ -308,6 +311,8 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
     reroutes: 0,
     gaveUp: 0,
     silences: 0,
+    fencedWrites: 0,
+    sameClusterRetries: 0,
   }
   const random = seededRandom(clientSeed(config.seed, -2))
   const generator: Generator = {
@@ -347,6 +352,8 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
     totals.reroutes += s.reroutes
     totals.gaveUp += s.gaveUp
     totals.silences += s.silences
+    totals.fencedWrites += s.fencedWrites
+    totals.sameClusterRetries += s.sameClusterRetries
   }
   totals.ok = recorder.ok
   totals.errors = recorder.errors

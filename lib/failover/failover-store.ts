@@ -482,7 +482,10 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
         const fenced = document === undefined ? undefined : ctx.fence.check(name, document, ctx.clock.scheduler.now())
-        if (fenced !== undefined) throw fenced
+        if (fenced !== undefined) {
+          ctx.stats.fencedWrites++
+          throw fenced
+        }
         run = new Run<T>(ctx, name, strategy, settlesBeforeAck(name, cls), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)

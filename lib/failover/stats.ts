@@ -61,6 +61,10 @@ export interface FailoverStats {
   readonly silenceReissues: number
   /** Writes that ended with UnsettledWriteError (one `unsettled` event each). */
   readonly unsettled: number
+  /** Writes not sent because an earlier write of their document may still land (PendingWriteError). */
+  readonly fencedWrites: number
+  /** Reads tried once more on the same cluster after a reset (retrySameCluster). */
+  readonly sameClusterRetries: number
   readonly probesOk: number
   readonly probesFailed: number
   /** Per cluster name, per operation (only operations that ran there). */
@@ -122,6 +126,8 @@ export class StatsRecorder {
   silences = 0
   silenceReissues = 0
   unsettled = 0
+  fencedWrites = 0
+  sameClusterRetries = 0
   probesOk = 0
   probesFailed = 0
   /** [cluster][operation index]: arrays, not maps, because the hot path looks one up per attempt. */
@@ -180,6 +186,8 @@ export class StatsRecorder {
       silences: this.silences,
       silenceReissues: this.silenceReissues,
       unsettled: this.unsettled,
+      fencedWrites: this.fencedWrites,
+      sameClusterRetries: this.sameClusterRetries,
       probesOk: this.probesOk,
       probesFailed: this.probesFailed,
       clusters,

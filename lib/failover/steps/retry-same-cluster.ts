@@ -56,6 +56,7 @@ class RetryOnce<T> extends Subscriber<T> {
 
   protected override _error(error: unknown): void {
     if (!isWorthRetrying(this.run, error)) return this.out.error(error)
+    this.run.core.stats.sameClusterRetries++
     this.retry = attempt(this.run, this.cluster, this.limitMs).subscribe(this.out)
   }
 
