@@ -19,7 +19,7 @@
  *   authorization header is sent, for gateways running without authentication.
  */
 import { InvalidConnectionStringError } from '../ojai/errors.js'
-import { didYouMean } from './suggest.js'
+import { didYouMean } from '../ojai/suggest.js'
 
 /**
  * The gateway's default port.

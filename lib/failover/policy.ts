@@ -25,8 +25,9 @@
  * - conditional -> `failover-if-unsent`
  * - non-idempotent -> `failover-if-unsent`
  */
+import { FAILOVER_STRATEGIES } from '../call-options.js'
 import { isUnsent } from '../ojai/errors.js'
-import { Mutation } from '../ojai/mutation.js'
+import { updateMutation } from '../ojai/mutation.js'
 import type { FailoverStrategy, MutationInput, OperationClass } from '../store.js'
 
 /** @category Failover */
@@ -89,10 +90,8 @@ export interface PolicyOptions {
   readonly 'non-idempotent'?: FailoverStrategy
 }
 
-const STRATEGIES: readonly FailoverStrategy[] = ['primary-only', 'current-only', 'failover-if-unsent', 'failover']
-
 export function isStrategy(value: unknown): value is FailoverStrategy {
-  return STRATEGIES.includes(value as FailoverStrategy)
+  return FAILOVER_STRATEGIES.includes(value as FailoverStrategy)
 }
 
 /**
@@ -103,7 +102,7 @@ export function isStrategy(value: unknown): value is FailoverStrategy {
 export function classify(operation: OperationName, mutation?: MutationInput): OperationClass {
   const rule = OPERATION_CLASSES[operation]
   if (rule !== 'by-mutation') return rule
-  return mutation !== undefined && Mutation.from(mutation).isIdempotent ? 'conditional' : 'non-idempotent'
+  return mutation !== undefined && updateMutation(mutation).isIdempotent ? 'conditional' : 'non-idempotent'
 }
 
 /**

@@ -31,7 +31,7 @@ import { UnavailableError, UnsupportedOperationError, InvalidOptionsError } from
 import type { Document, DocumentId, DocumentShape, Projected } from '../ojai/values.js'
 import { DEFAULT_PROBE_ID } from '../failover/options.js'
 import { OPERATION_NAMES, type OperationName } from '../failover/policy.js'
-import { didYouMean } from '../driver/suggest.js'
+import { didYouMean } from '../ojai/suggest.js'
 import type { FindByIdOptions, Store, WholeDocumentOptions } from '../store.js'
 import { Marble, parseDiagram, play, type Step } from './marble.js'
 

@@ -1,6 +1,7 @@
 /**
- * "Did you mean" for names the user typed: connection-string options, connect options and the
- * channel options the driver owns all reject unknown names with the nearest known one.
+ * "Did you mean" for names the user typed: connection-string options, every options object (see
+ * check-options.ts), the channel options the driver owns, operation names and fake-store scripts
+ * all reject unknown names with the nearest known one.
  */
 
 /** Levenshtein distance (insert, delete, substitute), case as given. */
