@@ -5,7 +5,7 @@ import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import { checkOptions, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import { checkedBy, checkOptions, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
 import { didYouMean } from '../ojai/suggest.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 
@@ -167,20 +167,17 @@ const OWNED_CHANNEL_OPTION_NAMES = Object.keys(OWNED_CHANNEL_OPTIONS)
  * The channel options the driver owns must hold values it can work with; a key that is a near
  * miss of one of them (`grpc.keepalive_time`) is rejected. Other keys go to grpc-js unchecked.
  */
-const CHANNEL_OPTIONS: Rule = Object.assign(
-  (channelOptions: unknown, name: string) => {
-    if (typeof channelOptions !== 'object' || channelOptions === null || Array.isArray(channelOptions)) mustBe(name, 'an object', channelOptions)
-    for (const [key, value] of Object.entries(channelOptions)) {
-      const check = OWNED_CHANNEL_OPTIONS[key]
-      if (check !== undefined) check(value, `${name}[${JSON.stringify(key)}]`)
-      else {
-        const suggestion = didYouMean(key, OWNED_CHANNEL_OPTION_NAMES)
-        if (suggestion.startsWith(' (did you mean')) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)}${suggestion}`)
-      }
+const CHANNEL_OPTIONS: Rule = checkedBy('an object of gRPC channel options', (channelOptions, name) => {
+  if (typeof channelOptions !== 'object' || channelOptions === null || Array.isArray(channelOptions)) mustBe(name, 'an object', channelOptions)
+  for (const [key, value] of Object.entries(channelOptions)) {
+    const check = OWNED_CHANNEL_OPTIONS[key]
+    if (check !== undefined) check(value, `${name}[${JSON.stringify(key)}]`)
+    else {
+      const suggestion = didYouMean(key, OWNED_CHANNEL_OPTION_NAMES)
+      if (suggestion.startsWith(' (did you mean')) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)}${suggestion}`)
     }
-  },
-  { expects: 'an object of gRPC channel options' },
-)
+  }
+})
 
 const CONNECT: Rules<ConnectOptions> = {
   logger: withMethods('a pino logger (an object with a child() method)', ['child']),

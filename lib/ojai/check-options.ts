@@ -37,6 +37,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
 export interface Rule {
   (value: unknown, name: string): void
   readonly expects: string
+  /** Checked even when left out (see {@link required}); otherwise `undefined` is an option left out. */
+  readonly required?: boolean
 }
 
 /**
@@ -76,9 +78,14 @@ export function mustBe(name: string, expects: string, value: unknown): never {
 
 /** A rule from a test and what it accepts. */
 export function rule(expects: string, test: (value: unknown) => boolean): Rule {
-  return Object.assign((value: unknown, name: string) => {
+  return checkedBy(expects, (value, name) => {
     if (!test(value)) mustBe(name, expects, value)
-  }, { expects })
+  })
+}
+
+/** A rule from a check that throws itself (for values with parts of their own, each named). */
+export function checkedBy(expects: string, check: (value: unknown, name: string) => void, required = false): Rule {
+  return Object.assign(check, { expects, required })
 }
 
 function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -108,13 +115,19 @@ export function checkOptions<O>(what: string, value: O | undefined, rules: Rules
   checkKeys(what, value, known)
   for (const key of known) {
     const v = (value as Readonly<Record<string, unknown>>)[key]
-    if (v !== undefined) (rules as Readonly<Record<string, Rule>>)[key]?.(v, `${prefix}${key}`)
+    const check = (rules as Readonly<Record<string, Rule>>)[key]
+    if (check !== undefined && (v !== undefined || check.required === true)) check(v, `${prefix}${key}`)
   }
+}
+
+/** A rule for a key that must be given (`user` of credentials): `undefined` is refused too. */
+export function required(rule: Rule): Rule {
+  return checkedBy(rule.expects, rule, true)
 }
 
 /** The rule of a nested options object (`cancelBudget`, `tls`): checked by its own rules, named by its path. */
 export function nested<O>(rules: Rules<O>): Rule {
-  return Object.assign((value: unknown, name: string) => checkOptions(name, value as O, rules, `${name}.`), { expects: 'an object' })
+  return checkedBy('an object', (value, name) => checkOptions(name, value as O, rules, `${name}.`))
 }
 
 function bound(n: number): string {
@@ -165,11 +178,8 @@ export function anObject(expects: string): Rule {
 /** An array (non-empty when asked) whose every item `item` accepts, named `name[i]`. */
 export function arrayOf(item: Rule, { nonEmpty = false } = {}): Rule {
   const expects = `${nonEmpty ? 'a non-empty' : 'an'} array, each item ${item.expects}`
-  return Object.assign(
-    (value: unknown, name: string) => {
-      if (!Array.isArray(value) || (nonEmpty && value.length === 0)) mustBe(name, expects, value)
-      ;(value as readonly unknown[]).forEach((v, i) => item(v, `${name}[${i}]`))
-    },
-    { expects },
-  )
+  return checkedBy(expects, (value, name) => {
+    if (!Array.isArray(value) || (nonEmpty && value.length === 0)) mustBe(name, expects, value)
+    ;(value as readonly unknown[]).forEach((v, i) => item(v, `${name}[${i}]`))
+  })
 }
