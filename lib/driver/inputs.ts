@@ -9,6 +9,7 @@ import { DocumentTooLargeError, InvalidArgumentError, InvalidMutationError } fro
 import { FieldPath } from '../ojai/field-path.js'
 import { Mutation, updateMutation } from '../ojai/mutation.js'
 import { Query } from '../ojai/query.js'
+import { dotSegmentProblem } from '../ojai/table-path.js'
 import type { DocumentId } from '../ojai/values.js'
 import type { CallOptions, ConditionInput, FindOptions, MutationInput, QueryInput } from '../store.js'
 import { checkCallOptions } from '../call-options.js'
@@ -22,13 +23,15 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-/** A table path: a non-empty string starting with `/`, e.g. `/apps/users`. */
+/** A table path: a non-empty string starting with `/`, e.g. `/apps/users`, taken as written (no `.` or `..` segment). */
 export function checkTablePath(path: unknown): string {
   if (typeof path !== 'string') throw new InvalidArgumentError(`a table path must be a string, got ${describe(path)}`)
   if (!path.startsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must be absolute (start with "/"), e.g. "/apps/users"`)
   if (path.length < 2 || path.endsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must name a table, not a directory`)
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f]/.test(path)) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} contains a control character`)
+  const dots = dotSegmentProblem(path)
+  if (dots !== undefined) throw new InvalidArgumentError(dots)
   return path
 }
 

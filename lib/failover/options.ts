@@ -256,7 +256,11 @@ function known(name: string, value: object | undefined, keys: readonly string[])
 const STRATEGY = oneOf(FAILOVER_STRATEGIES)
 const POLICY: Rules<PolicyOptions> = { all: STRATEGY, idempotent: STRATEGY, conditional: STRATEGY, 'non-idempotent': STRATEGY }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
+/**
+ * The keys of {@link FailoverStoreOptions}.
+ * @category Internals
+ */
+export const FAILOVER_STORE_OPTIONS: readonly (keyof FailoverStoreOptions)[] = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -280,7 +284,7 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
 }
 
 export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOptions {
-  known('FailoverStore options', options, TOP_KEYS)
+  known('FailoverStore options', options, FAILOVER_STORE_OPTIONS)
   const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   const secondaryTimeoutMs = validateTimeout('secondaryTimeoutMs', options.secondaryTimeoutMs ?? DEFAULT_SECONDARY_TIMEOUT_MS)
   const policy = options.policy ?? {}
