@@ -22,14 +22,17 @@ function editDistance(a: string, b: string): number {
 /**
  * The suffix of an "unknown name" message: ` (did you mean "x"?)` when a known name is close
  * (case-insensitively, within two edits, or a fifth of its length for long names such as
- * `grpc.keepalive_time_ms`), else the list of known names.
+ * `grpc.keepalive_time_ms`; a unit suffix such as `Ms` may be left out, so `timout` finds
+ * `timeoutMs`), else the list of known names.
  */
 export function didYouMean(name: string, known: readonly string[]): string {
   const lower = name.toLowerCase()
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of known) {
-    const d = editDistance(lower, candidate.toLowerCase())
+    const full = candidate.toLowerCase()
+    const withoutUnit = full.replace(/_?ms$/, '')
+    const d = Math.min(editDistance(lower, full), withoutUnit === full ? Infinity : editDistance(lower, withoutUnit))
     if (d < bestDistance && d <= Math.max(2, Math.floor(candidate.length / 5))) {
       best = candidate
       bestDistance = d
