@@ -163,6 +163,17 @@ describe('a bad script', () => {
     expect((error as Error).message).toMatch(message)
   })
 
+  it.each([
+    [{ scheduler: 5 }, 'scheduler must be an RxJS SchedulerLike (with now() and schedule()); got 5'],
+    [{ scheduler: { now: () => 0 } }, 'scheduler must be an RxJS SchedulerLike (with now() and schedule()); got an object'],
+    [{ schedular: new TestScheduler(() => {}) }, 'fakeStore options: unknown option "schedular" (did you mean "scheduler"?)'],
+    [null, 'fakeStore options must be an object; got null'],
+  ])('options %j are refused with InvalidOptionsError when the fake is made, not by a later call', (options, message) => {
+    const error = thrown(() => fakeStore({ findById: '(a|)' }, options as never))
+    expect(error).toBeInstanceOf(InvalidOptionsError)
+    expect((error as Error).message).toBe(message)
+  })
+
   it('a function returning a letter without a value errors the call with InvalidOptionsError', async () => {
     const store: FakeStore = fakeStore({ findById: () => '-a|' })
     await expect(firstValueFrom(store.findById('u1'))).rejects.toThrow(InvalidOptionsError)
