@@ -83,8 +83,8 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
     ['createStore { timeout: 1 }', (_s, c) => c.createStore('/bad', bad({ timeout: 1 })), InvalidOptionsError, 'createStore options: unknown option "timeout" (did you mean "timeoutMs"?)'],
     ['update with mutation() and no operation', (s) => s.update('k', mutation()), InvalidMutationError, 'an update needs at least one operation, and this mutation has none'],
     ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
-    ['findById with a condition nested 20 000 levels deep (JSON)', (s) => s.findById('k', { condition: deepJson() }), InvalidConditionError, 'a condition may nest $and, $or and $elementAnd at most 100 levels deep (MAX_CONDITION_DEPTH)'],
-    ['find with a query whose condition is nested 20 000 levels deep (JSON)', (s) => s.find({ $where: deepJson() }), InvalidQueryError, '$where: a condition may nest $and, $or and $elementAnd at most 100 levels deep'],
+    ['findById with a condition nested 20 000 levels deep (JSON)', (s) => s.findById('k', { condition: bad(deepJson()) }), InvalidConditionError, 'a condition may nest $and, $or and $elementAnd at most 100 levels deep (MAX_CONDITION_DEPTH)'],
+    ['find with a query whose condition is nested 20 000 levels deep (JSON)', (s) => s.find(bad({ $where: deepJson() })), InvalidQueryError, '$where: a condition may nest $and, $or and $elementAnd at most 100 levels deep'],
     ['createStore on a path with ".."', (_s, c) => c.createStore('/bad/x/../t'), InvalidArgumentError, 'table path "/bad/x/../t" has a "." or ".." segment: table paths are not resolved, write the path without them; if you mean "/bad/t", write that'],
     ['storeExists on a path with "."', (_s, c) => c.storeExists('/bad/./t'), InvalidArgumentError, 'table path "/bad/./t" has a "." or ".." segment'],
   ])('%s', async (_name, call, type, message) => {
