@@ -248,9 +248,15 @@ export function validateTimeout(name: string, value: unknown): number {
   return inRange(name, value, 1, MAX_TIMER_MS, true)
 }
 
-/** An options object of known keys only (`undefined`: left out, every key has a default). */
-function known(name: string, value: object | undefined, keys: readonly string[]): void {
-  if (value !== undefined) checkKeys(name, value, keys)
+/**
+ * An options object of known keys only (`undefined`: left out, every key has a default). `null`
+ * is refused here, where the key is known: the `??` that fills in defaults would take it for
+ * "left out".
+ */
+function known(name: string, value: object | undefined, keys: readonly string[], prefix = `${name}.`): void {
+  if (value === undefined) return
+  checkKeys(name, value, keys)
+  for (const key of keys) if (value[key] === null) mustBe(`${prefix}${key}`, 'a value, or left out for its default', null)
 }
 
 const STRATEGY = oneOf(FAILOVER_STRATEGIES)
@@ -284,7 +290,7 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
 }
 
 export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOptions {
-  known('FailoverStore options', options, FAILOVER_STORE_OPTIONS)
+  known('FailoverStore options', options, FAILOVER_STORE_OPTIONS, '')
   const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   const secondaryTimeoutMs = validateTimeout('secondaryTimeoutMs', options.secondaryTimeoutMs ?? DEFAULT_SECONDARY_TIMEOUT_MS)
   const policy = options.policy ?? {}
