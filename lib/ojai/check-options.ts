@@ -19,6 +19,7 @@
  * characters, so an option holding a secret is never echoed whole.
  */
 import { InvalidOptionsError } from './errors.js'
+import { describeKind } from './problems.js'
 import { didYouMean } from './suggest.js'
 
 /**
@@ -47,28 +48,12 @@ export interface Rule {
  */
 export type Rules<O> = { readonly [K in keyof Required<O>]: Rule }
 
-/** A value as a message shows it: numbers and booleans as written, strings quoted and cut, objects by kind. */
+/** A value as a message shows it: numbers and booleans as written, strings quoted and cut, bytes counted, anything else by its kind. */
 export function shown(value: unknown): string {
-  switch (typeof value) {
-    case 'number':
-    case 'boolean':
-      return String(value)
-    case 'bigint':
-      return `${value}n`
-    case 'string':
-      return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value)
-    case 'undefined':
-      return 'undefined'
-    case 'function':
-      return 'a function'
-    case 'symbol':
-      return 'a symbol'
-    default:
-      if (value === null) return 'null'
-      if (Array.isArray(value)) return 'an array'
-      if (value instanceof Uint8Array) return `${value.length} bytes`
-      return 'an object'
-  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'string') return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value)
+  if (value instanceof Uint8Array) return `${value.length} bytes`
+  return describeKind(value)
 }
 
 /** Throws the InvalidOptionsError of an option whose value is not what it accepts. */

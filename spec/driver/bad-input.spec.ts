@@ -18,23 +18,12 @@ import {
 } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { query } from '../../lib/ojai/query.js'
+import { failure } from '../support/observables.js'
+import { bad, thrown } from '../support/thrown.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 
 type ErrorClass = abstract new (...args: never[]) => OjaiError
 
-/** An ill-typed value, as a JavaScript caller (or a typo in an untyped object) passes it. */
-function bad<T>(value: unknown): T {
-  return value as T
-}
-
-async function errorOf(source: Observable<unknown>): Promise<unknown> {
-  try {
-    await lastValueFrom(source, { defaultValue: undefined })
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 /** `cond.and` nested `levels` deep, built the way a program that folds a filter list would. */
 function nested(levels: number): () => Condition {
@@ -89,7 +78,7 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
     ['storeExists on a path with "."', (_s, c) => c.storeExists('/bad/./t'), InvalidArgumentError, 'table path "/bad/./t" has a "." or ".." segment'],
   ])('%s', async (_name, call, type, message) => {
     const before = gateway.requestCount()
-    const error = await errorOf(call(store, connection))
+    const error = await failure(call(store, connection))
     expect(error).toBeInstanceOf(type)
     expect((error as Error).message).toContain(message)
     expect(gateway.requestCount()).toBe(before)
@@ -127,12 +116,7 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
     ['DEL in the user', (port: number) => `127.0.0.1:${port}?ssl=false;user=u%7F;password=secretvalue`, 'the value of option "user" holds a control character (U+007F, percent-encoded)'],
   ])('connect with %s: InvalidConnectionStringError, the secret not echoed, nothing sent', (_name, text, message) => {
     const before = gateway.requestCount()
-    let error: unknown
-    try {
-      connect(text(gateway.port))
-    } catch (e) {
-      error = e
-    }
+    const error = thrown(() => connect(text(gateway.port)))
     expect(error).toBeInstanceOf(InvalidConnectionStringError)
     expect((error as Error).message).toContain(message)
     expect((error as Error).message).not.toContain('retvalue')

@@ -9,22 +9,11 @@ import { FailoverStore, type ClusterConfig } from '../../lib/failover/index.js'
 import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError, type OjaiError } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { fakeStore, type FakeStore } from '../../lib/testing/index.js'
+import { failure } from '../support/observables.js'
+import { bad } from '../support/thrown.js'
 
 type ErrorClass = abstract new (...args: never[]) => OjaiError
 
-/** An ill-typed value, as a JavaScript caller (or a typo in an untyped object) passes it. */
-function bad<T>(value: unknown): T {
-  return value as T
-}
-
-async function errorOf(source: Observable<unknown>): Promise<unknown> {
-  try {
-    await lastValueFrom(source, { defaultValue: undefined })
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 let open: FailoverStore[] = []
 afterEach(async () => {
@@ -56,7 +45,7 @@ describe('a FailoverStore refuses bad per-call input before any cluster is calle
     ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
   ])('%s', async (_name, call, type, message) => {
     const { store, fakes } = storeOverFakes()
-    const error = await errorOf(call(store))
+    const error = await failure(call(store))
     expect(error).toBeInstanceOf(type)
     expect((error as Error).message).toContain(message)
     expect(fakes.map((f) => f.calls.length)).toEqual([0, 0])

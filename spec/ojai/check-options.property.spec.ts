@@ -16,6 +16,7 @@ import { FailoverStore } from '../../lib/failover/index.js'
 import { startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
 import { InvalidOptionsError } from '../../lib/ojai/errors.js'
 import { fakeStore, startClusters, type FakeStore } from '../../lib/testing/index.js'
+import { rejection, thrown } from '../support/thrown.js'
 
 type Kind = { readonly good: fc.Arbitrary<unknown>; readonly wrong: fc.Arbitrary<unknown> }
 
@@ -128,14 +129,6 @@ function refused(error: unknown, wrong: string): void {
   expect(error, `with ${JSON.stringify(wrong)} wrong`).toBeInstanceOf(InvalidOptionsError)
 }
 
-async function errorOf(run: () => unknown): Promise<unknown> {
-  try {
-    await run()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 describe('every options type: one unknown key or one wrong value is a typed error, before anything is sent or started', () => {
   let gateway: OjaiGateway
@@ -159,13 +152,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
     fc.assert(
       fc.property(fc.oneof(oneThingWrong(CONNECT), tls, budget), ({ options, wrong }) => {
         const before = requests()
-        let error: unknown
-        try {
-          connect(`${gateway.address}?ssl=false`, options).close()
-        } catch (e) {
-          error = e
-        }
-        refused(error, wrong)
+        refused(thrown(() => connect(`${gateway.address}?ssl=false`, options).close()), wrong)
         expect(requests()).toBe(before)
       }),
     )
@@ -179,7 +166,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
     await fc.assert(
       fc.asyncProperty(oneThingWrong(keys), async ({ options, wrong }) => {
         const before = requests()
-        refused(await errorOf(() => lastValueFrom(call(options), { defaultValue: undefined })), wrong)
+        refused(await rejection(() => lastValueFrom(call(options), { defaultValue: undefined })), wrong)
         expect(requests()).toBe(before)
       }),
     )
@@ -199,7 +186,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
       try {
         await fc.assert(
           fc.asyncProperty(oneThingWrong(keys), async ({ options, wrong }) => {
-            refused(await errorOf(() => lastValueFrom(call(store, options), { defaultValue: undefined })), wrong)
+            refused(await rejection(() => lastValueFrom(call(store, options), { defaultValue: undefined })), wrong)
             expect(stores.map((s) => s.calls.length)).toEqual([0, 0])
           }),
         )
@@ -213,7 +200,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
       fc.assert(
         fc.property(fc.oneof(oneThingWrong(FAILOVER_STORE), ...nested), ({ options, wrong }) => {
           const stores = fakes()
-          refused(errorOfSync(() => void over(stores, options).close()), wrong)
+          refused(thrown(() => void over(stores, options).close()), wrong)
           expect(stores.map((s) => s.calls.length)).toEqual([0, 0])
         }),
       )
@@ -227,14 +214,14 @@ describe('every options type: one unknown key or one wrong value is a typed erro
         fc.assert(
           fc.property(oneThingWrong({ reason }), ({ options, wrong }) => {
             const before = store.cluster
-            refused(errorOfSync(() => store.pin('c1', options)), wrong)
-            refused(errorOfSync(() => store.drain('c1', options)), wrong)
+            refused(thrown(() => store.pin('c1', options)), wrong)
+            refused(thrown(() => store.drain('c1', options)), wrong)
             expect(store.cluster).toEqual(before)
           }),
         )
         await fc.assert(
           fc.asyncProperty(oneThingWrong({ graceMs: { good: fc.integer({ min: 0, max: 100 }), wrong: ms.wrong } }), async ({ options, wrong }) => {
-            refused(await errorOf(() => store.close(options)), wrong)
+            refused(await rejection(() => store.close(options)), wrong)
             expect(store.closed).toBe(false)
           }),
         )
@@ -246,7 +233,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
   })
 
   it('FakeStoreOptions: fakeStore throws when the fake is made', () => {
-    fc.assert(fc.property(oneThingWrong({ scheduler }), ({ options, wrong }) => refused(errorOfSync(() => fakeStore({}, options)), wrong)))
+    fc.assert(fc.property(oneThingWrong({ scheduler }), ({ options, wrong }) => refused(thrown(() => fakeStore({}, options)), wrong)))
   })
 
   it('GatewayOptions and every nested options object: startGateway rejects, nothing listens', async () => {
@@ -254,7 +241,7 @@ describe('every options type: one unknown key or one wrong value is a typed erro
     await fc.assert(
       fc.asyncProperty(fc.oneof(oneThingWrong(GATEWAY), ...nested), async ({ options, wrong }) => {
         const before = listening()
-        refused(await errorOf(() => startGateway({ port: 0, ...options })), wrong)
+        refused(await rejection(() => startGateway({ port: 0, ...options })), wrong)
         expect(listening()).toBe(before)
       }),
       { numRuns: 60 },
@@ -275,19 +262,10 @@ describe('every options type: one unknown key or one wrong value is a typed erro
     await fc.assert(
       fc.asyncProperty(fc.oneof(oneThingWrong(clusters), gatewayOptions, fromFunction), async ({ options, wrong }) => {
         const before = listening()
-        refused(await errorOf(() => startClusters(2, options)), wrong)
+        refused(await rejection(() => startClusters(2, options)), wrong)
         expect(listening()).toBe(before)
       }),
       { numRuns: 60 },
     )
   })
 })
-
-function errorOfSync(run: () => unknown): unknown {
-  try {
-    run()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}

@@ -9,20 +9,12 @@ import { marbles } from 'rxjs-marbles'
 import { describe, expect, it } from 'vitest'
 import { DocumentExistsError, InvalidOptionsError, isAvailabilityError, UnavailableError, UnsupportedOperationError } from '../../lib/index.js'
 import { fakeStore, marble, UnscriptedCallError, type FakeStore } from '../../lib/testing/index.js'
+import { thrown } from '../support/thrown.js'
 
 type User = { _id: string; name: string }
 const ada: User = { _id: 'u1', name: 'Ada' }
 const alan: User = { _id: 'u2', name: 'Alan' }
 
-/** The error a script throws, or undefined. */
-function thrown(make: () => unknown): unknown {
-  try {
-    make()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 describe('fakeStore in virtual time', () => {
   it(
