@@ -147,6 +147,6 @@ describe('Workload', () => {
     expect(classifyError(new TimeoutError('slow', 100))).toEqual({ outcome: 'info', error: 'TIMEOUT' })
     expect(classifyError(new UnavailableError('down', { unsent: true }))).toEqual({ outcome: 'info', error: 'UNAVAILABLE' })
     expect(classifyError(new Error('boom'))).toEqual({ outcome: 'info', error: 'Error: boom' })
-    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 5000))).toEqual({ outcome: 'info', error: 'UNSETTLED_WRITE' })
+    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 'no answer within 5000 ms'))).toEqual({ outcome: 'info', error: 'UNSETTLED_WRITE' })
   })
 })

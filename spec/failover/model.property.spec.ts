@@ -93,6 +93,8 @@ interface ModelOp {
   secondTry: boolean
   /** A write's answer, held until its stragglers settle. */
   pending: string | undefined
+  /** settle.ts: an attempt of this write failed after it may have been sent (a reset): never acknowledged. */
+  unknown: boolean
   done: boolean
 }
 
@@ -208,7 +210,7 @@ class Model {
   private start(index: number): void {
     const spec = this.timeline.ops[index] as OpSpec
     const strategy = spec.strategy ?? DEFAULT_STRATEGY[spec.name]
-    const op: ModelOp = { index, spec, strategy, tried: new Set(), timedOut: new Set(), stragglers: new Set(), causes: 0, secondTry: false, pending: undefined, done: false }
+    const op: ModelOp = { index, spec, strategy, tried: new Set(), timedOut: new Set(), stragglers: new Set(), causes: 0, secondTry: false, pending: undefined, unknown: false, done: false }
     this.attempt(op, strategy === 'primary-only' ? 0 : this.active, T)
   }
 
@@ -232,8 +234,9 @@ class Model {
     if (a.state === 'straggling') {
       a.state = 'over'
       this.report(a.cluster, answered ? 'answered' : 'failed')
+      if (kind === 'reset') op.unknown = true
       op.stragglers.delete(a)
-      if (op.stragglers.size === 0 && op.pending !== undefined) this.finish(op, op.pending)
+      if (op.stragglers.size === 0 && op.pending !== undefined) this.acknowledge(op, op.pending)
       return
     }
     a.state = 'over'
@@ -244,7 +247,7 @@ class Model {
     if (kind === 'answer') {
       this.report(a.cluster, 'answered')
       const value = op.spec.name === 'findById' ? name(a.cluster) : 'ok'
-      if (op.stragglers.size === 0) return this.finish(op, value)
+      if (op.stragglers.size === 0) return this.acknowledge(op, value)
       op.pending = value
       this.plan(this.now + SETTLE, undefined, () => {
         if (op.done) return
@@ -255,6 +258,7 @@ class Model {
     }
     op.causes++
     this.report(a.cluster, 'failed')
+    if (kind === 'reset' && KEEPS_STRAGGLERS[op.spec.name]) op.unknown = true
     let next = mayMove(op.strategy, kind) ? this.choose(a.cluster, 'error', op.tried) : -1
     if (!mayMove(op.strategy, kind)) this.coverage.policyStops++
     // fail-over.ts: a fast failure after a cluster only timed out gives that slow cluster one more try.
@@ -292,6 +296,13 @@ class Model {
     } else a.state = 'over'
     if (next < 0) return this.giveUp(op, 'TIMEOUT')
     this.attempt(op, next, T2)
+  }
+
+  /** settle.ts: a write's answer passes only when no attempt of it ended unknown. */
+  private acknowledge(op: ModelOp, value: string): void {
+    if (!op.unknown) return this.finish(op, value)
+    this.coverage.unsettled++
+    this.finish(op, 'error:UNSETTLED_WRITE')
   }
 
   private giveUp(op: ModelOp, code: string): void {
@@ -335,6 +346,10 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
       stores.map((s, c) => ({ name: name(c), store: s })),
       {
         timeoutMs: T,
+        // The model has no latency to learn: suspicion of silence has its own specs (silence.spec.ts).
+        silence: false,
+        // Nor a retry on the same cluster after a reset (retry-same-cluster.spec.ts).
+        retrySameCluster: false,
         secondaryTimeoutMs: T2,
         settleMs: SETTLE,
         hold: { holdsMs: [1_000_000] },

@@ -77,6 +77,8 @@ const FAILOVER_STORE = {
   settleMs: ms,
   closeGraceMs: ms,
   lingerMs: ms,
+  retrySameCluster: bool,
+  silence: objectOrFalse,
   stall: object,
   scheduler,
   logger,
@@ -90,7 +92,8 @@ const FAILOVER_NESTED: readonly [string, (o: unknown) => unknown, Readonly<Recor
   ['probe', (o) => ({ probe: o }), { id: text, timeoutMs: ms, backoff: object }],
   ['probe.backoff', (o) => ({ probe: { backoff: o } }), { initialMs: { good: fc.constant(100), wrong: ms.wrong }, multiplier: { good: fc.constant(2), wrong: fc.oneof(...notNumbers, fc.constantFrom(0, 101, Number.NaN)) }, maxMs: { good: fc.constant(1000), wrong: ms.wrong }, jitter: unit }],
   ['hedge', (o) => ({ hedge: o }), { delayMs: ms, budget: object }],
-  ['hedge.budget', (o) => ({ hedge: { budget: o } }), { ratio: unit, burst: count }],
+  ['hedge.budget', (o) => ({ hedge: { budget: o } }), { ratio: unit, burst: { good: count.good, wrong: fc.oneof(...notNumbers, fc.constantFrom(0, -1, Number.NaN, 2e6)) } }],
+  ['silence', (o) => ({ silence: o }), { floorMs: { good: fc.constant(15), wrong: ms.wrong }, ceilingMs: { good: fc.constant(1000), wrong: ms.wrong }, minSamples: count }],
   ['stall', (o) => ({ stall: o }), { tickMs: { good: fc.constant(10), wrong: ms.wrong }, thresholdMs: ms }],
 ]
 
