@@ -18,6 +18,8 @@ import {
 } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { query } from '../../lib/ojai/query.js'
+import type { Store } from '../../lib/store.js'
+import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
 import { bad, thrown } from '../support/thrown.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
@@ -57,16 +59,8 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
   })
 
   it.each<[string, (s: DocumentStore, c: Connection) => Observable<unknown>, ErrorClass, string]>([
-    ['findById { timout: 5 }', (s) => s.findById('k', bad({ timout: 5 })), InvalidOptionsError, 'findById options: unknown option "timout" (did you mean "timeoutMs"?)'],
-    ['findById { timeoutMS: 1 }', (s) => s.findById('k', bad({ timeoutMS: 1 })), InvalidOptionsError, 'findById options: unknown option "timeoutMS" (did you mean "timeoutMs"?)'],
-    ['insert { stratgy: "failover" }', (s) => s.insert({ _id: 'k' }, bad({ stratgy: 'failover' })), InvalidOptionsError, 'insert options: unknown option "stratgy" (did you mean "strategy"?)'],
-    ['findById { hedge: "yes" }', (s) => s.findById('k', bad({ hedge: 'yes' })), InvalidOptionsError, 'hedge must be true or false; got "yes"'],
-    ['find { allowRestart: "yes" }', (s) => s.find({}, bad({ allowRestart: 'yes' })), InvalidOptionsError, 'allowRestart must be true or false; got "yes"'],
-    ['findById { fields: [""] }', (s) => s.findById('k', { fields: [''] }), InvalidOptionsError, 'fields[0] must be a non-empty field path such as "a.b"; got ""'],
-    ['findById { fields: "a" }', (s) => s.findById('k', bad({ fields: 'a' })), InvalidOptionsError, 'fields must be an array, each item a non-empty field path such as "a.b"; got "a"'],
+    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [name, call, InvalidOptionsError, message]),
     ['find { idleMs: 0 }', (s) => s.find({}, { idleMs: 0 }), InvalidOptionsError, 'idleMs must be a number of ms above 0 and at most 2^31-1, or Infinity for no limit; got 0'],
-    ['find a key that belongs to findById', (s) => s.find({}, bad({ fields: ['a'] })), InvalidOptionsError, 'find options: unknown option "fields"'],
-    ['delete with options 5', (s) => s.delete('k', bad(5)), InvalidOptionsError, 'delete options must be an object; got 5'],
     ['ping { timout: 1 }', (s) => s.ping(bad({ timout: 1 })), InvalidOptionsError, 'ping options: unknown option "timout" (did you mean "timeoutMs"?)'],
     ['connection.ping { timout: 1 }', (_s, c) => c.ping(bad({ timout: 1 })), InvalidOptionsError, 'ping options: unknown option "timout" (did you mean "timeoutMs"?)'],
     ['createStore { timeout: 1 }', (_s, c) => c.createStore('/bad', bad({ timeout: 1 })), InvalidOptionsError, 'createStore options: unknown option "timeout" (did you mean "timeoutMs"?)'],

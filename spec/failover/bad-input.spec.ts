@@ -9,6 +9,8 @@ import { FailoverStore, type ClusterConfig } from '../../lib/failover/index.js'
 import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError, type OjaiError } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { fakeStore, type FakeStore } from '../../lib/testing/index.js'
+import type { Store } from '../../lib/store.js'
+import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
 import { bad } from '../support/thrown.js'
 
@@ -32,14 +34,8 @@ function storeOverFakes(): { store: FailoverStore; fakes: FakeStore[] } {
 
 describe('a FailoverStore refuses bad per-call input before any cluster is called', () => {
   it.each<[string, (s: FailoverStore) => Observable<unknown>, ErrorClass, string]>([
-    ['findById { timout: 5 }', (s) => s.findById('k', bad({ timout: 5 })), InvalidOptionsError, 'findById options: unknown option "timout" (did you mean "timeoutMs"?)'],
-    ['findById { timeoutMS: 1 }', (s) => s.findById('k', bad({ timeoutMS: 1 })), InvalidOptionsError, 'findById options: unknown option "timeoutMS" (did you mean "timeoutMs"?)'],
-    ['insert { stratgy: "failover" }', (s) => s.insert({ _id: 'k' }, bad({ stratgy: 'failover' })), InvalidOptionsError, 'insert options: unknown option "stratgy" (did you mean "strategy"?)'],
-    ['findById { hedge: "yes" }', (s) => s.findById('k', bad({ hedge: 'yes' })), InvalidOptionsError, 'hedge must be true or false; got "yes"'],
-    ['find { allowRestart: "yes" }', (s) => s.find({}, bad({ allowRestart: 'yes' })), InvalidOptionsError, 'allowRestart must be true or false; got "yes"'],
-    ['findById { fields: [""] }', (s) => s.findById('k', { fields: [''] }), InvalidOptionsError, 'fields[0] must be a non-empty field path such as "a.b"; got ""'],
+    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [name, call, InvalidOptionsError, message]),
     ['findById { timeoutMs: Infinity }: a FailoverStore needs a bound', (s) => s.findById('k', { timeoutMs: Infinity }), InvalidOptionsError, 'timeoutMs must be an integer in [1, 2^31-1]; got Infinity'],
-    ['delete { strategy: "sometimes" }', (s) => s.delete('k', bad({ strategy: 'sometimes' })), InvalidOptionsError, 'strategy must be one of primary-only, current-only, failover-if-unsent, failover; got "sometimes"'],
     ['delete with options null', (s) => s.delete('k', bad(null)), InvalidOptionsError, 'delete options must be an object; got null'],
     ['update with mutation() and no operation', (s) => s.update('k', mutation()), InvalidMutationError, 'an update needs at least one operation, and this mutation has none'],
     ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
