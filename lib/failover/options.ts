@@ -7,7 +7,7 @@ import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
 import { FAILOVER_STRATEGIES } from '../call-options.js'
-import { boolean, checkKeys, checkOptions, integerIn, MAX_TIMER_MS, mustBe, numberIn, oneOf, rule, shown, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import { boolean, checkKeys, checkOptions, func, integerIn, MAX_TIMER_MS, mustBe, numberIn, oneOf, rule, shown, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
@@ -251,7 +251,6 @@ export const DEFAULT_PROBE_ID = '__ojai_failover_probe__'
 /** @category Internals */
 export const DEFAULT_HEDGE_DELAY: Required<PercentileDelay> = Object.freeze({ percentile: 95, minMs: 5, minSamples: 100, fallbackMs: 100 })
 
-export { MAX_TIMER_MS }
 /** @category Internals */
 export const DEFAULT_SETTLE_MS = 5_000
 /** @category Internals */
@@ -437,12 +436,15 @@ function resolveScheduler(scheduler: SchedulerLike | undefined): SchedulerLike {
   return scheduler
 }
 
+const LOGGER = withMethods('a pino Logger', ['debug'])
+const RANDOM = func('a function returning a number in [0, 1)')
+
 function resolveLogger(logger: Logger | undefined): Logger | undefined {
-  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.debug !== 'function')) mustBe('logger', 'a pino Logger', logger)
+  if (logger !== undefined) LOGGER(logger, 'logger')
   return logger
 }
 
 function resolveRandom(random: (() => number) | undefined): () => number {
-  if (random !== undefined && typeof random !== 'function') mustBe('random', 'a function returning a number in [0, 1)', random)
+  if (random !== undefined) RANDOM(random, 'random')
   return random ?? Math.random
 }

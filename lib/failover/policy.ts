@@ -25,7 +25,6 @@
  * - conditional -> `failover-if-unsent`
  * - non-idempotent -> `failover-if-unsent`
  */
-import { FAILOVER_STRATEGIES } from '../call-options.js'
 import { isUnsent } from '../ojai/errors.js'
 import { updateMutation } from '../ojai/mutation.js'
 import type { FailoverStrategy, MutationInput, OperationClass } from '../store.js'
@@ -106,10 +105,6 @@ export interface PolicyOptions {
   readonly idempotent?: FailoverStrategy
   readonly conditional?: FailoverStrategy
   readonly 'non-idempotent'?: FailoverStrategy
-}
-
-export function isStrategy(value: unknown): value is FailoverStrategy {
-  return FAILOVER_STRATEGIES.includes(value as FailoverStrategy)
 }
 
 /**
