@@ -140,7 +140,6 @@ function validate(n: unknown, options: StartClustersOptions): string[] {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CLUSTERS) {
     throw new InvalidOptionsError(`startClusters needs a whole number of clusters from 1 to ${MAX_CLUSTERS}, got ${typeof n === 'number' ? String(n) : typeof n}`)
   }
-  if (options === undefined) mustBe('startClusters options', 'an object', options)
   checkOptions('startClusters options', options, OPTIONS)
   const names = options.names ?? Array.from({ length: n }, (_, i) => `cluster${i + 1}`)
   if (names.length !== n) throw new InvalidOptionsError(`startClusters: names must list one name per cluster (${n}), got ${names.length}`)

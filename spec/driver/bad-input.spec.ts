@@ -14,10 +14,12 @@ import {
   InvalidMutationError,
   InvalidOptionsError,
   InvalidQueryError,
+  InvalidValueError,
   type OjaiError,
 } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { query } from '../../lib/ojai/query.js'
+import type { DocumentMap } from '../../lib/ojai/values.js'
 import type { Store } from '../../lib/store.js'
 import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
@@ -41,6 +43,13 @@ function deepJson(): Record<string, unknown> {
   let c: Record<string, unknown> = { $eq: { a: 1 } }
   for (let i = 0; i < 20_000; i++) c = { $or: [c, { $eq: { b: i } }] }
   return c
+}
+
+/** A map nested 20 000 levels deep, as a document field. */
+function deepValue(): DocumentMap {
+  let v: DocumentMap = { x: 1 }
+  for (let i = 0; i < 20_000; i++) v = { x: v }
+  return v
 }
 
 describe('bad input to the driver: a typed error saying what to fix, nothing sent', () => {
@@ -68,6 +77,8 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
     ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
     ['findById with a condition nested 20 000 levels deep (JSON)', (s) => s.findById('k', { condition: bad(deepJson()) }), InvalidConditionError, 'a condition may nest $and, $or and $elementAnd at most 100 levels deep (MAX_CONDITION_DEPTH)'],
     ['find with a query whose condition is nested 20 000 levels deep (JSON)', (s) => s.find(bad({ $where: deepJson() })), InvalidQueryError, '$where: a condition may nest $and, $or and $elementAnd at most 100 levels deep'],
+    ['insert of a document nested 20 000 levels deep', (s) => s.insert({ _id: 'k', a: deepValue() }), InvalidValueError, 'nested too deeply'],
+    ['update setting a value nested 20 000 levels deep', (s) => s.update('k', { $set: { a: deepValue() } }), InvalidMutationError, 'nested too deeply'],
     ['createStore on a path with ".."', (_s, c) => c.createStore('/bad/x/../t'), InvalidArgumentError, 'table path "/bad/x/../t" has a "." or ".." segment: table paths are not resolved, write the path without them; if you mean "/bad/t", write that'],
     ['storeExists on a path with "."', (_s, c) => c.storeExists('/bad/./t'), InvalidArgumentError, 'table path "/bad/./t" has a "." or ".." segment'],
   ])('%s', async (_name, call, type, message) => {
