@@ -5,7 +5,7 @@ import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import { checkedBy, checkOptions, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import { checkedBy, checkOptions, integerAtLeast, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
 import { didYouMean } from '../ojai/suggest.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 
@@ -185,7 +185,7 @@ const CONNECT: Rules<ConnectOptions> = {
   findIdleMs: timeLimit,
   findDeadlineMs: timeLimit,
   connectTimeoutMs: timeLimit,
-  cancelBudget: nested<CancelBudgetOptions>({ burst: rule('an integer of at least 1', (v) => Number.isSafeInteger(v) && (v as number) >= 1), perSecond: rule('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0) }),
+  cancelBudget: nested<CancelBudgetOptions>({ burst: integerAtLeast(1), perSecond: rule('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0) }),
   channelOptions: CHANNEL_OPTIONS,
   tls: nested<TlsOptions>({ ca: rule('PEM text or bytes', (v) => typeof v === 'string' || v instanceof Uint8Array), targetNameOverride: nonEmptyString() }),
   closeGraceMs: GRACE_MS,

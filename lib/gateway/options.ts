@@ -13,6 +13,7 @@ import {
   checkKeys,
   checkOptions,
   func,
+  integerAtLeast,
   integerIn,
   MAX_TIMER_MS,
   mustBe,
@@ -36,7 +37,7 @@ import type { ReplicationOptions } from './replication.js'
  */
 export const PEER_ADDRESS = /^(\[[^\]]+\]|[^\s:[\]]+):\d{1,5}$/
 
-const count = integerIn(1, Number.MAX_SAFE_INTEGER)
+const count = integerAtLeast(1)
 const ms = integerIn(1, MAX_TIMER_MS)
 const msOrZero = integerIn(0, MAX_TIMER_MS)
 const pem = rule('PEM text or bytes', (v) => typeof v === 'string' || v instanceof Uint8Array)

@@ -129,6 +129,11 @@ export function integerIn(min: number, max: number): Rule {
   return rule(`an integer in [${bound(min)}, ${bound(max)}]`, (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)
 }
 
+/** A whole number of at least `min` (a count, a size in bytes). */
+export function integerAtLeast(min: number): Rule {
+  return rule(`an integer of at least ${min}`, (v) => Number.isSafeInteger(v) && (v as number) >= min)
+}
+
 /** A time limit of one call: ms above 0 up to 2^31-1, or `Infinity` for none. */
 export const timeLimit: Rule = rule(`a number of ms above 0 and at most 2^31-1, or Infinity for no limit`, (v) => v === Infinity || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIMER_MS))
 

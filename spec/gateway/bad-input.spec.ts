@@ -23,7 +23,7 @@ describe('startGateway options', () => {
     ['auth without a password', { auth: { user: 'u' } }, 'auth.password must be a string; got undefined'],
     ['a misspelled auth key', { auth: { user: 'u', password: 'secretvalue', tokenTtl: 5 } }, 'auth: unknown option "tokenTtl" (did you mean "tokenTtlMs"?)'],
     ['a peer that is not host:port', { replicateTo: ['gw2'] }, 'replicateTo[0] must be a "host:port" address such as "127.0.0.1:5679"; got "gw2"'],
-    ['a find limit of 0', { findLimits: { maxStreams: 0 } }, 'findLimits.maxStreams must be an integer in [1, '],
+    ['a find limit of 0', { findLimits: { maxStreams: 0 } }, 'findLimits.maxStreams must be an integer of at least 1; got 0'],
     ['a misspelled replication key', { replication: { batchsize: 5 } }, 'replication: unknown option "batchsize" (did you mean "batchSize"?)'],
     ['a logger without warn()', { logger: { info: () => {} } }, 'logger must be a logger with debug, info, warn and error methods (pino fits); got an object'],
     ['TLS without a key', { tls: { cert: 'PEM' } }, 'tls.key must be PEM text or bytes; got undefined'],

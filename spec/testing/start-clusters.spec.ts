@@ -153,7 +153,7 @@ describe('startClusters with bad input', () => {
     [2, { gateway: { bogus: 1 } } as never, /startClusters gateway: unknown option "bogus" \(known options: host, replicationAuth, tls, replicationLagMs, /],
     [2, { gateway: { replicatonLagMs: 5 } } as never, /startClusters gateway: unknown option "replicatonLagMs" \(did you mean "replicationLagMs"\?\)/],
     [2, { gateway: { replicationLagMs: -1 } }, /replicationLagMs must be an integer in \[0, 2\^31-1\]; got -1/],
-    [2, { gateway: { findLimits: { maxStreams: 0 } } }, /findLimits.maxStreams must be an integer in \[1, \d+\]; got 0/],
+    [2, { gateway: { findLimits: { maxStreams: 0 } } }, /findLimits.maxStreams must be an integer of at least 1; got 0/],
     [2, { gateway: ({ index }: { index: number }) => (index === 1 ? { bogus: 1 } : {}) } as never, /gateway options of cluster2 \(from the gateway function\): unknown option "bogus"/],
     [2, { gateway: () => ({ port: 1 }) } as never, /gateway options of cluster1 \(from the gateway function\): port is set by startClusters/],
   ])('startClusters(%j, %j) rejects with InvalidOptionsError, before any gateway starts', async (n, options, message) => {
