@@ -52,13 +52,23 @@ export const AUTH: Rule = nested<AuthOptions>({
   tokenTtlMs: ms,
 })
 
-/** `'memory'`, `{ dir }` or a storage engine (an object with the engine's methods). */
-const STORAGE: Rule = checkedBy(`'memory', { dir: '<directory>' } or a storage engine`, (value, name) => {
+/**
+ * `'memory'` or `{ dir }` (LMDB in that directory): the storage a gateway, or every gateway of
+ * `startClusters`, is started with.
+ * @category Internals
+ */
+export const MEMORY_OR_DIR: Rule = checkedBy(`'memory' or { dir: '<directory>' }`, (value, name) => {
   if (value === 'memory') return
-  if (typeof value === 'object' && value !== null && typeof (value as { tableMeta?: unknown }).tableMeta === 'function') return
-  if (typeof value !== 'object' || value === null) mustBe(name, STORAGE.expects, value)
+  if (typeof value !== 'object' || value === null) mustBe(name, MEMORY_OR_DIR.expects, value)
   checkKeys(name, value, ['dir'])
   nonEmptyString()(value.dir, `${name}.dir`)
+})
+
+/** `'memory'`, `{ dir }` or a storage engine (an object with the engine's methods). */
+const STORAGE: Rule = checkedBy(`'memory', { dir: '<directory>' } or a storage engine`, (value, name) => {
+  if (typeof value === 'object' && value !== null && typeof (value as { tableMeta?: unknown }).tableMeta === 'function') return
+  if (value !== 'memory' && (typeof value !== 'object' || value === null)) mustBe(name, STORAGE.expects, value)
+  MEMORY_OR_DIR(value, name)
 })
 
 const REPLICATION: Rules<Omit<ReplicationOptions, 'lagMs'>> = {

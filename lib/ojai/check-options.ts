@@ -11,12 +11,14 @@
  * every key of `O`, so adding an option to a type without saying what it accepts does not compile.
  *
  * ```ts
- * const RULES: Rules<CloseOptions> = { graceMs: integer(0, MAX_TIMER_MS) }
+ * const RULES: Rules<CloseOptions> = { graceMs: integerIn(0, MAX_TIMER_MS) }
  * checkOptions('close options', options, RULES)
  * ```
  *
- * Pure: no I/O. Messages show a value by its kind, a number as written and a string cut to 40
- * characters, so an option holding a secret is never echoed whole.
+ * Pure: no I/O. Messages show a value by its kind, a number as written and a string quoted and
+ * cut to 40 characters; the rules of options that hold a secret (a password, an authorization)
+ * refuse only what is not a string, or is empty, so no message quotes one. Unknown keys are
+ * named, their values never shown.
  */
 import { InvalidOptionsError } from './errors.js'
 import { describeKind } from './problems.js'
@@ -139,7 +141,7 @@ export const timeLimit: Rule = rule(`a number of ms above 0 and at most 2^31-1, 
 
 /** One of the listed values. */
 export function oneOf(values: readonly unknown[]): Rule {
-  return rule(`one of ${values.map((v) => (typeof v === 'string' ? v : String(v))).join(', ')}`, (v) => values.includes(v))
+  return rule(`one of ${values.map(String).join(', ')}`, (v) => values.includes(v))
 }
 
 /** `true` or `false`. */

@@ -29,8 +29,8 @@ import type { CloseOptions } from '../graceful-close.js'
 import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
 import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
-import { AUTH, GATEWAY_OPTIONS } from '../gateway/options.js'
-import { arrayOf, checkedBy, checkKeys, checkOptions, integerIn, MAX_TIMER_MS, mustBe, nonEmptyString, rule, type Rules } from '../ojai/check-options.js'
+import { AUTH, GATEWAY_OPTIONS, MEMORY_OR_DIR } from '../gateway/options.js'
+import { arrayOf, checkedBy, checkOptions, integerIn, MAX_TIMER_MS, rule, type Rules } from '../ojai/check-options.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
 import type { Document, DocumentShape } from '../ojai/values.js'
 
@@ -123,12 +123,7 @@ function checkClusterGatewayOptions(what: string, options: unknown): void {
 
 const OPTIONS: Rules<StartClustersOptions> = {
   names: arrayOf(rule('1 to 64 letters, digits, ".", "_" or "-"', (v) => typeof v === 'string' && NAME.test(v))),
-  storage: checkedBy(`'memory' or { dir: '<directory>' }`, (value, name) => {
-    if (value === 'memory') return
-    if (typeof value !== 'object' || value === null) mustBe(name, `'memory' or { dir: '<directory>' }`, value)
-    checkKeys(name, value, ['dir'])
-    nonEmptyString()(value.dir, `${name}.dir`)
-  }),
+  storage: MEMORY_OR_DIR,
   auth: AUTH,
   gateway: checkedBy('gateway options, or a function of { index, name } returning them', (value, name) => {
     if (typeof value !== 'function') checkClusterGatewayOptions(`startClusters ${name}`, value)
