@@ -109,7 +109,8 @@ export function checkOptions<O>(what: string, value: O | undefined, rules: Rules
 
 /** A rule for a key that must be given (`user` of credentials): `undefined` is refused too. */
 export function required(rule: Rule): Rule {
-  return checkedBy(rule.expects, rule, true)
+  // A new function: the rule itself is shared, and stays optional elsewhere.
+  return checkedBy(rule.expects, (value, name) => rule(value, name), true)
 }
 
 /** The rule of a nested options object (`cancelBudget`, `tls`): checked by its own rules, named by its path. */

@@ -5,7 +5,7 @@
  * sends it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type GatewayOptions, type OjaiGateway } from '../../lib/gateway/index.js'
+import { startGateway, type Fault, type GatewayOptions, type OjaiGateway } from '../../lib/gateway/index.js'
 import { InvalidOptionsError } from '../../lib/ojai/errors.js'
 import { WireErrorCode } from '../../lib/proto/error-codes.js'
 import { RawClient } from './raw-client.js'
@@ -35,6 +35,30 @@ describe('startGateway options', () => {
     expect((error as Error).message).toContain(message)
     expect((error as Error).message).not.toContain('secretvalue')
     expect(listening()).toBe(before)
+  })
+})
+
+describe('faults', () => {
+  let gateway: OjaiGateway
+  beforeAll(async () => {
+    gateway = await startGateway({ port: 0 })
+  })
+  afterAll(() => gateway.close())
+
+  it.each<[string, unknown, string]>([
+    ['a misspelled key', { type: 'latency', ms: 5, tims: 2 }, 'latency fault: unknown option "tims" (did you mean "times"?)'],
+    ['a key of another kind of fault', { type: 'stall', ms: 5 }, 'stall fault: unknown option "ms"'],
+    ['an unknown type', { type: 'stal' }, 'unknown fault type "stal"; use one of stall, latency, fail, error, crash'],
+    ['a status that is not an error', { type: 'fail', code: 0 }, 'fail.code must be a non-OK gRPC status code, an integer in [1, 16]; got 0'],
+    ['a probability above 1', { type: 'error', errCode: 5, p: 2 }, 'error.p must be a number in [0, 1]; got 2'],
+    ['a latency without ms', { type: 'latency' }, 'latency.ms must be a number of ms of at least 0; got undefined'],
+    ['a distribution bucket without p', { type: 'latency', distribution: [{ ms: 5 }] }, 'latency.distribution[0].p must be a number in [0, 1]; got undefined'],
+    ['times 0', { type: 'stall', times: 0 }, 'stall.times must be an integer of at least 1; got 0'],
+    ['not an object', 'stall', `a fault must be an object such as { type: 'stall' }; got "stall"`],
+  ])('faults.set with %s: InvalidOptionsError, no fault set', (_name, fault, message) => {
+    expect(() => gateway.faults.set('Ping', fault as Fault)).toThrow(InvalidOptionsError)
+    expect(() => gateway.faults.set('Ping', fault as Fault)).toThrow(message)
+    expect(gateway.faults.list()).toEqual([])
   })
 })
 
