@@ -13,7 +13,7 @@ import { asyncScheduler, lastValueFrom, type Observable } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type Connection, type DocumentStore } from '../../lib/driver/index.js'
 import { FailoverStore } from '../../lib/failover/index.js'
-import { startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
+import { GatewayControlClient, startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
 import { InvalidOptionsError } from '../../lib/ojai/errors.js'
 import { fakeStore, startClusters, type FakeStore } from '../../lib/testing/index.js'
 import { rejection, thrown } from '../support/thrown.js'
@@ -249,6 +249,11 @@ describe('every options type: one unknown key or one wrong value is a typed erro
       }),
       { numRuns: 60 },
     )
+  })
+
+  it('ControlClientOptions: the GatewayControlClient constructor throws, so no client exists to send anything', () => {
+    const keys = { credentials: object, channelOptions: object, user: text, password: { good: fc.constant('p'), wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) }, timeoutMs: ms }
+    fc.assert(fc.property(oneThingWrong(keys), ({ options, wrong }) => refused(thrown(() => new GatewayControlClient(gateway.address, options).close()), wrong)))
   })
 
   it('StartClustersOptions and the gateway options they pass on: startClusters rejects, no gateway starts', async () => {
