@@ -15,7 +15,6 @@ import {
   InvalidOptionsError,
   InvalidQueryError,
   InvalidValueError,
-  type OjaiError,
 } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { query } from '../../lib/ojai/query.js'
@@ -23,10 +22,8 @@ import type { DocumentMap } from '../../lib/ojai/values.js'
 import type { Store } from '../../lib/store.js'
 import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
-import { bad, thrown } from '../support/thrown.js'
+import { bad, thrown, type ErrorClass } from '../support/thrown.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
-
-type ErrorClass = abstract new (...args: never[]) => OjaiError
 
 
 /** `cond.and` nested `levels` deep, built the way a program that folds a filter list would. */

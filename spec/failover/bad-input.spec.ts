@@ -6,15 +6,13 @@
 import { lastValueFrom, type Observable } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FailoverStore, type ClusterConfig } from '../../lib/failover/index.js'
-import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError, type OjaiError } from '../../lib/ojai/errors.js'
+import { InvalidArgumentError, InvalidMutationError, InvalidOptionsError } from '../../lib/ojai/errors.js'
 import { mutation } from '../../lib/ojai/mutation.js'
 import { fakeStore, type FakeStore } from '../../lib/testing/index.js'
 import type { Store } from '../../lib/store.js'
 import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
-import { bad } from '../support/thrown.js'
-
-type ErrorClass = abstract new (...args: never[]) => OjaiError
+import { bad, type ErrorClass } from '../support/thrown.js'
 
 
 let open: FailoverStore[] = []
