@@ -10,9 +10,10 @@
  * is left on it by then.
  */
 import { connect, type Connection } from './driver/connection.js'
-import type { ConnectOptions } from './driver/options.js'
+import { checkTablePath } from './driver/inputs.js'
+import { checkConnectOptions, type ConnectOptions } from './driver/options.js'
 import { FailoverStore } from './failover/failover-store.js'
-import { FAILOVER_STORE_OPTIONS, type ClusterConfig, type FailoverStoreOptions } from './failover/options.js'
+import { FAILOVER_STORE_OPTIONS, resolveOptions, type ClusterConfig, type FailoverStoreOptions } from './failover/options.js'
 import { checkKeys } from './ojai/check-options.js'
 import { InvalidOptionsError } from './ojai/errors.js'
 import type { DocumentShape } from './ojai/values.js'
@@ -106,13 +107,17 @@ export function connectFailover<T extends DocumentShape<T>>(options: ConnectFail
     throw new InvalidOptionsError(`connectFailover needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
   }
   if (typeof table !== 'string') throw new InvalidOptionsError(`table must be a table path string, got ${typeof table}`)
-  // Every input is checked before any connection is opened.
+  // Every input is checked before any connection is opened: the clusters, the table path, the
+  // FailoverStore's and each connection's options (checked again, at no cost, where they are used).
   const inputs = clusters.map(clusterInput)
+  checkTablePath(table)
+  resolveOptions(failoverOptions)
   const shared: ConnectOptions = {
     deadlineMs: FAILOVER_CONNECTION_DEADLINE_MS,
     ...(failoverOptions.logger === undefined ? {} : { logger: failoverOptions.logger }),
     ...connectOptions,
   }
+  for (const input of inputs) checkConnectOptions({ ...shared, ...input.connectOptions })
   const connections: Connection[] = []
   try {
     const configs: ClusterConfig<T>[] = inputs.map((input) => {
