@@ -11,6 +11,7 @@ import fc from 'fast-check'
 import pino from 'pino'
 import { asyncScheduler, lastValueFrom, type Observable } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectFailover } from '../../lib/connect-failover.js'
 import { connect, type Connection, type DocumentStore } from '../../lib/driver/index.js'
 import { FailoverStore } from '../../lib/failover/index.js'
 import { GatewayControlClient, startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
@@ -233,6 +234,19 @@ describe('every options type: one unknown key or one wrong value is a typed erro
         await store.close()
       }
     })
+  })
+
+  it('ConnectFailoverOptions (the FailoverStore options and the connect options of its connections): connectFailover throws, nothing is sent', () => {
+    const base = { clusters: [`${gateway.address}?ssl=false`, `${gateway.address}?ssl=false`], table: '/property' }
+    const connectOptions = oneThingWrong(CONNECT).map(({ options, wrong }) => ({ options: { connectOptions: options } as Record<string, unknown>, wrong }))
+    fc.assert(
+      fc.property(fc.oneof(oneThingWrong({ ...FAILOVER_STORE, connectOptions: object }), connectOptions), ({ options, wrong }) => {
+        const before = requests()
+        refused(thrown(() => void connectFailover({ ...base, ...options }).close()), wrong)
+        expect(requests()).toBe(before)
+      }),
+      { numRuns: 50 },
+    )
   })
 
   it('FakeStoreOptions: fakeStore throws when the fake is made', () => {
