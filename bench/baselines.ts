@@ -14,7 +14,7 @@
  */
 import { fallback, handleAll, timeout as timeoutPolicy, TimeoutStrategy, type TimeoutPolicy } from 'cockatiel'
 import { Observable, retry, throwError, timer } from 'rxjs'
-import { MAX_TIMER_MS } from '../lib/max-timer.js'
+import { MAX_TIMER_MS } from '../lib/ojai/check-options.js'
 import { OjaiError } from '../lib/ojai/errors.js'
 import type { Document } from '../lib/ojai/values.js'
 import type { Store } from '../lib/store.js'

@@ -10,9 +10,11 @@
  * is left on it by then.
  */
 import { connect, type Connection } from './driver/connection.js'
-import type { ConnectOptions } from './driver/options.js'
+import { checkTablePath } from './driver/inputs.js'
+import { checkConnectOptions, type ConnectOptions } from './driver/options.js'
 import { FailoverStore } from './failover/failover-store.js'
-import type { ClusterConfig, FailoverStoreOptions } from './failover/options.js'
+import { FAILOVER_STORE_OPTIONS, resolveOptions, type ClusterConfig, type FailoverStoreOptions } from './failover/options.js'
+import { checkKeys } from './ojai/check-options.js'
 import { InvalidOptionsError } from './ojai/errors.js'
 import type { DocumentShape } from './ojai/values.js'
 
@@ -54,17 +56,16 @@ export interface ConnectFailoverOptions extends FailoverStoreOptions {
  */
 export const FAILOVER_CONNECTION_DEADLINE_MS = 3_600_000
 
-const CLUSTER_KEYS = new Set(['name', 'connectionString', 'connectOptions'])
+const CLUSTER_KEYS: readonly (keyof FailoverClusterInput)[] = ['name', 'connectionString', 'connectOptions']
+const OPTION_KEYS: readonly string[] = [...FAILOVER_STORE_OPTIONS, 'clusters', 'table', 'connectOptions']
 
 function clusterInput(input: unknown, index: number): FailoverClusterInput {
   if (typeof input === 'string') return { connectionString: input }
   if (input === null || typeof input !== 'object') {
     throw new InvalidOptionsError(`clusters[${index}] must be a connection string or { name?, connectionString, connectOptions? }, got ${input === null ? 'null' : typeof input}`)
   }
-  for (const key of Object.keys(input)) {
-    if (!CLUSTER_KEYS.has(key)) throw new InvalidOptionsError(`clusters[${index}]: unknown key ${JSON.stringify(key)} (known: ${[...CLUSTER_KEYS].join(', ')})`)
-  }
-  const c = input as FailoverClusterInput
+  checkKeys(`clusters[${index}]`, input, CLUSTER_KEYS)
+  const c = input as unknown as FailoverClusterInput
   if (typeof c.connectionString !== 'string') throw new InvalidOptionsError(`clusters[${index}].connectionString must be a string`)
   if (c.name !== undefined && (typeof c.name !== 'string' || c.name === '')) throw new InvalidOptionsError(`clusters[${index}].name must be a non-empty string`)
   return c
@@ -100,19 +101,23 @@ function clusterInput(input: unknown, index: number): FailoverClusterInput {
 export function connectFailover(options: ConnectFailoverOptions): FailoverStore
 export function connectFailover<T extends DocumentShape<T>>(options: ConnectFailoverOptions): FailoverStore<T>
 export function connectFailover<T extends DocumentShape<T>>(options: ConnectFailoverOptions): FailoverStore<T> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionsError('connectFailover needs an options object')
+  checkKeys('connectFailover options', options, OPTION_KEYS)
   const { clusters, table, connectOptions, ...failoverOptions } = options
   if (!Array.isArray(clusters) || clusters.length < 2) {
     throw new InvalidOptionsError(`connectFailover needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
   }
   if (typeof table !== 'string') throw new InvalidOptionsError(`table must be a table path string, got ${typeof table}`)
-  // Every input is checked before any connection is opened.
+  // Every input is checked before any connection is opened: the clusters, the table path, the
+  // FailoverStore's and each connection's options (checked again, at no cost, where they are used).
   const inputs = clusters.map(clusterInput)
+  checkTablePath(table)
+  resolveOptions(failoverOptions)
   const shared: ConnectOptions = {
     deadlineMs: FAILOVER_CONNECTION_DEADLINE_MS,
     ...(failoverOptions.logger === undefined ? {} : { logger: failoverOptions.logger }),
     ...connectOptions,
   }
+  for (const input of inputs) checkConnectOptions({ ...shared, ...input.connectOptions })
   const connections: Connection[] = []
   try {
     const configs: ClusterConfig<T>[] = inputs.map((input) => {

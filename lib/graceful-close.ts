@@ -17,8 +17,7 @@
  * Time goes through an RxJS scheduler, so a TestScheduler checks these rules in virtual time.
  */
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { MAX_TIMER_MS } from './max-timer.js'
-import { InvalidOptionsError } from './ojai/errors.js'
+import { checkOptions, MAX_TIMER_MS, rule, type Rule, type Rules } from './ojai/check-options.js'
 
 /**
  * The argument of `close()` on a FailoverStore or a Connection.
@@ -43,23 +42,24 @@ export interface CloseOptions {
  */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000
 
+/**
+ * A grace in ms: 0 (cancel at once) up to the longest timer.
+ * @category Internals
+ */
+export const GRACE_MS: Rule = rule('an integer number of ms in [0, 2^31-1] (0 = cancel at once)', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TIMER_MS)
+
+const CLOSE: Rules<CloseOptions> = { graceMs: GRACE_MS }
+
 /** Checks a grace in ms: an integer in [0, 2^31-1]. Throws InvalidOptionsError naming `name`. */
 export function checkGraceMs(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
-    const shown = typeof value === 'number' ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value
-    throw new InvalidOptionsError(`${name} must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got ${shown}`)
-  }
-  return value
+  GRACE_MS(value, name)
+  return value as number
 }
 
 /** The grace of one `close(options)` call, `defaultMs` when not given. */
 export function closeGrace(options: CloseOptions | undefined, defaultMs: number): number {
-  if (options === undefined) return defaultMs
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError(`close options must be an object like { graceMs: 0 }; got ${options === null ? 'null' : typeof options}`)
-  for (const key of Object.keys(options)) {
-    if (key !== 'graceMs') throw new InvalidOptionsError(`close options: unknown option ${JSON.stringify(key)} (known: graceMs)`)
-  }
-  return options.graceMs === undefined ? defaultMs : checkGraceMs('graceMs', options.graceMs)
+  checkOptions('close options', options, CLOSE)
+  return options?.graceMs ?? defaultMs
 }
 
 /** What a {@link GracefulClose} closes. */

@@ -20,7 +20,7 @@
  */
 import { InvalidConnectionStringError } from '../ojai/errors.js'
 import { DEFAULT_PORT } from '../proto/constants.js'
-import { didYouMean } from './suggest.js'
+import { didYouMean } from '../ojai/suggest.js'
 
 /**
  * The gateway's default port: a connection string without a port connects here.
@@ -303,9 +303,19 @@ function parseOptions(raw: readonly RawOption[], q: Quoter): Map<OptionName, str
     if (part.value === undefined) fail(`option ${isKnown(name) ? q.quote(name) : `number ${index + 1}`} has no value (write name=value)`)
     if (!isKnown(name)) fail(`unknown option ${q.quote(name)}${didYouMean(name, CONNECTION_OPTIONS)}`)
     if (options.has(name)) fail(`option "${name}" is given twice`)
-    options.set(name, decode(part.value, `value of option "${name}"`, q, SECRET_OPTIONS.has(name)))
+    const value = decode(part.value, `value of option "${name}"`, q, SECRET_OPTIONS.has(name))
+    const control = CONTROL.exec(value)
+    if (control !== null) fail(`the value of option "${name}" holds a control character (${codePoint(control[0])}, percent-encoded): remove it`)
+    options.set(name, value)
   })
   return options
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+function codePoint(c: string): string {
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 }
 
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/
@@ -353,6 +363,9 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
   const trimmed = text.trim()
   if (trimmed === '') fail('the connection string is empty (expected e.g. "localhost:5678?ssl=false")')
   if (/\s/.test(trimmed)) fail('the connection string contains white space (percent-encode it, e.g. "%20")')
+  const control = CONTROL.exec(trimmed)
+  // Its position only: the character may sit inside a password.
+  if (control !== null) fail(`the connection string contains a control character (${codePoint(control[0])}) at position ${control.index + 1}: remove it`)
   const pieces = split(trimmed)
   const q = new Quoter(secretsOf(pieces))
   const { authority } = pieces

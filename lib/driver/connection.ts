@@ -70,6 +70,9 @@ function sendLimit(options: ChannelOptions): number | undefined {
   return typeof limit === 'number' && limit >= 0 ? limit : undefined
 }
 
+/** The method each admin RPC serves, as messages name it. */
+const ADMIN_METHODS = { CreateTable: 'createStore', DeleteTable: 'deleteStore', TableExists: 'storeExists' } as const
+
 /** @category Client */
 export class Connection {
   readonly info: ConnectionInfo
@@ -155,8 +158,9 @@ export class Connection {
     return new ClosedError(`the connection to ${this.info.target} is closed`)
   }
 
-  private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.#deadlines.deadlineMs)
+  /** Checks the options of one call of `operation`; returns its deadline. */
+  private timeout(operation: string, options: CallOptions | undefined): number {
+    return callTimeout(operation, options, this.#deadlines.deadlineMs)
   }
 
   private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
@@ -166,7 +170,7 @@ export class Connection {
       let request: { tablePath: string }
       try {
         table = checkTablePath(path)
-        timeoutMs = this.timeout(options)
+        timeoutMs = this.timeout(ADMIN_METHODS[rpc], options)
         request = { tablePath: table }
         checkRequestSize(rpc, table, request, this.#maxRequestBytes)
       } catch (error) {
@@ -239,7 +243,7 @@ export class Connection {
     return new Observable<void>((subscriber) => {
       let timeoutMs: number
       try {
-        timeoutMs = this.timeout(options)
+        timeoutMs = this.timeout('ping', options)
       } catch (error) {
         subscriber.error(error)
         return

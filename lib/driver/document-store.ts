@@ -85,8 +85,9 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     this.#context = context
   }
 
-  private timeout(options: CallOptions | undefined): number {
-    return callTimeout(options, this.#context.deadlineMs)
+  /** Checks the options of one call of `operation`; returns its deadline. */
+  private timeout(operation: string, options: CallOptions | undefined): number {
+    return callTimeout(operation, options, this.#context.deadlineMs)
   }
 
   /** Refuses a request over the size limit before anything is sent (DocumentTooLargeError). */
@@ -106,7 +107,7 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
   /** Gateway health check (`Ping`), as the failover store's probes use it. */
   ping(options?: CallOptions): Observable<void> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
+      const timeoutMs = this.timeout('ping', options)
       return this.#context.runner
         .unary<PingResponse__Output>({ rpc: 'Ping', table: this.path, timeoutMs }, (client, md, o, cb) => client.ping({}, md, o, cb))
         .pipe(map(() => undefined))
@@ -117,7 +118,7 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
+      const timeoutMs = this.timeout('findById', options)
       const jsonDocument = idDocumentJson(id)
       const fields = projections(options?.fields)
       const jsonCondition = options?.condition === undefined ? undefined : conditionJson(options.condition)
@@ -163,7 +164,7 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
 
   private findEvents(query: QueryInput | undefined, options: FindOptions | undefined, includeQueryPlan: boolean): Observable<FindEvent<T>> {
     return validated(() => {
-      const limits = findTimeouts(options, this.#context)
+      const limits = findTimeouts(includeQueryPlan ? 'findWithPlan' : 'find', options, this.#context)
       // Left out unless true, as the official clients do (protobufjs would write an explicit false).
       const request = this.sized('Find', { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) })
       return this.#context.runner
@@ -184,9 +185,9 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     throw new DecodingError(`the gateway sent a Find response of unknown type ${String(message.type)}`)
   }
 
-  private write(rpcMode: 1 | 2 | 3, doc: DocumentWithId, options: CallOptions | undefined, condition?: ConditionInput): Observable<number> {
+  private write(operation: string, rpcMode: 1 | 2 | 3, doc: DocumentWithId, options: CallOptions | undefined, condition?: ConditionInput): Observable<number> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
+      const timeoutMs = this.timeout(operation, options)
       const jsonDocument = documentWithIdJson(doc)
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
       const request = this.sized('InsertOrReplace', {
@@ -203,25 +204,25 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
   }
 
   insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
-    return this.write(INSERT_OR_REPLACE, doc, options).pipe(map(() => undefined))
+    return this.write('insertOrReplace', INSERT_OR_REPLACE, doc, options).pipe(map(() => undefined))
   }
 
   insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
-    return this.write(INSERT, doc, options).pipe(map(() => undefined))
+    return this.write('insert', INSERT, doc, options).pipe(map(() => undefined))
   }
 
   replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
-    return this.write(REPLACE, doc, options).pipe(map(() => undefined))
+    return this.write('replace', REPLACE, doc, options).pipe(map(() => undefined))
   }
 
   checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndReplace'))
-    return this.write(REPLACE, doc, options, condition).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+    return this.write('checkAndReplace', REPLACE, doc, options, condition).pipe(map((code) => code === WireErrorCode.NO_ERROR))
   }
 
-  private updateCall(id: DocumentId, jsonMutation: () => string, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+  private updateCall(operation: string, id: DocumentId, jsonMutation: () => string, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
+      const timeoutMs = this.timeout(operation, options)
       const jsonDocument = idDocumentJson(id)
       const mutation = jsonMutation()
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
@@ -239,21 +240,21 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
   }
 
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
-    return this.updateCall(id, () => mutationJson(mutation), undefined, options).pipe(map(() => undefined))
+    return this.updateCall('update', id, () => mutationJson(mutation), undefined, options).pipe(map(() => undefined))
   }
 
   increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
-    return this.updateCall(id, () => incrementJson(field, by), undefined, options).pipe(map(() => undefined))
+    return this.updateCall('increment', id, () => incrementJson(field, by), undefined, options).pipe(map(() => undefined))
   }
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndMutate'))
-    return this.updateCall(id, () => mutationJson(mutation), condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+    return this.updateCall('checkAndMutate', id, () => mutationJson(mutation), condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
   }
 
-  private deleteCall(id: DocumentId, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+  private deleteCall(operation: string, id: DocumentId, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
     return validated(() => {
-      const timeoutMs = this.timeout(options)
+      const timeoutMs = this.timeout(operation, options)
       const jsonDocument = idDocumentJson(id)
       const jsonCondition = condition === undefined ? undefined : conditionJson(condition)
       const request = this.sized('Delete', {
@@ -269,13 +270,13 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
   }
 
   delete(id: DocumentId, options?: CallOptions): Observable<void> {
-    return this.deleteCall(id, undefined, options).pipe(map(() => undefined))
+    return this.deleteCall('delete', id, undefined, options).pipe(map(() => undefined))
   }
 
   /** True when deleted; false when the key is missing or the condition is false. */
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndDelete'))
-    return this.deleteCall(id, condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+    return this.deleteCall('checkAndDelete', id, condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
   }
 }
 

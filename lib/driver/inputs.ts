@@ -5,13 +5,15 @@
 import { encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
 import { validateDocumentWithId, validateId } from '../ojai/document.js'
-import { DocumentTooLargeError, InvalidArgumentError, InvalidMutationError, InvalidOptionsError } from '../ojai/errors.js'
+import { DocumentTooLargeError, InvalidArgumentError, InvalidMutationError } from '../ojai/errors.js'
 import { FieldPath } from '../ojai/field-path.js'
-import { Mutation } from '../ojai/mutation.js'
+import { Mutation, updateMutation } from '../ojai/mutation.js'
 import { Query } from '../ojai/query.js'
+import { dotSegmentProblem } from '../ojai/table-path.js'
 import type { DocumentId } from '../ojai/values.js'
 import type { CallOptions, ConditionInput, FindOptions, MutationInput, QueryInput } from '../store.js'
-import { type Deadlines, checkTimeout } from './options.js'
+import { checkCallOptions } from '../call-options.js'
+import type { Deadlines } from './options.js'
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -21,13 +23,15 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-/** A table path: a non-empty string starting with `/`, e.g. `/apps/users`. */
+/** A table path: a non-empty string starting with `/`, e.g. `/apps/users`, taken as written (no `.` or `..` segment). */
 export function checkTablePath(path: unknown): string {
   if (typeof path !== 'string') throw new InvalidArgumentError(`a table path must be a string, got ${describe(path)}`)
   if (!path.startsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must be absolute (start with "/"), e.g. "/apps/users"`)
   if (path.length < 2 || path.endsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must name a table, not a directory`)
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f]/.test(path)) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} contains a control character`)
+  const dots = dotSegmentProblem(path)
+  if (dots !== undefined) throw new InvalidArgumentError(dots)
   return path
 }
 
@@ -46,14 +50,9 @@ export function documentWithIdJson(doc: unknown): string {
   return encodeDocument(validateDocumentWithId(doc))
 }
 
-/** Field paths to project, in canonical form. */
-export function projections(fields: unknown): string[] {
-  if (fields === undefined) return []
-  if (!Array.isArray(fields)) throw new InvalidOptionsError(`fields must be an array of field paths, got ${describe(fields)}`)
-  return fields.map((f: unknown) => {
-    if (typeof f !== 'string') throw new InvalidOptionsError(`fields must hold field path strings, got ${describe(f)}`)
-    return FieldPath.parse(f).toString()
-  })
+/** Field paths to project (their type checked with the call's options), in canonical form. */
+export function projections(fields: readonly string[] | undefined): string[] {
+  return fields === undefined ? [] : fields.map((f) => FieldPath.parse(f).toString())
 }
 
 export function conditionJson(input: ConditionInput): string {
@@ -61,7 +60,7 @@ export function conditionJson(input: ConditionInput): string {
 }
 
 export function mutationJson(input: MutationInput): string {
-  return Mutation.from(input).toJsonString()
+  return updateMutation(input).toJsonString()
 }
 
 export function queryJson(input: QueryInput | undefined): string {
@@ -83,20 +82,23 @@ export function incrementJson(field: unknown, by: unknown): string {
   return Mutation.parse({ $increment: { [path.toString()]: by } }).toJsonString()
 }
 
-/** The deadline of one call: its own `timeoutMs`, or the connection's default. */
-export function callTimeout(options: CallOptions | undefined, defaultMs: number): number {
-  if (options === undefined) return defaultMs
-  if (options === null || typeof options !== 'object') throw new InvalidOptionsError(`call options must be an object, got ${describe(options)}`)
-  return options.timeoutMs === undefined ? defaultMs : checkTimeout(options.timeoutMs, 'timeoutMs')
+/**
+ * Checks the options of one call of `operation` (every key, see call-options.ts) and returns its
+ * deadline: its own `timeoutMs`, or the connection's default.
+ */
+export function callTimeout(operation: string, options: CallOptions | undefined, defaultMs: number): number {
+  checkCallOptions(operation, options)
+  return options?.timeoutMs ?? defaultMs
 }
 
 /**
- * The limits of one find: its total deadline (its own `timeoutMs`, else the connection's
- * `findDeadlineMs`) and its idle limit (its own `idleMs`, else the connection's `findIdleMs`).
+ * The limits of one find (options checked): its total deadline (its own `timeoutMs`, else the
+ * connection's `findDeadlineMs`) and its idle limit (its own `idleMs`, else the connection's
+ * `findIdleMs`).
  */
-export function findTimeouts(options: FindOptions | undefined, deadlines: Deadlines): { timeoutMs: number; idleMs: number; idleOption: string } {
-  const timeoutMs = callTimeout(options, deadlines.findDeadlineMs)
-  if (options?.idleMs !== undefined) return { timeoutMs, idleMs: checkTimeout(options.idleMs, 'idleMs'), idleOption: 'idleMs' }
+export function findTimeouts(operation: string, options: FindOptions | undefined, deadlines: Deadlines): { timeoutMs: number; idleMs: number; idleOption: string } {
+  const timeoutMs = callTimeout(operation, options, deadlines.findDeadlineMs)
+  if (options?.idleMs !== undefined) return { timeoutMs, idleMs: options.idleMs, idleOption: 'idleMs' }
   return { timeoutMs, idleMs: deadlines.findIdleMs, idleOption: 'findIdleMs' }
 }
 

@@ -3,11 +3,11 @@
  */
 import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
-import { checkGraceMs } from '../graceful-close.js'
-import { MAX_TIMER_MS } from '../max-timer.js'
+import { GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
+import { checkedBy, checkOptions, integerAtLeast, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import { didYouMean } from '../ojai/suggest.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
-import { didYouMean } from './suggest.js'
 
 /**
  * TLS settings that override or complete the connection string.
@@ -80,14 +80,6 @@ export interface ConnectOptions {
   readonly closeGraceMs?: number
 }
 
-/**
- * The keys of {@link ConnectOptions}.
- * @category Internals
- */
-export const CONNECT_OPTIONS = ['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls', 'closeGraceMs'] as const
-const TLS_OPTIONS = ['ca', 'targetNameOverride'] as const
-const CANCEL_BUDGET_OPTIONS = ['burst', 'perSecond'] as const
-
 /** @category Internals */
 export const DEFAULT_DEADLINE_MS = 10_000
 
@@ -151,93 +143,58 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
 }
 
-type ValueCheck = (value: unknown) => string | undefined
-
-const positiveInteger: ValueCheck = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TIMER_MS ? undefined : `an integer from 1 to ${MAX_TIMER_MS}`)
-const sizeLimit: ValueCheck = (v) => (v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? undefined : 'a positive integer of bytes, or -1 for no limit')
-const flag: ValueCheck = (v) => (v === 0 || v === 1 ? undefined : '0 or 1')
+const positiveInteger = integerIn(1, MAX_TIMER_MS)
+const sizeLimit = rule('a positive integer of bytes, or -1 for no limit', (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1))
 
 /** The channel options the driver sets or relies on, and what each must be. */
-const OWNED_CHANNEL_OPTIONS: Readonly<Record<string, ValueCheck>> = {
+const OWNED_CHANNEL_OPTIONS: Readonly<Record<string, Rule>> = {
   'grpc.initial_reconnect_backoff_ms': positiveInteger,
   'grpc.max_reconnect_backoff_ms': positiveInteger,
-  'grpc.keepalive_time_ms': (v) => (v === -1 || positiveInteger(v) === undefined ? undefined : `an integer from 1 to ${MAX_TIMER_MS}, or -1 for no keepalive`),
+  'grpc.keepalive_time_ms': rule(`an integer in [1, 2^31-1], or -1 for no keepalive`, (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TIMER_MS)),
   'grpc.keepalive_timeout_ms': positiveInteger,
-  'grpc.keepalive_permit_without_calls': flag,
+  'grpc.keepalive_permit_without_calls': oneOf([0, 1]),
   'grpc.max_receive_message_length': sizeLimit,
   'grpc.max_send_message_length': sizeLimit,
-  'grpc.use_local_subchannel_pool': (v) => (v === 1 ? undefined : '1 (each connection owns its TCP connections; see lib/driver/channels.ts)'),
-  'grpc.ssl_target_name_override': (v) => (typeof v === 'string' && v !== '' ? undefined : 'a non-empty host name'),
+  'grpc.use_local_subchannel_pool': rule('1 (each connection owns its TCP connections; see lib/driver/channels.ts)', (v) => v === 1),
+  'grpc.ssl_target_name_override': nonEmptyString(),
 }
 const OWNED_CHANNEL_OPTION_NAMES = Object.keys(OWNED_CHANNEL_OPTIONS)
-
-/** Checks a deadline or timeout in milliseconds (`Infinity` = none); throws InvalidOptionsError. */
-export function checkTimeout(value: unknown, what: string): number {
-  if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new InvalidOptionsError(`${what} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no limit, got ${String(value)}`)
-  }
-  return value
-}
-
-/** Rejects keys outside `known`, naming the nearest known one. */
-function checkKeys(value: object, known: readonly string[], what: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new InvalidOptionsError(`unknown ${what} ${JSON.stringify(key)}${didYouMean(key, known)}`)
-  }
-}
-
-function checkObject(value: unknown, what: string): asserts value is object {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionsError(`${what} must be an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
-}
 
 /**
  * The channel options the driver owns must hold values it can work with; a key that is a near
  * miss of one of them (`grpc.keepalive_time`) is rejected. Other keys go to grpc-js unchecked.
  */
-function checkChannelOptions(channelOptions: unknown): void {
-  checkObject(channelOptions, 'channelOptions')
+const CHANNEL_OPTIONS: Rule = checkedBy('an object of gRPC channel options', (channelOptions, name) => {
+  if (typeof channelOptions !== 'object' || channelOptions === null || Array.isArray(channelOptions)) mustBe(name, 'an object', channelOptions)
   for (const [key, value] of Object.entries(channelOptions)) {
     const check = OWNED_CHANNEL_OPTIONS[key]
-    if (check === undefined) {
+    if (check !== undefined) check(value, `${name}[${JSON.stringify(key)}]`)
+    else {
       const suggestion = didYouMean(key, OWNED_CHANNEL_OPTION_NAMES)
-      if (suggestion.startsWith(' (did you mean')) throw new InvalidOptionsError(`unknown channel option ${JSON.stringify(key)}${suggestion}`)
-      continue
+      if (suggestion.startsWith(' (did you mean')) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)}${suggestion}`)
     }
-    const expected = check(value)
-    if (expected !== undefined) throw new InvalidOptionsError(`channel option "${key}" must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
   }
+})
+
+const CONNECT: Rules<ConnectOptions> = {
+  logger: withMethods('a pino logger (an object with a child() method)', ['child']),
+  deadlineMs: timeLimit,
+  findIdleMs: timeLimit,
+  findDeadlineMs: timeLimit,
+  connectTimeoutMs: timeLimit,
+  cancelBudget: nested<CancelBudgetOptions>({ burst: integerAtLeast(1), perSecond: rule('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0) }),
+  channelOptions: CHANNEL_OPTIONS,
+  tls: nested<TlsOptions>({ ca: rule('PEM text or bytes', (v) => typeof v === 'string' || v instanceof Uint8Array), targetNameOverride: nonEmptyString() }),
+  closeGraceMs: GRACE_MS,
 }
 
-function checkCancelBudget(budget: unknown): void {
-  checkObject(budget, 'cancelBudget')
-  checkKeys(budget, CANCEL_BUDGET_OPTIONS, 'cancelBudget option')
-  const { burst, perSecond } = budget as CancelBudgetOptions
-  if (burst !== undefined && !(Number.isInteger(burst) && burst >= 1)) throw new InvalidOptionsError(`cancelBudget.burst must be an integer of at least 1, got ${String(burst)}`)
-  if (perSecond !== undefined && !(typeof perSecond === 'number' && Number.isFinite(perSecond) && perSecond > 0)) {
-    throw new InvalidOptionsError(`cancelBudget.perSecond must be a number above 0, got ${String(perSecond)}`)
-  }
-}
+/**
+ * The keys of {@link ConnectOptions}.
+ * @category Internals
+ */
+export const CONNECT_OPTIONS = Object.freeze(Object.keys(CONNECT)) as readonly (keyof ConnectOptions)[]
 
 /** Checks the options object at connect time; throws InvalidOptionsError. */
 export function checkConnectOptions(options: ConnectOptions): void {
-  checkObject(options, 'connect options')
-  checkKeys(options, CONNECT_OPTIONS, 'connect option')
-  if (options.logger !== undefined && typeof (options.logger as { child?: unknown } | null)?.child !== 'function') {
-    throw new InvalidOptionsError('logger must be a pino logger (an object with a child() method)')
-  }
-  if (options.deadlineMs !== undefined) checkTimeout(options.deadlineMs, 'deadlineMs')
-  if (options.findIdleMs !== undefined) checkTimeout(options.findIdleMs, 'findIdleMs')
-  if (options.findDeadlineMs !== undefined) checkTimeout(options.findDeadlineMs, 'findDeadlineMs')
-  if (options.connectTimeoutMs !== undefined) checkTimeout(options.connectTimeoutMs, 'connectTimeoutMs')
-  if (options.closeGraceMs !== undefined) checkGraceMs('closeGraceMs', options.closeGraceMs)
-  if (options.cancelBudget !== undefined) checkCancelBudget(options.cancelBudget)
-  if (options.channelOptions !== undefined) checkChannelOptions(options.channelOptions)
-  const tls = options.tls
-  if (tls !== undefined) {
-    checkObject(tls, 'tls')
-    checkKeys(tls, TLS_OPTIONS, 'tls option')
-    if (tls.ca !== undefined && typeof tls.ca !== 'string' && !(tls.ca instanceof Uint8Array)) throw new InvalidOptionsError('tls.ca must be PEM text or bytes')
-    if (tls.targetNameOverride !== undefined && typeof tls.targetNameOverride !== 'string') throw new InvalidOptionsError('tls.targetNameOverride must be a string')
-  }
+  checkOptions('connect options', options, CONNECT)
 }

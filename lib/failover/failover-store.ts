@@ -24,7 +24,10 @@
 import { Observable, Subject } from 'rxjs'
 import type { Logger } from 'pino'
 import { closeGrace, GracefulClose, type CloseOptions } from '../graceful-close.js'
-import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../ojai/errors.js'
+import { callOptionRules, checkCallOptions } from '../call-options.js'
+import { integerIn, MAX_TIMER_MS, shown } from '../ojai/check-options.js'
+import { ClosedError, InvalidArgumentError, UnavailableError } from '../ojai/errors.js'
+import { didYouMean } from '../ojai/suggest.js'
 import { Query } from '../ojai/query.js'
 import type { Document, DocumentId, DocumentShape, Projected, WithId } from '../ojai/values.js'
 import type {
@@ -50,14 +53,13 @@ import {
   maintenanceReason,
   resolveOptions,
   validateClusters,
-  validateTimeout,
   type ClusterConfig,
   type FailoverStoreOptions,
   type MaintenanceOptions,
   type ResolvedOptions,
 } from './options.js'
 import { operation } from './pipeline.js'
-import { classify, isStrategy, Policy, settlesBeforeAck, type OperationName } from './policy.js'
+import { classify, OPERATION_NAMES, Policy, settlesBeforeAck, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
 import { SilenceWatch, type Silence } from './silence.js'
@@ -75,7 +77,8 @@ const FAILOVER_ONLY = new Set(['timeoutMs', 'strategy', 'hedge', 'allowRestart']
  * would take `timeoutMs` as its gRPC deadline and cut the secondary's longer bound short).
  */
 function forward<O extends CallOptions>(options: O | undefined): O | undefined {
-  if (options === undefined) return undefined
+  // Anything but an object is refused when the operation is subscribed (checkCallOptions), before any attempt.
+  if (typeof options !== 'object' || options === null) return undefined
   let out: Record<string, unknown> | undefined
   for (const key of Object.keys(options)) {
     if (FAILOVER_ONLY.has(key)) continue
@@ -89,6 +92,9 @@ function idOf(doc: { readonly _id?: unknown }): DocumentId | undefined {
   const id = (doc as { _id?: unknown } | null | undefined)?._id
   return typeof id === 'string' || id instanceof Uint8Array ? id : undefined
 }
+
+/** Per-call options as the driver takes them, but a time limit is always a bound (integer ms). */
+const CALL_OPTIONS = callOptionRules(integerIn(1, MAX_TIMER_MS))
 
 /** A primary-only operation while an operator drained the primary: refused, nothing sent. */
 function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
@@ -331,8 +337,15 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     return this.run<boolean>('checkAndDelete', id, undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
   }
 
-  /** The class an operation would run under (for update / checkAndMutate: by its mutation). */
+  /**
+   * The class an operation would run under (for update / checkAndMutate: by its mutation).
+   * Throws InvalidArgumentError for a name that is not a Store operation, InvalidMutationError
+   * for a mutation that is malformed or empty.
+   */
   classOf(operation: OperationName, mutation?: MutationInput): OperationClass {
+    if (!OPERATION_NAMES.includes(operation)) {
+      throw new InvalidArgumentError(`classOf: ${typeof operation === 'string' ? JSON.stringify(operation) : shown(operation)} is not a Store operation${didYouMean(String(operation), OPERATION_NAMES)}`)
+    }
     return classify(operation, mutation)
   }
 
@@ -474,9 +487,9 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       let run: Run<T>
       let hedged: boolean
       try {
+        checkCallOptions(name, options, CALL_OPTIONS)
         const perCall = options?.strategy
-        if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`strategy must be one of primary-only, current-only, failover-if-unsent, failover; got ${JSON.stringify(perCall)}`)
-        const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
+        const timeoutMs = options?.timeoutMs ?? ctx.o.timeoutMs
         const cls = classify(name, mutation)
         const strategy = ctx.policy.strategy(cls, perCall)
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)

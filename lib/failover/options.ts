@@ -6,13 +6,14 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
-import { MAX_TIMER_MS } from '../max-timer.js'
+import { FAILOVER_STRATEGIES } from '../call-options.js'
+import { boolean, checkKeys, checkOptions, func, integerIn, MAX_TIMER_MS, mustBe, numberIn, oneOf, rule, shown, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js'
-import { isStrategy, type PolicyOptions } from './policy.js'
+import { OPERATION_NAMES, type PolicyOptions } from './policy.js'
 import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
 import { DEFAULT_SILENCE, type SilenceOptions } from './silence.js'
@@ -206,12 +207,12 @@ export interface MaintenanceOptions {
   readonly reason?: string
 }
 
+const MAINTENANCE: Rules<MaintenanceOptions> = { reason: rule('a string of at most 200 characters', (v) => typeof v === 'string' && v.length <= 200) }
+
 /** Checks the options of `pin` / `drain`; returns the reason, if any. */
 export function maintenanceReason(options: MaintenanceOptions | undefined): string | undefined {
-  known('maintenance options', options, ['reason'])
-  const reason = options?.reason
-  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) fail('reason', 'a string of at most 200 characters', reason)
-  return reason
+  checkOptions('maintenance options', options, MAINTENANCE)
+  return options?.reason
 }
 
 export interface ResolvedHedge {
@@ -263,17 +264,10 @@ export const DEFAULT_SETTLE_MS = 5_000
 /** @category Internals */
 export const DEFAULT_LINGER_MS = 60_000
 
-function fail(name: string, range: string, value: unknown): never {
-  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value
-  throw new InvalidOptionsError(`${name} must be ${range}; got ${shown}`)
-}
-
 /** A number in [min, max]; integers only when `integer`. */
 function inRange(name: string, value: unknown, min: number, max: number, integer = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    fail(name, `${integer ? 'an integer' : 'a number'} in [${min}, ${max === MAX_TIMER_MS ? '2^31-1' : max}]`, value)
-  }
-  return value
+  ;(integer ? integerIn(min, max) : numberIn(min, max))(value, name)
+  return value as number
 }
 
 /** A time limit: an integer number of ms in [1, 2^31-1]. */
@@ -281,15 +275,25 @@ export function validateTimeout(name: string, value: unknown): number {
   return inRange(name, value, 1, MAX_TIMER_MS, true)
 }
 
-function known(name: string, value: object | undefined, keys: readonly string[]): void {
+/**
+ * An options object of known keys only (`undefined`: left out, every key has a default). `null`
+ * is refused here, where the key is known: the `??` that fills in defaults would take it for
+ * "left out".
+ */
+function known(name: string, value: object | undefined, keys: readonly string[], prefix = `${name}.`): void {
   if (value === undefined) return
-  if (typeof value !== 'object' || value === null) fail(name, 'an object', value)
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)} (known: ${keys.join(', ')})`)
-  }
+  checkKeys(name, value, keys)
+  for (const key of keys) if (value[key] === null) mustBe(`${prefix}${key}`, 'a value, or left out for its default', null)
 }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'retrySameCluster', 'silence', 'stall', 'scheduler', 'logger', 'random']
+const STRATEGY = oneOf(FAILOVER_STRATEGIES)
+const POLICY: Rules<PolicyOptions> = { all: STRATEGY, idempotent: STRATEGY, conditional: STRATEGY, 'non-idempotent': STRATEGY }
+
+/**
+ * The keys of {@link FailoverStoreOptions}.
+ * @category Internals
+ */
+export const FAILOVER_STORE_OPTIONS: readonly (keyof FailoverStoreOptions)[] = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'retrySameCluster', 'silence', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
@@ -302,20 +306,22 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
     if (seen.has(c.name)) throw new InvalidOptionsError(`cluster names must be unique; ${JSON.stringify(c.name)} appears twice`)
     seen.add(c.name)
     if (typeof c.store !== 'object' || c.store === null) throw new InvalidOptionsError(`cluster ${c.name} has no store`)
+    const missing = OPERATION_NAMES.filter((m) => typeof (c.store as unknown as Record<string, unknown>)[m] !== 'function')
+    if (missing.length > 0) {
+      throw new InvalidOptionsError(`cluster ${c.name}: its store lacks ${missing.join(', ')}; a store is a DocumentStore (connection.store(path)), a FailoverStore, or an object with all ${OPERATION_NAMES.length} Store methods`)
+    }
+    if (typeof c.store.path !== 'string') throw new InvalidOptionsError(`cluster ${c.name}: its store has no table path (path must be a string); got ${shown(c.store.path)}`)
     if (c.ping !== undefined && typeof c.ping !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: ping must be a function`)
     if (c.close !== undefined && typeof c.close !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: close must be a function`)
   }
 }
 
 export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOptions {
-  known('FailoverStore options', options, TOP_KEYS)
+  known('FailoverStore options', options, FAILOVER_STORE_OPTIONS, '')
   const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   const secondaryTimeoutMs = validateTimeout('secondaryTimeoutMs', options.secondaryTimeoutMs ?? DEFAULT_SECONDARY_TIMEOUT_MS)
   const policy = options.policy ?? {}
-  known('policy', policy, ['all', 'idempotent', 'conditional', 'non-idempotent'])
-  for (const [k, v] of Object.entries(policy)) {
-    if (v !== undefined && !isStrategy(v)) fail(`policy.${k}`, 'one of primary-only, current-only, failover-if-unsent, failover', v)
-  }
+  checkOptions('policy', policy, POLICY, 'policy.')
   return {
     timeoutMs,
     secondaryTimeoutMs,
@@ -339,7 +345,7 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
 function resolveHold(hold: StickyHoldOptions | undefined): Required<StickyHoldOptions> {
   known('hold', hold, ['holdsMs', 'decayAfterMs', 'jitter'])
   const holdsMs = hold?.holdsMs ?? DEFAULT_HOLDS_MS
-  if (!Array.isArray(holdsMs) || holdsMs.length === 0) fail('hold.holdsMs', 'a non-empty array of ms', holdsMs)
+  if (!Array.isArray(holdsMs) || holdsMs.length === 0) mustBe('hold.holdsMs', 'a non-empty array of ms', holdsMs)
   holdsMs.forEach((h, i) => validateTimeout(`hold.holdsMs[${i}]`, h))
   return {
     holdsMs,
@@ -353,7 +359,7 @@ function resolveFailback(failback: FailbackRampOptions | false | undefined): Req
   known('failback', failback, ['rampMs', 'shares'])
   const shares = failback?.shares ?? DEFAULT_FAILBACK_RAMP.shares
   if (!Array.isArray(shares) || shares.length === 0 || shares[shares.length - 1] !== 1 || shares.some((x, i) => !(typeof x === 'number' && x > 0 && x <= 1 && (i === 0 || x >= (shares[i - 1] as number))))) {
-    fail('failback.shares', 'an ascending array of shares in (0, 1] ending with 1', shares)
+    mustBe('failback.shares', 'an ascending array of shares in (0, 1] ending with 1', shares)
   }
   return { rampMs: validateTimeout('failback.rampMs', failback?.rampMs ?? DEFAULT_FAILBACK_RAMP.rampMs), shares }
 }
@@ -361,7 +367,7 @@ function resolveFailback(failback: FailbackRampOptions | false | undefined): Req
 function resolveProbe(probe: ProbeOptions | undefined, timeoutMs: number): Pick<ResolvedOptions, 'probeId' | 'probeTimeoutMs' | 'backoff'> {
   known('probe', probe, ['id', 'timeoutMs', 'backoff'])
   const id = probe?.id ?? DEFAULT_PROBE_ID
-  if (!((typeof id === 'string' && id !== '') || (id instanceof Uint8Array && id.length > 0))) fail('probe.id', 'a non-empty string or binary key', id)
+  if (!((typeof id === 'string' && id !== '') || (id instanceof Uint8Array && id.length > 0))) mustBe('probe.id', 'a non-empty string or binary key', id)
   const b = probe?.backoff
   known('probe.backoff', b, ['initialMs', 'multiplier', 'maxMs', 'jitter'])
   const initialMs = validateTimeout('probe.backoff.initialMs', b?.initialMs ?? DEFAULT_BACKOFF.initialMs)
@@ -386,7 +392,7 @@ function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
   else if (given !== undefined) {
     known('hedge.delayMs', given, ['percentile', 'minMs', 'minSamples', 'fallbackMs'])
     const p = given.percentile
-    if (typeof p !== 'number' || !(p > 0 && p < 100)) fail('hedge.delayMs.percentile', 'a number in (0, 100)', p)
+    if (typeof p !== 'number' || !(p > 0 && p < 100)) mustBe('hedge.delayMs.percentile', 'a number in (0, 100)', p)
     delay = {
       percentile: p,
       minMs: validateTimeout('hedge.delayMs.minMs', given.minMs ?? DEFAULT_HEDGE_DELAY.minMs),
@@ -403,7 +409,7 @@ function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
 }
 
 function resolveBoolean(name: string, value: boolean | undefined, fallback: boolean): boolean {
-  if (value !== undefined && typeof value !== 'boolean') fail(name, 'true or false', value)
+  if (value !== undefined) boolean(value, name)
   return value ?? fallback
 }
 
@@ -426,20 +432,27 @@ function resolveStall(stall: StallOptions | undefined): Required<StallOptions> {
   }
 }
 
+/**
+ * The rule of a `scheduler` option, here and in the testing kit.
+ * @category Internals
+ */
+export const SCHEDULER: Rule = withMethods('an RxJS SchedulerLike (with now() and schedule())', ['now', 'schedule'])
+
 function resolveScheduler(scheduler: SchedulerLike | undefined): SchedulerLike {
   if (scheduler === undefined) return asyncScheduler
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
-    fail('scheduler', 'an RxJS SchedulerLike (with now() and schedule())', scheduler)
-  }
+  SCHEDULER(scheduler, 'scheduler')
   return scheduler
 }
 
+const LOGGER = withMethods('a pino Logger', ['debug'])
+const RANDOM = func('a function returning a number in [0, 1)')
+
 function resolveLogger(logger: Logger | undefined): Logger | undefined {
-  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.debug !== 'function')) fail('logger', 'a pino Logger', logger)
+  if (logger !== undefined) LOGGER(logger, 'logger')
   return logger
 }
 
 function resolveRandom(random: (() => number) | undefined): () => number {
-  if (random !== undefined && typeof random !== 'function') fail('random', 'a function returning a number in [0, 1)', random)
+  if (random !== undefined) RANDOM(random, 'random')
   return random ?? Math.random
 }

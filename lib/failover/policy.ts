@@ -26,7 +26,7 @@
  * - non-idempotent -> `failover-if-unsent`
  */
 import { isUnsent } from '../ojai/errors.js'
-import { Mutation } from '../ojai/mutation.js'
+import { updateMutation } from '../ojai/mutation.js'
 import type { FailoverStrategy, MutationInput, OperationClass } from '../store.js'
 
 /** @category Failover */
@@ -107,12 +107,6 @@ export interface PolicyOptions {
   readonly 'non-idempotent'?: FailoverStrategy
 }
 
-const STRATEGIES: readonly FailoverStrategy[] = ['primary-only', 'current-only', 'failover-if-unsent', 'failover']
-
-export function isStrategy(value: unknown): value is FailoverStrategy {
-  return STRATEGIES.includes(value as FailoverStrategy)
-}
-
 /**
  * The class of one call. Parses the mutation for `update` / `checkAndMutate` (throws
  * InvalidMutationError for a malformed one, which the caller turns into the operation's error).
@@ -121,7 +115,7 @@ export function isStrategy(value: unknown): value is FailoverStrategy {
 export function classify(operation: OperationName, mutation?: MutationInput): OperationClass {
   const rule = OPERATION_CLASSES[operation]
   if (rule !== 'by-mutation') return rule
-  return mutation !== undefined && Mutation.from(mutation).isIdempotent ? 'conditional' : 'non-idempotent'
+  return mutation !== undefined && updateMutation(mutation).isIdempotent ? 'conditional' : 'non-idempotent'
 }
 
 /**

@@ -12,6 +12,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { AUTHORIZATION } from '../proto/index.js'
 import type { Fault, FaultTarget } from './faults.js'
+import { anObject, checkOptions, integerIn, MAX_TIMER_MS, nonEmptyString, rule, type Rules } from '../ojai/check-options.js'
 import { ControlService } from './internal-proto.js'
 import type { ControlResponse } from './internal-proto.js'
 import type { GatewayStats } from './stats.js'
@@ -28,6 +29,14 @@ export interface ControlClientOptions {
   readonly timeoutMs?: number
 }
 
+const CONTROL_CLIENT: Rules<ControlClientOptions> = {
+  credentials: anObject('grpc ChannelCredentials'),
+  channelOptions: anObject('an object of gRPC channel options'),
+  user: nonEmptyString(),
+  password: rule('a string', (v) => typeof v === 'string'),
+  timeoutMs: integerIn(1, MAX_TIMER_MS),
+}
+
 type Method = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ControlResponse) => void) => grpc.ClientUnaryCall
 
 /** @category Faults */
@@ -36,7 +45,9 @@ export class GatewayControlClient {
   private readonly timeoutMs: number
   private readonly authorization: string | undefined
 
+  /** Throws InvalidOptionsError for options it does not know or values they do not accept, before any channel is made. */
   constructor(address: string, options: ControlClientOptions = {}) {
+    checkOptions('GatewayControlClient options', options, CONTROL_CLIENT)
     this.client = new ControlService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as GatewayControlClient['client']
     this.timeoutMs = options.timeoutMs ?? 5000
     this.authorization = options.user === undefined ? undefined : `basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`

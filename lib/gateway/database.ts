@@ -24,6 +24,7 @@
  *   DECODING_ERROR. A mutation that cannot be applied: ILLEGAL_MUTATION.
  * - A missing `json_query` in Find means `{}` (all documents).
  */
+import { dotSegmentProblem } from '../ojai/table-path.js'
 import { DecodingError, DocumentExistsError, DocumentNotFoundError, InvalidArgumentError, OjaiError, ServerError, TableExistsError, TableNotFoundError } from '../ojai/errors.js'
 import { decodeDocument, decodeId, encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
@@ -499,13 +500,19 @@ export class Database {
  */
 export const MAX_TABLE_PATH_BYTES = 1024
 
-/** The canonical form of a table path; INVALID_ARGUMENT when it is not absolute or too long. */
+/**
+ * The canonical form of a table path (repeated and trailing `/` removed); INVALID_ARGUMENT when
+ * it is not absolute, too long, or has a `.` or `..` segment (never resolved: the answer would be
+ * about a table the client did not name).
+ */
 export function normalizeTablePath(raw: string): string {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.includes('\u0000')) {
     throw new InvalidArgumentError(`table path must be absolute, e.g. "/apps/users", got ${JSON.stringify(String(raw)).slice(0, 200)}`)
   }
   const bytes = Buffer.byteLength(raw, 'utf8')
   if (bytes > MAX_TABLE_PATH_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes long; at most ${MAX_TABLE_PATH_BYTES} are allowed`)
+  const dots = dotSegmentProblem(raw)
+  if (dots !== undefined) throw new InvalidArgumentError(dots)
   const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
   if (path === '') throw new InvalidArgumentError('table path "/" is the root directory, not a table')
   return path

@@ -1,3 +1,6 @@
+import { arrayOf, checkOptions, integerAtLeast, mustBe, nested, numberIn, oneOf, required, rule, shown, type Rule } from '../ojai/check-options.js'
+import { InvalidOptionsError } from '../ojai/errors.js'
+
 /**
  * Programmable faults, per RPC or for all (`'*'`), for tests, the chaos harness and the demo.
  *
@@ -176,29 +179,28 @@ export class Faults {
   }
 }
 
+const FAULT_TYPES = ['stall', 'latency', 'fail', 'error', 'crash'] as const
+const probability = numberIn(0, 1)
+const delayMs = rule('a number of ms of at least 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+const text = rule('a string', (v) => typeof v === 'string')
+const common = { type: oneOf(FAULT_TYPES), times: integerAtLeast(1) }
+
+/** What each kind of fault accepts (a latency fault in either of its two forms). */
+const FAULT_RULES = {
+  stall: common,
+  latency: { ...common, ms: required(delayMs), p: probability },
+  distribution: { ...common, distribution: required(arrayOf(required(nested({ p: required(probability), ms: required(delayMs) })), { nonEmpty: true })) },
+  fail: { ...common, code: required(rule('a non-OK gRPC status code, an integer in [1, 16]', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 16)), details: text, p: probability },
+  error: { ...common, errCode: required(integerAtLeast(1)), message: text, p: probability },
+  crash: { ...common, when: oneOf(['before', 'after']) },
+} as const satisfies Readonly<Record<string, Readonly<Record<string, Rule>>>>
+
+/** Checks a fault with the library's options rules; InvalidOptionsError naming the key and what it accepts. */
 function validate(target: FaultTarget, fault: Fault): void {
-  if (target !== '*' && !(RPC_NAMES as readonly string[]).includes(target)) throw new RangeError(`unknown RPC ${JSON.stringify(target)}; use one of ${RPC_NAMES.join(', ')} or '*'`)
-  const probability = (p: unknown) => p === undefined || (typeof p === 'number' && p >= 0 && p <= 1)
-  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0
-  switch (fault.type) {
-    case 'stall':
-      break
-    case 'latency':
-      if ('distribution' in fault) {
-        if (!Array.isArray(fault.distribution) || !fault.distribution.every((b) => probability(b.p) && ms(b.ms))) throw new RangeError('latency distribution must be [{ p: 0..1, ms: >= 0 }, …]')
-      } else if (!ms(fault.ms) || !probability(fault.p)) throw new RangeError('latency needs ms >= 0 and p in [0, 1]')
-      break
-    case 'fail':
-      if (!Number.isInteger(fault.code) || fault.code <= 0 || fault.code > 16 || !probability(fault.p)) throw new RangeError('fail needs a non-OK gRPC status code 1..16 and p in [0, 1]')
-      break
-    case 'error':
-      if (!Number.isInteger(fault.errCode) || fault.errCode <= 0 || !probability(fault.p)) throw new RangeError('error needs a non-zero ErrorCode and p in [0, 1]')
-      break
-    case 'crash':
-      if (fault.when !== undefined && fault.when !== 'before' && fault.when !== 'after') throw new RangeError("crash.when is 'before' or 'after'")
-      break
-    default:
-      throw new RangeError(`unknown fault type ${JSON.stringify((fault as { type?: unknown }).type)}`)
-  }
-  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) throw new RangeError('times must be a positive integer')
+  if (target !== '*' && !(RPC_NAMES as readonly string[]).includes(target)) throw new InvalidOptionsError(`unknown RPC ${JSON.stringify(target)}; use one of ${RPC_NAMES.join(', ')} or '*'`)
+  if (typeof fault !== 'object' || fault === null || Array.isArray(fault)) mustBe('a fault', "an object such as { type: 'stall' }", fault)
+  const type = fault.type as unknown
+  if (!(FAULT_TYPES as readonly unknown[]).includes(type)) throw new InvalidOptionsError(`unknown fault type ${shown(type)}; use one of ${FAULT_TYPES.join(', ')}`)
+  const kind = fault.type === 'latency' && 'distribution' in fault ? 'distribution' : fault.type
+  checkOptions<Readonly<Record<string, unknown>>>(`${fault.type} fault`, fault as unknown as Readonly<Record<string, unknown>>, FAULT_RULES[kind], `${fault.type}.`)
 }

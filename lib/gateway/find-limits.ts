@@ -78,10 +78,8 @@ export class FindThrottle {
   private pumping = false
 
   constructor(limits: FindLimits = {}) {
-    this.limits = { ...DEFAULT_FIND_LIMITS, ...limits }
-    for (const [name, value] of Object.entries(this.limits)) {
-      if (!Number.isFinite(value) || value <= 0) throw new RangeError(`findLimits.${name} must be a positive number, got ${String(value)}`)
-    }
+    // Checked where they enter (startGateway, gateway/options.ts); a key set to undefined keeps its default.
+    this.limits = { ...DEFAULT_FIND_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) }
   }
 
   /**

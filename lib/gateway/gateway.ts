@@ -29,6 +29,7 @@ import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, 
 import { SILENT } from './logger.js'
 import type { GatewayLogger } from './logger.js'
 import type { OpLogLimits } from './oplog.js'
+import { checkGatewayOptions, PEER_ADDRESS } from './options.js'
 import { fromMessage, Replicator } from './replication.js'
 import type { ReplicationOptions } from './replication.js'
 import type { GatewayStats } from './stats.js'
@@ -142,10 +143,12 @@ export interface OjaiGateway {
 }
 
 /**
- * Starts a gateway and resolves once it accepts connections.
+ * Starts a gateway and resolves once it accepts connections. Rejects with InvalidOptionsError
+ * for options it does not know or values they do not accept, before anything starts.
  * @category Gateway
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<OjaiGateway> {
+  checkGatewayOptions('startGateway options', options)
   const gateway = new GatewayImpl(options)
   try {
     await gateway.listen(options.port ?? DEFAULT_PORT)
@@ -233,7 +236,7 @@ class GatewayImpl implements OjaiGateway {
     if (!Array.isArray(addresses)) throw new InvalidOptionsError(`addReplicationPeers takes an array of "host:port" addresses, got ${typeof addresses}`)
     const known = new Set(this.replicationPeers())
     for (const address of addresses as readonly unknown[]) {
-      if (typeof address !== 'string' || !/^(\[[^\]]+\]|[^\s:[\]]+):\d{1,5}$/.test(address)) {
+      if (typeof address !== 'string' || !PEER_ADDRESS.test(address)) {
         throw new InvalidOptionsError(`a replication peer must be a "host:port" address such as "127.0.0.1:5679", got ${typeof address === 'string' ? JSON.stringify(address) : typeof address}`)
       }
       if (address === this.address) throw new InvalidOptionsError(`${address} is this gateway's own address: a gateway does not replicate to itself`)

@@ -33,6 +33,7 @@ import type { CompiledRegex } from './regex.js'
 import { OJAI_TYPES, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, OjaiType, Value } from './values.js'
 import { messageOf } from './message-of.js'
+import { isStackOverflow } from './problems.js'
 
 /**
  * A condition as JSON: `{"$eq":{"a":1}}`, optionally wrapped in `$condition` / `$where`; `{}` = always true.
@@ -97,7 +98,7 @@ export type ConditionOperator = (typeof CONDITION_OPERATORS)[number]
 
 type Node =
   | { readonly kind: 'true' }
-  | { readonly kind: 'and' | 'or'; readonly children: readonly Node[] }
+  | { readonly kind: 'and' | 'or'; readonly children: readonly Node[]; readonly depth: number }
   | { readonly kind: 'cmp'; readonly op: ComparisonOperator; readonly path: FieldPath; readonly value: Value }
   | { readonly kind: 'between'; readonly path: FieldPath; readonly low: Value; readonly high: Value }
   | { readonly kind: 'in'; readonly negated: boolean; readonly path: FieldPath; readonly values: readonly Value[] }
@@ -106,9 +107,36 @@ type Node =
   | { readonly kind: 'matches'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly regex: CompiledRegex }
   | { readonly kind: 'typeof'; readonly negated: boolean; readonly path: FieldPath; readonly type: OjaiType }
   | { readonly kind: 'sizeof'; readonly path: FieldPath; readonly tests: readonly (readonly [ComparisonOperator, number])[] }
-  | { readonly kind: 'elementAnd'; readonly path: FieldPath; readonly children: readonly Node[] }
+  | { readonly kind: 'elementAnd'; readonly path: FieldPath; readonly children: readonly Node[]; readonly depth: number }
 
 const TRUE: Node = { kind: 'true' }
+
+/**
+ * How deep `$and`, `$or` and `$elementAnd` may nest inside each other, 100: far beyond any
+ * condition written by hand or generated from a filter form, and far below what parsing,
+ * evaluating or encoding it (each recursive) can take on a default stack. A deeper condition is
+ * refused with InvalidConditionError naming this limit, by the client before it is sent and by
+ * the gateway (MongoDB's query parser has the same limit).
+ * @category Internals
+ */
+export const MAX_CONDITION_DEPTH = 100
+
+function tooDeep(): never {
+  return fail(`a condition may nest $and, $or and $elementAnd at most ${MAX_CONDITION_DEPTH} levels deep (MAX_CONDITION_DEPTH), and this one nests deeper: flatten it (an $and inside an $and is one $and with both lists)`)
+}
+
+/** How deep a node nests: 1 for a leaf; a node over the limit is refused where it is built. */
+function depthOf(node: Node): number {
+  return 'depth' in node ? node.depth : 1
+}
+
+/** The depth of a node over these children (InvalidConditionError over the limit). */
+function depthOver(children: readonly Node[]): number {
+  let deepest = 0
+  for (const c of children) deepest = Math.max(deepest, depthOf(c))
+  if (deepest + 1 > MAX_CONDITION_DEPTH) tooDeep()
+  return deepest + 1
+}
 
 type Predicate = (root: Value) => boolean
 
@@ -325,31 +353,33 @@ function sizeNode(path: PathLike, raw: unknown): Node {
   return { kind: 'sizeof', path: p, tests }
 }
 
-function elementAndNode(path: PathLike, raw: unknown): Node {
+function elementAndNode(path: PathLike, raw: unknown, depth: number): Node {
   const p = pathOf('$elementAnd', path)
   if (p.hasContainer) fail(`$elementAnd on ${JSON.stringify(String(path))} needs the path of an array, without "[]"`)
   if (!Array.isArray(raw) || raw.length === 0) {
     fail(`$elementAnd on ${JSON.stringify(String(path))} needs a non-empty array of conditions on the element, got ${describeInput(raw)}`)
   }
-  return { kind: 'elementAnd', path: p, children: (raw as readonly unknown[]).map((c, i) => parseNode(c, `$elementAnd on ${JSON.stringify(String(path))}, condition ${i + 1}`)) }
+  const children = (raw as readonly unknown[]).map((c, i) => parseNode(c, `$elementAnd on ${JSON.stringify(String(path))}, condition ${i + 1}`, depth + 1))
+  return { kind: 'elementAnd', path: p, children, depth: depthOver(children) }
 }
 
-function junctionNode(op: '$and' | '$or', raw: unknown): Node {
+function junctionNode(op: '$and' | '$or', raw: unknown, depth: number): Node {
   if (!Array.isArray(raw) || raw.length === 0) fail(`${op} needs a non-empty array of conditions, got ${describeInput(raw)}`)
-  const children = (raw as readonly unknown[]).map((c, i) => parseNode(c, `${op} condition ${i + 1}`))
+  const children = (raw as readonly unknown[]).map((c, i) => parseNode(c, `${op} condition ${i + 1}`, depth + 1))
   return junction(op === '$and' ? 'and' : 'or', children)
 }
 
 function junction(kind: 'and' | 'or', children: readonly Node[]): Node {
   if (children.length === 0) return TRUE
   if (children.length === 1) return children[0] as Node
-  return { kind, children }
+  return { kind, children, depth: depthOver(children) }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Parsing JSON
 
-type PathOperatorBuilder = (path: string, operand: unknown) => Node
+/** Builds the node of one path under an operator; `depth`: how deep the operator sits (for `$elementAnd`). */
+type PathOperatorBuilder = (path: string, operand: unknown, depth: number) => Node
 
 const PATH_OPERATORS: Readonly<Record<string, PathOperatorBuilder>> = {
   $eq: (p, v) => comparisonNode('$eq', p, v),
@@ -371,9 +401,9 @@ const PATH_OPERATORS: Readonly<Record<string, PathOperatorBuilder>> = {
   $elementAnd: elementAndNode,
 }
 
-function parseOperator(op: string, operand: unknown): Node {
+function parseOperator(op: string, operand: unknown, depth: number): Node {
   if (op === '$exists' || op === '$notexists') return existsNode(op, operand)
-  if (op === '$and' || op === '$or') return junctionNode(op, operand)
+  if (op === '$and' || op === '$or') return junctionNode(op, operand, depth)
   const build = PATH_OPERATORS[op]
   if (build === undefined) return fail(`unknown operator ${op}`)
   if (!isDocumentMap(operand)) {
@@ -383,13 +413,15 @@ function parseOperator(op: string, operand: unknown): Node {
   for (const path of Object.keys(operand)) {
     const v = operand[path]
     if (v === undefined) continue
-    parts.push(build(path, v))
+    parts.push(build(path, v, depth))
   }
   if (parts.length === 0) fail(`${op} needs at least one field path, e.g. {"${op}":{"a":…}}`)
   return junction('and', parts)
 }
 
-function parseNode(raw: unknown, where: string): Node {
+/** `depth`: how deep `raw` sits; checked before going further, so a deep input never reaches the stack's end. */
+function parseNode(raw: unknown, where: string, depth: number): Node {
+  if (depth > MAX_CONDITION_DEPTH) tooDeep()
   if (raw instanceof Condition) return nodeOf(raw)
   if (!isDocumentMap(raw)) fail(`${where} must be a JSON object, got ${describeInput(raw)}`)
   const parts: Node[] = []
@@ -404,7 +436,7 @@ function parseNode(raw: unknown, where: string): Node {
       if (key.startsWith('$')) fail(`unknown operator ${key}; known operators: ${CONDITION_OPERATORS.join(' ')}`)
       fail(`expected an operator, got field ${JSON.stringify(key)}; write e.g. {"$eq":{${JSON.stringify(key)}:…}}`)
     }
-    parts.push(parseOperator(key, operand))
+    parts.push(parseOperator(key, operand, depth))
   }
   if (parts.length === 0) return TRUE
   return junction('and', parts)
@@ -643,6 +675,8 @@ export class Condition {
       try {
         tree = decodeValue(input)
       } catch (e) {
+        // Text nested past the stack is nested past the limit too: say which limit.
+        if (e instanceof Error && isStackOverflow(e.cause)) tooDeep()
         fail(`condition is not valid extended JSON: ${messageOf(e)}`, e)
       }
     }
@@ -656,7 +690,7 @@ export class Condition {
       if (!isDocumentMap(inner)) fail(`${key} must wrap a condition object, got ${describeInput(inner)}`)
       tree = inner
     }
-    return makeCondition(parseNode(tree, 'a condition'))
+    return makeCondition(parseNode(tree, 'a condition', 1))
   }
 
   /** `Condition.parse` for JSON, identity for a Condition. */
@@ -771,6 +805,7 @@ export const cond = {
   elementAnd: (path: PathLike, ...conditions: ConditionLike[]): Condition => {
     const p = pathOf('$elementAnd', path)
     if (p.hasContainer) fail(`$elementAnd on ${JSON.stringify(String(path))} needs the path of an array, without "[]"`)
-    return makeCondition({ kind: 'elementAnd', path: p, children: nodesOf('$elementAnd', conditions) })
+    const children = nodesOf('$elementAnd', conditions)
+    return makeCondition({ kind: 'elementAnd', path: p, children, depth: depthOver(children) })
   },
 } as const

@@ -319,6 +319,17 @@ export function mutation(): Mutation {
   return Mutation.EMPTY
 }
 
+/**
+ * The mutation of an update, which must change something: an empty one (`mutation()` with no
+ * operation added) is refused with InvalidMutationError before it is sent.
+ * @category Internals
+ */
+export function updateMutation(input: Mutation | MutationJson | string): Mutation {
+  const parsed = Mutation.from(input)
+  if (parsed.isEmpty) invalid(`an update needs at least one operation, and this mutation has none: add one, e.g. mutation().set('status', 'active') (operations: ${MUTATION_OPERATORS.join(' ')})`)
+  return parsed
+}
+
 // ---------------------------------------------------------------------------------------------
 // Numeric arithmetic for $increment / $decrement
 

@@ -29,9 +29,10 @@
 import { asyncScheduler, defer, from, isObservable, Observable, of, type SchedulerLike } from 'rxjs'
 import { UnavailableError, UnsupportedOperationError, InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape, Projected } from '../ojai/values.js'
-import { DEFAULT_PROBE_ID } from '../failover/options.js'
+import { DEFAULT_PROBE_ID, SCHEDULER } from '../failover/options.js'
+import { checkOptions, type Rules } from '../ojai/check-options.js'
 import { OPERATION_NAMES, type OperationName } from '../failover/policy.js'
-import { didYouMean } from '../driver/suggest.js'
+import { didYouMean } from '../ojai/suggest.js'
 import type { FindByIdOptions, Store, WholeDocumentOptions } from '../store.js'
 import { Marble, parseDiagram, play, type Step } from './marble.js'
 
@@ -89,6 +90,8 @@ export interface FakeStoreOptions {
    */
   readonly scheduler?: SchedulerLike
 }
+
+const FAKE_STORE_OPTIONS: Rules<FakeStoreOptions> = { scheduler: SCHEDULER }
 
 /**
  * How a subscription to a call ended.
@@ -294,9 +297,11 @@ type MutableCall = { -readonly [K in keyof FakeCall]: FakeCall[K] }
 
 /**
  * A Store whose methods answer as `script` says; see the module doc. Throws InvalidOptionsError
- * for a key that is not a Store method, a diagram RxJS cannot parse, or a letter without a value.
+ * for a key that is not a Store method, a diagram RxJS cannot parse, a letter without a value, or
+ * options it does not know (`{ scheduler }` only, a SchedulerLike).
  * @category Testing
  */
 export function fakeStore<T extends DocumentShape<T> = Document>(script: FakeScript<NoInfer<T>> = {}, options: FakeStoreOptions = {}): FakeStore<NoInfer<T>> {
+  checkOptions('fakeStore options', options, FAKE_STORE_OPTIONS)
   return new FakeStoreImpl<T>(script, options)
 }

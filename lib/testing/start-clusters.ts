@@ -24,13 +24,14 @@ import { join } from 'node:path'
 import { firstValueFrom } from 'rxjs'
 import { connectFailover, type ConnectFailoverOptions } from '../connect-failover.js'
 import { connect } from '../driver/connection.js'
-import { didYouMean } from '../driver/suggest.js'
 import type { FailoverStore } from '../failover/failover-store.js'
 import { MAX_CLUSTERS } from '../failover/options.js'
 import type { CloseOptions } from '../graceful-close.js'
 import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
 import type { GatewayOptions, OjaiGateway } from '../gateway/gateway.js'
+import { AUTH, GATEWAY_OPTIONS, MEMORY_OR_DIR } from '../gateway/options.js'
+import { arrayOf, checkedBy, checkOptions, integerIn, MAX_TIMER_MS, rule, type Rules } from '../ojai/check-options.js'
 import { InvalidOptionsError, TimeoutError } from '../ojai/errors.js'
 import type { Document, DocumentShape } from '../ojai/values.js'
 
@@ -99,46 +100,48 @@ export interface EmbeddedClusters {
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 10_000
-const OPTION_KEYS = ['names', 'storage', 'auth', 'gateway', 'waitTimeoutMs']
 const MANAGED_GATEWAY_KEYS: Readonly<Record<string, string>> = { port: 'every gateway listens on a free port', replicateTo: 'every gateway replicates to all the others', storage: 'use the storage option', auth: 'use the auth option' }
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
+
+/** What each gateway option startClusters passes through accepts: as startGateway. */
+const CLUSTER_GATEWAY_OPTIONS = Object.fromEntries(Object.entries(GATEWAY_OPTIONS).filter(([key]) => !(key in MANAGED_GATEWAY_KEYS))) as Rules<ClusterGatewayOptions>
+
+/** Gateway options given to startClusters: none of the keys it sets, the others as startGateway takes them. */
+function checkClusterGatewayOptions(what: string, options: unknown): void {
+  if (typeof options === 'object' && options !== null) {
+    for (const key of Object.keys(options)) {
+      const why = MANAGED_GATEWAY_KEYS[key]
+      if (why !== undefined) throw new InvalidOptionsError(`${what}: ${key} is set by startClusters (${why})`)
+    }
+  }
+  checkOptions(what, options as ClusterGatewayOptions, CLUSTER_GATEWAY_OPTIONS)
+}
+
+const OPTIONS: Rules<StartClustersOptions> = {
+  names: arrayOf(rule('1 to 64 letters, digits, ".", "_" or "-"', (v) => typeof v === 'string' && NAME.test(v))),
+  storage: MEMORY_OR_DIR,
+  auth: AUTH,
+  gateway: checkedBy('gateway options, or a function of { index, name } returning them', (value, name) => {
+    if (typeof value !== 'function') checkClusterGatewayOptions(`startClusters ${name}`, value)
+  }),
+  waitTimeoutMs: integerIn(1, MAX_TIMER_MS),
+}
 
 function validate(n: unknown, options: StartClustersOptions): string[] {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CLUSTERS) {
     throw new InvalidOptionsError(`startClusters needs a whole number of clusters from 1 to ${MAX_CLUSTERS}, got ${typeof n === 'number' ? String(n) : typeof n}`)
   }
-  if (options === null || typeof options !== 'object') throw new InvalidOptionsError(`startClusters options must be an object, got ${options === null ? 'null' : typeof options}`)
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new InvalidOptionsError(`startClusters: unknown option ${JSON.stringify(key)}${didYouMean(key, OPTION_KEYS)}`)
-  }
+  checkOptions('startClusters options', options, OPTIONS)
   const names = options.names ?? Array.from({ length: n }, (_, i) => `cluster${i + 1}`)
-  if (!Array.isArray(names) || names.length !== n) throw new InvalidOptionsError(`startClusters: names must list one name per cluster (${n}), got ${Array.isArray(names) ? names.length : typeof names}`)
-  for (const name of names as readonly unknown[]) {
-    if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidOptionsError(`startClusters: a cluster name is 1 to 64 letters, digits, ".", "_" or "-", got ${typeof name === 'string' ? JSON.stringify(name) : typeof name}`)
-  }
+  if (names.length !== n) throw new InvalidOptionsError(`startClusters: names must list one name per cluster (${n}), got ${names.length}`)
   if (new Set(names).size !== names.length) throw new InvalidOptionsError(`startClusters: cluster names must be unique, got ${names.join(', ')}`)
-  const storage = options.storage
-  if (storage !== undefined && storage !== 'memory' && (typeof storage !== 'object' || storage === null || typeof storage.dir !== 'string' || storage.dir === '')) {
-    throw new InvalidOptionsError(`startClusters: storage must be 'memory' or { dir: '<directory>' }`)
-  }
-  const auth = options.auth
-  if (auth !== undefined && (typeof auth !== 'object' || auth === null || typeof auth.user !== 'string' || auth.user === '' || typeof auth.password !== 'string')) {
-    throw new InvalidOptionsError('startClusters: auth must be { user, password } with a non-empty user')
-  }
-  const timeout = options.waitTimeoutMs
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) throw new InvalidOptionsError(`startClusters: waitTimeoutMs must be a whole number of ms >= 1, got ${String(timeout)}`)
-  if (options.gateway !== undefined && typeof options.gateway !== 'function' && (typeof options.gateway !== 'object' || options.gateway === null)) {
-    throw new InvalidOptionsError('startClusters: gateway must be gateway options or a function of { index, name } returning them')
-  }
-  return names
+  return [...names]
 }
 
+/** The options of every gateway, all checked before any starts (a function's answers included). */
 function gatewayOptionsOf(options: StartClustersOptions, index: number, name: string): GatewayOptions {
   const extra = typeof options.gateway === 'function' ? options.gateway({ index, name }) : (options.gateway ?? {})
-  for (const key of Object.keys(extra ?? {})) {
-    const why = MANAGED_GATEWAY_KEYS[key]
-    if (why !== undefined) throw new InvalidOptionsError(`startClusters: gateway option ${key} is set by startClusters (${why})`)
-  }
+  if (typeof options.gateway === 'function') checkClusterGatewayOptions(`startClusters gateway options of ${name} (from the gateway function)`, extra)
   const storage = options.storage === undefined || options.storage === 'memory' ? 'memory' : { dir: join(options.storage.dir, name) }
   return { ...extra, port: 0, storage, ...(options.auth === undefined ? {} : { auth: options.auth }) }
 }

@@ -132,10 +132,10 @@ describe('malformed inputs are rejected with typed errors and nothing is sent', 
 
   it.each([
     [{ deadlineMs: 0 }, 'deadlineMs'],
-    [{ deadlineMs: 2 ** 31 }, 'deadlineMs must be a number of milliseconds from 1 to 2147483647, or Infinity for no limit'],
+    [{ deadlineMs: 2 ** 31 }, 'deadlineMs must be a number of ms above 0 and at most 2^31-1, or Infinity for no limit; got 2147483648'],
     [{ findIdleMs: -5 }, 'findIdleMs'],
     [{ findDeadlineMs: '1000' }, 'findDeadlineMs'],
-    [{ bogus: 1 }, 'unknown connect option "bogus"'],
+    [{ bogus: 1 }, 'connect options: unknown option "bogus"'],
   ])('connect options %j', (options, message) => {
     expect(() => connect('localhost?ssl=false', bad(options))).toThrow(InvalidOptionsError)
     expect(() => connect('localhost?ssl=false', bad(options))).toThrow(message)

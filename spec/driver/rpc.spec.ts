@@ -255,7 +255,7 @@ describe('driver call mechanics', () => {
 
   it('close() with bad options rejects with InvalidOptionsError and closes nothing', async () => {
     await expect(connection.close({ graceMs: -1 })).rejects.toThrow(/graceMs must be an integer number of ms in \[0, 2\^31-1\]/)
-    await expect(connection.close({ grace: 1 } as never)).rejects.toThrow('close options: unknown option "grace" (known: graceMs)')
+    await expect(connection.close({ grace: 1 } as never)).rejects.toThrow('close options: unknown option "grace" (did you mean "graceMs"?)')
     expect(connection.closed).toBe(false)
     await lastValueFrom(connection.ping(), { defaultValue: undefined })
   })

@@ -201,8 +201,8 @@ describe('FailoverStore.close(): the call', () => {
     ['a negative grace', { graceMs: -1 }, 'graceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got -1'],
     ['a grace that is not an integer', { graceMs: 1.5 }, 'graceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got 1.5'],
     ['an unbounded grace', { graceMs: Number.POSITIVE_INFINITY }, 'got Infinity'],
-    ['an unknown key', { grace: 100 }, 'close options: unknown option "grace" (known: graceMs)'],
-    ['options that are not an object', 100, 'close options must be an object like { graceMs: 0 }; got number'],
+    ['an unknown key', { grace: 100 }, 'close options: unknown option "grace" (did you mean "graceMs"?)'],
+    ['options that are not an object', 100, 'close options must be an object; got 100'],
   ])('rejects %s with InvalidOptionsError and closes nothing', async (_, options, message) => {
     const closed: string[] = []
     const store = new FailoverStore([

@@ -7,6 +7,7 @@ import { ClosedError, DocumentExistsError } from '../../lib/ojai/errors.js'
 import { FailoverError, FailoverStore } from '../../lib/failover/index.js'
 import { captureError, CLOSE_AT, doc, names, outcome, refused, setup, T, unavailable } from './helpers.js'
 import { VirtualStore } from './virtual-store.js'
+import { fakeStore } from '../../lib/testing/index.js'
 import type { Logger } from 'pino'
 
 // Timelines use timeoutMs = 10 (T) and secondaryTimeoutMs = 30 (T2); one dash is 1 ms.
@@ -509,7 +510,7 @@ describe('FailoverStore: observability', () => {
 
 describe('FailoverStore: dumps', () => {
   it('JSON.stringify and util.inspect show names and state, never the cluster stores', () => {
-    const secret = { path: '/t', auth: 'basic c2VjcmV0' } as unknown as VirtualStore
+    const secret = Object.assign(fakeStore({ path: '/t' }), { auth: 'basic c2VjcmV0' })
     const store = new FailoverStore([
       { name: 'a', store: secret },
       { name: 'b', store: new VirtualStore() },

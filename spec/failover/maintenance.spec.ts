@@ -449,7 +449,7 @@ describe('maintenance calls: bad input and a closed store', () => {
   it.each<[string, (s: FailoverStore) => void, new (...args: never[]) => Error, string]>([
     ['draining every cluster', (s) => s.drain(['east', 'west']), InvalidArgumentError, 'drain would leave no cluster to serve (east, west)'],
     ['draining nothing', (s) => s.drain([]), InvalidArgumentError, 'drain needs a cluster name or a non-empty array of names'],
-    ['an unknown option', (s) => s.pin('west', { why: 'x' } as never), InvalidOptionsError, 'maintenance options: unknown option "why" (known: reason)'],
+    ['an unknown option', (s) => s.pin('west', { why: 'x' } as never), InvalidOptionsError, 'maintenance options: unknown option "why" (known options: reason)'],
     ['a reason that is not a string', (s) => s.pin('west', { reason: 5 } as never), InvalidOptionsError, 'reason must be a string of at most 200 characters; got 5'],
     ['a reason too long', (s) => s.drain('west', { reason: 'x'.repeat(201) }), InvalidOptionsError, 'reason must be a string of at most 200 characters'],
   ])('%s throws a typed error and changes nothing', (_, call, type, message) => {

@@ -28,7 +28,7 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
     ['hedge burst NaN', { hedge: { budget: { burst: Number.NaN } } }, 'hedge.budget.burst must be a number in [1, 1000000]; got NaN'],
     ['hedge burst -1', { hedge: { budget: { burst: -1 } } }, 'hedge.budget.burst must be a number in [1, 1000000]; got -1'],
     ['probe.id empty', { probe: { id: '' } }, 'probe.id must be a non-empty string or binary key; got ""'],
-    ['probe.id an empty binary key', { probe: { id: new Uint8Array(0) } }, 'probe.id must be a non-empty string or binary key; got object'],
+    ['probe.id an empty binary key', { probe: { id: new Uint8Array(0) } }, 'probe.id must be a non-empty string or binary key; got 0 bytes'],
     // time limits above 2^31-1 ms (Node would clamp them to 1 ms)
     ['timeoutMs 2^31', { timeoutMs: 2 ** 31 }, 'timeoutMs must be an integer in [1, 2^31-1]; got 2147483648'],
     ['secondaryTimeoutMs 2^31', { secondaryTimeoutMs: 2 ** 31 }, 'secondaryTimeoutMs must be an integer in [1, 2^31-1]'],
@@ -69,8 +69,8 @@ describe('options rejected at construction (finding 9 and every time limit)', ()
     ['scheduler without schedule()', { scheduler: { now: () => 0 } }, 'scheduler must be an RxJS SchedulerLike'],
     ['logger without debug()', { logger: {} }, 'logger must be a pino Logger'],
     // unknown keys, at every level
-    ['an unknown top-level key', { timeout: 500 }, 'FailoverStore options: unknown option "timeout" (known: timeoutMs, secondaryTimeoutMs'],
-    ['an unknown probe key', { probe: { backof: {} } }, 'probe: unknown option "backof" (known: id, timeoutMs, backoff)'],
+    ['an unknown top-level key', { timeout: 500 }, 'FailoverStore options: unknown option "timeout" (did you mean "timeoutMs"?)'],
+    ['an unknown probe key', { probe: { backof: {} } }, 'probe: unknown option "backof" (did you mean "backoff"?)'],
     ['an unknown backoff key', { probe: { backoff: { initial: 1 } } }, 'probe.backoff: unknown option "initial"'],
     ['an unknown hold key', { hold: { holds: [1] } }, 'hold: unknown option "holds"'],
     ['an unknown hedge key', { hedge: { delay: 5 } }, 'hedge: unknown option "delay"'],

@@ -9,20 +9,12 @@ import { marbles } from 'rxjs-marbles'
 import { describe, expect, it } from 'vitest'
 import { DocumentExistsError, InvalidOptionsError, isAvailabilityError, UnavailableError, UnsupportedOperationError } from '../../lib/index.js'
 import { fakeStore, marble, UnscriptedCallError, type FakeStore } from '../../lib/testing/index.js'
+import { thrown } from '../support/thrown.js'
 
 type User = { _id: string; name: string }
 const ada: User = { _id: 'u1', name: 'Ada' }
 const alan: User = { _id: 'u2', name: 'Alan' }
 
-/** The error a script throws, or undefined. */
-function thrown(make: () => unknown): unknown {
-  try {
-    make()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 describe('fakeStore in virtual time', () => {
   it(
@@ -161,6 +153,17 @@ describe('a bad script', () => {
     const error = thrown(() => fakeStore(script as never))
     expect(error).toBeInstanceOf(InvalidOptionsError)
     expect((error as Error).message).toMatch(message)
+  })
+
+  it.each([
+    [{ scheduler: 5 }, 'scheduler must be an RxJS SchedulerLike (with now() and schedule()); got 5'],
+    [{ scheduler: { now: () => 0 } }, 'scheduler must be an RxJS SchedulerLike (with now() and schedule()); got an object'],
+    [{ schedular: new TestScheduler(() => {}) }, 'fakeStore options: unknown option "schedular" (did you mean "scheduler"?)'],
+    [null, 'fakeStore options must be an object; got null'],
+  ])('options %j are refused with InvalidOptionsError when the fake is made, not by a later call', (options, message) => {
+    const error = thrown(() => fakeStore({ findById: '(a|)' }, options as never))
+    expect(error).toBeInstanceOf(InvalidOptionsError)
+    expect((error as Error).message).toBe(message)
   })
 
   it('a function returning a letter without a value errors the call with InvalidOptionsError', async () => {

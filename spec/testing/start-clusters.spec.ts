@@ -144,15 +144,25 @@ describe('startClusters with bad input', () => {
     [2, { names: ['a', 'a'] }, /unique/],
     [2, { names: ['a', 'b c'] }, /letters, digits/],
     [2, { nmaes: ['a', 'b'] } as never, /unknown option "nmaes" \(did you mean "names"\?\)/],
-    [2, { storage: 'disk' } as never, /storage must be 'memory' or \{ dir/],
-    [2, { auth: { user: '' } } as never, /auth must be \{ user, password \}/],
-    [2, { gateway: { port: 5678 } } as never, /gateway option port is set by startClusters/],
-    [2, { gateway: { replicateTo: [] } } as never, /gateway option replicateTo is set by startClusters/],
-    [2, { waitTimeoutMs: 0 }, /waitTimeoutMs must be a whole number/],
-  ])('startClusters(%j, %j) rejects with InvalidOptionsError', async (n, options, message) => {
+    [2, { storage: 'disk' } as never, /storage must be 'memory' or \{ dir: '<directory>' \}; got "disk"/],
+    [2, { auth: { user: '' } } as never, /auth.user must be a non-empty string; got ""/],
+    [2, { gateway: { port: 5678 } } as never, /startClusters gateway: port is set by startClusters \(every gateway listens on a free port\)/],
+    [2, { gateway: { replicateTo: [] } } as never, /startClusters gateway: replicateTo is set by startClusters/],
+    [2, { waitTimeoutMs: 0 }, /waitTimeoutMs must be an integer in \[1, 2\^31-1\]; got 0/],
+    [2, { auth: { user: 'u' } } as never, /auth.password must be a string; got undefined/],
+    [2, { gateway: { bogus: 1 } } as never, /startClusters gateway: unknown option "bogus" \(known options: host, replicationAuth, tls, replicationLagMs, /],
+    [2, { gateway: { replicatonLagMs: 5 } } as never, /startClusters gateway: unknown option "replicatonLagMs" \(did you mean "replicationLagMs"\?\)/],
+    [2, { gateway: { replicationLagMs: -1 } }, /replicationLagMs must be an integer in \[0, 2\^31-1\]; got -1/],
+    [2, { gateway: { findLimits: { maxStreams: 0 } } }, /findLimits.maxStreams must be an integer of at least 1; got 0/],
+    [2, { gateway: ({ index }: { index: number }) => (index === 1 ? { bogus: 1 } : {}) } as never, /gateway options of cluster2 \(from the gateway function\): unknown option "bogus"/],
+    [2, { gateway: () => ({ port: 1 }) } as never, /gateway options of cluster1 \(from the gateway function\): port is set by startClusters/],
+  ])('startClusters(%j, %j) rejects with InvalidOptionsError, before any gateway starts', async (n, options, message) => {
+    const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length
+    const before = listening()
     const error = await startClusters(n as number, options).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidOptionsError)
     expect((error as Error).message).toMatch(message)
+    expect(listening()).toBe(before)
   })
 
   it('a single cluster starts, but a FailoverStore needs two', async () => {

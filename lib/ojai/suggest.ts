@@ -1,6 +1,7 @@
 /**
- * "Did you mean" for names the user typed: connection-string options, connect options and the
- * channel options the driver owns all reject unknown names with the nearest known one.
+ * "Did you mean" for names the user typed: connection-string options, every options object (see
+ * check-options.ts), the channel options the driver owns, operation names and fake-store scripts
+ * all reject unknown names with the nearest known one.
  */
 
 /** Levenshtein distance (insert, delete, substitute), case as given. */
@@ -21,14 +22,17 @@ function editDistance(a: string, b: string): number {
 /**
  * The suffix of an "unknown name" message: ` (did you mean "x"?)` when a known name is close
  * (case-insensitively, within two edits, or a fifth of its length for long names such as
- * `grpc.keepalive_time_ms`), else the list of known names.
+ * `grpc.keepalive_time_ms`; a unit suffix such as `Ms` may be left out, so `timout` finds
+ * `timeoutMs`), else the list of known names.
  */
 export function didYouMean(name: string, known: readonly string[]): string {
   const lower = name.toLowerCase()
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of known) {
-    const d = editDistance(lower, candidate.toLowerCase())
+    const full = candidate.toLowerCase()
+    const withoutUnit = full.replace(/_?ms$/, '')
+    const d = Math.min(editDistance(lower, full), withoutUnit === full ? Infinity : editDistance(lower, withoutUnit))
     if (d < bestDistance && d <= Math.max(2, Math.floor(candidate.length / 5))) {
       best = candidate
       bestDistance = d
