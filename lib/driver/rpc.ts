@@ -12,8 +12,9 @@ import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
 import { AuthenticationError, ClosedError, DeadlineExceededError, type OjaiError, ServerError } from '../ojai/errors.js'
 import type { MapRDbServerClient } from '../proto/index.js'
-import { type AuthSession, TOKEN_EXPIRED } from './auth.js'
+import { type AuthSession, type SentCredentials, TOKEN_EXPIRED } from './auth.js'
 import type { CallLease } from './channels.js'
+import { requestHeaders } from './request-headers.js'
 import { errorFromStatus } from './status-errors.js'
 import { messageOf } from '../ojai/message-of.js'
 
@@ -66,7 +67,7 @@ export class RpcRunner {
       if (op.finished) return
       let call: ClientUnaryCall | undefined
       const attempt = (forceBasic: boolean): void => {
-        const creds = this.host.auth.credentials(forceBasic)
+        const creds = op.credentials(forceBasic)
         call = invoke(op.client, creds.metadata, op.grpcOptions(), (error, response) => {
           if (op.finished) return
           if (error) {
@@ -90,7 +91,7 @@ export class RpcRunner {
       if (op.finished) return
       let call: ClientReadableStream<Res> | undefined
       const attempt = (forceBasic: boolean): void => {
-        const creds = this.host.auth.credentials(forceBasic)
+        const creds = op.credentials(forceBasic)
         let received = 0
         op.touch()
         const stream = invoke(op.client, creds.metadata, op.grpcOptions())
@@ -131,6 +132,8 @@ class CallState<Res> {
   private reauthenticated = false
   private cancel: () => void = () => undefined
   private readonly lease: CallLease | undefined
+  /** What telemetry listeners add to the call's metadata (see request-headers.ts). */
+  private readonly headers: Readonly<Record<string, string>> | undefined
 
   constructor(
     private readonly host: RpcHost,
@@ -138,6 +141,7 @@ class CallState<Res> {
     private readonly subscriber: Subscriber<Res>,
   ) {
     this.deadline = this.started + spec.timeoutMs
+    this.headers = requestHeaders(spec.rpc, spec.table, host.target)
     const lease = host.lease((error) => {
       if (this.finished) return
       this.cancel()
@@ -157,6 +161,13 @@ class CallState<Res> {
   get client(): MapRDbServerClient {
     if (this.lease === undefined) throw new ClosedError(`${this.spec.rpc} on ${this.host.target}: the connection is closed`)
     return this.lease.client
+  }
+
+  /** The metadata of the next try: credentials, and the headers telemetry asked for. */
+  credentials(forceBasic: boolean): SentCredentials {
+    const creds = this.host.auth.credentials(forceBasic)
+    if (this.headers !== undefined) for (const [key, value] of Object.entries(this.headers)) creds.metadata.set(key, value)
+    return creds
   }
 
   onCancel(cancel: () => void): void {

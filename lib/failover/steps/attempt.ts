@@ -20,6 +20,7 @@
 import { Observable, Subscriber } from 'rxjs'
 import { isAvailabilityError, TimeoutError } from '../../ojai/errors.js'
 import type { Store } from '../../store.js'
+import { attemptAnswered, attemptCancelled, attemptFailed, attemptSettled, attemptStarted, attemptTimedOut } from '../diagnostics.js'
 import { ANSWERED } from '../health.js'
 import { reasonOf, type Run, type Straggler } from '../run.js'
 import type { DeadlineList, TimedEntry } from '../timekeeper.js'
@@ -68,6 +69,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
 
   start(): void {
     const run = this.run
+    attemptStarted(run as Run<unknown>, this)
     run.tried |= 1 << this.cluster
     let source: Observable<T>
     try {
@@ -89,6 +91,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   }
 
   cancel(): void {
+    attemptCancelled(this, this.answered)
     this.run.core.clock.disarm(this)
     super.unsubscribe()
   }
@@ -129,6 +132,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       this.straggling = true
       run.keep(this)
     } else super.unsubscribe()
+    attemptTimedOut(this, error, this.straggling)
     this.out.error(error)
   }
 
@@ -157,6 +161,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     super.unsubscribe()
     if (this.straggling) return this.settle({ kind: 'answered' })
     this.answer()
+    attemptAnswered(this)
     this.out.complete()
   }
 
@@ -176,6 +181,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       run.lastFailure = 'error'
       core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, run.name)
     }
+    attemptFailed(this, error)
     this.out.error(error)
   }
 
@@ -194,6 +200,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
 
   private settle(outcome: { kind: 'answered' } | { kind: 'failed'; why: string }): void {
     this.straggling = false
+    attemptSettled(this, outcome.kind)
     this.cancel()
     this.run.core.state.report(this.cluster, outcome, this.run.name)
     this.run.settled(this)
