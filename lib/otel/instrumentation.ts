@@ -23,7 +23,7 @@ import {
   type Tracer,
   type UpDownCounter,
 } from '@opentelemetry/api'
-import { asyncScheduler, type Subscription } from 'rxjs'
+import type { Subscription } from 'rxjs'
 import { REQUEST_CHANNEL, type GrpcRequestMessage } from '../driver/request-headers.js'
 import { CHANNELS, type AttemptRecord, type FailoverStoreInfo, type OperationRecord } from '../failover/diagnostics.js'
 import type { FailoverStoreEvent } from '../failover/events.js'
@@ -234,7 +234,8 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       health: [],
       active: '',
       subscriptions: [],
-      now: scheduler === asyncScheduler ? realNow : () => scheduler.now(),
+      // The real clock, read with sub-millisecond precision; a virtual one (TestScheduler) as it is.
+      now: Math.abs(scheduler.now() - Date.now()) < 1000 ? realNow : () => scheduler.now(),
     }
     const s = store
     this.stores.set(info, s)
