@@ -123,7 +123,10 @@ export interface OperationRecord {
   answeredOn: number
   /** find: documents delivered. */
   delivered: number
-  /** `ok` (completed), `error` (see `error`), `cancelled` (the caller unsubscribed first). */
+  /**
+   * `ok` (completed, or a single-answer operation unsubscribed once it answered), `error` (see
+   * `error`), `cancelled` (the caller unsubscribed before the answer, or in the middle of a find).
+   */
   outcome: 'ok' | 'error' | 'cancelled' | undefined
   error: unknown
 }
@@ -207,6 +210,7 @@ export function traceOperation<T>(store: StoreLike, run: Run<T>, hedged: boolean
     }
     operations.set(run, record)
     operationStart.publish(record)
+    let answered = false
     const end = (outcome: 'ok' | 'error' | 'cancelled', error?: unknown): void => {
       if (record.outcome !== undefined) return
       record.outcome = outcome
@@ -218,7 +222,10 @@ export function traceOperation<T>(store: StoreLike, run: Run<T>, hedged: boolean
     }
     const inner = source.subscribe(
       new Subscriber<T>({
-        next: (value) => out.next(value),
+        next: (value) => {
+          answered = true
+          out.next(value)
+        },
         error: (error: unknown) => {
           end('error', error)
           out.error(error)
@@ -231,7 +238,8 @@ export function traceOperation<T>(store: StoreLike, run: Run<T>, hedged: boolean
     )
     return () => {
       inner.unsubscribe()
-      end('cancelled')
+      // `firstValueFrom` lets go of a single-answer operation at its answer, before completion.
+      end(answered && !run.streaming ? 'ok' : 'cancelled')
     }
   })
 }
