@@ -25,7 +25,7 @@ import type * as Library from '../../lib/index.js'
 import type * as Otel from '../../lib/otel/index.js'
 import type { Store } from '../../lib/index.js'
 import { settledHeap } from '../gc.js'
-import { median } from '../stats.js'
+import { cpuUsPer, median } from '../stats.js'
 
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(file).href)) as T
 const here = resolve(import.meta.dirname, '../../dist')
@@ -40,13 +40,6 @@ const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: ()
 const over = (lib: typeof Library, answer: Observable<unknown>, options: Library.FailoverStoreOptions = {}) =>
   new lib.FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0, ...options })
 const noop = { next() {}, error() {}, complete() {} }
-
-function cpuUsPer(n: number, fn: () => void): number {
-  const t0 = process.cpuUsage()
-  for (let i = 0; i < n; i++) fn()
-  const t = process.cpuUsage(t0)
-  return (t.user + t.system) / n
-}
 
 function heapPerInFlight(store: Store, n: number): number {
   const before = settledHeap()
