@@ -5,7 +5,7 @@
  */
 import { channel } from 'node:diagnostics_channel'
 import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api'
-import { toArray } from 'rxjs'
+import { asyncScheduler, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { CHANNELS } from '../../lib/failover/diagnostics.js'
@@ -39,6 +39,9 @@ function virtual(primary: FakeScript, secondary: FakeScript, options: FailoverSt
     flush()
   })
 }
+
+/** Runs `fn` at virtual time `at` (inside TestScheduler.run, the asyncScheduler is virtual). */
+const asyncSchedulerAt = (at: number, fn: () => void) => asyncScheduler.schedule(fn, at)
 
 const db = (operation: string): Attributes => ({ 'db.system.name': 'hpe.maprdb', 'db.collection.name': PATH, 'db.operation.name': operation })
 
@@ -296,6 +299,22 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     expect(stalledMs).toBeGreaterThanOrEqual(240)
     expect(await t.points('ojai.client.stall.duration')).toEqual([{ name: 'ojai.client.stall.duration', attributes: { 'db.collection.name': PATH }, value: one(stalledMs / 1000, STALL_BOUNDARIES) }])
     expect(await t.boundaries('ojai.client.stall.duration')).toEqual(STALL_BOUNDARIES)
+  })
+
+  it('the caller lets go before the answer: the operation cancelled, its attempt cancelled, no error', async () => {
+    t = telemetry()
+    new TestScheduler((x, y) => expect(x).toEqual(y)).run(({ flush }) => {
+      const store = testFailoverStore({ primary: fakeStore({ path: PATH, findById: '-' }), secondary: fakeStore({ path: PATH }) })
+      const subscription = store.findById('u1').subscribe()
+      asyncSchedulerAt(100, () => subscription.unsubscribe())
+      flush()
+    })
+    expect(t.spans()).toEqual([
+      operationSpan('findById', 0, 100, { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'cancelled' }, [
+        attemptSpan('findById', 'primary', 'first', 1, 0, 100, { 'ojai.attempt.outcome': 'cancelled' }),
+      ]),
+    ])
+    expect(await t.points('db.client.operation.duration')).toEqual([{ ...operationPoint('findById', 'primary', 0.1) }])
   })
 
   it('disabled: nothing listens on the channels any more, and no span is made', async () => {
