@@ -14,13 +14,13 @@
  */
 import { fallback, handleAll, timeout as timeoutPolicy, TimeoutStrategy, type TimeoutPolicy } from 'cockatiel'
 import { Observable, retry, throwError, timer } from 'rxjs'
-import { MAX_DEADLINE_MS } from '../lib/driver/options.js'
+import { MAX_TIMER_MS } from '../lib/max-timer.js'
 import { OjaiError } from '../lib/ojai/errors.js'
 import type { Document } from '../lib/ojai/values.js'
 import type { Store } from '../lib/store.js'
 
 /** Connect options for the official-client baseline: no deadline worth the name. */
-export const NO_DEADLINE = { deadlineMs: MAX_DEADLINE_MS } as const
+export const NO_DEADLINE = { deadlineMs: MAX_TIMER_MS } as const
 
 /** Delay before retry i (0-based): min(1000 x 2^i, 18000) ms, as `retry` with factor 2, no jitter. */
 export function officialRetryDelayMs(i: number): number {

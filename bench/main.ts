@@ -9,8 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { dirname, join } from 'node:path'
+import { namesArg, outputsOf, runCli, type Values } from './cli.js'
 import type { BenchContext, SectionOutput } from './context.js'
 import { GatewayEnv } from './env.js'
 import { formatTable, roundDeep } from './report.js'
@@ -20,54 +20,28 @@ import { runHedging } from './sections/hedging.js'
 import { runOverhead } from './sections/overhead.js'
 import { runScale } from './sections/scale.js'
 import { runStartup } from './sections/startup.js'
-import { messageOf } from '../lib/ojai/message-of.js'
 
 export const SECTIONS = ['overhead', 'failover', 'baselines', 'hedging', 'startup', 'scale'] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 const USAGE = `usage: npm run bench -- [--quick] [--json <file>] [--only <${SECTIONS.join('|')}>]...`
 
-/** Hard bound on the whole run: a hung section must not keep the process (or CI) waiting. */
+/** Hard bound on the whole run. */
 const BOUND_MS = { quick: 6 * 60_000, full: 25 * 60_000 }
 
-async function main(): Promise<number> {
-  let values
-  try {
-    values = parseArgs({
-      options: {
-        quick: { type: 'boolean', default: false },
-        json: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }).values
-  } catch (error) {
-    console.error(`${messageOf(error)}\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    console.log(USAGE)
-    return 0
-  }
-  const only = values.only ?? []
-  const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
-  if (unknown.length > 0) {
-    console.error(`unknown section(s) ${unknown.join(', ')}\n${USAGE}`)
-    return 2
-  }
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  json: { type: 'string' },
+  only: { type: 'string', multiple: true },
+} as const
+
+async function run(values: Values<typeof OPTIONS>): Promise<void> {
+  const only = namesArg('section', values.only, SECTIONS)
   const selected = (s: SectionName) => only.length === 0 || only.includes(s)
   const quick = values.quick === true
   const began = performance.now()
   const ctx: BenchContext = { quick, log: (line) => console.error(`[${((performance.now() - began) / 1000).toFixed(1)}s] ${line}`) }
-  const jsonFile = values.json === undefined ? undefined : resolve(values.json)
-  const outDir = jsonFile === undefined ? resolve('bench-results') : dirname(jsonFile)
-
-  const bound = setTimeout(() => {
-    console.error(`bench: exceeded its ${BOUND_MS[quick ? 'quick' : 'full'] / 60_000} min bound; exiting`)
-    process.exit(1)
-  }, BOUND_MS[quick ? 'quick' : 'full'])
-  bound.unref()
+  const { jsonFile, outDir } = outputsOf(values.json)
 
   const document: Record<string, unknown> = {
     meta: { quick, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, loadAverageAtStart: loadavg(), startedAt: new Date().toISOString() },
@@ -111,21 +85,6 @@ async function main(): Promise<number> {
     console.log(`\njson: ${jsonFile}`)
   }
   ctx.log('done')
-  clearTimeout(bound)
-  return 0
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-    // Everything should be closed by now; if something still holds the process, say what and leave.
-    setTimeout(() => {
-      console.error(`bench: still open after the run: ${process.getActiveResourcesInfo().join(', ')}; exiting`)
-      process.exit(code)
-    }, 3000).unref()
-  },
-  (error: unknown) => {
-    console.error('bench failed:', error)
-    process.exitCode = 1
-  },
-)
+runCli({ name: 'bench', usage: USAGE, options: OPTIONS, boundMs: (values) => BOUND_MS[values.quick ? 'quick' : 'full'], run })

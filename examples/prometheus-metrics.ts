@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/prometheus-metrics.ts
  */
-import { firstValueFrom, lastValueFrom } from 'rxjs'
+import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { connect, FailoverStore } from '../lib/index.js'
 import { clusters } from './support.js'
@@ -30,7 +30,7 @@ const users = new FailoverStore(
 function instrument(store: FailoverStore, registry: Registry, table: string): void {
   const events = new Counter({
     name: 'ojai_failover_events_total',
-    help: 'FailoverStore events (timeout, failover, failback, probe-ok, probe-failed, hedge, gave-up)',
+    help: 'FailoverStore events (timeout, silent, heard, failover, failback, probe-ok, probe-failed, hedge, gave-up)',
     labelNames: ['table', 'type', 'cluster'],
     registers: [registry],
   })
@@ -64,7 +64,11 @@ instrument(users, registry, path)
 await firstValueFrom(users.insertOrReplace({ _id: 'u1', name: 'Ada' }))
 for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))
 await env.cutPrimary()
+// The silent primary is suspected within milliseconds and the reads go to cluster2 at once; the
+// switch of the active cluster (the `failover` event) comes when the read left on cluster1 times out.
+const switched = firstValueFrom(users.events$.pipe(filter((e) => e.type === 'failover'), timeout(10_000)))
 for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))
+await switched
 
 const text = await registry.metrics()
 console.log(text.split('\n').filter((line) => line.startsWith('ojai_failover_')).join('\n'))

@@ -17,6 +17,7 @@
  * Time goes through an RxJS scheduler, so a TestScheduler checks these rules in virtual time.
  */
 import type { SchedulerLike, Subscription } from 'rxjs'
+import { MAX_TIMER_MS } from './max-timer.js'
 import { InvalidOptionsError } from './ojai/errors.js'
 
 /**
@@ -42,12 +43,9 @@ export interface CloseOptions {
  */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000
 
-/** The longest grace a timer can hold (Node clamps longer timers to 1 ms). */
-const MAX_GRACE_MS = 2 ** 31 - 1
-
 /** Checks a grace in ms: an integer in [0, 2^31-1]. Throws InvalidOptionsError naming `name`. */
 export function checkGraceMs(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_GRACE_MS) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
     const shown = typeof value === 'number' ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value
     throw new InvalidOptionsError(`${name} must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got ${shown}`)
   }
@@ -104,16 +102,6 @@ export class GracefulClose {
     private readonly scheduler: SchedulerLike,
     private readonly target: Drainable,
   ) {}
-
-  /** False from the first `close()` on: new operations are refused. */
-  get isOpen(): boolean {
-    return this.phase.kind === 'open'
-  }
-
-  /** True once the close is over (every operation ended, release started). */
-  get isClosed(): boolean {
-    return this.phase.kind === 'closed'
-  }
 
   /** Starts (or shortens) the close; the promise resolves once everything is released. */
   close(graceMs: number): Promise<void> {

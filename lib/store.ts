@@ -76,8 +76,10 @@ export interface FindOptions extends CallOptions {
   readonly idleMs?: number
   /**
    * FailoverStore only: when a find ordered by something other than `_id` fails mid-stream, run
-   * it again from the start on the next cluster (documents already delivered are delivered
-   * again) instead of failing with a ResumeNotPossible error. Default false.
+   * it again from the start on the next cluster instead of failing with a ResumeNotPossible error.
+   * The documents already delivered come again, then the rest: the whole result follows the
+   * repeats, and `$limit` counts documents of the result, not repeats. The `rerouted` event's
+   * `delivered` is the number of documents before the restart. Default false.
    */
   readonly allowRestart?: boolean
 }

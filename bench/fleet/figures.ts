@@ -45,6 +45,8 @@ export interface ScenarioDetail {
   readonly primaryPeakAtS: number
   readonly secondaryPeakAtS: number
   readonly failoversPerClient: number
+  /** Suspicions of a silent cluster per client over the run (silence.ts). */
+  readonly silencesPerClient: number
   readonly failbacksPerClient: number
   /** Share of clients that failed back after the primary's last recovery. */
   readonly failedBackShare: number | null
@@ -223,6 +225,7 @@ export function figuresOf(run: RunResult): ScenarioOutcome {
     primaryPeakAtS: (pAt * bucketMs) / 1000,
     secondaryPeakAtS: (sAt * bucketMs) / 1000,
     failoversPerClient: ratio(totals.failovers, clients.length),
+    silencesPerClient: ratio(totals.silences, clients.length),
     failbacksPerClient: ratio(totals.failbacks, clients.length),
     failedBackShare: healedAt === undefined ? null : ratio(backs.length, clients.length),
     failbackP50AfterHealMs: afterHeal.length === 0 ? null : percentile(afterHeal, 50),

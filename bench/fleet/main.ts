@@ -11,21 +11,30 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import { basename, dirname, extname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { basename, extname, join } from 'node:path'
+import { integerArg, namesArg, outputsOf, runCli, UsageError, type Values } from '../cli.js'
 import { formatTable, type Row } from '../report.js'
 import { lineSvg, type LineSeries } from '../svg.js'
 import { fleetDocument, tidy, type ScenarioDetail, type ScenarioFigures, type ScenarioOutcome } from './figures.js'
 import { runScenarios } from './pool.js'
 import { SCENARIOS, scenarioNamed } from './scenarios.js'
 import { accepts, DEFAULT_CONFIG, type FleetConfig } from './simulate.js'
-import { messageOf } from '../../lib/ojai/message-of.js'
 
 const NAMES = SCENARIOS.map((s) => s.name)
-const USAGE = `usage: npm run fleet -- [--clients N] [--quick] [--json <file>] [--only <${NAMES.join('|')}>]... [--jobs J] [--seed S]`
+const USAGE = `usage: npm run fleet -- [--clients N] [--quick] [--json <file>] [--only <${NAMES.join('|')}>]... [--jobs J] [--seed S] [--rate R]`
 
-/** Hard bound on the whole run: a stuck simulation must not keep the process (or CI) waiting. */
+/** Hard bound on the whole run. */
 const BOUND_MS = { quick: 15 * 60_000, full: 120 * 60_000 }
+
+const OPTIONS = {
+  clients: { type: 'string' },
+  quick: { type: 'boolean', default: false },
+  json: { type: 'string' },
+  only: { type: 'string', multiple: true },
+  jobs: { type: 'string' },
+  seed: { type: 'string' },
+  rate: { type: 'string' },
+} as const
 
 function figureRow(f: ScenarioFigures, d: ScenarioDetail): Row {
   const s = (ms: number | null) => (ms === null ? null : ms / 1000)
@@ -50,6 +59,7 @@ function costRow(d: ScenarioDetail): Row {
     scenario: d.name,
     operations: d.operations,
     'failovers/client': d.failoversPerClient,
+    'silences/client': d.silencesPerClient,
     'failbacks/client': d.failbacksPerClient,
     'steady peak/mean': d.steadyPeakOverMean,
     'incident p99 ms': d.incidentLatencyP99Ms,
@@ -75,64 +85,18 @@ function chartOf(o: ScenarioOutcome, variant: ScenarioOutcome | undefined, clien
   return lineSvg(`${c.name}, ${clients.toLocaleString('en-US')} clients: load per cluster / pre-fault steady load`, series, c.bucketMs, c.marks, 'requests per second / steady', 1)
 }
 
-async function main(): Promise<number> {
-  let values
-  try {
-    values = parseArgs({
-      options: {
-        clients: { type: 'string' },
-        quick: { type: 'boolean', default: false },
-        json: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        jobs: { type: 'string' },
-        seed: { type: 'string' },
-        rate: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }).values
-  } catch (error) {
-    console.error(`${messageOf(error)}\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    console.log(USAGE)
-    return 0
-  }
-  const int = (name: string, text: string | undefined, fallback: number, min: number): number | undefined => {
-    if (text === undefined) return fallback
-    const n = Number(text)
-    if (Number.isInteger(n) && n >= min) return n
-    console.error(`--${name} must be an integer of at least ${min}, got ${JSON.stringify(text)}\n${USAGE}`)
-    return undefined
-  }
+async function run(values: Values<typeof OPTIONS>): Promise<void> {
   const quick = values.quick === true
-  const clients = int('clients', values.clients, quick ? 1000 : 10_000, 2)
-  const jobs = int('jobs', values.jobs, Math.min(2, availableParallelism()), 1)
-  const seed = int('seed', values.seed, DEFAULT_CONFIG.seed, 0)
+  const clients = integerArg('clients', values.clients, quick ? 1000 : 10_000, 2)
+  const jobs = integerArg('jobs', values.jobs, Math.min(2, availableParallelism()), 1)
+  const seed = integerArg('seed', values.seed, DEFAULT_CONFIG.seed, 0)
   const rate = values.rate === undefined ? DEFAULT_CONFIG.ratePerClient : Number(values.rate)
-  if (!(Number.isFinite(rate) && rate > 0)) {
-    console.error(`--rate must be a positive number of operations per second per client, got ${JSON.stringify(values.rate)}\n${USAGE}`)
-    return 2
-  }
-  if (clients === undefined || jobs === undefined || seed === undefined) return 2
-  const only = values.only ?? []
-  const unknown = only.filter((s) => scenarioNamed(s) === undefined)
-  if (unknown.length > 0) {
-    console.error(`unknown scenario(s) ${unknown.join(', ')}\n${USAGE}`)
-    return 2
-  }
+  if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--rate must be a positive number of operations per second per client, got ${JSON.stringify(values.rate)}`)
+  const only = namesArg('scenario', values.only, NAMES)
   const names = only.length === 0 ? NAMES : NAMES.filter((n) => only.includes(n))
   const config: FleetConfig = { ...DEFAULT_CONFIG, clients, seed, ratePerClient: rate }
-  const jsonFile = values.json === undefined ? undefined : resolve(values.json)
-  const outDir = jsonFile === undefined ? resolve('bench-results') : dirname(jsonFile)
+  const { jsonFile, outDir } = outputsOf(values.json)
   const base = jsonFile === undefined ? 'fleet' : basename(jsonFile, extname(jsonFile))
-
-  const bound = setTimeout(() => {
-    console.error(`fleet: exceeded its ${BOUND_MS[quick ? 'quick' : 'full'] / 60_000} min bound; exiting`)
-    process.exit(1)
-  }, BOUND_MS[quick ? 'quick' : 'full'])
-  bound.unref()
 
   // Both runs of heal need the library's ramped failback (on by default, `failback: false` turns it off).
   const ramped = accepts({ failback: {} })
@@ -177,16 +141,6 @@ async function main(): Promise<number> {
     writeFileSync(detailFile, `${JSON.stringify(tidy({ meta, config, scenarios: outcomes.map((o) => o.detail) }), null, 2)}\n`)
     console.log(`\njson: ${jsonFile}\ndetail: ${detailFile}`)
   }
-  clearTimeout(bound)
-  return 0
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    console.error('fleet failed:', error)
-    process.exitCode = 1
-  },
-)
+runCli({ name: 'fleet', usage: USAGE, options: OPTIONS, boundMs: (values) => BOUND_MS[values.quick ? 'quick' : 'full'], run })

@@ -14,6 +14,7 @@ import { build, type Histogram } from 'hdr-histogram-js'
 import { Subscriber } from 'rxjs'
 import { seededRandom, type Random } from '../../lib/chaos/distribution.js'
 import { DEFAULT_PROBE_ID, FailoverStore, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
+import { DEFAULT_STALL } from '../../lib/failover/timekeeper.js'
 import { InvalidOptionsError, OjaiError } from '../../lib/ojai/errors.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
 import { ModelCluster, type LatencyModel, type LoadSeries } from './cluster.js'
@@ -29,7 +30,11 @@ export interface FleetConfig {
   readonly seed: number
   /** Width of a load bucket, ms. */
   readonly bucketMs: number
-  /** `stall.tickMs` of every store: in virtual time no wake is ever late, so only the cost changes. */
+  /**
+   * `stall.tickMs` of every store: in virtual time no wake is ever late, so no stall is ever seen;
+   * but silence (a cluster suspected within milliseconds) is checked on these beats, so the fleet
+   * runs the production default.
+   */
   readonly stallTickMs: number
   /** Latency of a healthy cluster. */
   readonly latency: LatencyModel
@@ -47,7 +52,7 @@ export const DEFAULT_CONFIG: FleetConfig = Object.freeze({
   readShare: 0.9,
   seed: 15,
   bucketMs: 1000,
-  stallTickMs: 10_000,
+  stallTickMs: DEFAULT_STALL.tickMs,
   latency: Object.freeze({ medianMs: 2, sigma: 0.5 }),
   budgetMs: 1000,
   chunkMs: 10_000,
@@ -94,6 +99,11 @@ export interface Totals {
   failbacks: number
   reroutes: number
   gaveUp: number
+  /** Times a client found a cluster silent (suspicion within milliseconds, silence.ts). */
+  silences: number
+  /** Writes not sent (an earlier write of the document may still land) and reads tried again on the same cluster. */
+  fencedWrites: number
+  sameClusterRetries: number
 }
 
 export interface RunPerf {
@@ -300,6 +310,9 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
     failbacks: 0,
     reroutes: 0,
     gaveUp: 0,
+    silences: 0,
+    fencedWrites: 0,
+    sameClusterRetries: 0,
   }
   const random = seededRandom(clientSeed(config.seed, -2))
   const generator: Generator = {
@@ -338,6 +351,9 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
     totals.failbacks += s.failbacks
     totals.reroutes += s.reroutes
     totals.gaveUp += s.gaveUp
+    totals.silences += s.silences
+    totals.fencedWrites += s.fencedWrites
+    totals.sameClusterRetries += s.sameClusterRetries
   }
   totals.ok = recorder.ok
   totals.errors = recorder.errors

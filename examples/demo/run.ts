@@ -259,7 +259,7 @@ export function judge(phases: readonly PhaseSummary[], v: Verdict): CheckOutcome
     { name: 'no acknowledged write lost', ok: v.lostWrites === 0 && v.unexplained === 0, detail: `${v.lostWrites} lost or overtaken${v.lostInPhases ? ` (first ones issued in: ${v.lostInPhases})` : ''}, ${v.unexplained} unexplained values` },
     { name: 'no increment applied twice', ok: v.duplicateApplies === 0, detail: `${v.duplicateApplies} duplicate applies` },
     { name: 'no operation hung', ok: v.hangs === 0, detail: `${v.hangs} operations ran past timeoutMs + secondaryTimeoutMs + 1 s, + settleMs for writes (not counting stalls of the client)` },
-    { name: 'reads and idempotent writes never failed while a cluster could serve', ok: v.callerErrors === 0, detail: `${v.callerErrors} such errors (an UNSETTLED_WRITE was applied, its earlier attempt still pending: not counted)` },
+    { name: 'reads and idempotent writes never failed while a cluster could serve', ok: v.callerErrors === 0, detail: `${v.callerErrors} such errors (not counted: an UNSETTLED_WRITE, applied with an earlier attempt still pending, and a PENDING_WRITE, not sent while an earlier write of its document may still land)` },
     {
       name: 'replicas converged',
       ok: v.convergenceMs !== null && v.divergent === 0,

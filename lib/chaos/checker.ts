@@ -420,8 +420,9 @@ function findCallerErrors(history: HistorySnapshot, options: CheckOptions, anoma
     if (op.type !== 'write-idempotent' && op.type !== 'read') continue
     if (op.outcome !== 'fail' && op.outcome !== 'info') continue
     // Applied by a cluster that could serve; the error says an earlier attempt was still pending
-    // (the write-settle guarantee), not that no cluster served it.
-    if (op.error?.startsWith('UNSETTLED_WRITE') === true) continue
+    // (the write-settle guarantee), not that no cluster served it. Or not sent because an earlier
+    // write of the same document may still land (the write fence): a refusal for safety.
+    if (op.error?.startsWith('UNSETTLED_WRITE') === true || op.error?.startsWith('PENDING_WRITE') === true) continue
     const end = op.completeMs ?? history.endMs
     const excused = spans.some((s) => op.invokeMs <= s.toMs + grace && end >= s.fromMs)
     if (excused) continue

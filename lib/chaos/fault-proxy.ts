@@ -29,6 +29,13 @@ export type Direction = 'upstream' | 'downstream'
  *   same port.
  * - `half-open`: forwards one direction only (default `upstream`: requests arrive, answers never
  *   come back); the other direction is held as in `blackhole`.
+ * - `reset-client`: a middlebox that lost one side of its flows. Every existing connection's client
+ *   side is destroyed with RST, while the proxy's own connection to the target stays open: bytes
+ *   already read from the client still reach the target (a request in flight still arrives and
+ *   is still applied), the target sees neither FIN nor RST, and what it sends back is dropped. Such
+ *   an orphaned upstream lives until the target closes it, a `reset` or `refuse` mode, or
+ *   {@link FaultProxy.close}. The mode acts once, on the connections open when it is set: new
+ *   connections are forwarded as in `pass` (a fresh flow through the middlebox works).
  */
 export type ProxyMode =
   | { readonly kind: 'pass' }
@@ -37,6 +44,7 @@ export type ProxyMode =
   | { readonly kind: 'reset' }
   | { readonly kind: 'refuse' }
   | { readonly kind: 'half-open'; readonly forward?: Direction }
+  | { readonly kind: 'reset-client' }
 
 export type ProxyModeKind = ProxyMode['kind']
 
@@ -72,9 +80,9 @@ export type ProxyEvent =
 export interface ProxyStats {
   /** Connections accepted since listen. */
   readonly connectionsAccepted: number
-  /** Connections currently held or forwarding. */
+  /** Connections currently held or forwarding (an orphaned upstream of `reset-client` included). */
   readonly connectionsOpen: number
-  /** Connections the proxy destroyed with RST (reset/refuse mode, upstream failures). */
+  /** Connections the proxy destroyed with RST (reset/refuse mode, upstream failures), or whose client side it reset (`reset-client`). */
   readonly connectionsReset: number
   /** Bytes delivered from clients to the target. */
   readonly bytesUpstream: number
@@ -178,6 +186,10 @@ export class FaultProxy {
     return this.setMode({ kind: 'half-open', forward })
   }
 
+  resetClient(): Promise<void> {
+    return this.setMode({ kind: 'reset-client' })
+  }
+
   /** Stops listening and destroys every connection and timer. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return
@@ -198,6 +210,7 @@ export class FaultProxy {
     switch (mode.kind) {
       case 'pass':
       case 'latency':
+      case 'reset-client':
         return true
       case 'half-open':
         return (mode.forward ?? 'upstream') === direction
@@ -260,6 +273,9 @@ export class FaultProxy {
     this.emit({ type: 'mode', proxy: this.name, mode: mode.kind })
     if (mode.kind === 'reset' || mode.kind === 'refuse') {
       for (const link of [...this.links]) link.reset(`mode ${mode.kind}`)
+    }
+    if (mode.kind === 'reset-client') {
+      for (const link of [...this.links]) link.resetClient(`mode ${mode.kind}`)
     }
     if (mode.kind === 'refuse') {
       await this.unbind()
@@ -351,6 +367,8 @@ class Pipe {
   private waitingDrain = false
   private srcEnded = false
   private endForwarded = false
+  /** The destination is gone for good (`reset-client`): bytes are read and dropped. */
+  private discarding = false
   dst: net.Socket | undefined
 
   constructor(
@@ -365,7 +383,19 @@ class Pipe {
     })
   }
 
+  /**
+   * From now on reads the source and drops what it sends, as a middlebox drops packets of a flow
+   * whose other side it lost; the source's end (FIN) closes it, so the link can end.
+   */
+  discard(): void {
+    this.stop()
+    this.discarding = true
+    this.dst = undefined
+    this.pump()
+  }
+
   private onData(chunk: Buffer): void {
+    if (this.discarding) return
     const now = performance.now()
     const releaseAt = Math.max(this.lastReleaseAt, now + this.host.delayFor(this.direction))
     this.lastReleaseAt = releaseAt
@@ -379,6 +409,11 @@ class Pipe {
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
       this.timer = undefined
+    }
+    if (this.discarding) {
+      if (this.srcEnded) this.src.destroy()
+      else this.src.resume()
+      return
     }
     const dst = this.dst
     if (!this.host.flowing(this.direction) || dst === undefined || dst.connecting || dst.destroyed) {
@@ -432,6 +467,8 @@ class Link {
   private down: Pipe | undefined
   /** A reset from one side that a black hole must not pass on yet. */
   private pendingReset = false
+  /** `reset-client` destroyed the client side; the upstream lives on alone. */
+  private clientGone = false
   private done = false
 
   constructor(
@@ -472,6 +509,23 @@ class Link {
     this.host.linkClosed(this)
   }
 
+  /**
+   * Destroys the client side with RST and keeps the upstream: bytes already read from the client
+   * still go up, and what the target sends is dropped. A link with no upstream yet has nothing
+   * to keep and is reset whole.
+   */
+  resetClient(reason: string): void {
+    if (this.done || this.clientGone) return
+    if (this.upstream === undefined || this.upstream.destroyed) {
+      this.reset(reason)
+      return
+    }
+    this.clientGone = true
+    resetSocket(this.client)
+    this.down?.discard()
+    this.host.linkReset(this, reason)
+  }
+
   destroy(): void {
     if (this.done) return
     this.done = true
@@ -503,8 +557,10 @@ class Link {
     upstream.on('close', () => this.sideClosed('upstream'))
   }
 
-  private sideFailed(_side: 'client' | 'upstream'): void {
+  private sideFailed(side: 'client' | 'upstream'): void {
     if (this.done) return
+    // The client side this proxy reset itself: the orphaned upstream must live on.
+    if (side === 'client' && this.clientGone) return
     if (this.host.holding()) {
       this.pendingReset = true
       return

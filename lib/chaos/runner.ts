@@ -16,22 +16,15 @@ import { DEFAULT_SETTLE_MS } from '../failover/options.js'
 import type { Pace, Scenario, ScenarioContext } from './scenarios.js'
 import { counterKey, readClusterState, Workload, type WorkloadMix } from './workload.js'
 
-/** One row of the report (the `--json` contract keys, plus details). */
-export interface ScenarioReport {
+/**
+ * One row of the report (the `--json` contract keys, plus details). The counts mean what they
+ * mean in the checker's {@link CheckResult}; `convergenceMs` is the time from the end of the
+ * workload until every replica holds the same data (null if never); `anomalies` keeps a few of
+ * each kind, for diagnosis.
+ */
+export interface ScenarioReport
+  extends Pick<CheckResult, 'ops' | 'lostWrites' | 'lostIncrements' | 'overtakenWrites' | 'duplicateApplies' | 'callerErrors' | 'hangs' | 'convergenceMs' | 'failovers' | 'failbacks' | 'phases' | 'anomalies'> {
   readonly name: string
-  readonly ops: number
-  readonly lostWrites: number
-  /** The part of lostWrites that are increments. */
-  readonly lostIncrements: number
-  /** Acknowledged writes overtaken by an earlier write (see checker.ts); those in the final state are also lost writes. */
-  readonly overtakenWrites: number
-  readonly duplicateApplies: number
-  readonly callerErrors: number
-  readonly hangs: number
-  /** Time from the end of the workload until every replica holds the same data; null if never. */
-  readonly convergenceMs: number | null
-  readonly failovers: number
-  readonly failbacks: number
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
@@ -40,9 +33,6 @@ export interface ScenarioReport {
   /** What did not hold, in words. */
   readonly violations: readonly string[]
   readonly durationMs: number
-  readonly phases: CheckResult['phases']
-  /** A few anomalies, for diagnosis. */
-  readonly anomalies: CheckResult['anomalies']
 }
 
 export interface RunOptions {

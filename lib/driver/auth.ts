@@ -9,14 +9,8 @@
  */
 import { inspect } from 'node:util'
 import { Metadata } from '@grpc/grpc-js'
+import { AUTHORIZATION, BEARER_TOKEN } from '../proto/constants.js'
 import { HIDDEN } from './connection-string.js'
-
-/** Metadata key of the credentials. */
-export const AUTHORIZATION = 'authorization'
-/** Response header carrying the token. */
-export const BEARER_TOKEN = 'bearer-token'
-/** Status details of an UNAUTHENTICATED status that means "token expired, use basic again". */
-export const TOKEN_EXPIRED = 'STATUS_TOKEN_EXPIRED'
 
 /** How many past tokens {@link AuthSession.redact} still hides. */
 const REMEMBERED_TOKENS = 4

@@ -19,13 +19,14 @@
  *   authorization header is sent, for gateways running without authentication.
  */
 import { InvalidConnectionStringError } from '../ojai/errors.js'
+import { DEFAULT_PORT } from '../proto/constants.js'
 import { didYouMean } from './suggest.js'
 
 /**
- * The gateway's default port.
+ * The gateway's default port: a connection string without a port connects here.
  * @category Internals
  */
-export const DEFAULT_GATEWAY_PORT = 5678
+export const DEFAULT_GATEWAY_PORT = DEFAULT_PORT
 
 const PREFIX = 'ojai:mapr:thin:v1@'
 

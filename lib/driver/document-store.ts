@@ -8,6 +8,7 @@ import { type Observable, filter, map, throwError } from 'rxjs'
 import { decodeDocument, decodeValue } from '../ojai/codec.js'
 import { DecodingError, InvalidConditionError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape, DocumentWithId, Projected, Value, WithId } from '../ojai/values.js'
+import { FindResponseType, InsertMode, PayloadEncoding } from '../proto/constants.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
 import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store, WholeDocumentOptions } from '../store.js'
 import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
@@ -17,12 +18,9 @@ import { callTimeout, checkRequestSize, conditionJson, documentWithIdJson, findT
 import type { Deadlines } from './options.js'
 import type { RpcRunner } from './rpc.js'
 
-const JSON_ENCODING = 1 as const
-const INSERT_OR_REPLACE = 1 as const
-const INSERT = 2 as const
-const REPLACE = 3 as const
-const RESULT_DOCUMENT = 1
-const QUERY_PLAN = 2
+const { JSON_ENCODING } = PayloadEncoding
+const { INSERT_OR_REPLACE, INSERT, REPLACE } = InsertMode
+const { RESULT_DOCUMENT, QUERY_PLAN } = FindResponseType
 
 /**
  * One message of {@link DocumentStore.findWithPlan}: the query plan first, then the documents.

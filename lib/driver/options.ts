@@ -4,6 +4,7 @@
 import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { checkGraceMs } from '../graceful-close.js'
+import { MAX_TIMER_MS } from '../max-timer.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 import { didYouMean } from './suggest.js'
@@ -114,9 +115,6 @@ export function resolveDeadlines(options: ConnectOptions): Deadlines {
   return { deadlineMs, findIdleMs: options.findIdleMs ?? deadlineMs, findDeadlineMs: options.findDeadlineMs ?? Infinity }
 }
 
-/** The largest timer Node can arm (about 24.8 days). */
-export const MAX_DEADLINE_MS = 2_147_483_647
-
 /**
  * The gateway's message size limit (`grpc.service.max-message-size`), 32 MiB.
  * @category Internals
@@ -155,7 +153,7 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 
 type ValueCheck = (value: unknown) => string | undefined
 
-const positiveInteger: ValueCheck = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_DEADLINE_MS ? undefined : `an integer from 1 to ${MAX_DEADLINE_MS}`)
+const positiveInteger: ValueCheck = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TIMER_MS ? undefined : `an integer from 1 to ${MAX_TIMER_MS}`)
 const sizeLimit: ValueCheck = (v) => (v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? undefined : 'a positive integer of bytes, or -1 for no limit')
 const flag: ValueCheck = (v) => (v === 0 || v === 1 ? undefined : '0 or 1')
 
@@ -163,7 +161,7 @@ const flag: ValueCheck = (v) => (v === 0 || v === 1 ? undefined : '0 or 1')
 const OWNED_CHANNEL_OPTIONS: Readonly<Record<string, ValueCheck>> = {
   'grpc.initial_reconnect_backoff_ms': positiveInteger,
   'grpc.max_reconnect_backoff_ms': positiveInteger,
-  'grpc.keepalive_time_ms': (v) => (v === -1 || positiveInteger(v) === undefined ? undefined : `an integer from 1 to ${MAX_DEADLINE_MS}, or -1 for no keepalive`),
+  'grpc.keepalive_time_ms': (v) => (v === -1 || positiveInteger(v) === undefined ? undefined : `an integer from 1 to ${MAX_TIMER_MS}, or -1 for no keepalive`),
   'grpc.keepalive_timeout_ms': positiveInteger,
   'grpc.keepalive_permit_without_calls': flag,
   'grpc.max_receive_message_length': sizeLimit,
@@ -176,8 +174,8 @@ const OWNED_CHANNEL_OPTION_NAMES = Object.keys(OWNED_CHANNEL_OPTIONS)
 /** Checks a deadline or timeout in milliseconds (`Infinity` = none); throws InvalidOptionsError. */
 export function checkTimeout(value: unknown, what: string): number {
   if (value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_DEADLINE_MS) {
-    throw new InvalidOptionsError(`${what} must be a number of milliseconds from 1 to ${MAX_DEADLINE_MS}, or Infinity for no limit, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new InvalidOptionsError(`${what} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no limit, got ${String(value)}`)
   }
   return value
 }

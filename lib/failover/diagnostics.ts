@@ -23,7 +23,7 @@
  */
 import { channel } from 'node:diagnostics_channel'
 import { Observable, type SchedulerLike, Subscriber } from 'rxjs'
-import { isAvailabilityError, UnavailableError } from '../ojai/errors.js'
+import { isAvailabilityError, isUnsent } from '../ojai/errors.js'
 import type { FailoverStrategy, Store } from '../store.js'
 import type { ClusterStatus } from './cluster-state.js'
 import type { FailoverStoreEvent } from './events.js'
@@ -83,8 +83,10 @@ export interface FailoverStoreInfo {
  * - `unknown`: an availability error after which the request may have been applied (reset, GOAWAY…);
  * - `timed-out`: no answer within its limit; the call was cancelled;
  * - `cancelled`: nobody wanted the answer any more (the other arm of a hedge won, the caller left);
- * - `left-running`: a write's attempt timed out and keeps running until it settles, so the write
- *   is not acknowledged while it could still land (see steps/settle.ts); `settled` says how it ended.
+ * - `left-running`: the operation moved on and the attempt keeps running: a write's attempt that
+ *   timed out, until it settles, so the write is not acknowledged while it could still land (see
+ *   steps/settle.ts); or a read's on a cluster that fell silent, as its witness (silence.ts).
+ *   `settled` says how it ended.
  * @category Observability
  */
 export type AttemptOutcome = 'answered' | 'failed' | 'unknown' | 'timed-out' | 'cancelled' | 'left-running'
@@ -285,7 +287,7 @@ export function attemptAnswered(leg: AttemptLike): void {
 /** Hook: the attempt's store ended it with `error`: a semantic error is an answer. */
 export function attemptFailed(leg: AttemptLike, error: unknown): void {
   if (!attemptEnd.hasSubscribers) return
-  const outcome = !isAvailabilityError(error) ? 'answered' : error instanceof UnavailableError && error.unsent ? 'failed' : 'unknown'
+  const outcome = !isAvailabilityError(error) ? 'answered' : isUnsent(error) ? 'failed' : 'unknown'
   end(leg, outcome, error)
 }
 

@@ -4,6 +4,7 @@
  */
 import { OjaiError, type OjaiErrorOptions } from '../ojai/errors.js'
 import { messageOf } from '../ojai/message-of.js'
+import type { DocumentId } from '../ojai/values.js'
 
 /**
  * What one cluster answered (or failed to answer) during a failed operation.
@@ -56,22 +57,52 @@ export class ResumeNotPossibleError extends OjaiError {
 }
 
 /**
- * A write was applied on `appliedOn`, but an earlier attempt of it on `pending` had not answered
- * when the settle bound passed: that attempt may still be applied later and would then overwrite
- * writes made after this one. The FailoverStore does not acknowledge what it cannot vouch for.
- * Write the key again once the pending cluster answers (or is known down) if the value matters.
+ * A write was applied on `appliedOn`, but an earlier attempt of it on `pending` may still be
+ * applied there later: it failed after it may have been sent (a reset or closed connection is not
+ * proof that nothing will land), or it had not answered when the settle bound passed. Applied
+ * later, it would overwrite writes made after this one, so the FailoverStore does not acknowledge
+ * what it cannot vouch for. `reason` says why, for each pending cluster.
+ *
+ * What to do: treat the write as not acknowledged, and its value as possibly applied everywhere.
+ * Writing the same value again is harmless. Before writing a *different* value to the same
+ * document, wait until the pending cluster answers again (`health$` shows it `up`), then read the
+ * document back and write again if it is not what you want.
  * @category Errors
  */
 export class UnsettledWriteError extends OjaiError {
   readonly code = 'UNSETTLED_WRITE'
   readonly appliedOn: string
   readonly pending: readonly string[]
-  constructor(operation: string, appliedOn: string, pending: readonly string[], settleMs: number) {
-    super(
-      `${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} had not answered after ${settleMs} ms and may still be applied later, overwriting newer writes; not acknowledged`,
-    )
+  readonly reason: string
+  constructor(operation: string, appliedOn: string, pending: readonly string[], reason: string) {
+    super(`${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} may still be applied later, overwriting newer writes (${reason}); not acknowledged`)
     this.appliedOn = appliedOn
     this.pending = pending
+    this.reason = reason
+  }
+}
+
+/**
+ * A write of `document` was not sent: an earlier write of the same document from this store ended
+ * without an acknowledgment while an attempt of it on `pending` may still be applied there, and
+ * applied later it would overwrite this one (see write-fence.ts). Not an availability error: it
+ * never fails over. Write again once each pending cluster answers again (`health$` shows it `up`)
+ * and `settleMs` has passed since that earlier write ended; reading the document back first tells
+ * you whether the earlier value landed.
+ * @category Errors
+ */
+export class PendingWriteError extends OjaiError {
+  readonly code = 'PENDING_WRITE'
+  readonly document: DocumentId
+  readonly pending: readonly string[]
+  readonly reason: string
+  constructor(operation: string, document: DocumentId, pending: readonly string[], reason: string, settleMs: number) {
+    super(
+      `${operation} of ${typeof document === 'string' ? JSON.stringify(document) : 'a binary _id'} not sent: an earlier write of this document from this store may still be applied on ${pending.join(', ')} (${reason}) and would overwrite it; write again once ${pending.join(', ')} answers again and ${settleMs} ms have passed since that write ended`,
+    )
+    this.document = document
+    this.pending = pending
+    this.reason = reason
   }
 }
 

@@ -51,7 +51,10 @@ export interface ReroutedEvent extends EventBase {
   readonly to: string
   /** Error code (or message) of the failure. */
   readonly reason: string
-  /** For a find: documents already delivered, continued after (resume) or repeated (restart). */
+  /**
+   * For a find: documents it delivered before moving on (repeats of an earlier restart included).
+   * A resume continues after them; a restart delivers the result again from its first document.
+   */
   readonly delivered?: number
 }
 
@@ -68,14 +71,43 @@ export interface StallEvent extends Omit<EventBase, 'operation'> {
 }
 
 /**
- * A write was applied elsewhere, but an earlier attempt of it was still unanswered when the
- * settle bound passed: the write ends with UnsettledWriteError instead of an acknowledgment.
+ * A write was applied elsewhere, but an earlier attempt of it may still land: it failed after it
+ * may have been sent (reset, closed connection), or it was still unanswered when the settle bound
+ * passed. The write ends with UnsettledWriteError instead of an acknowledgment.
  * @category Events
  */
 export interface UnsettledEvent extends EventBase {
   readonly type: 'unsettled'
-  /** The clusters whose attempts had not answered. */
+  /** The clusters whose attempts may still be applied. */
   readonly pending: readonly string[]
+  /** Why each may still land, e.g. `UNAVAILABLE` (failed after send) or `no answer within 5000 ms`. */
+  readonly reason: string
+}
+
+/**
+ * A cluster fell silent: it has requests outstanding and answered none of them for `silentMs`,
+ * longer than its own answer latency explains (`thresholdMs`, see silence.ts). It is suspect:
+ * new operations start elsewhere while a cluster in better standing exists, reads in flight on
+ * it move on at once, writes keep their attempts. The active cluster does not change on this.
+ * `operation` is `'silence'`.
+ * @category Events
+ */
+export interface SilentEvent extends Omit<EventBase, 'operation'> {
+  readonly type: 'silent'
+  readonly operation: 'silence'
+  readonly silentMs: number
+  readonly thresholdMs: number
+  /** Attempts outstanding on the cluster when it was found silent (each read among them that moves on emits `rerouted`). */
+  readonly outstanding: number
+}
+
+/**
+ * A cluster that was silent answered again (an operation or a probe): the suspicion ended.
+ * `elapsedMs` is how long it lasted; `operation` what answered.
+ * @category Events
+ */
+export interface HeardEvent extends EventBase {
+  readonly type: 'heard'
 }
 
 /**
@@ -113,8 +145,9 @@ export interface DrainedEvent extends OperatorEventBase {
 }
 
 /**
- * An operator released a pin or drain: routing is automatic again. Drained clusters come back
- * through a probe and the usual failback (with its ramp), not at once.
+ * An operator released a pin or drain: routing is automatic again. Each drained cluster gets
+ * traffic again only after its own probe succeeds (`probe-ok` naming it), then through the usual
+ * failback (with its ramp), not at once.
  * @category Events
  */
 export interface ReleasedEvent extends Omit<OperatorEventBase, 'reason'> {
@@ -177,6 +210,8 @@ export type FailoverStoreEvent =
   | ReroutedEvent
   | StallEvent
   | UnsettledEvent
+  | SilentEvent
+  | HeardEvent
   | FailbackEvent
   | ProbeOkEvent
   | ProbeFailedEvent

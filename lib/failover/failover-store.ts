@@ -58,9 +58,12 @@ import {
   type ResolvedOptions,
 } from './options.js'
 import { operation } from './pipeline.js'
-import { classify, isStrategy, OPERATION_CLASSES, Policy, type OperationName } from './policy.js'
+import { classify, isStrategy, Policy, settlesBeforeAck, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
+import { SilenceWatch, type Silence } from './silence.js'
+import { WriteFence } from './write-fence.js'
+import { abandonWitnesses, moveReadsOff } from './steps/attempt.js'
 import { StatsRecorder, type FailoverStats } from './stats.js'
 import { StickyHold } from './sticky-hold.js'
 import { Timekeeper } from './timekeeper.js'
@@ -82,21 +85,16 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
   return out as O | undefined
 }
 
-const READS: ReadonlySet<OperationName> = new Set(['findById', 'find'])
+/** The `_id` of a document to write, when it has one the fence can key on (a bad one is the store's to refuse). */
+function idOf(doc: { readonly _id?: unknown }): DocumentId | undefined {
+  const id = (doc as { _id?: unknown } | null | undefined)?._id
+  return typeof id === 'string' || id instanceof Uint8Array ? id : undefined
+}
 
 /** A primary-only operation while an operator drained the primary: refused, nothing sent. */
 function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
   const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
   return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, { unsent: true })
-}
-
-/**
- * Writes that set a value (idempotent and conditional ones) are held until an attempt they left
- * behind settles: landing late, it would overwrite newer writes. Non-idempotent ones add to what
- * is there; a late one is a repeat, which a caller who lets them fail over has accepted.
- */
-function keepsStragglers(name: OperationName, cls: OperationClass): boolean {
-  return !READS.has(name) && cls !== 'non-idempotent'
 }
 
 class Context implements Core {
@@ -107,6 +105,8 @@ class Context implements Core {
   readonly state: ClusterState
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
+  readonly silence: SilenceWatch
+  readonly fence: WriteFence
   readonly policy: Policy
   readonly demand: Demand
   readonly inFlight = new InFlight<Run<unknown>>()
@@ -127,16 +127,45 @@ class Context implements Core {
     this.secondaryTimeoutMs = o.secondaryTimeoutMs
     this.settleMs = o.settleMs
     this.stats = new StatsRecorder(this.names)
-    this.clock = new Timekeeper(scheduler, o.stall, (stall) =>
-      this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+    this.silence = new SilenceWatch(
+      this.names.length,
+      o.silence,
+      (c) => this.health.of(c).state === 'up',
+      (silence) => this.onSilent(silence),
+    )
+    this.clock = new Timekeeper(
+      scheduler,
+      o.stall,
+      (stall) => this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+      (now) => this.silence.check(now),
     )
     this.health = new HealthBook(this.names, scheduler.now())
+    this.fence = new WriteFence(this.names, this.health, o.settleMs)
+    this.heardWhenBackUp()
     this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)
     this.logger = o.logger
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
+  }
+
+  /** A cluster that comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers. */
+  private heardWhenBackUp(): void {
+    let before = this.health.current
+    this.health.health$.subscribe((view) => {
+      for (let c = 0; c < view.length; c++) if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
+      before = view
+    })
+  }
+
+  /** The silence watch found a cluster silent: it becomes suspect, and the reads waiting on it move on. */
+  private onSilent({ cluster, silentMs, thresholdMs, outstanding }: Silence): void {
+    if (!this.state.silent(cluster, `SILENT: no answer for ${silentMs} ms (threshold ${thresholdMs} ms)`)) return
+    this.stats.silences++
+    const at = this.clock.scheduler.now()
+    this.emit({ type: 'silent', cluster: this.names[cluster] ?? String(cluster), operation: 'silence', at, elapsedMs: silentMs, silentMs, thresholdMs, outstanding })
+    this.stats.silenceReissues += moveReadsOff(this, cluster, silentMs)
   }
 
   hedgeDelay(cluster: number): number {
@@ -236,7 +265,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     const fwd = forward(options)
-    return this.run<Document | null>('findById', 'idempotent', undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
+    return this.run<Document | null>('findById', undefined, undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
   }
 
   find(query?: QueryInput, options?: FindOptions): Observable<T> {
@@ -250,7 +279,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     }
     return this.run<Document>(
       'find',
-      'idempotent',
+      undefined,
       undefined,
       options,
       (s, resume) => (resume === undefined ? s.find(query, fwd) : s.find(parse().resumeAfter(resume.lastId, resume.delivered), fwd)),
@@ -260,52 +289,52 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   insertOrReplace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insertOrReplace', 'idempotent', undefined, options, (s) => s.insertOrReplace(doc, fwd))
+    return this.run<void>('insertOrReplace', idOf(doc), undefined, options, (s) => s.insertOrReplace(doc, fwd))
   }
 
   insert(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('insert', 'conditional', undefined, options, (s) => s.insert(doc, fwd))
+    return this.run<void>('insert', idOf(doc), undefined, options, (s) => s.insert(doc, fwd))
   }
 
   replace(doc: WithId<T>, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('replace', 'idempotent', undefined, options, (s) => s.replace(doc, fwd))
+    return this.run<void>('replace', idOf(doc), undefined, options, (s) => s.replace(doc, fwd))
   }
 
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('update', undefined, mutation, options, (s) => s.update(id, mutation, fwd))
+    return this.run<void>('update', id, mutation, options, (s) => s.update(id, mutation, fwd))
   }
 
   increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('increment', 'non-idempotent', undefined, options, (s) => s.increment(id, field, by, fwd))
+    return this.run<void>('increment', id, undefined, options, (s) => s.increment(id, field, by, fwd))
   }
 
   delete(id: DocumentId, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('delete', 'idempotent', undefined, options, (s) => s.delete(id, fwd))
+    return this.run<void>('delete', id, undefined, options, (s) => s.delete(id, fwd))
   }
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndMutate', undefined, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
+    return this.run<boolean>('checkAndMutate', id, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
   }
 
   checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndReplace', 'conditional', undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
+    return this.run<boolean>('checkAndReplace', idOf(doc), undefined, options, (s) => s.checkAndReplace(doc, condition, fwd))
   }
 
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndDelete', 'conditional', undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
+    return this.run<boolean>('checkAndDelete', id, undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
   }
 
   /** The class an operation would run under (for update / checkAndMutate: by its mutation). */
   classOf(operation: OperationName, mutation?: MutationInput): OperationClass {
-    return OPERATION_CLASSES[operation] === 'by-mutation' ? classify(operation, mutation) : (OPERATION_CLASSES[operation] as OperationClass)
+    return classify(operation, mutation)
   }
 
   /** Counters, latency percentiles per cluster and operation, in-flight operations and live timers. */
@@ -338,7 +367,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
    * them or moves to them, no probe); routing stays automatic among the others. When the active
    * cluster is drained, the best of the others becomes active at once. At least one cluster must
    * stay (InvalidArgumentError otherwise). Otherwise as {@link pin}: `drained` event, same errors;
-   * a later `pin` or `drain` replaces it (it does not add to it).
+   * a later `pin` or `drain` replaces it (it does not add to it); a cluster the new one no longer
+   * drains is released as by {@link release}.
    */
   drain(clusters: string | readonly string[], options?: MaintenanceOptions): void {
     const reason = this.maintenance(options)
@@ -352,9 +382,10 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   /**
    * Ends a {@link pin} or {@link drain}: routing is automatic again (`released` event). Each
-   * drained cluster is probed at once; a failback to one of higher priority happens only after its
-   * probe succeeds, and takes the usual ramp. Does nothing under automatic routing. ClosedError
-   * after `close()`.
+   * drained cluster is probed at once and gets no operation until its own probe succeeds (another
+   * cluster's probe does not count); then it takes traffic again, and a failback to it, when it
+   * ranks above the active cluster, takes the usual ramp. Does nothing under automatic routing.
+   * ClosedError after `close()`.
    */
   release(): void {
     this.maintenance(undefined)
@@ -412,6 +443,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   /** Once no operation is left: streams complete, timers go, clusters close. */
   private async shutDown(): Promise<void> {
     const ctx = this.ctx
+    abandonWitnesses(ctx)
     ctx.clock.dispose()
     ctx.demand.stop()
     ctx.state.complete()
@@ -422,9 +454,13 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
     if (failure !== undefined) throw failure.reason
   }
 
+  /**
+   * One operation. `document`: the `_id` a write acts on (undefined for reads, which are never
+   * fenced); a fenced document's write fails at once with PendingWriteError (write-fence.ts).
+   */
   private run<T>(
     name: OperationName,
-    cls: OperationClass | undefined,
+    document: DocumentId | undefined,
     mutation: MutationInput | undefined,
     options: CallOptions | undefined,
     attempt: AttemptFactory<T>,
@@ -442,11 +478,16 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         const perCall = options?.strategy
         if (perCall !== undefined && !isStrategy(perCall)) throw new InvalidOptionsError(`strategy must be one of primary-only, current-only, failover-if-unsent, failover; got ${JSON.stringify(perCall)}`)
         const timeoutMs = options?.timeoutMs === undefined ? ctx.o.timeoutMs : validateTimeout('timeoutMs', options.timeoutMs)
-        const cls0 = cls ?? classify(name, mutation)
-        const strategy = ctx.policy.strategy(cls0, perCall)
+        const cls = classify(name, mutation)
+        const strategy = ctx.policy.strategy(cls, perCall)
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
-        run = new Run<T>(ctx, name, strategy, keepsStragglers(name, cls0), timeoutMs, attempt, find)
+        const fenced = document === undefined ? undefined : ctx.fence.check(name, document, ctx.clock.scheduler.now())
+        if (fenced !== undefined) {
+          ctx.stats.fencedWrites++
+          throw fenced
+        }
+        run = new Run<T>(ctx, name, strategy, settlesBeforeAck(name, cls), timeoutMs, attempt, find)
       } catch (error) {
         subscriber.error(error)
         return undefined
@@ -457,6 +498,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       const inner = traceOperation(this, run, hedged, operation(run, hedged)).subscribe(subscriber)
       return () => {
         inner.unsubscribe()
+        // Whatever may still land of this write fences its document (write-fence.ts).
+        if (document !== undefined) ctx.fence.raise(document, run.inDoubt(), ctx.clock.scheduler.now())
         run.dispose()
         ctx.inFlight.delete(run as Run<unknown>)
         ctx.demand.end()

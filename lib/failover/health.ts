@@ -4,6 +4,7 @@
  * | state     | meaning                                        | entered on                                  |
  * |-----------|------------------------------------------------|---------------------------------------------|
  * | `up`      | answered last time it was asked                | an answer (value, completion, semantic error) or a good probe |
+ * | `silent`  | requests outstanding, none answered for longer than its latency explains | silence (silence.ts), from `up` only; the first answer ends it |
  * | `suspect` | did not answer in time; may be slow, not dead  | a timeout                                   |
  * | `down`    | failed outright                                 | an availability error (refused, reset, UNAVAILABLE…) or a failed probe |
  *
@@ -13,7 +14,13 @@
  * ```
  * outcomes  ok--timeout--timeout--refused--probe ok
  * state     up--suspect----------down-----up
+ *
+ * outcomes  ok--(silence)--timeout        ok--(silence)--ok
+ * state     up--silent-----suspect        up--silent-----up
  * ```
+ *
+ * `silent` is suspicion from evidence, not a verdict: new operations start elsewhere while a
+ * cluster in better standing exists, but the active cluster moves only on a timeout or an error.
  *
  * `health$` replays the current view (BehaviorSubject) and emits only when a state changes, so
  * the per-operation cost of a healthy cluster is one comparison.
@@ -21,7 +28,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs'
 
 /** @category Failover */
-export type HealthState = 'up' | 'suspect' | 'down'
+export type HealthState = 'up' | 'silent' | 'suspect' | 'down'
 
 /**
  * One cluster's health. A discriminated union: what is known depends on the state.
@@ -29,11 +36,16 @@ export type HealthState = 'up' | 'suspect' | 'down'
  */
 export type ClusterHealth =
   | { readonly state: 'up'; readonly name: string; readonly since: number; readonly holdUntil?: number }
+  | { readonly state: 'silent'; readonly name: string; readonly since: number; readonly why: string; readonly holdUntil?: number }
   | { readonly state: 'suspect'; readonly name: string; readonly since: number; readonly why: string; readonly holdUntil?: number }
   | { readonly state: 'down'; readonly name: string; readonly since: number; readonly why: string; readonly holdUntil?: number }
 
 /** What one attempt or probe says about its cluster. */
-export type Outcome = { readonly kind: 'answered' } | { readonly kind: 'timed-out'; readonly why: string } | { readonly kind: 'failed'; readonly why: string }
+export type Outcome =
+  | { readonly kind: 'answered' }
+  | { readonly kind: 'silent'; readonly why: string }
+  | { readonly kind: 'timed-out'; readonly why: string }
+  | { readonly kind: 'failed'; readonly why: string }
 
 export const ANSWERED: Outcome = Object.freeze({ kind: 'answered' })
 
@@ -66,9 +78,14 @@ export class HealthBook {
         if (h.state === 'up') return false
         next = { state: 'up', name: h.name, since: now, ...hold }
         break
-      case 'timed-out':
-        // A timeout says nothing new about a cluster already known down.
+      case 'silent':
+        // Suspicion only of a cluster thought up: anything worse is already known.
         if (h.state !== 'up') return false
+        next = { state: 'silent', name: h.name, since: now, why: outcome.why, ...hold }
+        break
+      case 'timed-out':
+        // A timeout says nothing new about a cluster already known to time out or be down.
+        if (h.state === 'suspect' || h.state === 'down') return false
         next = { state: 'suspect', name: h.name, since: now, why: outcome.why, ...hold }
         break
       case 'failed':

@@ -46,8 +46,4 @@ export class HedgeBudget {
     this.tokens = Math.max(0, this.tokens - 1)
     return true
   }
-
-  get available(): number {
-    return this.tokens
-  }
 }

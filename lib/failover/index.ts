@@ -1,6 +1,6 @@
 /** Failover between replicated clusters: FailoverStore and the parts it is built from. */
 export { FailoverStore } from './failover-store.js'
-export { FailoverError, ResumeNotPossibleError, UnknownClusterError, UnsettledWriteError, type ClusterCause } from './errors.js'
+export { FailoverError, PendingWriteError, ResumeNotPossibleError, UnknownClusterError, UnsettledWriteError, type ClusterCause } from './errors.js'
 export {
   DEFAULT_HEDGE_DELAY,
   DEFAULT_LINGER_MS,
@@ -29,6 +29,8 @@ export {
 export { AUTOMATIC, DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRampOptions, type RoutingMode } from './cluster-state.js'
 export type { ClusterHealth, HealthState } from './health.js'
 export { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
+export { DEFAULT_SILENCE, type SilenceOptions } from './silence.js'
+export { MAX_FENCED } from './write-fence.js'
 export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 export { DEFAULT_HEDGE_BUDGET, HedgeBudget, type HedgeBudgetOptions } from './hedge-budget.js'
@@ -40,12 +42,14 @@ export type {
   FailoverStoreEvent,
   FailoverStoreEventType,
   GaveUpEvent,
+  HeardEvent,
   HedgeEvent,
   PinnedEvent,
   ProbeFailedEvent,
   ProbeOkEvent,
   ReleasedEvent,
   ReroutedEvent,
+  SilentEvent,
   StallEvent,
   TimeoutEvent,
   UnsettledEvent,

@@ -6,6 +6,7 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
+import { MAX_TIMER_MS } from '../max-timer.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
@@ -14,6 +15,7 @@ import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js
 import { isStrategy, type PolicyOptions } from './policy.js'
 import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
+import { DEFAULT_SILENCE, type SilenceOptions } from './silence.js'
 import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
 /**
@@ -95,6 +97,10 @@ export interface ProbeOptions {
  * | `settleMs` | 5 000 ms | a write that moved on waits this long for the attempt it left behind; long enough for a slow cluster's answer, short enough for a caller |
  * | `closeGraceMs` | 10 000 ms | how long `close()` lets operations in flight finish: longer than any single-answer operation runs with these defaults (500 + 2 000 + 5 000 ms), see DEFAULT_CLOSE_GRACE_MS |
  * | `lingerMs` | 60 000 ms | probes run while operations are in flight or ended less than this ago: a store in use keeps probing, an idle one (or a marble test) stops |
+ * | `retrySameCluster` | `true` | a read reset on a cluster in good standing is tried there once more before it moves on: one reset connection should not move the store for a hold (steps/retry-same-cluster.ts) |
+ * | `silence.floorMs` | 15 ms | a cluster heard from less than this long ago is never silent: twice a healthy gateway's p99 on a loaded machine; the client's own pauses never count (checked only on an on-time heartbeat) |
+ * | `silence.ceilingMs` | 250 ms | with requests outstanding, a cluster unheard this long is suspect however slow it usually is: half of `timeoutMs` |
+ * | `silence.minSamples` | 16 | answers learned before a cluster can be suspected: with fewer, nothing explains its latency yet |
  * | `stall.tickMs` | 10 ms | heartbeat while operation limits are armed; a stall is measured to within this |
  * | `stall.thresholdMs` | 20 ms | a heartbeat this late is a stall of this process, not charged to clusters; above a loaded machine's usual timer jitter |
  * | `scheduler` | `asyncScheduler` | every timer goes through it, so TestScheduler runs the specs in virtual time |
@@ -168,6 +174,19 @@ export interface FailoverStoreOptions {
    * a store in use keeps probing; an idle one (or a marble test) schedules nothing after it.
    */
   readonly lingerMs?: number
+  /**
+   * A read that fails with a transport error (a reset or closed connection, not provably unsent)
+   * on a cluster that is up and not held is tried once more on that cluster, on a fresh
+   * connection, before it moves on. Default `true`; `false` moves it on at once.
+   */
+  readonly retrySameCluster?: boolean
+  /**
+   * Suspicion of a silent cluster: one with requests outstanding that has answered none of them
+   * for longer than its own latency explains (see silence.ts). New operations start elsewhere and
+   * reads in flight move on at once; the active cluster still changes only on a timeout or an
+   * error. Default floor 15 ms, ceiling 250 ms, after 16 answers; `false` turns it off.
+   */
+  readonly silence?: SilenceOptions | false
   /** Detection of this process's own stalls, which are not charged to clusters. Default tick 10 ms, threshold 20 ms. */
   readonly stall?: StallOptions
   /** Scheduler for every timer (timeouts, holds, probes, hedges). Default `asyncScheduler`. */
@@ -214,6 +233,8 @@ export interface ResolvedOptions {
   readonly settleMs: number
   readonly closeGraceMs: number
   readonly lingerMs: number
+  readonly retrySameCluster: boolean
+  readonly silence: Required<SilenceOptions> | false
   readonly stall: Required<StallOptions>
   readonly scheduler: SchedulerLike
   readonly logger: Logger | undefined
@@ -229,8 +250,14 @@ export const DEFAULT_PROBE_ID = '__ojai_failover_probe__'
 /** @category Internals */
 export const DEFAULT_HEDGE_DELAY: Required<PercentileDelay> = Object.freeze({ percentile: 95, minMs: 5, minSamples: 100, fallbackMs: 100 })
 
-/** The longest delay a timer can have (Node clamps longer ones to 1 ms). */
-export const MAX_TIMER_MS = 2 ** 31 - 1
+/**
+ * The most clusters a FailoverStore takes. Each cluster is one bit of the 32-bit masks that
+ * track which clusters an operation tried, timed out on, or must avoid; 30 stays clear of the
+ * sign bit. More would also only cost sockets: replication between clusters is a full mesh.
+ * @category Internals
+ */
+export const MAX_CLUSTERS = 30
+
 /** @category Internals */
 export const DEFAULT_SETTLE_MS = 5_000
 /** @category Internals */
@@ -262,13 +289,13 @@ function known(name: string, value: object | undefined, keys: readonly string[])
   }
 }
 
-const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'stall', 'scheduler', 'logger', 'random']
+const TOP_KEYS = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'retrySameCluster', 'silence', 'stall', 'scheduler', 'logger', 'random']
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
     throw new InvalidOptionsError(`a FailoverStore needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
   }
-  if (clusters.length > 30) throw new InvalidOptionsError(`a FailoverStore supports at most 30 clusters, got ${clusters.length}`)
+  if (clusters.length > MAX_CLUSTERS) throw new InvalidOptionsError(`a FailoverStore supports at most ${MAX_CLUSTERS} clusters, got ${clusters.length}`)
   const seen = new Set<string>()
   for (const c of clusters) {
     if (typeof c?.name !== 'string' || c.name === '') throw new InvalidOptionsError('every cluster needs a non-empty name')
@@ -300,6 +327,8 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
     settleMs: validateTimeout('settleMs', options.settleMs ?? DEFAULT_SETTLE_MS),
     closeGraceMs: checkGraceMs('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS),
     lingerMs: inRange('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS, 0, MAX_TIMER_MS, true),
+    retrySameCluster: resolveBoolean('retrySameCluster', options.retrySameCluster, true),
+    silence: resolveSilence(options.silence),
     stall: resolveStall(options.stall),
     scheduler: resolveScheduler(options.scheduler),
     logger: resolveLogger(options.logger),
@@ -371,6 +400,22 @@ function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
     burst: inRange('hedge.budget.burst', h.budget?.burst ?? DEFAULT_HEDGE_BUDGET.burst, 1, 1_000_000),
   }
   return { enabled: true, delay, budget }
+}
+
+function resolveBoolean(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value !== undefined && typeof value !== 'boolean') fail(name, 'true or false', value)
+  return value ?? fallback
+}
+
+function resolveSilence(silence: SilenceOptions | false | undefined): Required<SilenceOptions> | false {
+  if (silence === false) return false
+  known('silence', silence, ['floorMs', 'ceilingMs', 'minSamples'])
+  const floorMs = validateTimeout('silence.floorMs', silence?.floorMs ?? DEFAULT_SILENCE.floorMs)
+  return {
+    floorMs,
+    ceilingMs: inRange('silence.ceilingMs (at least floorMs)', silence?.ceilingMs ?? Math.max(floorMs, DEFAULT_SILENCE.ceilingMs), floorMs, MAX_TIMER_MS, true),
+    minSamples: inRange('silence.minSamples', silence?.minSamples ?? DEFAULT_SILENCE.minSamples, 1, 1_000_000, true),
+  }
 }
 
 function resolveStall(stall: StallOptions | undefined): Required<StallOptions> {

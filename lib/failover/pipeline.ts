@@ -4,30 +4,50 @@
  * ```ts
  * attempt(run, active, timeoutMs)          // steps/attempt.ts: the call, raced against its limit
  *   .pipe(
+ *     retrySameCluster(run, active, …),    // steps/retry-same-cluster.ts: reads, once after a reset
  *     hedge(run),                          // steps/hedge.ts: hedged reads only
  *     failOver(run),                       // steps/fail-over.ts: next cluster, resume, or give up
- *     take($limit),                        // a find stops at its $limit: never ask for "0 more"
+ *     upToLimit(run, $limit),              // a find's result ends at its $limit-th document
  *     settle(run),                         // steps/settle.ts: writes only
  *   )
  * ```
  *
  * Steps a call does not need are left out, so a plain read is two subscribers deep.
  */
-import { take, type Observable } from 'rxjs'
+import { takeWhile, type MonoTypeOperatorFunction, type Observable } from 'rxjs'
 import type { Run } from './run.js'
 import { attempt } from './steps/attempt.js'
 import { failOver } from './steps/fail-over.js'
 import { hedge } from './steps/hedge.js'
+import { retrySameCluster } from './steps/retry-same-cluster.js'
 import { settle } from './steps/settle.js'
 
 export function operation<T>(run: Run<T>, hedged: boolean): Observable<T> {
   let result = attempt(run, run.first, run.timeoutMs)
+  if (run.isRead && run.core.o.retrySameCluster) result = result.pipe(retrySameCluster(run, run.first, run.timeoutMs))
   if (hedged) result = result.pipe(hedge(run))
   result = result.pipe(failOver(run))
   const limit = findLimit(run)
-  if (limit !== undefined && limit > 0) result = result.pipe(take(limit))
+  if (limit !== undefined && limit > 0) result = result.pipe(upToLimit(run, limit))
   if (run.isWrite) result = result.pipe(settle(run))
   return result
+}
+
+/**
+ * Completes a find with the `limit`-th document *of its result*, as counted by the attempts in
+ * `run.delivered`: a resume continues that count (so it never asks for "0 more", and the find ends
+ * at exactly `limit` documents), a restart starts it again (the documents repeated before it do
+ * not use up the limit, so the whole result still arrives). A plain `take(limit)` would count
+ * the repeats and cut the tail of a restarted find.
+ *
+ * ```
+ * $limit 4, allowRestart; c1 fails after d c, c2 runs the query again
+ * source       -d-c--d-c-b-a-z       (a store that ignores $limit sends z too)
+ * result       -d-c--d-c-b-(a|)
+ * ```
+ */
+function upToLimit<T>(run: Run<T>, limit: number): MonoTypeOperatorFunction<T> {
+  return takeWhile(() => run.delivered < limit, true)
 }
 
 /** A find's `$limit`; undefined when none, or when the query does not parse (the store reports that). */

@@ -67,6 +67,24 @@ export const OPERATION_CLASSES: Readonly<Record<OperationName, ClassRule>> = Obj
   increment: 'non-idempotent',
 })
 
+/**
+ * The operations that only read: nothing to apply, so an attempt in flight may be abandoned for
+ * another (silence moves them at once) and no attempt of theirs is waited for.
+ * @category Internals
+ */
+export const READ_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>(['findById', 'find'])
+
+/**
+ * Is a write of class `cls` acknowledged only once every attempt it left behind has settled
+ * (steps/settle.ts)? Writes that set a value: landing late, an attempt would overwrite newer
+ * writes. Non-idempotent ones add to what is there; a late one is a repeat, which a caller who
+ * lets them fail over has accepted.
+ * @category Internals
+ */
+export function settlesBeforeAck(operation: OperationName, cls: OperationClass): boolean {
+  return !READ_OPERATIONS.has(operation) && cls !== 'non-idempotent'
+}
+
 /** @category Internals */
 export const OPERATION_NAMES = Object.freeze(Object.keys(OPERATION_CLASSES) as OperationName[])
 

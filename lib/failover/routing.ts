@@ -3,13 +3,17 @@
  *
  * A cluster's standing, best first:
  * 1. `up` and not held: answers, and nothing says to stay away;
- * 2. `suspect` and not held: timed out last time, may only be slow;
- * 3. held (left by a failover, hold not over), `up` or `suspect`;
- * 4. `down`: never chosen.
+ * 2. `silent` and not held: requests outstanding, none answered for longer than its latency
+ *    explains (silence.ts); may be a black hole, may be a pause;
+ * 3. `suspect` and not held: timed out last time, may only be slow;
+ * 4. held (left by a failover, hold not over), `up`, `silent` or `suspect`;
+ * 5. `down`: never chosen.
  *
  * The rules, in the words of the design:
  * - never move an operation or the active cluster to a cluster known down or inside its hold
  *   while it can still be served where it is;
+ * - a new operation does not start on a `silent` cluster while one in standing 1 exists, and a
+ *   read in flight on a cluster that falls silent moves on at once to one (see {@link startAvoidingSilence});
  * - an attempt that only timed out moves on only to a cluster in standing 1: otherwise it keeps
  *   waiting on its cluster (up to the longer bound) instead of trading a slow cluster for a worse one;
  * - an attempt that failed outright (refused, reset) moves on to the best cluster not down;
@@ -24,11 +28,18 @@ export type Failure = 'timeout' | 'error'
 
 const NONE = -1
 
-/** Standing of a cluster at `now`: 3 best … 0 never (see the module doc). */
+/** Standings, best first (see the module doc). */
+const UP = 4
+const SILENT = 3
+const SUSPECT = 2
+const HELD = 1
+const DOWN = 0
+
+/** Standing of a cluster at `now`: {@link UP} best … {@link DOWN} never (see the module doc). */
 export function standing(health: ClusterHealth, now: number): number {
-  if (health.state === 'down') return 0
-  if (health.holdUntil !== undefined && health.holdUntil > now) return 1
-  return health.state === 'up' ? 3 : 2
+  if (health.state === 'down') return DOWN
+  if (health.holdUntil !== undefined && health.holdUntil > now) return HELD
+  return health.state === 'up' ? UP : health.state === 'silent' ? SILENT : SUSPECT
 }
 
 /**
@@ -36,7 +47,7 @@ export function standing(health: ClusterHealth, now: number): number {
  * `excluded` bit set; -1 when there is none worth moving to.
  */
 export function bestAfter(view: readonly ClusterHealth[], from: number, failure: Failure, excluded: number, now: number): number {
-  const needed = failure === 'timeout' ? 3 : 1
+  const needed = failure === 'timeout' ? UP : HELD
   let best = NONE
   let bestStanding = 0
   const n = view.length
@@ -64,7 +75,7 @@ export function failoverTarget(view: readonly ClusterHealth[], active: number, f
 
 /** The cluster of highest priority (lowest index) before `active` that is up, not held and not drained, or -1. */
 export function failbackTarget(view: readonly ClusterHealth[], active: number, now: number, drained = 0): number {
-  for (let c = 0; c < active; c++) if ((drained & (1 << c)) === 0 && standing(view[c] as ClusterHealth, now) === 3) return c
+  for (let c = 0; c < active; c++) if ((drained & (1 << c)) === 0 && standing(view[c] as ClusterHealth, now) === UP) return c
   return NONE
 }
 
@@ -87,9 +98,22 @@ export function undrainedTarget(view: readonly ClusterHealth[], drained: number,
 }
 
 /**
- * Does cluster `c` need probing: not active, not drained (a drained cluster gets no traffic at all,
- * probes included), and held or not known up.
+ * Where a new operation starts when `chosen` is the cluster the routing mode picked: there, unless
+ * it is `silent` and another cluster (not drained) is up and not held; then the best of those.
+ * Operations already running are not moved by this (see steps/attempt.ts for reads in flight).
+ */
+export function startAvoidingSilence(view: readonly ClusterHealth[], chosen: number, drained: number, now: number): number {
+  if ((view[chosen] as ClusterHealth).state !== 'silent') return chosen
+  const elsewhere = bestAfter(view, chosen, 'timeout', drained | (1 << chosen), now)
+  return elsewhere < 0 ? chosen : elsewhere
+}
+
+/**
+ * Does cluster `c` need probing: not drained (a drained cluster gets no traffic at all, probes
+ * included), and either silent (active or not: a probe's answer ends the suspicion, or its
+ * failure convicts), or not active and held or not known up.
  */
 export function needsProbe(health: ClusterHealth, isActive: boolean, isDrained = false): boolean {
-  return !isActive && !isDrained && (health.state !== 'up' || health.holdUntil !== undefined)
+  if (isDrained) return false
+  return health.state === 'silent' || (!isActive && (health.state !== 'up' || health.holdUntil !== undefined))
 }

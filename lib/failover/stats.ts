@@ -56,6 +56,15 @@ export interface FailoverStats {
   readonly hedgeWins: number
   readonly resumes: number
   readonly gaveUp: number
+  /** Times a cluster fell silent (one `silent` event each), and the reads in flight that moved on at once because of it. */
+  readonly silences: number
+  readonly silenceReissues: number
+  /** Writes that ended with UnsettledWriteError (one `unsettled` event each). */
+  readonly unsettled: number
+  /** Writes not sent because an earlier write of their document may still land (PendingWriteError). */
+  readonly fencedWrites: number
+  /** Reads tried once more on the same cluster after a reset (retrySameCluster). */
+  readonly sameClusterRetries: number
   readonly probesOk: number
   readonly probesFailed: number
   /** Per cluster name, per operation (only operations that ran there). */
@@ -114,6 +123,11 @@ export class StatsRecorder {
   hedgeWins = 0
   resumes = 0
   gaveUp = 0
+  silences = 0
+  silenceReissues = 0
+  unsettled = 0
+  fencedWrites = 0
+  sameClusterRetries = 0
   probesOk = 0
   probesFailed = 0
   /** [cluster][operation index]: arrays, not maps, because the hot path looks one up per attempt. */
@@ -169,6 +183,11 @@ export class StatsRecorder {
       hedgeWins: this.hedgeWins,
       resumes: this.resumes,
       gaveUp: this.gaveUp,
+      silences: this.silences,
+      silenceReissues: this.silenceReissues,
+      unsettled: this.unsettled,
+      fencedWrites: this.fencedWrites,
+      sameClusterRetries: this.sameClusterRetries,
       probesOk: this.probesOk,
       probesFailed: this.probesFailed,
       clusters,

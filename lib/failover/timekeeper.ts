@@ -128,6 +128,8 @@ export class Timekeeper {
     readonly scheduler: SchedulerLike,
     options: Required<StallOptions>,
     private readonly onStall: (stall: Stall) => void,
+    /** Runs at each on-time heartbeat, after the due entries expired (silence.ts watches there). */
+    private readonly onBeat: (runnableNow: number) => void = () => {},
   ) {
     this.tickMs = options.tickMs
     this.thresholdMs = options.thresholdMs
@@ -161,6 +163,13 @@ export class Timekeeper {
     this.armed--
   }
 
+  /** Every entry armed now, in no particular order (a snapshot: arming or disarming while visiting it is safe). */
+  entries(): TimedEntry[] {
+    const all: TimedEntry[] = []
+    for (const list of this.lists.values()) for (let e = list.head; e !== null; e = e.nextEntry) all.push(e)
+    return all
+  }
+
   /** Cancels the heartbeat; entries left are never expired. */
   dispose(): void {
     this.disposed = true
@@ -179,6 +188,7 @@ export class Timekeeper {
       this.waking = true
       try {
         this.expireDue()
+        this.onBeat(this.now())
       } finally {
         this.waking = false
       }

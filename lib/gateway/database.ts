@@ -31,6 +31,7 @@ import { applyMutation, Mutation } from '../ojai/mutation.js'
 import { projector, Query } from '../ojai/query.js'
 import { isDocumentId } from '../ojai/values.js'
 import type { Document, DocumentId } from '../ojai/values.js'
+import { InsertMode, PayloadEncoding } from '../proto/constants.js'
 import { WireErrorCode } from '../proto/error-codes.js'
 import type { DeleteRequest__Output } from '../proto/generated/com/mapr/data/db/DeleteRequest.js'
 import type { FindByIdRequest__Output } from '../proto/generated/com/mapr/data/db/FindByIdRequest.js'
@@ -102,10 +103,8 @@ interface Watermark {
   readonly at: number
 }
 
-const INSERT_OR_REPLACE = 1
-const INSERT = 2
-const REPLACE = 3
-const JSON_ENCODING = 1
+const { INSERT_OR_REPLACE, INSERT, REPLACE } = InsertMode
+const { JSON_ENCODING } = PayloadEncoding
 
 /** `{"_id":"<plain string>"}` needs no JSON parser: the hot FindById/Update/Delete key shape. */
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what must fall through to the parser

@@ -7,6 +7,7 @@
  * (protocol Section 12); a full waiting line is the gRPC status RESOURCE_EXHAUSTED.
  */
 import * as grpc from '@grpc/grpc-js'
+import { FindResponseType, PayloadEncoding } from '../proto/constants.js'
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { Database } from './database.js'
@@ -17,9 +18,8 @@ import type { FindThrottle } from './find-limits.js'
 import { requireValidUtf8 } from './strict-utf8.js'
 import { errorOf, findError, NO_ERROR } from './wire.js'
 
-const JSON_ENCODING = 1
-const RESULT_DOCUMENT = 1
-const QUERY_PLAN = 2
+const { JSON_ENCODING } = PayloadEncoding
+const { RESULT_DOCUMENT, QUERY_PLAN } = FindResponseType
 
 type FindCall = grpc.ServerWritableStream<FindRequest__Output, FindResponse>
 

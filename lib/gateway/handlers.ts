@@ -6,6 +6,7 @@
  * caller cancelled it or whose deadline passed before it was applied is not applied and answers
  * CANCELLED or DEADLINE_EXCEEDED.
  */
+import { PayloadEncoding } from '../proto/constants.js'
 import type { MapRDbServerHandlers } from '../proto/index.js'
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
@@ -20,7 +21,7 @@ import { requireValidUtf8 } from './strict-utf8.js'
 import { errorOf, findError, NO_ERROR, rpcError } from './wire.js'
 import type { WireError } from './wire.js'
 
-const JSON_ENCODING = 1
+const { JSON_ENCODING } = PayloadEncoding
 
 const errorOnly = (errCode: number, message: string) => ({ error: rpcError(errCode, message) })
 

@@ -2,6 +2,7 @@
  * The in-band error of protocol Section 4.1, shared by the unary handlers and Find streaming:
  * `RpcError` with its fields always present (the official Node client reads it unconditionally).
  */
+import { FindResponseType, PayloadEncoding } from '../proto/constants.js'
 import { wireCodeOf } from '../proto/error-codes.js'
 import type { ErrorCode__Output } from '../proto/generated/com/mapr/data/db/ErrorCode.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
@@ -17,8 +18,8 @@ export interface WireError {
 /** Shared and never mutated: serialisation only reads it. */
 export const NO_ERROR: WireError = Object.freeze({ errCode: 0, errorMessage: '', javaStackTrace: '' })
 
-const JSON_ENCODING = 1
-const UNKNOWN_TYPE = 0
+const { JSON_ENCODING } = PayloadEncoding
+const { UNKNOWN_TYPE } = FindResponseType
 
 export function rpcError(errCode: number, message: string): WireError {
   return { errCode: errCode as ErrorCode__Output, errorMessage: message, javaStackTrace: '' }

@@ -17,6 +17,7 @@
  * gives the same answers. On a gateway in another zone such a mixed comparison shifts by that
  * zone's offset; write instants (with `Z`) when a table mixes both kinds.
  */
+import { DECIMAL_PARTS } from './decimal-parts.js'
 import { ODate, ODecimal, OInterval, OTime, OTimestamp, OByte, OFloat, OInt, OShort } from './values.js'
 import type { DocumentId, DocumentMap, Value } from './values.js'
 
@@ -76,8 +77,6 @@ function exactFromNumber(x: number): Exact {
   const text = (scaled < 0n ? -scaled : scaled).toString()
   return exactFromDigits(x < 0 ? -1 : 1, text, text.length - s)
 }
-
-const DECIMAL_PARTS = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 
 function exactFromDecimal(d: ODecimal): Exact {
   const m = DECIMAL_PARTS.exec(d.value)

@@ -50,6 +50,7 @@ export type ErrorCode =
   | 'FAILOVER'
   | 'RESUME_NOT_POSSIBLE'
   | 'UNSETTLED_WRITE'
+  | 'PENDING_WRITE'
   | 'UNKNOWN_CLUSTER'
 
 /** @category Errors */

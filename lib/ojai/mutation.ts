@@ -28,6 +28,7 @@ import type { PathLike } from './condition.js'
 import { IllegalMutationError, InvalidFieldPathError, InvalidMutationError } from './errors.js'
 import { FieldPath, getField, valueAt } from './field-path.js'
 import type { PathSegment } from './field-path.js'
+import { DECIMAL_PARTS } from './decimal-parts.js'
 import { OByte, ODecimal, OFloat, OInt, OShort, isDocumentMap, typeOf } from './values.js'
 import type { Document, DocumentMap, Value } from './values.js'
 import { messageOf } from './message-of.js'
@@ -327,7 +328,6 @@ interface Dec {
   readonly scale: number
 }
 
-const DEC_PARTS = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 const MAX_SCALE = 10_000
 
 function decOf(v: Value, where: string): Dec {
@@ -337,7 +337,7 @@ function decOf(v: Value, where: string): Dec {
   else if (v instanceof OInt || v instanceof OShort || v instanceof OByte || v instanceof OFloat) text = String(v.value)
   else if (v instanceof ODecimal) text = v.value
   else throw new IllegalMutationError(`${where}: ${describeInput(v)} is not a number`)
-  const m = DEC_PARTS.exec(text)
+  const m = DECIMAL_PARTS.exec(text)
   if (m === null) throw new IllegalMutationError(`${where}: ${text} cannot be used in arithmetic`)
   const frac = m[3] ?? ''
   const exp = m[4] === undefined ? 0 : Number(m[4])

@@ -101,7 +101,7 @@ interface Instruments {
   readonly stallDuration: Histogram
 }
 
-const HEALTH_STATES = ['up', 'suspect', 'down'] as const
+const HEALTH_STATES = ['up', 'silent', 'suspect', 'down'] as const
 
 /** Real-clock milliseconds since the epoch, with the sub-millisecond precision of `performance.now()`. */
 const realNow = (): number => performance.timeOrigin + performance.now()
@@ -191,7 +191,7 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       probes: meter.createCounter(METRIC.probes, { description: 'Health probes of clusters, by outcome.', unit: '{probe}' }),
       stallDuration: meter.createHistogram(METRIC.stallDuration, { description: "Stalls of the client's own process, as a store's clock saw them.", unit: 's', advice: { explicitBucketBoundaries: [...STALL_BOUNDARIES] } }),
     }
-    const health = meter.createObservableGauge(METRIC.clusterHealth, { description: "1 for each cluster's current health state (up, suspect, down), 0 for the others.", unit: '1' })
+    const health = meter.createObservableGauge(METRIC.clusterHealth, { description: "1 for each cluster's current health state (up, silent, suspect, down), 0 for the others.", unit: '1' })
     const active = meter.createObservableGauge(METRIC.clusterActive, { description: '1 for the active cluster of each store, 0 for the others.', unit: '1' })
     meter.addBatchObservableCallback(
       (result) => {
@@ -379,11 +379,7 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       if (h.state === 'up' || before[c]?.state === h.state) continue
       const at = hrTime(store.now())
       for (const op of store.inFlight) {
-        for (const attempt of op.running) {
-          if (attempt.record.cluster !== c) continue
-          op.span.addEvent(SPAN_EVENT.suspicion, { [ATTR.cluster]: h.name, [ATTR.clusterState]: h.state, [ATTR.reason]: h.why }, at)
-          break
-        }
+        if (op.record.contacted.includes(c)) op.span.addEvent(SPAN_EVENT.suspicion, { [ATTR.cluster]: h.name, [ATTR.clusterState]: h.state, [ATTR.reason]: h.why }, at)
       }
     }
   }

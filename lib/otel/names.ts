@@ -49,7 +49,7 @@ export const ATTR = Object.freeze({
 export const SPAN_EVENT = Object.freeze({
   /** The client's own process stalled while the operation ran (GC, CPU-bound code). */
   stall: 'ojai.stall',
-  /** A cluster the operation had an attempt on became suspect (no answer in time) or down. */
+  /** A cluster the operation had an attempt on fell silent, or became suspect (no answer in time) or down. */
   suspicion: 'ojai.suspicion',
   /** The store's active cluster changed while the operation ran (failover, failback, pin, drain). */
   switch: 'ojai.switch',

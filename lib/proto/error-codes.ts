@@ -18,27 +18,10 @@ import {
   TableNotFoundError,
   UnsupportedOperationError,
 } from '../ojai/errors.js'
+import { ErrorCode } from './generated/com/mapr/data/db/ErrorCode.js'
 
-/** `ErrorCode` numbers, duplicated from the .proto so this module stays free of grpc. */
-export const WireErrorCode = {
-  NO_ERROR: 0,
-  TABLE_NOT_FOUND: 2,
-  IO_ERROR: 5,
-  OUT_OF_MEMORY: 12,
-  ACCESS_DENIED: 13,
-  TABLE_ALREADY_EXISTS: 17,
-  INVALID_ARGUMENT: 22,
-  UNSUPPORTED_OPERATION: 38,
-  UNKNOWN_ERROR: 256,
-  UNKNOWN_PAYLOAD_ENCODING: 260,
-  CLUSTER_NOT_FOUND: 270,
-  PATH_NOT_FOUND: 271,
-  DOCUMENT_ALREADY_EXISTS: 280,
-  DOCUMENT_NOT_FOUND: 281,
-  ENCODING_ERROR: 290,
-  DECODING_ERROR: 291,
-  ILLEGAL_MUTATION: 292,
-} as const
+/** `ErrorCode` numbers: the object generated from the .proto (plain data, no grpc). */
+export const WireErrorCode = ErrorCode
 
 const NAMES = new Map<number, string>(Object.entries(WireErrorCode).map(([k, v]) => [v, k]))
 
@@ -47,79 +30,43 @@ export function wireErrorName(code: number): string {
   return NAMES.get(code) ?? `ErrorCode ${code}`
 }
 
+/**
+ * The wire codes that have a typed error, read both ways: a code becomes its error
+ * ({@link errorFromWire}); an error goes back as the first code listed with its `code`
+ * ({@link wireCodeOf}), so OUT_OF_MEMORY returns as IO_ERROR and UNKNOWN_PAYLOAD_ENCODING as
+ * INVALID_ARGUMENT. Every other code is a ServerError that keeps the number.
+ */
+const TYPED: readonly (readonly [wire: number, type: new (message: string) => OjaiError, code: OjaiError['code']])[] = [
+  [WireErrorCode.TABLE_NOT_FOUND, TableNotFoundError, 'TABLE_NOT_FOUND'],
+  [WireErrorCode.IO_ERROR, ServerIoError, 'SERVER_IO_ERROR'],
+  [WireErrorCode.OUT_OF_MEMORY, ServerIoError, 'SERVER_IO_ERROR'],
+  [WireErrorCode.ACCESS_DENIED, AccessDeniedError, 'ACCESS_DENIED'],
+  [WireErrorCode.TABLE_ALREADY_EXISTS, TableExistsError, 'TABLE_EXISTS'],
+  [WireErrorCode.INVALID_ARGUMENT, InvalidArgumentError, 'INVALID_ARGUMENT'],
+  [WireErrorCode.UNKNOWN_PAYLOAD_ENCODING, InvalidArgumentError, 'INVALID_ARGUMENT'],
+  [WireErrorCode.UNSUPPORTED_OPERATION, UnsupportedOperationError, 'UNSUPPORTED_OPERATION'],
+  [WireErrorCode.CLUSTER_NOT_FOUND, ClusterNotFoundError, 'CLUSTER_NOT_FOUND'],
+  [WireErrorCode.PATH_NOT_FOUND, PathNotFoundError, 'PATH_NOT_FOUND'],
+  [WireErrorCode.DOCUMENT_ALREADY_EXISTS, DocumentExistsError, 'DOCUMENT_EXISTS'],
+  [WireErrorCode.DOCUMENT_NOT_FOUND, DocumentNotFoundError, 'DOCUMENT_NOT_FOUND'],
+  [WireErrorCode.DECODING_ERROR, DecodingError, 'DECODING_ERROR'],
+  [WireErrorCode.ILLEGAL_MUTATION, IllegalMutationError, 'ILLEGAL_MUTATION'],
+]
+
+/** Bad input a request carried: each goes back as INVALID_ARGUMENT. */
+const INVALID_INPUT: readonly OjaiError['code'][] = ['INVALID_VALUE', 'INVALID_DOCUMENT', 'INVALID_ID', 'INVALID_FIELD_PATH', 'INVALID_CONDITION', 'INVALID_MUTATION', 'INVALID_QUERY']
+
 /** The typed error for a non-zero `RpcError` from the gateway. */
 export function errorFromWire(code: number, message: string): OjaiError {
   const text = message || wireErrorName(code)
-  switch (code) {
-    case WireErrorCode.TABLE_NOT_FOUND:
-      return new TableNotFoundError(text)
-    case WireErrorCode.IO_ERROR:
-    case WireErrorCode.OUT_OF_MEMORY:
-      return new ServerIoError(text)
-    case WireErrorCode.ACCESS_DENIED:
-      return new AccessDeniedError(text)
-    case WireErrorCode.TABLE_ALREADY_EXISTS:
-      return new TableExistsError(text)
-    case WireErrorCode.INVALID_ARGUMENT:
-    case WireErrorCode.UNKNOWN_PAYLOAD_ENCODING:
-      return new InvalidArgumentError(text)
-    case WireErrorCode.UNSUPPORTED_OPERATION:
-      return new UnsupportedOperationError(text)
-    case WireErrorCode.CLUSTER_NOT_FOUND:
-      return new ClusterNotFoundError(text)
-    case WireErrorCode.PATH_NOT_FOUND:
-      return new PathNotFoundError(text)
-    case WireErrorCode.DOCUMENT_ALREADY_EXISTS:
-      return new DocumentExistsError(text)
-    case WireErrorCode.DOCUMENT_NOT_FOUND:
-      return new DocumentNotFoundError(text)
-    case WireErrorCode.DECODING_ERROR:
-      return new DecodingError(text)
-    case WireErrorCode.ILLEGAL_MUTATION:
-      return new IllegalMutationError(text)
-    default:
-      return new ServerError(`${wireErrorName(code)}: ${text}`, code)
-  }
+  const type = TYPED.find(([wire]) => wire === code)?.[1]
+  return type === undefined ? new ServerError(`${wireErrorName(code)}: ${text}`, code) : new type(text)
 }
 
 /** The wire code for an error raised while serving a request (unknown errors -> UNKNOWN_ERROR). */
 export function wireCodeOf(error: unknown): number {
   if (!(error instanceof OjaiError)) return WireErrorCode.UNKNOWN_ERROR
-  switch (error.code) {
-    case 'TABLE_NOT_FOUND':
-      return WireErrorCode.TABLE_NOT_FOUND
-    case 'SERVER_IO_ERROR':
-      return WireErrorCode.IO_ERROR
-    case 'ACCESS_DENIED':
-      return WireErrorCode.ACCESS_DENIED
-    case 'TABLE_EXISTS':
-      return WireErrorCode.TABLE_ALREADY_EXISTS
-    case 'UNSUPPORTED_OPERATION':
-      return WireErrorCode.UNSUPPORTED_OPERATION
-    case 'CLUSTER_NOT_FOUND':
-      return WireErrorCode.CLUSTER_NOT_FOUND
-    case 'PATH_NOT_FOUND':
-      return WireErrorCode.PATH_NOT_FOUND
-    case 'DOCUMENT_EXISTS':
-      return WireErrorCode.DOCUMENT_ALREADY_EXISTS
-    case 'DOCUMENT_NOT_FOUND':
-      return WireErrorCode.DOCUMENT_NOT_FOUND
-    case 'DECODING_ERROR':
-      return WireErrorCode.DECODING_ERROR
-    case 'ILLEGAL_MUTATION':
-      return WireErrorCode.ILLEGAL_MUTATION
-    case 'SERVER_ERROR':
-      return error instanceof ServerError && error.serverCode !== undefined ? error.serverCode : WireErrorCode.UNKNOWN_ERROR
-    case 'INVALID_VALUE':
-    case 'INVALID_DOCUMENT':
-    case 'INVALID_ID':
-    case 'INVALID_FIELD_PATH':
-    case 'INVALID_CONDITION':
-    case 'INVALID_MUTATION':
-    case 'INVALID_QUERY':
-    case 'INVALID_ARGUMENT':
-      return WireErrorCode.INVALID_ARGUMENT
-    default:
-      return WireErrorCode.UNKNOWN_ERROR
-  }
+  if (error instanceof ServerError) return error.serverCode ?? WireErrorCode.UNKNOWN_ERROR
+  if (INVALID_INPUT.includes(error.code)) return WireErrorCode.INVALID_ARGUMENT
+  return TYPED.find(([, , code]) => code === error.code)?.[0] ?? WireErrorCode.UNKNOWN_ERROR
 }

@@ -40,14 +40,4 @@ export const SERVICE_NAME = 'com.mapr.data.db.MapRDbServer'
 
 
 export { WireErrorCode as ErrorCode } from './error-codes.js'
-export const PayloadEncoding = { UNKNOWN_ENCODING: 0, JSON_ENCODING: 1 } as const
-export const InsertMode = { UNKNOWN_MODE: 0, INSERT_OR_REPLACE: 1, INSERT: 2, REPLACE: 3 } as const
-export const FindResponseType = { UNKNOWN_TYPE: 0, RESULT_DOCUMENT: 1, QUERY_PLAN: 2 } as const
-
-/** Metadata keys of the protocol. */
-export const AUTHORIZATION = 'authorization'
-export const BEARER_TOKEN = 'bearer-token'
-/** Status details of an UNAUTHENTICATED status that means "re-authenticate with basic credentials". */
-export const TOKEN_EXPIRED = 'STATUS_TOKEN_EXPIRED'
-/** The gateway's default port. */
-export const DEFAULT_PORT = 5678
+export { AUTHORIZATION, BEARER_TOKEN, DEFAULT_PORT, FindResponseType, InsertMode, PayloadEncoding, TOKEN_EXPIRED } from './constants.js'

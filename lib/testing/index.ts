@@ -22,5 +22,6 @@ export type { Answer, ArgsOf, CallEnding, FakeCall, FakeScript, FakeStore, FakeS
 export { marble, Marble } from './marble.js'
 export { testFailoverStore, TEST_DEFAULTS } from './test-failover-store.js'
 export type { TestStoreCluster } from './test-failover-store.js'
-export { startClusters, MAX_CLUSTERS } from './start-clusters.js'
+export { startClusters } from './start-clusters.js'
+export { MAX_CLUSTERS } from '../failover/options.js'
 export type { ClusterGatewayOptions, EmbeddedCluster, EmbeddedClusters, StartClustersOptions } from './start-clusters.js'

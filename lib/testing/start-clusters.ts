@@ -26,6 +26,7 @@ import { connectFailover, type ConnectFailoverOptions } from '../connect-failove
 import { connect } from '../driver/connection.js'
 import { didYouMean } from '../driver/suggest.js'
 import type { FailoverStore } from '../failover/failover-store.js'
+import { MAX_CLUSTERS } from '../failover/options.js'
 import type { CloseOptions } from '../graceful-close.js'
 import type { AuthOptions } from '../gateway/auth.js'
 import type { Faults } from '../gateway/faults.js'
@@ -97,11 +98,6 @@ export interface EmbeddedClusters {
   close(): Promise<void>
 }
 
-/**
- * More clusters than a FailoverStore supports would only cost sockets (a full mesh is n² links).
- * @category Internals
- */
-export const MAX_CLUSTERS = 30
 const DEFAULT_WAIT_TIMEOUT_MS = 10_000
 const OPTION_KEYS = ['names', 'storage', 'auth', 'gateway', 'waitTimeoutMs']
 const MANAGED_GATEWAY_KEYS: Readonly<Record<string, string>> = { port: 'every gateway listens on a free port', replicateTo: 'every gateway replicates to all the others', storage: 'use the storage option', auth: 'use the auth option' }

@@ -198,6 +198,72 @@ describe('FaultProxy', () => {
     expect(c.seen.data).toBe('a')
   })
 
+  it('reset-client: the client sees ECONNRESET, bytes already read still reach the target, whose connection stays open; new connections pass', async () => {
+    const events: ProxyEvent[] = []
+    const sub = proxy.events$.subscribe((e) => events.push(e))
+    const c = client()
+    await c.connect()
+    await roundTrip(c, 'a')
+    // 'b' is read by the proxy at once and held 300 ms on its way up: in flight when the client side goes.
+    await proxy.latency(300, 0)
+    c.write('b')
+    await sleep(50)
+    await proxy.resetClient()
+    expect(await c.until((s) => s.error !== undefined, WITHIN_MS)).toBe(true)
+    expect(c.seen.error?.code).toBe('ECONNRESET')
+    expect(await eventually(() => echo.received() === 'ab', WITHIN_MS)).toBe(true)
+    // The target saw neither FIN nor RST; what it sent back went nowhere.
+    await sleep(QUIET_MS)
+    expect(echo.openConnections()).toBe(1)
+    expect(c.seen.data).toBe('a')
+    expect(proxy.stats()).toMatchObject({ connectionsOpen: 1, connectionsReset: 1 })
+    expect(events.filter((e) => e.type === 'reset')).toEqual([{ type: 'reset', proxy: 'p', id: 1, reason: 'mode reset-client' }])
+
+    const fresh = client()
+    await fresh.connect()
+    await roundTrip(fresh, 'z')
+    expect(echo.openConnections()).toBe(2)
+    sub.unsubscribe()
+  })
+
+  it('reset-client: the orphaned upstream ends when the target closes it, or when the proxy closes', async () => {
+    const first = client()
+    await first.connect()
+    await roundTrip(first, 'a')
+    await proxy.resetClient()
+    expect(await first.until((s) => s.error !== undefined, WITHIN_MS)).toBe(true)
+    await echo.close()
+    expect(await eventually(() => proxy.stats().connectionsOpen === 0, WITHIN_MS)).toBe(true)
+
+    const other = await startEchoServer()
+    try {
+      proxy.setTarget({ port: other.port })
+      const second = client()
+      await second.connect()
+      await roundTrip(second, 'b')
+      await proxy.resetClient()
+      expect(await second.until((s) => s.error !== undefined, WITHIN_MS)).toBe(true)
+      expect(other.openConnections()).toBe(1)
+      await proxy.close()
+      expect(await eventually(() => other.openConnections() === 0, WITHIN_MS)).toBe(true)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('reset-client: a connection not yet forwarded (held by a black hole) has no upstream to keep and is reset whole', async () => {
+    await proxy.blackhole()
+    const c = client()
+    await c.connect()
+    c.write('x')
+    await proxy.resetClient()
+    expect(await c.until((s) => s.error !== undefined, WITHIN_MS)).toBe(true)
+    expect(c.seen.error?.code).toBe('ECONNRESET')
+    await sleep(QUIET_MS)
+    expect(echo.connections()).toBe(0)
+    expect(proxy.stats().connectionsOpen).toBe(0)
+  })
+
   it('resets clients when the target refuses, and follows setTarget', async () => {
     const other = await startEchoServer()
     try {

@@ -7,6 +7,8 @@ export interface EchoServer {
   received(): string
   /** Connections the server has accepted. */
   connections(): number
+  /** Accepted connections still open on the server's side (no FIN, RST or close seen yet). */
+  openConnections(): number
   close(): Promise<void>
 }
 
@@ -30,6 +32,7 @@ export async function startEchoServer(): Promise<EchoServer> {
     port: address.port,
     received: () => received,
     connections: () => connections,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type Connection, connect } from '../../lib/driver/index.js'
+import { connect } from '../../lib/driver/index.js'
 import { AuthenticationError, InvalidConnectionStringError, UnavailableError, isAvailabilityError } from '../../lib/ojai/errors.js'
+import { openedConnections } from './helpers/connections.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 import { localhostCertificate } from './helpers/tls.js'
 import { done, failure } from '../support/observables.js'
@@ -15,18 +16,11 @@ import { done, failure } from '../support/observables.js'
 describe('authentication', () => {
   let now = Date.now()
   let gw: TestGateway
-  const connections: Connection[] = []
-  const open = (s: string) => {
-    const c = connect(s, { deadlineMs: 5000 })
-    connections.push(c)
-    return c
-  }
+  const { open, closeAll } = openedConnections()
   beforeAll(async () => {
     gw = await startTestGateway({ auth: { user: 'alice', password: 'secret', tokenTtlMs: 60_000 }, clock: () => now })
   })
-  afterEach(() => {
-    for (const c of connections.splice(0)) c.close()
-  })
+  afterEach(closeAll)
   afterAll(async () => {
     await gw.close()
   })
@@ -63,12 +57,8 @@ describe('TLS', () => {
   let dir: string
   let caFile: string
   let cert: string
-  const connections: Connection[] = []
-  const open = (s: string, tls?: { ca: string }) => {
-    const c = connect(s, { deadlineMs: 5000, ...(tls ? { tls } : {}) })
-    connections.push(c)
-    return c
-  }
+  const { open: openWith, closeAll } = openedConnections()
+  const open = (s: string, tls?: { ca: string }) => openWith(s, tls ? { tls } : {})
 
   beforeAll(async () => {
     const pems = await localhostCertificate()
@@ -81,9 +71,7 @@ describe('TLS', () => {
     writeFileSync(join(dir, 'junk.pem'), 'not a certificate')
     gw = await startTestGateway({ tls: { cert: pems.cert, key: pems.key } })
   })
-  afterEach(() => {
-    for (const c of connections.splice(0)) c.close()
-  })
+  afterEach(closeAll)
   afterAll(async () => {
     await gw.close()
     rmSync(dir, { recursive: true, force: true })

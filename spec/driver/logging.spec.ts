@@ -1,9 +1,15 @@
+import { fileURLToPath } from 'node:url'
 import { firstValueFrom } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../../lib/driver/index.js'
 import { driverLogger } from '../../lib/driver/logging.js'
 import { captureLog as capture } from './helpers/log-capture.js'
 import { closedPort } from './helpers/ports.js'
+import { runChild } from '../support/child-exit.js'
+
+const NO_LOGGER = fileURLToPath(new URL('./fixtures/child-no-logger.ts', import.meta.url))
+/** Bound on one child process: tsx start-up and two failing calls on a busy machine. */
+const CHILD_BOUND_MS = 30_000
 
 describe('driver logging', () => {
   it('logs one structured debug line per call and never the password or the basic header', async () => {
@@ -39,11 +45,14 @@ describe('driver logging', () => {
     expect(text).toContain('***')
   })
 
-  it('is silent without a logger', async () => {
-    const port = await closedPort()
-    const connection = connect(`127.0.0.1:${port}?ssl=false`)
-    await firstValueFrom(connection.ping()).catch(() => undefined)
-    connection.close()
-    expect(connection.closed).toBe(true)
+  it('is silent without a logger: a process that connects, fails its calls and closes prints nothing', { timeout: 2 * CHILD_BOUND_MS + 10_000 }, async () => {
+    const port = String(await closedPort())
+    const silent = await runChild(NO_LOGGER, [port], CHILD_BOUND_MS).wait()
+    expect(silent).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    // The same run with a logger is heard: the silence above is the driver's, not the capture's.
+    const heard = await runChild(NO_LOGGER, [port, '--logger'], CHILD_BOUND_MS).wait()
+    expect(heard.code, heard.stderr).toBe(0)
+    expect(heard.stdout).toContain('"rpc":"Ping"')
+    expect(heard.stdout).toContain('"rpc":"FindById"')
   })
 })

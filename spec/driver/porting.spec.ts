@@ -13,6 +13,7 @@ import { valueEquals } from '../../lib/ojai/compare.js'
 import { AuthenticationError, InvalidIdError, InvalidValueError } from '../../lib/ojai/errors.js'
 import { OInt, OTimestamp, type Value } from '../../lib/ojai/values.js'
 import { done, failure } from '../support/observables.js'
+import { openedConnections } from './helpers/connections.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 
 const SAMPLE = '2016-02-22T10:26:12.487'
@@ -79,17 +80,12 @@ describe('values written the official way, through the embedded gateway', () => 
 
 describe('a "+" in the connection string', () => {
   let gw: TestGateway
-  const connections: Connection[] = []
-  const open = (s: string) => {
-    const c = connect(s, { deadlineMs: 5000 })
-    connections.push(c)
-    return c
-  }
+  const { open, closeAll } = openedConnections()
   beforeAll(async () => {
     gw = await startTestGateway({ auth: { user: 'alice', password: 'pass word' } })
   })
   afterAll(async () => {
-    for (const c of connections) c.close()
+    await closeAll()
     await gw.close()
   })
 

@@ -57,14 +57,23 @@ describe('a gateway that is not there', () => {
     expect((error as Error).message).toMatch(/within the deadline/)
   })
 
-  it('a per-call timeoutMs overrides the default deadline', async () => {
+  it('a per-call timeoutMs overrides the default deadline: with no other limit, it alone ends the call', async () => {
     const silent = await silentServer()
     cleanup.push(() => silent.close())
-    const connection = connect(`127.0.0.1:${silent.port}?ssl=false`, { deadlineMs: 60_000 })
+    // No default deadline and no connect timeout: against a silent server, nothing but the call's own timeoutMs can end a call.
+    const connection = connect(`127.0.0.1:${silent.port}?ssl=false`, { deadlineMs: Infinity, connectTimeoutMs: Infinity })
     cleanup.push(() => connection.close())
-    const started = performance.now()
-    const error = await failure(firstValueFrom(connection.store('/t').findById('k', { timeoutMs: 200 })))
+    const store = connection.store('/t')
+    let withoutTimeout: 'waiting' | 'ended' = 'waiting'
+    const waiting = store.findById('k').subscribe({ next: () => (withoutTimeout = 'ended'), error: () => (withoutTimeout = 'ended'), complete: () => (withoutTimeout = 'ended') })
+    cleanup.push(() => waiting.unsubscribe())
+
+    const error = await failure(firstValueFrom(store.findById('k', { timeoutMs: 200 })))
     expect(error).toBeInstanceOf(UnavailableError)
-    expect(performance.now() - started).toBeLessThan(60_000)
+    expect(isUnsent(error)).toBe(true)
+    expect((error as Error).message).toMatch(/within the deadline/)
+    // The same call without timeoutMs, started first, is still waiting: the deadline that ended the other was its own.
+    expect(withoutTimeout).toBe('waiting')
+    waiting.unsubscribe()
   })
 })

@@ -33,7 +33,8 @@ export function setup(
   const store = new FailoverStore(
     stores.map((s, i) => ({ name: `c${i + 1}`, store: s, ...(pings[i] ? { ping: pings[i] } : {}) })),
     // random 0: no hold or probe jitter, a failback ramp that moves everything at once: exact timelines.
-    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, random: () => 0, ...rest },
+    // No retry on the same cluster: these timelines show each step alone (retry-same-cluster.spec.ts shows that one).
+    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, random: () => 0, retrySameCluster: false, ...rest },
   )
   const events: FailoverStoreEvent[] = []
   store.events$.subscribe((e) => events.push(e))

@@ -5,6 +5,7 @@
  * and the events emitted. Timings only as generous "did not hang" bounds.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Observable } from 'rxjs'
 import { FaultProxy } from '../../lib/chaos/fault-proxy.js'
 import type { FailoverStore, FailoverStoreEvent } from '../../lib/failover/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
@@ -228,19 +229,43 @@ describe('resumable find over real gateways', () => {
   const N = 2000
   const pad = 'x'.repeat(400)
   const ids = Array.from({ length: N }, (_, i) => `d${String(i).padStart(5, '0')}`)
+  /** A field whose order is not the _id order: a permutation of 0 … N-1 (7919 is prime to N). */
+  const nOf = (i: number): number => (i * 7919) % N
   let gateways: OjaiGateway[] = []
   let store: FailoverStore | undefined
+  let proxy: FaultProxy | undefined
 
   beforeEach(async () => {
     gateways = await startGateways()
-    await Promise.all(gateways.map((g, i) => seed(g, ids.map((_id) => ({ _id, on: i === 0 ? 'primary' : 'secondary', pad })))))
+    await Promise.all(gateways.map((g, i) => seed(g, ids.map((_id, k) => ({ _id, n: nOf(k), on: i === 0 ? 'primary' : 'secondary', pad })))))
   })
 
   afterEach(async () => {
     await store?.close({ graceMs: 0 })
     store = undefined
+    await proxy?.close()
+    proxy = undefined
     await Promise.all(gateways.map((g) => g.close()))
   })
+
+  /** Runs `find` to its end (bounded), calling `at(count)` after each document; the documents it delivered. */
+  const collect = (find: Observable<Document>, at: (count: number) => void): Promise<Document[]> => {
+    const got: Document[] = []
+    return within(
+      new Promise<Document[]>((resolve, reject) => {
+        find.subscribe({
+          next: (d) => {
+            got.push(d)
+            at(got.length)
+          },
+          error: reject,
+          complete: () => resolve(got),
+        })
+      }),
+      10_000,
+      'the find',
+    )
+  }
 
   it(`primary crashes mid-stream through ${N} documents: the find resumes on the secondary after the last _id, no duplicate, no gap`, async () => {
     const [p, s] = gateways as [OjaiGateway, OjaiGateway]
@@ -248,21 +273,9 @@ describe('resumable find over real gateways', () => {
     // of 200 ms between two documents happens, and would resume early, if correctly).
     const r = open([p.address, s.address], { timeoutMs: 3000 })
     store = r.store
-    const got: Document[] = []
-    await within(
-      new Promise<void>((resolve, reject) => {
-        r.store.find().subscribe({
-          next: (d) => {
-            got.push(d)
-            if (got.length === 200) p.crash()
-          },
-          error: reject,
-          complete: resolve,
-        })
-      }),
-      10_000,
-      'the find',
-    )
+    const got = await collect(r.store.find(), (count) => {
+      if (count === 200) p.crash()
+    })
     expect(got.map((d) => d['_id'])).toEqual(ids)
     expect(r.types()).toEqual(['failover', 'rerouted'])
     expect(r.events[0]).toMatchObject({ type: 'failover', cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
@@ -275,5 +288,41 @@ describe('resumable find over real gateways', () => {
     expect(got.slice(0, delivered).every((d) => d['on'] === 'primary')).toBe(true)
     expect(got.slice(delivered).every((d) => d['on'] === 'secondary')).toBe(true)
     expect(r.store.stats().resumes).toBe(1)
+  })
+
+  it('allowRestart, $orderby on another field, $limit 1500: the connection to the primary reset mid-stream; after the repeats the whole result arrives', async () => {
+    const [p, s] = gateways as [OjaiGateway, OjaiGateway]
+    const limit = 1500
+    const uninterrupted = ids
+      .map((_id, k) => ({ _id, n: nOf(k) }))
+      .sort((x, y) => y.n - x.n)
+      .slice(0, limit)
+      .map((d) => d._id)
+    proxy = new FaultProxy({ target: { port: p.port } })
+    await proxy.listen()
+    const cut = proxy
+    // A long timeout, so only the reset can end the primary's stream.
+    const r = open([cut.address, s.address], { timeoutMs: 3000 })
+    store = r.store
+    let reset: Promise<void> | undefined
+    const got = await collect(r.store.find({ $orderby: { n: 'desc' }, $limit: limit }, { allowRestart: true }), (count) => {
+      if (count === 400) reset = cut.reset()
+    })
+    await reset
+    expect(r.types()).toEqual(['failover', 'rerouted'])
+    const rerouted = r.events[1] as Of<'rerouted'>
+    expect(rerouted).toMatchObject({ cluster: 'primary', operation: 'find', to: 'secondary', reason: 'UNAVAILABLE' })
+    const delivered = rerouted.delivered ?? -1
+    // Mid-stream for real: the primary delivered at least the 400 documents before the reset, not all.
+    expect(delivered).toBeGreaterThanOrEqual(400)
+    expect(delivered).toBeLessThan(limit)
+    const idsOf = (docs: readonly Document[]) => docs.map((d) => d['_id'])
+    // The repeats, as documented: the result's first `delivered` documents, from the primary…
+    expect(idsOf(got.slice(0, delivered))).toEqual(uninterrupted.slice(0, delivered))
+    expect(got.slice(0, delivered).every((d) => d['on'] === 'primary')).toBe(true)
+    // …then the whole result from the start, every one of its 1500 documents, in order.
+    expect(idsOf(got.slice(delivered))).toEqual(uninterrupted)
+    expect(got.slice(delivered).every((d) => d['on'] === 'secondary')).toBe(true)
+    expect(r.store.stats().resumes).toBe(0)
   })
 })

@@ -1,14 +1,15 @@
 /**
  * Maintenance controls (cluster-state.ts, routing.ts, failover-store.ts): pin, drain, release.
  * Marble specs for the timing rules (pin during an outage, pin then the pinned cluster fails,
- * release then failback), the routing rules (a drained cluster gets no traffic), the errors, and
+ * release then failback), the routing rules (a drained cluster gets no traffic, a released one
+ * none until its own probe succeeds, checked in the virtual stores' call logs), the errors, and
  * one check over real gateways.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import type { Context } from 'rxjs-marbles'
 import { map } from 'rxjs'
-import { FailoverStore, UnknownClusterError, type ClusterStatus, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
+import { DEFAULT_PROBE_ID, FailoverStore, UnknownClusterError, type ClusterStatus, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
 import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../../lib/ojai/errors.js'
 import { doc, outcome, refused, setup, T, T2 } from './helpers.js'
@@ -229,6 +230,198 @@ describe('drain', () => {
       expect(store.cluster.routing).toEqual({ kind: 'automatic' })
       m.flush()
       expect(timeline(events)).toEqual(['drained@0', 'pinned@0', 'released@0'])
+    }),
+  )
+})
+
+describe('release: a released cluster awaits its own probe; until it succeeds no operation goes there (three clusters and two)', () => {
+  /**
+   * Logs every findById that reaches cluster `i` as `key@time` (`probe@t` for a probe's read), and
+   * answers it with `answer` (a function of the time: a black hole can heal).
+   */
+  function logged(m: Context, stores: readonly VirtualStore[], i: number, answer: (now: number) => string = () => '(x|)'): string[] {
+    const log: string[] = []
+    stores[i]!.on('findById', (id: unknown) => {
+      const now = m.scheduler.now()
+      log.push(`${id === DEFAULT_PROBE_ID ? 'probe' : String(id)}@${now}`)
+      return m.cold(answer(now), { x: doc(`c${i + 1}`) })
+    })
+    return log
+  }
+
+  /** Probe-ok and probe-failed events as `type:cluster@at`. */
+  const probes = (events: readonly FailoverStoreEvent[]) =>
+    events.filter((e) => e.type === 'probe-ok' || e.type === 'probe-failed').map((e) => `${e.type}:${e.cluster}@${e.at}`)
+
+  const readsAt = (m: Context, store: FailoverStore, times: readonly number[]) => {
+    for (const at of times) m.scheduler.schedule(() => void store.findById('k').subscribe({ error: () => undefined }), at)
+  }
+
+  it(
+    "c1 healthy but probed later than c3: no failback on c3's probe-ok; the failback to c1 comes with c1's own probe, and no read reaches c1 before it",
+    marbles((m) => {
+      const ping = (marble: string) => () => m.cold(marble, { p: undefined })
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        probe: { timeoutMs: 100 },
+        // c1's ping answers after 20 ms, c3's at once (c2 is active and not probed).
+        pings: [ping('--------------------(p|)'), ping('(p|)'), ping('(p|)')],
+      })
+      const [c1, c2, c3] = [0, 1, 2].map((i) => logged(m, stores, i)) as [string[], string[], string[]]
+      store.pin('c2')
+      const seen = statuses(m, store)
+      readsAt(m, store, [1, 12, 17, 22, 27, 32, 37])
+      m.scheduler.schedule(() => store.release(), 10)
+      m.flush()
+      expect(probes(events)).toEqual(['probe-ok:c3@10', 'probe-ok:c1@30'])
+      expect(seen).toEqual(['c2/operator/pinned@0', 'c2/operator/automatic@10', 'c1/failback/automatic@30'])
+      expect(timeline(events)).toEqual(['pinned@0', 'released@10', 'probe-ok@10', 'probe-ok@30', 'failback@30'])
+      // c1's call log: its probe first, the reads only after it.
+      expect(c1).toEqual(['probe@30', 'k@32', 'k@37'])
+      expect(c2).toEqual(['k@1', 'k@12', 'k@17', 'k@22', 'k@27'])
+      expect(c3).toEqual(['probe@10'])
+    }),
+  )
+
+  it(
+    'c1 black-holed at release: its probes time out, every read stays on c2 (none reaches c1) until c1 heals and its probe succeeds',
+    marbles((m) => {
+      const HEAL = 70
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        probe: { timeoutMs: 20, backoff: { initialMs: 10, multiplier: 2, jitter: 0 } },
+        pings: [() => m.cold(m.scheduler.now() < HEAL ? '-' : '(p|)', { p: undefined }), undefined, () => m.cold('(p|)', { p: undefined })],
+      })
+      const c1 = logged(m, stores, 0, (now) => (now < HEAL ? '-' : '(x|)'))
+      const c2 = logged(m, stores, 1)
+      const c3 = logged(m, stores, 2)
+      store.pin('c2')
+      const reads = Array.from({ length: 18 }, (_, i) => 1 + 5 * i) // 1, 6 … 86
+      readsAt(m, store, reads)
+      m.scheduler.schedule(() => store.release(), 10)
+      m.flush()
+      // c1's probes at 10 and 40 time out after 20 ms; the third, at 80 after the heal, succeeds.
+      expect(probes(events)).toEqual(['probe-ok:c3@10', 'probe-failed:c1@30', 'probe-failed:c1@60', 'probe-ok:c1@80'])
+      expect(events.filter((e) => e.type === 'failback')).toMatchObject([{ cluster: 'c2', to: 'c1', at: 80 }])
+      expect(c1).toEqual(['probe@80', 'k@81', 'k@86'])
+      expect(c2).toEqual(reads.filter((t) => t < 80).map((t) => `k@${t}`))
+      expect(c3).toEqual(['probe@10'])
+      expect(timeline(events).filter((e) => e.startsWith('timeout') || e.startsWith('failover') || e.startsWith('gave-up'))).toEqual([])
+    }),
+  )
+
+  it(
+    'an operation that fails on the active cluster does not move on to a cluster awaiting its probe: with c3 down and c1 unprobed it fails where it is',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        probe: { timeoutMs: 20, backoff: { initialMs: 100, jitter: 0 } },
+        // c1 black-holed (its probe never answers), c3 refuses its probe.
+        pings: [() => m.cold('-'), undefined, () => m.cold('#', undefined, refused())],
+      })
+      const c1 = logged(m, stores, 0, () => '-')
+      stores[1]!.on('findById', m.cold('-#', undefined, refused()))
+      store.pin('c2')
+      readsAt(m, store, [1])
+      m.scheduler.schedule(() => store.release(), 10)
+      m.expect(outcome(store.findById('k')), '15ms ^').toBeObservable('15ms -(e|)', { e: 'error:UNAVAILABLE' })
+      m.flush()
+      expect(probes(events).slice(0, 2)).toEqual(['probe-failed:c3@10', 'probe-failed:c1@30'])
+      expect(c1).toEqual([])
+      expect(store.cluster).toMatchObject({ name: 'c2', routing: { kind: 'automatic' } })
+      expect(events.filter((e) => e.type === 'rerouted' || e.type === 'failover')).toEqual([])
+    }),
+  )
+
+  it(
+    'with two clusters: a failure on the active cluster while the released one awaits its probe does not move there either',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, { lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [() => m.cold('----------(p|)', { p: undefined })] })
+      const c1 = logged(m, stores, 0)
+      stores[1]!.on('findById', m.cold('-#', undefined, refused()))
+      store.pin('c2')
+      readsAt(m, store, [0])
+      m.scheduler.schedule(() => store.release(), 2)
+      m.expect(outcome(store.findById('k')), '5ms ^').toBeObservable('5ms -(e|)', { e: 'error:UNAVAILABLE' })
+      // After c1's probe (at 12) the store fails back to it: the next read goes there.
+      m.expect(outcome(store.findById('k')), '20ms ^').toBeObservable('20ms (x|)', { x: doc('c1') })
+      m.flush()
+      expect(c1).toEqual(['probe@12', 'k@20'])
+      // c2, left down by its refusals, is probed once no longer active (and refuses again).
+      expect(timeline(events)).toEqual(['pinned@0', 'gave-up@1', 'released@2', 'gave-up@6', 'probe-ok@12', 'failback@12', 'probe-failed@13'])
+    }),
+  )
+
+  it(
+    'a later drain that leaves a drained cluster out is a release of it: it awaits its own probe before any operation goes there',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, { count: 3, lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [undefined, undefined, () => m.cold('----------(p|)', { p: undefined })] })
+      const c3 = logged(m, stores, 2)
+      stores[1]!.on('findById', m.cold('-#', undefined, refused()))
+      store.drain(['c1', 'c3'])
+      readsAt(m, store, [1])
+      m.scheduler.schedule(() => store.drain('c1'), 5)
+      // c3 awaits its probe (answers at 15): the read failing on c2 at 8 has nowhere to go…
+      m.expect(outcome(store.findById('k')), '7ms ^').toBeObservable('7ms -(e|)', { e: 'error:UNAVAILABLE' })
+      // …the one failing at 18 moves on to c3.
+      m.expect(outcome(store.findById('k')), '17ms ^').toBeObservable('17ms -(x|)', { x: doc('c3') })
+      m.flush()
+      expect(stores[0]!.count('findById')).toBe(0)
+      expect(c3).toEqual(['probe@15', 'k@18'])
+      expect(probes(events)).toEqual(['probe-ok:c3@15'])
+      expect(store.cluster).toMatchObject({ name: 'c3', reason: 'failover', routing: { kind: 'drained', clusters: ['c1'] } })
+    }),
+  )
+
+  it(
+    'new operations that avoid a silent active cluster do not start on a cluster awaiting its probe either',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        // Suspicion after 1 answer learned, within 2-5 ms; heartbeat every 1 ms.
+        silence: { minSamples: 1, floorMs: 2, ceilingMs: 5 },
+        stall: { tickMs: 1, thresholdMs: 50 },
+        probe: { timeoutMs: 100 },
+        // c1 black-holed; c3's probe answers at 30.
+        pings: [() => m.cold('-'), undefined, () => m.cold('----------------------------(p|)', { p: undefined })],
+      })
+      const c1 = logged(m, stores, 0, () => '-')
+      // c2 answers in 1 ms until 4, then falls silent.
+      const c2 = logged(m, stores, 1, (now) => (now < 4 ? '-(x|)' : '-'))
+      const c3 = logged(m, stores, 2)
+      store.pin('c2')
+      readsAt(m, store, [0, 5, 12, 14, 35])
+      m.scheduler.schedule(() => store.release(), 2)
+      m.flush()
+      expect(events.filter((e) => e.type === 'silent').map((e) => `${e.cluster}@${e.at}`)).toEqual(['c2@9'])
+      // Silent at 9 (and probed then), c2 still gets the reads of 12 and 14: no other cluster is open.
+      expect(c2.slice(0, 5)).toEqual(['k@0', 'k@5', 'probe@9', 'k@12', 'k@14'])
+      // None reaches c1; c3 gets its first read only after its probe-ok at 30.
+      expect(c1).toEqual([])
+      expect(c3[0]).toBe('probe@30')
+      expect(c3.slice(1).every((k) => k.startsWith('k@') && Number(k.slice(2)) >= 30)).toBe(true)
+      expect(c3.length).toBeGreaterThan(1)
+    }),
+  )
+
+  it(
+    'a pin to a cluster awaiting its probe opens it at once: the operator decides',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, { lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [() => m.cold('-')] })
+      const c1 = logged(m, stores, 0)
+      logged(m, stores, 1)
+      store.pin('c2')
+      readsAt(m, store, [1])
+      m.scheduler.schedule(() => store.release(), 2)
+      m.scheduler.schedule(() => store.pin('c1'), 5)
+      m.expect(store.findById('k'), '6ms ^').toBeObservable('6ms (x|)', { x: doc('c1') })
+      m.flush()
+      expect(c1).toEqual(['k@6'])
+      expect(timeline(events)).toEqual(['pinned@0', 'released@2', 'pinned@5'])
     }),
   )
 })

@@ -107,6 +107,44 @@ describe('resumable find', () => {
     }),
   )
 
+  it(
+    'allowRestart with $limit: the repeats do not use up the limit, the whole result follows them; rerouted reports the documents delivered',
+    marbles((m) => {
+      const { store, stores, events } = setup(m)
+      const query = { $orderby: { v: 'desc' }, $limit: 4 }
+      stores[0]!.on('find', m.cold('-d-c-#', DOCS, unavailable()))
+      // The stream's end is slow to come: the find completes with the 4th document of the result.
+      const again = m.cold('-d-c-b-a----|', DOCS)
+      stores[1]!.on('find', again)
+      m.expect(store.find(query, { allowRestart: true })).toBeObservable('-d-c--d-c-b-(a|)', DOCS)
+      m.expect(again).toHaveSubscriptions('5ms ^------!')
+      m.flush()
+      expect(stores[1]!.calls[0]?.args).toEqual([query, undefined])
+      expect(events.filter((e) => e.type === 'rerouted')).toEqual([
+        { type: 'rerouted', cluster: 'c1', operation: 'find', at: 5, elapsedMs: 5, to: 'c2', reason: 'UNAVAILABLE', delivered: 2 },
+      ])
+    }),
+  )
+
+  it(
+    'allowRestart, restarted twice across three clusters: each rerouted counts every document delivered before it; the last run delivers the whole result',
+    marbles((m) => {
+      const { store, stores, events } = setup(m, { count: 3 })
+      const query = { $orderby: { v: 'desc' }, $limit: 3 }
+      stores[0]!.on('find', m.cold('-d-c#', DOCS, unavailable()))
+      stores[1]!.on('find', m.cold('-d#', DOCS, unavailable()))
+      stores[2]!.on('find', m.cold('-d-c-b|', DOCS))
+      const got: string[] = []
+      store.find(query, { allowRestart: true }).subscribe((x) => got.push(x._id as string))
+      m.flush()
+      expect(got).toEqual(['d', 'c', 'd', 'd', 'c', 'b'])
+      const delivered = events.filter((e) => e.type === 'rerouted').map((e) => ('delivered' in e ? e.delivered : undefined))
+      expect(delivered).toEqual([2, 3])
+      // Removing the repeats as documented (everything before the last restart's count) leaves the result.
+      expect(got.slice(delivered.at(-1))).toEqual(['d', 'c', 'b'])
+    }),
+  )
+
   it.each<[string, QueryJson]>([
     ['in _id order', { $limit: 2 }],
     ['ordered by another field', { $orderby: { v: 'desc' }, $limit: 2 }],

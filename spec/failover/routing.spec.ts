@@ -20,15 +20,17 @@ function health(spec: string, i = 0): ClusterHealth {
 const view = (specs: string) => specs.split(' ').map(health)
 const bits = (clusters: readonly number[]) => clusters.reduce((mask, c) => mask | (1 << c), 0)
 
-describe('standing: up and not held 3, suspect 2, held 1, down 0', () => {
+describe('standing: up and not held 4, silent 3, suspect 2, held 1, down 0', () => {
   it.each([
-    ['up', NOW, 3],
+    ['up', NOW, 4],
+    ['silent', NOW, 3],
+    ['silent/held', NOW, 1],
     ['suspect', NOW, 2],
     ['up/held', NOW, 1],
     ['suspect/held', NOW, 1],
     ['down', NOW, 0],
     ['down/held', NOW, 0],
-    ['up/held', HOLD_UNTIL, 3], // the hold is over at holdUntil
+    ['up/held', HOLD_UNTIL, 4], // the hold is over at holdUntil
     ['suspect/held', HOLD_UNTIL, 2],
   ] as const)('%s at %d: %d', (spec, now, expected) => {
     expect(standing(health(spec), now)).toBe(expected)

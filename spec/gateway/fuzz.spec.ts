@@ -7,14 +7,13 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGateway } from '../../lib/gateway/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
 import { MapRDbServer } from '../../lib/proto/index.js'
 import { encodeKey } from '../../lib/gateway/storage/keys.js'
 import type { ChangeMessage } from '../../lib/gateway/internal-proto.js'
 import { RawClient, RawPeer } from './raw-client.js'
-import { WireErrorCode } from '../../lib/proto/error-codes.js'
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 function isValidUtf8(bytes: Uint8Array): boolean {
@@ -26,14 +25,14 @@ function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+// Each test has a gateway of its own, seeded the same way: no test depends on another having run.
 let gw: OjaiGateway
 let c: RawClient
 let peer: RawPeer
 let crashed = false
-/** Requests sent by every test of this file. */
-let total = 0
 
-beforeAll(async () => {
+beforeEach(async () => {
+  crashed = false
   gw = await startGateway({ port: 0 })
   void gw.crashed.then(() => (crashed = true))
   c = new RawClient(gw.address)
@@ -43,11 +42,17 @@ beforeAll(async () => {
   await c.insert('/fuzz', `{"_id":"long","s":"${'a'.repeat(5000)}","t":"${'ab'.repeat(1000)}"}`)
 })
 
-afterAll(async () => {
+afterEach(async () => {
   peer.close()
   c.close()
   await gw.close()
 })
+
+/** The gateway did not crash and still answers. */
+async function expectServing(): Promise<void> {
+  expect(crashed).toBe(false)
+  expect(await c.ping()).toEqual({})
+}
 
 const OPS = ['$eq', '$ne', '$lt', '$le', '$gt', '$ge', '$between', '$in', '$notin', '$exists', '$notexists', '$like', '$notlike', '$matches', '$notmatches', '$typeof', '$nottypeof', '$sizeof', '$and', '$or', '$elementAnd']
 const BAD_OPS = ['$not', '$bogus', '$condition', '$where']
@@ -91,6 +96,11 @@ const mode = fc.oneof({ arbitrary: fc.constantFrom(1, 2, 3), weight: 8 }, { arbi
 const encoding = fc.oneof({ arbitrary: fc.constant(1), weight: 9 }, { arbitrary: fc.integer({ min: -1, max: 5 }), weight: 1 })
 
 type Req = { rpc: string; request: Record<string, unknown> }
+
+/** `ChangeKind.TABLE` of internal.proto: a table catalog entry, dropped when `tombstone` is set. */
+const TABLE_CHANGE = 1
+/** Whether a table path, as the gateway reads it (slashes collapsed, the trailing one dropped, a leading one assumed), is /fuzz. */
+const namesFuzz = (path: string) => `/${path}`.replace(/\/+/g, '/').replace(/\/$/, '') === '/fuzz'
 const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 
 const requestArb: fc.Arbitrary<Req> = fc.oneof(
@@ -104,7 +114,6 @@ const requestArb: fc.Arbitrary<Req> = fc.oneof(
 
 /** One answer per call: a response object (with an error field except for Ping), a Find result, or a gRPC status. */
 async function send(req: Req): Promise<void> {
-  total++
   if (req.rpc === 'Find') {
     const r = await c.find(req.request)
     expect(typeof r.status.code).toBe('number')
@@ -132,10 +141,9 @@ describe('fuzz', () => {
       { numRuns: 400 },
     )
     expect(sent).toBeGreaterThanOrEqual(4000)
-    expect(crashed).toBe(false)
     expect(gw.stats().totalRequests).toBeGreaterThanOrEqual(4000)
     // Still healthy and still correct.
-    expect(await c.ping()).toEqual({})
+    await expectServing()
     expect(await c.createTable('/after-fuzz')).toBe(0)
     expect(await c.insert('/after-fuzz', '{"_id":"a","ok":true}')).toBe(0)
     expect((await c.findById('/after-fuzz', '{"_id":"a"}')).jsonDocument).toBe('{"_id":"a","ok":true}')
@@ -143,9 +151,9 @@ describe('fuzz', () => {
 
   it('answers undecodable protobuf bytes on every method with a gRPC status', async () => {
     const methods = Object.values(MapRDbServer.service)
+    let answered = 0
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...methods), fc.uint8Array({ minLength: 1, maxLength: 64 }), async (method, bytes) => {
-        total++
         const outcome = await new Promise<number>((resolve) => {
           if (method.responseStream) {
             const stream = c.client.makeServerStreamRequest(method.path, () => Buffer.from(bytes), (b: Buffer) => b, {}, { deadline: Date.now() + 5000 })
@@ -157,10 +165,12 @@ describe('fuzz', () => {
           }
         })
         expect(outcome).not.toBe(grpc.status.DEADLINE_EXCEEDED)
+        answered++
       }),
       { numRuns: 300 },
     )
-    expect(await c.ping()).toEqual({})
+    expect(answered).toBe(300)
+    await expectServing()
   })
 
   it('answers requests whose string fields hold arbitrary bytes (invalid UTF-8) in-band, storing nothing', async () => {
@@ -175,9 +185,10 @@ describe('fuzz', () => {
     ]
     // Random bytes are sometimes valid text; an insert of u8 with such bytes is rightly stored.
     let validU8Stored = false
+    let answered = 0
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...shapes), fc.uint8Array({ minLength: 8, maxLength: 8 }), async ([rpc, request], bytes) => {
-        total++
+        answered++
         const method = methods[rpc] as (typeof methods)['InsertOrReplace']
         const buf = Buffer.from(method.requestSerialize(request as never))
         Buffer.from(bytes).copy(buf, buf.indexOf('@@@@@@@@'))
@@ -193,10 +204,17 @@ describe('fuzz', () => {
       }),
       { numRuns: 2000 },
     )
+    expect(answered).toBe(2000)
     expect((await c.findById('/fuzz', '{"_id":"u8"}')).error?.errCode ?? 0).toBe(validU8Stored ? 0 : 281)
+    await expectServing()
   }, 120_000)
 
   it('answers forged replication batches with a status, and what it stores stays decodable', async () => {
+    // A table the forged changes may drop (a TABLE change with a tombstone): every such change
+    // aimed at /fuzz is aimed here instead, so /fuzz, where forged documents land, is always
+    // there for the final check.
+    await c.createTable('/fuzz-droppable')
+    await c.insert('/fuzz-droppable', '{"_id":"d","n":1}')
     const change: fc.Arbitrary<ChangeMessage> = fc.record({
       kind: fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, fc.constantFrom(1, 2, 7)),
       tablePath: fc.oneof({ arbitrary: fc.constant('/fuzz'), weight: 6 }, fc.constantFrom('fuzz', '/fuzz/', '//fuzz', '/repl-new'), longPath, fc.string({ maxLength: 8 })),
@@ -214,11 +232,10 @@ describe('fuzz', () => {
       resetTs: fc.integer({ min: 0, max: 2 ** 50 }),
       resetOrigin: fc.constantFrom('F', ''),
       inexact: fc.boolean(),
-    })
+    }).map((c) => (c.kind === TABLE_CHANGE && c.tombstone && namesFuzz(c.tablePath) ? { ...c, tablePath: '/fuzz-droppable' } : c))
     let answered = 0
     await fc.assert(
       fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 4 }), fc.constantFrom('F', ''), async (changes, source) => {
-        total++
         const { response, error } = await peer.apply({ source, changes, watermark: 0, incarnation: '' })
         if (error !== undefined) expect(typeof error.code).toBe('number')
         else expect(typeof response?.applied).toBe('number')
@@ -227,19 +244,11 @@ describe('fuzz', () => {
       { numRuns: 4000 },
     )
     expect(answered).toBe(4000)
-    // Every stored document still decodes: a filtered Find over the table answers no error. A
-    // forged TABLE change with a tombstone may legitimately have dropped the table itself: then
-    // the Find answers TABLE_NOT_FOUND and there is nothing left to decode.
+    // Every stored document still decodes: a filtered Find over the table answers documents, and no error.
     const all = await c.query('/fuzz', '{"$where":{"$exists":"_id"}}')
     expect(all.status.code).toBe(grpc.status.OK)
-    const codes = all.messages.map((m) => m.error?.errCode ?? 0)
-    const dropped = codes.length === 1 && codes[0] === WireErrorCode.TABLE_NOT_FOUND
-    if (!dropped) for (const code of codes) expect(code).toBe(0)
+    expect(all.messages.length).toBeGreaterThan(0)
+    expect(all.messages.filter((m) => (m.error?.errCode ?? 0) !== 0).map((m) => m.error)).toEqual([])
+    await expectServing()
   }, 180_000)
-
-  it('sent at least 10 000 requests in all, and the gateway never crashed', async () => {
-    expect(total).toBeGreaterThanOrEqual(10_000)
-    expect(crashed).toBe(false)
-    expect(await c.ping()).toEqual({})
-  })
 })

@@ -47,6 +47,11 @@ function client(gw: OjaiGateway): RawClient {
   return c
 }
 
+/** Bound on waiting for replication over real sockets, on a loaded shared machine (vi.waitFor's default is 1 s). */
+const REPLICATED = { timeout: 15_000, interval: 50 } as const
+/** Bound on waiting for a call sent over a real socket to reach the gateway. */
+const ARRIVED = { timeout: 10_000, interval: 20 } as const
+
 async function contents(c: RawClient, table: string): Promise<string[]> {
   const r = await c.query(table, '{}')
   return r.messages.some((m) => m.type === 0) ? [`error ${String(r.messages[0]?.error?.errCode)}`] : docs(r)
@@ -78,7 +83,7 @@ describe('replication between two gateways', () => {
     const ca = client(a)
     const cb = client(b)
     expect(await ca.createTable('/r')).toBe(0)
-    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(0), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(0), REPLICATED)
     await ca.insert('/r', '{"_id":"1","v":"from A"}')
     await cb.insert('/r', '{"_id":"2","v":"from B"}')
     await cb.update('/r', '{"_id":"1"}', '{"$set":{"w":"B was here"}}').catch(() => undefined)
@@ -86,7 +91,7 @@ describe('replication between two gateways', () => {
     await ca.delete('/r', '{"_id":"2"}')
     expect(await converged(ca, cb, '/r')).not.toContain('{"_id":"2","v":"from B"}')
     expect(await ca.deleteTable('/r')).toBe(0)
-    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(2), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await cb.tableExists('/r')).toBe(2), REPLICATED)
   })
 
   it('concurrent writes to the same keys on both sides converge to the same last writer', async () => {
@@ -94,7 +99,7 @@ describe('replication between two gateways', () => {
     const ca = client(a)
     const cb = client(b)
     await ca.createTable('/c')
-    await vi.waitFor(async () => expect(await cb.tableExists('/c')).toBe(0), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await cb.tableExists('/c')).toBe(0), REPLICATED)
     const writes: Promise<unknown>[] = []
     for (let i = 0; i < 200; i++) {
       const key = `k${i % 40}`
@@ -117,7 +122,7 @@ describe('replication between two gateways', () => {
     const ca = client(a)
     let cb = client(b)
     await ca.createTable('/p')
-    await vi.waitFor(async () => expect(await cb.tableExists('/p')).toBe(0), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await cb.tableExists('/p')).toBe(0), REPLICATED)
     // Concurrent writes on both sides.
     await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? ca : cb).insert('/p', `{"_id":"before${i}","i":${i}}`)))
     await converged(ca, cb, '/p')
@@ -127,7 +132,7 @@ describe('replication between two gateways', () => {
     for (let i = 0; i < 50; i++) await ca.insert('/p', `{"_id":"during${i}","i":${i}}`)
     await ca.delete('/p', '{"_id":"before0"}')
     await ca.update('/p', '{"_id":"before1"}', '{"$set":{"changed":"during partition"}}')
-    await vi.waitFor(() => expect(a.stats().replication.peers[0]?.connected).toBe(false), { timeout: 5000 })
+    await vi.waitFor(() => expect(a.stats().replication.peers[0]?.connected).toBe(false), REPLICATED)
     expect(a.stats().replication.queueDepth).toBeGreaterThan(0)
     expect(a.replicationLag()).toBeGreaterThan(0)
 
@@ -138,7 +143,7 @@ describe('replication between two gateways', () => {
     const final = await converged(ca, cb, '/p')
     expect(final).toHaveLength(100 - 1 + 50 + 20)
     expect(final).toContain('{"_id":"before1","i":1,"changed":"during partition"}')
-    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), { timeout: 5000 })
+    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), REPLICATED)
   })
 
   it('a peer restarted empty (memory storage) is refilled by a resync', async () => {
@@ -180,7 +185,7 @@ describe('replication between two gateways', () => {
     await ca.insert('/l', '{"_id":"k","v":"old from A"}')
     await new Promise((r) => setTimeout(r, 20))
     await cb.insert('/l', '{"_id":"k","v":"new on B"}')
-    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), { timeout: 5000 })
+    await vi.waitFor(() => expect(a.stats().replication.queueDepth).toBe(0), REPLICATED)
     expect((await cb.findById('/l', '{"_id":"k"}')).jsonDocument).toBe('{"_id":"k","v":"new on B"}')
     expect(b.stats().replication.peers).toEqual([])
   })
@@ -207,7 +212,7 @@ describe('replication between two gateways', () => {
     const cb = client(b)
     await ca.createTable('/inc')
     await ca.insert('/inc', '{"_id":"c","n":0,"ops":[]}')
-    await vi.waitFor(async () => expect((await cb.findById('/inc', '{"_id":"c"}')).error?.errCode).toBe(0), { timeout: 5000 })
+    await vi.waitFor(async () => expect((await cb.findById('/inc', '{"_id":"c"}')).error?.errCode).toBe(0), REPLICATED)
     const incs: Promise<number>[] = []
     for (let i = 0; i < 60; i++) {
       incs.push(ca.update('/inc', '{"_id":"c"}', `{"$append":{"ops":["a${i}"]},"$increment":{"n":1}}`))
@@ -235,7 +240,7 @@ describe('replication between two gateways', () => {
     await ca.createTable('/late')
     await cb.createTable('/late')
     await ca.insert('/late', '{"_id":"k","ops":[]}')
-    await vi.waitFor(async () => expect((await cb.findById('/late', '{"_id":"k"}')).error?.errCode).toBe(0), { timeout: 5000 })
+    await vi.waitFor(async () => expect((await cb.findById('/late', '{"_id":"k"}')).error?.errCode).toBe(0), REPLICATED)
     expect(await ca.update('/late', '{"_id":"k"}', '{"$append":{"ops":["first, on A"]}}')).toBe(0)
     await new Promise((r) => setTimeout(r, 20))
     expect(await cb.update('/late', '{"_id":"k"}', '{"$append":{"ops":["second, on B"]}}')).toBe(0)
@@ -283,7 +288,7 @@ describe('replication between two gateways', () => {
       await c.createTable('/k')
       await c.insert('/k', '{"_id":"c","n":0,"ops":[]}', 1)
     }
-    await vi.waitFor(async () => expect((await ca.findById('/k', '{"_id":"c"}')).jsonDocument).toBe((await cb.findById('/k', '{"_id":"c"}')).jsonDocument))
+    await vi.waitFor(async () => expect((await ca.findById('/k', '{"_id":"c"}')).jsonDocument).toBe((await cb.findById('/k', '{"_id":"c"}')).jsonDocument), REPLICATED)
     const acked: string[] = []
     const inc = async (c: RawClient, id: string) => {
       if ((await c.update('/k', '{"_id":"c"}', `{"$append":{"ops":["${id}"]},"$increment":{"n":1}}`)) === 0) acked.push(id)
@@ -316,7 +321,7 @@ describe('replication between two gateways', () => {
     await expect(late).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED })
     // Cancelled by the client while the request waits.
     const call = c.client.InsertOrReplace({ tablePath: '/x', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"k","n":100}' }, new grpc.Metadata(), () => undefined)
-    await vi.waitFor(() => expect(gw.stats().faults.stalled).toBe(2))
+    await vi.waitFor(() => expect(gw.stats().faults.stalled).toBe(2), ARRIVED)
     call.cancel()
     await new Promise((r) => setTimeout(r, 100))
     gw.faults.clear()

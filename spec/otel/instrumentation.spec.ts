@@ -99,9 +99,11 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
       active('primary', 1),
       active('secondary', 0),
       gauge('primary', 'down', 0),
+      gauge('primary', 'silent', 0),
       gauge('primary', 'suspect', 0),
       gauge('primary', 'up', 1),
       gauge('secondary', 'down', 0),
+      gauge('secondary', 'silent', 0),
       gauge('secondary', 'suspect', 0),
       gauge('secondary', 'up', 1),
     ])
@@ -262,25 +264,26 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     expect(await t.points(...SPAN_METRICS)).toEqual([operationPoint('insert', 'primary', 0.001, 'DOCUMENT_EXISTS'), attemptPoint('primary', 'first', 'answered', 0.001), inFlightZero('insert')])
   })
 
-  it('a gave-up operation: every cluster failed, FailoverError on the operation span', async () => {
+  it('a gave-up operation: the primary failed, was retried once (same cluster) and the secondary failed too: FailoverError on the operation span', async () => {
     t = telemetry()
     virtual({ findById: '-#' }, { findById: '-#' }, {}, (store) => store.findById('u1').subscribe({ error: () => undefined }))
     const [op] = t.spans()
     expect(op?.attributes).toEqual({
       ...db('findById'),
       'ojai.failover.strategy': 'failover',
-      'ojai.attempts': 2,
+      'ojai.attempts': 3,
       'ojai.clusters_contacted': ['primary', 'secondary'],
       'ojai.operation.outcome': 'error',
       'error.type': 'FAILOVER',
       'db.response.status_code': 'FAILOVER',
     })
-    expect([op?.start, op?.end, op?.status.code]).toEqual([0, 2, SpanStatusCode.ERROR])
+    expect([op?.start, op?.end, op?.status.code]).toEqual([0, 3, SpanStatusCode.ERROR])
     expect(op?.children.map((a) => [a.name, a.attributes['ojai.attempt.kind'], a.attributes['ojai.attempt.outcome'], a.attributes['error.type'], a.start, a.end])).toEqual([
       ['attempt primary', 'first', 'unknown', 'UNAVAILABLE', 0, 1],
-      ['attempt secondary', 'failover', 'unknown', 'UNAVAILABLE', 1, 2],
+      ['attempt primary', 'retry', 'unknown', 'UNAVAILABLE', 1, 2],
+      ['attempt secondary', 'failover', 'unknown', 'UNAVAILABLE', 2, 3],
     ])
-    expect(await t.points('db.client.operation.duration')).toEqual([operationPoint('findById', 'secondary', 0.002, 'FAILOVER')])
+    expect(await t.points('db.client.operation.duration')).toEqual([operationPoint('findById', 'secondary', 0.003, 'FAILOVER')])
   })
 
   it('a stall of the client: a span event on each operation in flight, and the stall histogram', async () => {

@@ -17,15 +17,23 @@
  * ```
  *
  * A find that fails after delivering documents continues after the last `_id` delivered (or runs
- * again from the start when allowed); see {@link planResume}. When the last failure was fast and
+ * again from the start when allowed); see {@link planResume}. `rerouted` reports how many
+ * documents the find delivered before it moved on, repeats of earlier restarts included: what a
+ * restart delivers next is the result again from its first document.
+ *
+ * ```
+ * c1 find      -d-c-#                $orderby v desc, $limit 4, allowRestart; reset at 5
+ * c2 find           -d-c-b-a|        the same query, from the start
+ * result       -d-c--d-c-b-a|        rerouted at 5 with delivered 2; the whole result follows
+ * ```
+ *
+ * When the last failure was fast and
  * an earlier cluster only timed out, that slow cluster gets one more try (reads and other
  * `failover` operations only): a slow cluster beats none.
  */
 import { Observable, Subscriber, Subscription, type MonoTypeOperatorFunction } from 'rxjs'
-import { isAvailabilityError } from '../../ojai/errors.js'
 import { FailoverError, ResumeNotPossibleError } from '../errors.js'
-import { bestAfter } from '../routing.js'
-import { reasonOf, type FindPlan, type Run } from '../run.js'
+import { AttemptFailure, reasonOf, type FindPlan, type Run } from '../run.js'
 import { attempt } from './attempt.js'
 
 export function failOver<T>(run: Run<T>): MonoTypeOperatorFunction<T> {
@@ -42,6 +50,7 @@ class Relay<T> extends Subscriber<T> {
     super()
   }
   protected override _next(value: T): void {
+    this.owner.delivered++
     this.owner.out.next(value)
   }
   protected override _error(error: unknown): void {
@@ -57,6 +66,8 @@ class Relay<T> extends Subscriber<T> {
 class FailOver<T> extends Subscription {
   private current: Subscription | null = null
   private secondChanceUsed = false
+  /** Values passed to the caller, from every attempt (a find's documents, repeats included). */
+  delivered = 0
 
   constructor(
     private readonly run: Run<T>,
@@ -77,16 +88,16 @@ class FailOver<T> extends Subscription {
   onError(error: unknown): void {
     const run = this.run
     if (this.closed) return
-    if (!isAvailabilityError(error)) return this.out.error(error)
-    const from = run.lastFailed
-    let next = run.nextAfter(from, run.lastFailure, error)
-    if (next < 0 && run.lastFailure === 'error' && !this.secondChanceUsed && run.strategy === 'failover' && run.timedOutMask !== 0) {
+    if (!(error instanceof AttemptFailure)) return this.out.error(error)
+    run.reportFailure(error)
+    const from = error.cluster
+    let next = run.nextAfter(from, error.failure, error.error)
+    if (next < 0 && !this.secondChanceUsed) {
       this.secondChanceUsed = true
-      const core = run.core
-      next = bestAfter(core.health.current, from, 'error', (run.tried & ~run.timedOutMask) | core.state.drained, core.clock.scheduler.now())
+      next = run.secondChance(from, error)
     }
-    if (next < 0) return this.giveUp(error)
-    if (run.streaming && run.delivered > 0 && !this.planResume(error, run.find as FindPlan)) return
+    if (next < 0) return this.giveUp(from, error.error)
+    if (run.streaming && this.delivered > 0 && !this.planResume(error.error, run.find as FindPlan)) return
     const core = run.core
     const now = core.clock.scheduler.now()
     core.stats.reroutes++
@@ -97,13 +108,13 @@ class FailOver<T> extends Subscription {
       at: now,
       elapsedMs: now - run.startedAt,
       to: run.clusterName(next),
-      reason: reasonOf(error),
-      ...(run.streaming ? { delivered: run.delivered } : {}),
+      reason: reasonOf(error.error),
+      ...(run.streaming ? { delivered: this.delivered } : {}),
     })
     this.follow(attempt(run, next, core.secondaryTimeoutMs))
   }
 
-  private giveUp(error: unknown): void {
+  private giveUp(from: number, error: unknown): void {
     const run = this.run
     const core = run.core
     const causes = run.causes ?? []
@@ -111,7 +122,7 @@ class FailOver<T> extends Subscription {
     core.stats.gaveUp++
     core.emit({
       type: 'gave-up',
-      cluster: run.clusterName(run.lastFailed),
+      cluster: run.clusterName(from),
       operation: run.name,
       at: now,
       elapsedMs: now - run.startedAt,
@@ -150,8 +161,8 @@ class FailOver<T> extends Subscription {
       : 'its results are not in _id order ($orderby on another field)'
     this.out.error(
       new ResumeNotPossibleError(
-        `find failed after ${run.delivered} documents (${reasonOf(error)}) and cannot resume on another cluster without duplicates or gaps: ${why}; pass allowRestart: true to run it again from the start`,
-        run.delivered,
+        `find failed after ${this.delivered} documents (${reasonOf(error)}) and cannot resume on another cluster without duplicates or gaps: ${why}; pass allowRestart: true to run it again from the start`,
+        this.delivered,
         { cause: error },
       ),
     )

@@ -10,9 +10,7 @@
  * ```
  */
 import { Observable, Subscriber, Subscription, type MonoTypeOperatorFunction } from 'rxjs'
-import { isAvailabilityError } from '../../ojai/errors.js'
-import { bestAfter } from '../routing.js'
-import type { Run } from '../run.js'
+import { AttemptFailure, type Run } from '../run.js'
 import type { DeadlineList, TimedEntry } from '../timekeeper.js'
 import { attempt } from './attempt.js'
 
@@ -78,7 +76,7 @@ class Hedge<T> extends Subscription implements TimedEntry {
     const core = run.core
     if (this.decided || this.closed || this.main === null || this.alt !== null) return
     const now = core.clock.scheduler.now()
-    const next = bestAfter(core.health.current, run.first, 'timeout', run.tried | core.state.drained, now)
+    const next = run.nextAfter(run.first, 'timeout', undefined)
     if (next < 0) return
     if (!core.budget.tryTake()) {
       core.stats.hedgesDeniedByBudget++
@@ -111,9 +109,9 @@ class Hedge<T> extends Subscription implements TimedEntry {
   onError(arm: Arm<T>, error: unknown): void {
     if (arm === this.main) this.main = null
     else this.alt = null
-    // A semantic error is an answer; after an availability error the other attempt may still answer.
-    if (!isAvailabilityError(error)) this.decide(arm)
-    else if (!this.decided && (this.main !== null || this.alt !== null)) return
+    // A semantic error is an answer; after a failure the other attempt may still answer.
+    if (!(error instanceof AttemptFailure)) this.decide(arm)
+    else if (!this.decided && (this.main !== null || this.alt !== null)) return this.run.reportFailure(error)
     this.run.core.clock.disarm(this)
     this.out.error(error)
   }

@@ -1,14 +1,15 @@
 /**
- * Step 4 (steps/settle.ts, writes that set a value): a write that moved on after its attempt
- * passed the limit is acknowledged only once that left-behind attempt (the straggler) has
- * settled; after settleMs (50 here) without it, UnsettledWriteError. Timelines use timeoutMs 10
- * and secondaryTimeoutMs 30; one dash is 1 ms.
+ * Step 4 (steps/settle.ts, writes that set a value): a write is acknowledged only when every
+ * earlier attempt is answered or failed unsent. A straggler still running holds the answer; one
+ * that ends unknown (a reset after it may have been sent) ends the write with UnsettledWriteError
+ * at once; one unanswered after settleMs (50 here) ends it then. Timelines use timeoutMs 10 and
+ * secondaryTimeoutMs 30; one dash is 1 ms.
  */
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import type { Observable } from 'rxjs'
 import { UnsettledWriteError } from '../../../lib/failover/index.js'
-import { captureError, doc, outcome, SETTLE, setup, unavailable } from '../helpers.js'
+import { captureError, doc, outcome, refused, SETTLE, setup, unavailable } from '../helpers.js'
 
 const OK = { a: undefined, b: undefined }
 
@@ -42,12 +43,49 @@ describe('settle: a write is not acknowledged while an attempt it left behind co
   )
 
   it(
-    'the straggler fails outright (connection reset at 20): it settled, the write is acknowledged then',
+    'the straggler fails after it may have been sent (connection reset at 20): unknown, so UnsettledWriteError at 20, no waiting for settleMs',
     marbles((m) => {
-      const { store, stores } = setup(m)
+      const { store, stores, events } = setup(m)
       stores[0]!.on('replace', m.cold('20ms #', undefined, unavailable()))
       stores[1]!.on('replace', m.cold('--(b|)', OK))
+      m.expect(outcome(store.replace(doc('k')))).toBeObservable('20ms (e|)', { e: 'error:UNSETTLED_WRITE' })
+      const box = captureError(store.replace(doc('k')))
+      m.flush()
+      expect(box.error).toMatchObject({ code: 'UNSETTLED_WRITE', appliedOn: 'c2', pending: ['c1'], reason: 'c1 failed after it may have been sent (UNAVAILABLE)' })
+      expect(events.filter((e) => e.type === 'unsettled').map((e) => `${e.at}`)).toEqual(['20', '20'])
+      expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0, unsettled: 2 })
+    }),
+  )
+
+  it(
+    'the straggler fails provably unsent (refused at 20): settled, the write is acknowledged then',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      stores[0]!.on('replace', m.cold('20ms #', undefined, refused()))
+      stores[1]!.on('replace', m.cold('--(b|)', OK))
       m.expect(store.replace(doc('k'))).toBeObservable('20ms (b|)', OK)
+    }),
+  )
+
+  it(
+    'the first attempt is reset at 3, before any limit: the write moves on and lands on c2, but is not acknowledged (UnsettledWriteError at 5)',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      const c2 = m.cold('--(b|)', OK)
+      stores[0]!.on('insertOrReplace', m.cold('---#', undefined, unavailable()))
+      stores[1]!.on('insertOrReplace', c2)
+      m.expect(outcome(store.insertOrReplace(doc('k')))).toBeObservable('-----(e|)', { e: 'error:UNSETTLED_WRITE' })
+      m.expect(c2).toHaveSubscriptions('---^-!')
+    }),
+  )
+
+  it(
+    'the first attempt is refused at 3 (provably unsent): moved on, acknowledged at 5',
+    marbles((m) => {
+      const { store, stores } = setup(m)
+      stores[0]!.on('insertOrReplace', m.cold('---#', undefined, refused()))
+      stores[1]!.on('insertOrReplace', m.cold('--(b|)', OK))
+      m.expect(store.insertOrReplace(doc('k'))).toBeObservable('-----(b|)', OK)
     }),
   )
 
@@ -64,9 +102,17 @@ describe('settle: a write is not acknowledged while an attempt it left behind co
       m.flush()
       const error = box.error as UnsettledWriteError
       expect(error).toBeInstanceOf(UnsettledWriteError)
-      expect(error).toMatchObject({ code: 'UNSETTLED_WRITE', appliedOn: 'c2', pending: ['c1'] })
-      expect(error.message).toContain(`after ${SETTLE} ms`)
-      expect(events.filter((e) => e.type === 'unsettled')[0]).toEqual({ type: 'unsettled', cluster: 'c1', operation: 'insertOrReplace', at: 62, elapsedMs: 62, pending: ['c1'] })
+      expect(error).toMatchObject({ code: 'UNSETTLED_WRITE', appliedOn: 'c2', pending: ['c1'], reason: `no answer within ${SETTLE} ms` })
+      expect(error.message).toContain(`no answer within ${SETTLE} ms`)
+      expect(events.filter((e) => e.type === 'unsettled')[0]).toEqual({
+        type: 'unsettled',
+        cluster: 'c1',
+        operation: 'insertOrReplace',
+        at: 62,
+        elapsedMs: 62,
+        pending: ['c1'],
+        reason: `no answer within ${SETTLE} ms`,
+      })
       expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
     }),
   )

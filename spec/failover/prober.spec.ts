@@ -24,7 +24,7 @@ function primaryWith(m: Context, probe: (now: number) => 'ok' | 'down' | 'silent
   }
 }
 
-describe('failback', () => {
+describe('prober: failback only after a probe succeeds', () => {
   it(
     'only after a probe succeeds: probes at hold end, then backoff 10, 20, 40 ms; failback on the first success',
     marbles((m) => {
