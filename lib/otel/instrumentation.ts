@@ -28,7 +28,8 @@ import { REQUEST_CHANNEL, type GrpcRequestMessage } from '../driver/request-head
 import { CHANNELS, type AttemptRecord, type FailoverStoreInfo, type OperationRecord } from '../failover/diagnostics.js'
 import type { FailoverStoreEvent } from '../failover/events.js'
 import type { ClusterHealth } from '../failover/health.js'
-import { OjaiError } from '../ojai/errors.js'
+import { didYouMean } from '../driver/suggest.js'
+import { InvalidOptionsError, OjaiError } from '../ojai/errors.js'
 import { messageOf } from '../ojai/message-of.js'
 import { ATTR, DB_SYSTEM_NAME, DURATION_BOUNDARIES, METRIC, SCOPE_NAME, SPAN_EVENT, STALL_BOUNDARIES } from './names.js'
 
@@ -159,7 +160,27 @@ function recordError(span: Span, attributes: Attributes, error: unknown): void {
  * @category OpenTelemetry
  */
 export function enableOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelemetryInstrumentation {
-  return new Instrumentation(options)
+  return new Instrumentation(checked(options))
+}
+
+const OPTION_KEYS = ['tracerProvider', 'meterProvider', 'propagateTraceContext', 'propagator']
+
+/** The options, or an InvalidOptionsError saying what to fix (before anything subscribes). */
+function checked(options: OpenTelemetryOptions): OpenTelemetryOptions {
+  const fail = (message: string): never => {
+    throw new InvalidOptionsError(`enableOpenTelemetry: ${message}`)
+  }
+  if (options === null || typeof options !== 'object') fail(`options must be an object, got ${options === null ? 'null' : typeof options}`)
+  for (const key of Object.keys(options)) if (!OPTION_KEYS.includes(key)) fail(`unknown option ${JSON.stringify(key)}${didYouMean(key, OPTION_KEYS)}`)
+  const needs = (key: keyof OpenTelemetryOptions, method: string, what: string): void => {
+    const value = options[key] as Record<string, unknown> | undefined
+    if (value !== undefined && typeof value?.[method] !== 'function') fail(`${key} must be ${what} (with ${method}()), got ${value === null ? 'null' : typeof value}`)
+  }
+  needs('tracerProvider', 'getTracer', 'a TracerProvider')
+  needs('meterProvider', 'getMeter', 'a MeterProvider')
+  needs('propagator', 'inject', 'a TextMapPropagator')
+  if (options.propagateTraceContext !== undefined && typeof options.propagateTraceContext !== 'boolean') fail(`propagateTraceContext must be true or false, got ${typeof options.propagateTraceContext}`)
+  return options
 }
 
 class Instrumentation implements OpenTelemetryInstrumentation {

@@ -9,8 +9,8 @@ import { asyncScheduler, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { CHANNELS } from '../../lib/failover/diagnostics.js'
-import { DocumentExistsError, type FailoverStore, type FailoverStoreOptions } from '../../lib/index.js'
-import { DURATION_BOUNDARIES, STALL_BOUNDARIES } from '../../lib/otel/index.js'
+import { DocumentExistsError, InvalidOptionsError, type FailoverStore, type FailoverStoreOptions } from '../../lib/index.js'
+import { DURATION_BOUNDARIES, enableOpenTelemetry, STALL_BOUNDARIES, type OpenTelemetryOptions } from '../../lib/otel/index.js'
 import { fakeStore, marble, testFailoverStore, type FakeScript } from '../../lib/testing/index.js'
 import { marbles as stallMarbles } from '../failover/stall-scheduler.js'
 import { telemetry, useContextManager, type SpanNode, type Telemetry } from './telemetry.js'
@@ -20,7 +20,7 @@ const ada = { _id: 'u1', name: 'Ada' }
 const OK = { code: SpanStatusCode.UNSET }
 const CLIENT = SpanKind.CLIENT
 
-let t: Telemetry
+let t: Telemetry | undefined
 let stopContext: () => void
 
 beforeAll(() => {
@@ -28,7 +28,7 @@ beforeAll(() => {
 })
 afterAll(() => stopContext())
 afterEach(async () => {
-  await t.close()
+  await t?.close()
 })
 
 /** Two fake clusters in virtual time; `body` runs inside the scheduler and flushes at the end. */
@@ -82,6 +82,24 @@ const operationPoint = (operation: string, cluster: string, seconds: number, err
   value: one(seconds),
 })
 const SPAN_METRICS = ['db.client.operation.duration', 'ojai.client.attempt.duration', 'ojai.client.operations.in_flight', 'ojai.client.failovers', 'ojai.client.hedges', 'ojai.client.retries', 'ojai.client.unsettled_writes']
+
+describe('enableOpenTelemetry options', () => {
+  it('bad options are refused with InvalidOptionsError saying what to fix, before anything subscribes', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /options must be an object, got null/],
+      [{ propagateTraceContexts: true }, /unknown option "propagateTraceContexts".*propagateTraceContext/],
+      [{ tracerProvider: {} }, /tracerProvider must be a TracerProvider \(with getTracer\(\)\)/],
+      [{ meterProvider: 3 }, /meterProvider must be a MeterProvider/],
+      [{ propagator: 'w3c' }, /propagator must be a TextMapPropagator/],
+      [{ propagateTraceContext: 'yes' }, /propagateTraceContext must be true or false, got string/],
+    ]
+    for (const [options, message] of bad) {
+      expect(() => enableOpenTelemetry(options as OpenTelemetryOptions)).toThrow(InvalidOptionsError)
+      expect(() => enableOpenTelemetry(options as OpenTelemetryOptions)).toThrow(message)
+    }
+    for (const name of Object.values(CHANNELS)) expect(channel(name).hasSubscribers).toBe(false)
+  })
+})
 
 describe('ojai-failover/otel over fake stores in virtual time', () => {
   it('a plain read: one operation span, one attempt; cluster health and the active cluster as gauges', async () => {
