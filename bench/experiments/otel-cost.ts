@@ -36,7 +36,9 @@ const current = await load<typeof Library>(`${here}/index.js`)
 const { enableOpenTelemetry } = await load<typeof Otel>(`${here}/otel/index.js`)
 const baseline = baselineDir === undefined ? undefined : await load<typeof Library>(resolve(baselineDir, 'dist/index.js'))
 
-const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: () => answer, insertOrReplace: () => answer }) as unknown as Store
+const METHODS = ['findById', 'find', 'insertOrReplace', 'insert', 'replace', 'update', 'increment', 'delete', 'checkAndMutate', 'checkAndReplace', 'checkAndDelete']
+/** A store of every method answering `answer` at once (a FailoverStore may check that a store has all of them). */
+const fake = (answer: Observable<unknown>): Store => ({ path: '/t', ...Object.fromEntries(METHODS.map((m) => [m, () => answer])) }) as unknown as Store
 const over = (lib: typeof Library, answer: Observable<unknown>, options: Library.FailoverStoreOptions = {}) =>
   new lib.FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0, ...options })
 const noop = { next() {}, error() {}, complete() {} }
