@@ -45,3 +45,11 @@ export function round(value: number): number {
   if (abs >= 10) return Math.round(value * 10) / 10
   return Math.round(value * 1000) / 1000
 }
+
+/** CPU time (user + system, µs) per call of `fn`, over `n` calls. */
+export function cpuUsPer(n: number, fn: () => void): number {
+  const t0 = process.cpuUsage()
+  for (let i = 0; i < n; i++) fn()
+  const t = process.cpuUsage(t0)
+  return (t.user + t.system) / n
+}

@@ -105,6 +105,11 @@ export type WholeDocumentOptions = FindByIdOptions & { readonly fields?: undefin
 export interface Store<T extends DocumentShape<T> = Document> {
   /** The table path, e.g. `/apps/user_profiles`. */
   readonly path: string
+  /**
+   * Where a single-cluster store sends its calls, the gateway's `host:port` (a driver
+   * DocumentStore sets it); telemetry reports it as `server.address` and `server.port`.
+   */
+  readonly target?: string
 
   /** The document with this key, or `null` when there is none (or it fails `condition`). */
   findById(id: DocumentId, options?: WholeDocumentOptions): Observable<T | null>

@@ -10,7 +10,7 @@ import { from, NEVER, of, type Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
 import type { Store } from '../../lib/index.js'
 import { settledHeap } from '../gc.js'
-import { median } from '../stats.js'
+import { cpuUsPer, median } from '../stats.js'
 
 // The compiled library, loaded at run time (types from the source, which it is built from).
 const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
@@ -19,13 +19,6 @@ const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padSta
 const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
 const over = (answer: Observable<unknown>) => new FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0 })
 const noop = { next() {}, error() {}, complete() {} }
-
-function cpuUsPer(n: number, fn: () => void): number {
-  const t0 = process.cpuUsage()
-  for (let i = 0; i < n; i++) fn()
-  const t = process.cpuUsage(t0)
-  return (t.user + t.system) / n
-}
 
 const raw = fake(of(null))
 const wrapped = over(of(null))

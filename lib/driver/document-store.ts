@@ -96,6 +96,11 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     return request
   }
 
+  /** The gateway this store calls, `host:port`. */
+  get target(): string {
+    return this.#context.target
+  }
+
   toJSON(): { path: string; target: string } {
     return { path: this.path, target: this.#context.target }
   }

@@ -13,8 +13,9 @@ import { Observable, type Subscriber } from 'rxjs'
 import { AuthenticationError, ClosedError, DeadlineExceededError, type OjaiError, ServerError } from '../ojai/errors.js'
 import { TOKEN_EXPIRED } from '../proto/constants.js'
 import type { MapRDbServerClient } from '../proto/index.js'
-import type { AuthSession } from './auth.js'
+import type { AuthSession, SentCredentials } from './auth.js'
 import type { CallLease } from './channels.js'
+import { requestHeaders } from './request-headers.js'
 import { errorFromStatus } from './status-errors.js'
 import { messageOf } from '../ojai/message-of.js'
 
@@ -67,7 +68,7 @@ export class RpcRunner {
       if (op.finished) return
       let call: ClientUnaryCall | undefined
       const attempt = (forceBasic: boolean): void => {
-        const creds = this.host.auth.credentials(forceBasic)
+        const creds = op.credentials(forceBasic)
         call = invoke(op.client, creds.metadata, op.grpcOptions(), (error, response) => {
           if (op.finished) return
           if (error) {
@@ -91,7 +92,7 @@ export class RpcRunner {
       if (op.finished) return
       let call: ClientReadableStream<Res> | undefined
       const attempt = (forceBasic: boolean): void => {
-        const creds = this.host.auth.credentials(forceBasic)
+        const creds = op.credentials(forceBasic)
         let received = 0
         op.touch()
         const stream = invoke(op.client, creds.metadata, op.grpcOptions())
@@ -132,6 +133,8 @@ class CallState<Res> {
   private reauthenticated = false
   private cancel: () => void = () => undefined
   private readonly lease: CallLease | undefined
+  /** What telemetry listeners add to the call's metadata (see request-headers.ts). */
+  private readonly headers: Readonly<Record<string, string>> | undefined
 
   constructor(
     private readonly host: RpcHost,
@@ -139,6 +142,7 @@ class CallState<Res> {
     private readonly subscriber: Subscriber<Res>,
   ) {
     this.deadline = this.started + spec.timeoutMs
+    this.headers = requestHeaders(spec.rpc, spec.table, host.target)
     const lease = host.lease((error) => {
       if (this.finished) return
       this.cancel()
@@ -158,6 +162,13 @@ class CallState<Res> {
   get client(): MapRDbServerClient {
     if (this.lease === undefined) throw new ClosedError(`${this.spec.rpc} on ${this.host.target}: the connection is closed`)
     return this.lease.client
+  }
+
+  /** The metadata of the next try: credentials, and the headers telemetry asked for. */
+  credentials(forceBasic: boolean): SentCredentials {
+    const creds = this.host.auth.credentials(forceBasic)
+    if (this.headers !== undefined) for (const [key, value] of Object.entries(this.headers)) creds.metadata.set(key, value)
+    return creds
   }
 
   onCancel(cancel: () => void): void {

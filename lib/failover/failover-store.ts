@@ -45,6 +45,7 @@ import { Backoff } from './backoff.js'
 import { ClusterState, type ClusterStatus, type RoutingMode } from './cluster-state.js'
 import { UnknownClusterError } from './errors.js'
 import { Demand } from './demand.js'
+import { traceOperation } from './diagnostics.js'
 import type { FailoverStoreEvent } from './events.js'
 import { HealthBook, type ClusterHealth } from './health.js'
 import { HedgeBudget } from './hedge-budget.js'
@@ -507,7 +508,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       run.subscriber = subscriber
       ctx.inFlight.add(run as Run<unknown>)
       ctx.demand.begin()
-      const inner = operation(run, hedged).subscribe(subscriber)
+      const inner = traceOperation(this, run, hedged, operation(run, hedged)).subscribe(subscriber)
       return () => {
         inner.unsubscribe()
         // Whatever may still land of this write fences its document (write-fence.ts).

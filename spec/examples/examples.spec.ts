@@ -16,6 +16,7 @@ const EXAMPLES: Record<string, RegExp> = {
   'rxjs-pipeline.ts': /^processed 400 of 400 items/m,
   'watch-cluster.ts': /cluster\$: cluster2 \[failover\][\s\S]*cluster\$: cluster1 \[failback\]/,
   'prometheus-metrics.ts': /^ojai_failover_events_total\{table="[^"]+",type="failover",cluster="cluster1"\} 1$/m,
+  'opentelemetry.ts': /name: 'attempt cluster1',[\s\S]*'ojai.attempt.outcome': 'timed-out'[\s\S]*name: 'attempt cluster2',[\s\S]*'ojai.attempt.kind': 'failover'[\s\S]*'ojai.attempt.outcome': 'answered'[\s\S]*name: 'findById \/examples\/users_\S+',[\s\S]*name: 'ojai.switch'[\s\S]*name: 'handle request'[\s\S]*^read \{"_id":"u1","name":"Ada"\} from cluster2$[\s\S]*name: 'db.client.operation.duration'/m,
   'marble-testing.ts': /^4 of 4 marble tests passed$/m,
   'testing-with-embedded-gateway.ts': /^all tests passed$/m,
 }

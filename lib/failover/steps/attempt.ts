@@ -34,6 +34,7 @@
 import { Observable, Subscriber } from 'rxjs'
 import { isAvailabilityError, isUnsent, TimeoutError } from '../../ojai/errors.js'
 import type { Store } from '../../store.js'
+import { attemptAnswered, attemptCancelled, attemptFailed, attemptSettled, attemptStarted, attemptTimedOut } from '../diagnostics.js'
 import { ANSWERED } from '../health.js'
 import { AttemptFailure, reasonOf, type Core, type Run, type Straggler, type StragglerEnd } from '../run.js'
 import type { DeadlineList, TimedEntry } from '../timekeeper.js'
@@ -114,6 +115,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
 
   start(): void {
     const run = this.run
+    attemptStarted(run as Run<unknown>, this)
     run.tried |= 1 << this.cluster
     let source: Observable<T>
     try {
@@ -139,6 +141,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   }
 
   cancel(): void {
+    attemptCancelled(this, this.phase === 'answering')
     this.end()
     this.run.core.clock.disarm(this)
     super.unsubscribe()
@@ -210,6 +213,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       return true
     }
     this.phase = 'witnessing'
+    attemptTimedOut(this, error, true)
     run.addCause(this.cluster, error)
     run.timedOutMask |= 1 << this.cluster
     this.out.error(new AttemptFailure(this.cluster, 'timeout', error))
@@ -219,6 +223,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   /** The witness of a silent cluster heard back (an answer, or an error that is one): health learns it. */
   private witnessed(error?: unknown): void {
     const core = this.run.core
+    attemptSettled(this, error !== undefined && isAvailabilityError(error) ? 'failed' : 'answered')
     this.cancel()
     if (error !== undefined && isAvailabilityError(error)) return core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, this.run.name)
     const now = core.clock.now()
@@ -235,6 +240,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     const run = this.run
     run.addCause(this.cluster, error)
     run.timedOutMask |= 1 << this.cluster
+    attemptTimedOut(this, error, run.isWrite && elsewhere)
     if (run.isWrite && elsewhere) {
       this.phase = 'straggling'
       run.keep(this)
@@ -275,12 +281,14 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     if (this.phase === 'straggling') return this.settle({ kind: 'answered' })
     if (this.phase === 'witnessing') return this.witnessed()
     this.answer()
+    attemptAnswered(this)
     this.end()
     this.out.complete()
   }
 
   /** The attempt ended with `error` (from the store, or thrown building the call). */
   private failed(error: unknown): void {
+    attemptFailed(this, error)
     const run = this.run
     const core = run.core
     const counters = core.stats.op(this.cluster, run.name)
@@ -317,6 +325,7 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   }
 
   private settle(end: StragglerEnd): void {
+    attemptSettled(this, end.kind === 'answered' ? 'answered' : 'failed')
     this.cancel()
     this.run.core.state.report(this.cluster, end.kind === 'answered' ? ANSWERED : { kind: 'failed', why: end.why }, this.run.name)
     this.run.settled(this, end)
