@@ -28,7 +28,7 @@ import { REQUEST_CHANNEL, type GrpcRequestMessage } from '../driver/request-head
 import { CHANNELS, type AttemptRecord, type FailoverStoreInfo, type OperationRecord } from '../failover/diagnostics.js'
 import type { FailoverStoreEvent } from '../failover/events.js'
 import type { ClusterHealth } from '../failover/health.js'
-import { didYouMean } from '../driver/suggest.js'
+import { didYouMean } from '../ojai/suggest.js'
 import { InvalidOptionsError, OjaiError } from '../ojai/errors.js'
 import { messageOf } from '../ojai/message-of.js'
 import { ATTR, DB_SYSTEM_NAME, DURATION_BOUNDARIES, METRIC, SCOPE_NAME, SPAN_EVENT, STALL_BOUNDARIES } from './names.js'
