@@ -31,6 +31,7 @@ interface CaseResult {
   readonly name: string
   readonly timeouts: number
   readonly failovers: number
+  readonly silences: number
   readonly reroutes: number
   readonly callerErrors: number
   readonly stalls: number
@@ -50,8 +51,9 @@ async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read'
   let timeouts = 0
   store.events$.subscribe((e) => e.type === 'timeout' && timeouts++)
   try {
-    // Warm both connections so the stall is the only thing being measured.
-    await firstValueFrom(store.findById('k0'))
+    // Warm the connection and let the store learn the primary's latency (silence needs 16
+    // answers), so a false suspicion after the stall would show here too.
+    for (let i = 0; i < 50; i++) await firstValueFrom(store.findById(`k${i % 10}`))
     await setup()
     const started = performance.now()
     let firstSuccess: number | undefined
@@ -76,6 +78,7 @@ async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read'
       name,
       timeouts,
       failovers: s.failovers,
+      silences: s.silences,
       reroutes: s.reroutes,
       callerErrors: ok.filter((x) => !x).length,
       stalls: s.stalls,
