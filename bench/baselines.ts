@@ -59,7 +59,12 @@ function asPromise<T>(make: () => Observable<T>, signal: AbortSignal): Promise<T
   })
 }
 
-export function cockatielFindById(primary: Store, secondary: Store, policy: TimeoutPolicy, id: string): Observable<Document | null | undefined> {
+export function cockatielFindById(
+  primary: Store,
+  secondary: Store,
+  policy: TimeoutPolicy,
+  id: string,
+): Observable<Document | null | undefined> {
   return new Observable((subscriber) => {
     const controller = new AbortController()
     const withFallback = fallback(handleAll, () => asPromise(() => secondary.findById(id), controller.signal))

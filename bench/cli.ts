@@ -15,7 +15,9 @@ type Options = NonNullable<ParseArgsConfig['options']>
 const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const
 
 /** The values of the options `O` (and `help`), as `parseArgs` types them. */
-export type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O & typeof HELP; allowPositionals: false; strict: true }>>['values']
+export type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O & typeof HELP; allowPositionals: false; strict: true }>
+>['values']
 
 export interface Cli<O extends Options> {
   /** Names the command in its messages ("bench: …"). */
@@ -53,7 +55,9 @@ export function runCli<O extends Options>(cli: Cli<O>): void {
 async function main<O extends Options>(cli: Cli<O>): Promise<number> {
   let values: Values<O> & { readonly help?: boolean }
   try {
-    values = parseArgs({ options: { ...cli.options, ...HELP }, allowPositionals: false, strict: true }).values as Values<O> & { readonly help?: boolean }
+    values = parseArgs({ options: { ...cli.options, ...HELP }, allowPositionals: false, strict: true }).values as Values<O> & {
+      readonly help?: boolean
+    }
   } catch (error) {
     console.error(`${messageOf(error)}\n${cli.usage}`)
     return 2

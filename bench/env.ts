@@ -72,7 +72,9 @@ export class GatewayEnv {
         }
         const store = c.store(path)
         for (let i = 0; i < docs.length; i += 64) {
-          await Promise.all(docs.slice(i, i + 64).map((d) => firstValueFrom(store.insertOrReplace(d, { timeoutMs: 10_000 }), { defaultValue: undefined })))
+          await Promise.all(
+            docs.slice(i, i + 64).map((d) => firstValueFrom(store.insertOrReplace(d, { timeoutMs: 10_000 }), { defaultValue: undefined })),
+          )
         }
       } finally {
         c.close()

@@ -113,7 +113,9 @@ export function analyse(run: FaultRun, skipMs = 200): FaultFigures {
   const inFlight = records.filter((r) => r.start < faultAt && !(r.end < faultAt))
   const inFlightLat = latencyFigures(inFlight.map(latency))
   const doneAfter = inFlight.map((r) => (Number.isNaN(r.end) ? endedAt : r.end) - faultAt)
-  const firstOther = records.filter((r) => r.ok && r.end >= faultAt && r.servedBy !== undefined && r.servedBy !== 'A').reduce((m, r) => Math.min(m, r.end), Infinity)
+  const firstOther = records
+    .filter((r) => r.ok && r.end >= faultAt && r.servedBy !== undefined && r.servedBy !== 'A')
+    .reduce((m, r) => Math.min(m, r.end), Infinity)
   const firstSuccessMs = Number.isFinite(firstOther) ? firstOther - faultAt : null
   const healthyP99 = latencyFigures(healthy).p99Ms
   const afterSwitch = firstSuccessMs === null ? [] : records.filter((r) => r.start >= faultAt + firstSuccessMs).map(latency)
@@ -138,7 +140,9 @@ export function analyse(run: FaultRun, skipMs = 200): FaultFigures {
  * Several repetitions of one cell as one row: medians of the latency figures, worst case of the
  * "how late did the last in-flight operation end" figures, sums of errors.
  */
-export function combine(runs: readonly FaultFigures[]): FaultFigures & { readonly repetitions: number; readonly firstSuccessMaxMs: number | null } {
+export function combine(
+  runs: readonly FaultFigures[],
+): FaultFigures & { readonly repetitions: number; readonly firstSuccessMaxMs: number | null } {
   const med = (pick: (f: FaultFigures) => number | null) => {
     const v = runs.map(pick).filter((x): x is number => x !== null && Number.isFinite(x))
     return v.length === 0 ? null : median(v)

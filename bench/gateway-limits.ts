@@ -60,7 +60,10 @@ interface GatewayProcess {
 const HEAP_PROBE = `data:text/javascript,process.on('SIGUSR2',()=>{globalThis.gc();process.stderr.write('heap-after-gc '+process.memoryUsage().heapUsed+'\\n')})`
 
 async function startGateway(dist: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', HEAP_PROBE, join(dist, 'gateway', 'cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', HEAP_PROBE, join(dist, 'gateway', 'cli.js'), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  })
   reapOnExit(child)
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -160,14 +163,28 @@ function startPinger(address: string, everyMs = 10): { stop(): Promise<number[]>
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { error?: { errCode: number; errorMessage: string } | null }) => void) => void
+type Unary = (
+  req: object,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: { error?: { errCode: number; errorMessage: string } | null }) => void,
+) => void
 
 function client(address: string): MapRDbServerClient {
-  return new MapRDbServer(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 })
+  return new MapRDbServer(address, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  })
 }
 
 /** One unary call: [ms, wire error code or a status name]. */
-function unary(c: MapRDbServerClient, rpc: string, request: object, deadlineMs = 10_000, md = new grpc.Metadata()): Promise<[number, string]> {
+function unary(
+  c: MapRDbServerClient,
+  rpc: string,
+  request: object,
+  deadlineMs = 10_000,
+  md = new grpc.Metadata(),
+): Promise<[number, string]> {
   const fn = (c as unknown as Record<string, Unary>)[rpc] as Unary
   const t = performance.now()
   return new Promise((done) => {
@@ -180,7 +197,14 @@ function unary(c: MapRDbServerClient, rpc: string, request: object, deadlineMs =
 }
 
 function codeName(code: number): string {
-  return ({ 0: 'NO_ERROR', 2: 'TABLE_NOT_FOUND', 22: 'INVALID_ARGUMENT', 38: 'UNSUPPORTED_OPERATION', 281: 'DOCUMENT_NOT_FOUND' } as Record<number, string>)[code] ?? `code ${code}`
+  return (
+    (
+      { 0: 'NO_ERROR', 2: 'TABLE_NOT_FOUND', 22: 'INVALID_ARGUMENT', 38: 'UNSUPPORTED_OPERATION', 281: 'DOCUMENT_NOT_FOUND' } as Record<
+        number,
+        string
+      >
+    )[code] ?? `code ${code}`
+  )
 }
 
 /** A Find read to its end: [ms, documents, outcome]. */
@@ -195,7 +219,9 @@ function find(c: MapRDbServerClient, request: FindRequest, deadlineMs = 60_000):
       else if (m.error !== null && m.error.errCode !== 0) outcome = codeName(m.error.errCode)
     })
     stream.on('error', () => {})
-    stream.on('status', (s: grpc.StatusObject) => done([performance.now() - t, n, s.code === 0 ? outcome : (grpc.status[s.code] ?? String(s.code))]))
+    stream.on('status', (s: grpc.StatusObject) =>
+      done([performance.now() - t, n, s.code === 0 ? outcome : (grpc.status[s.code] ?? String(s.code))]),
+    )
   })
 }
 
@@ -213,7 +239,20 @@ interface Output {
 }
 
 const LIKE = ['%a%a%a%b', '%a%a%a%a%a%a%a%a%b', '%a_a_a_a_a_a_a_a%b', `%${'a'.repeat(30)}b%`, '_%_%_%_%_%_%_%_%b']
-const MATCHES = ['(a+)+$', '(a|aa)+$', '^(a|a?)+b', '(\\w+\\s?)+$', '((a+)+)+b', '(.*a){12}x', '(a|b|ab)*c', '[ab]*a[ab]{20}$', '(a)\\1', 'a(?=b)', 'a++b', 'a{1001}']
+const MATCHES = [
+  '(a+)+$',
+  '(a|aa)+$',
+  '^(a|a?)+b',
+  '(\\w+\\s?)+$',
+  '((a+)+)+b',
+  '(.*a){12}x',
+  '(a|b|ab)*c',
+  '[ab]*a[ab]{20}$',
+  '(a)\\1',
+  'a(?=b)',
+  'a++b',
+  'a{1001}',
+]
 const LENGTHS = [500, 10_000, 100_000]
 
 /**
@@ -245,26 +284,67 @@ async function redos(dist: string): Promise<Output> {
       const table = `/redos${n}`
       await unary(c, 'CreateTable', { tablePath: table })
       // 'a'*n: every `%a…b` and `…b` pattern fails only after trying everything; 'ab'*: the counting pattern's worst case.
-      await unary(c, 'InsertOrReplace', { tablePath: table, insertMode: 1, payloadEncoding: 1, jsonDocument: `{"_id":"s","s":"${'a'.repeat(n)}","t":"${'ab'.repeat(n / 2)}"}` })
+      await unary(c, 'InsertOrReplace', {
+        tablePath: table,
+        insertMode: 1,
+        payloadEncoding: 1,
+        jsonDocument: `{"_id":"s","s":"${'a'.repeat(n)}","t":"${'ab'.repeat(n / 2)}"}`,
+      })
     }
     // Warm-up (JIT) with every pattern on the shortest text, not measured.
-    for (const [op, patterns] of [['$like', LIKE], ['$matches', MATCHES]] as const) {
-      for (const pattern of patterns) await unary(c, 'FindById', { tablePath: `/redos${LENGTHS[0]}`, payloadEncoding: 1, jsonDocument: '{"_id":"s"}', jsonCondition: JSON.stringify({ [op]: { s: pattern } }) }, 30_000)
+    for (const [op, patterns] of [
+      ['$like', LIKE],
+      ['$matches', MATCHES],
+    ] as const) {
+      for (const pattern of patterns)
+        await unary(
+          c,
+          'FindById',
+          {
+            tablePath: `/redos${LENGTHS[0]}`,
+            payloadEncoding: 1,
+            jsonDocument: '{"_id":"s"}',
+            jsonCondition: JSON.stringify({ [op]: { s: pattern } }),
+          },
+          30_000,
+        )
     }
     const { Condition } = (await import(pathToFileURL(join(dist, 'ojai', 'condition.js')).href)) as { Condition: typeof ConditionClass }
     const pinger = startPinger(gw.address)
     await new Promise((r) => setTimeout(r, 200))
-    for (const [op, patterns] of [['$like', LIKE], ['$matches', MATCHES]] as const) {
+    for (const [op, patterns] of [
+      ['$like', LIKE],
+      ['$matches', MATCHES],
+    ] as const) {
       for (const pattern of patterns) {
         for (const n of LENGTHS) {
           const field = pattern.startsWith('[ab]') ? 't' : 's'
           const condition = JSON.stringify({ [op]: { [field]: pattern } })
           const evalMs = evaluationMs(Condition, condition, { _id: 's', s: 'a'.repeat(n), t: 'ab'.repeat(n / 2) })
-          const [byIdMs, byId] = await unary(c, 'FindById', { tablePath: `/redos${n}`, payloadEncoding: 1, jsonDocument: '{"_id":"s"}', jsonCondition: condition }, 30_000)
-          const [findMs, found, findOutcome] = await find(c, { tablePath: `/redos${n}`, payloadEncoding: 1, jsonQuery: `{"$where":${condition},"$select":"_id"}` }, 30_000)
+          const [byIdMs, byId] = await unary(
+            c,
+            'FindById',
+            { tablePath: `/redos${n}`, payloadEncoding: 1, jsonDocument: '{"_id":"s"}', jsonCondition: condition },
+            30_000,
+          )
+          const [findMs, found, findOutcome] = await find(
+            c,
+            { tablePath: `/redos${n}`, payloadEncoding: 1, jsonQuery: `{"$where":${condition},"$select":"_id"}` },
+            30_000,
+          )
           const typed = byId === 'INVALID_ARGUMENT'
           if (!typed) worst = Math.max(worst, byIdMs, findMs)
-          rows.push({ operator: op, pattern: pattern.length > 24 ? `${pattern.slice(0, 21)}...` : pattern, chars: n, evalMs, findByIdMs: byIdMs, findByIdAnswer: byId, findMs, findAnswer: findOutcome === 'NO_ERROR' ? `${found} doc` : findOutcome, within50ms: typed ? 'typed rejection' : goal(byIdMs <= 50 && findMs <= 50) })
+          rows.push({
+            operator: op,
+            pattern: pattern.length > 24 ? `${pattern.slice(0, 21)}...` : pattern,
+            chars: n,
+            evalMs,
+            findByIdMs: byIdMs,
+            findByIdAnswer: byId,
+            findMs,
+            findAnswer: findOutcome === 'NO_ERROR' ? `${found} doc` : findOutcome,
+            within50ms: typed ? 'typed rejection' : goal(byIdMs <= 50 && findMs <= 50),
+          })
         }
       }
     }
@@ -296,7 +376,13 @@ async function storm(dist: string): Promise<Output> {
   try {
     await unary(first, 'CreateTable', { tablePath: '/big' })
     const pad = 'x'.repeat(1024 * 1024 - 40)
-    for (let i = 0; i < 40; i++) await unary(first, 'InsertOrReplace', { tablePath: '/big', insertMode: 1, payloadEncoding: 1, jsonDocument: `{"_id":"d${String(i).padStart(2, '0')}","pad":"${pad}"}` }, 30_000)
+    for (let i = 0; i < 40; i++)
+      await unary(
+        first,
+        'InsertOrReplace',
+        { tablePath: '/big', insertMode: 1, payloadEncoding: 1, jsonDocument: `{"_id":"d${String(i).padStart(2, '0')}","pad":"${pad}"}` },
+        30_000,
+      )
     let peak = gw.rss()
     const sampler = setInterval(() => (peak = Math.max(peak, gw.rss())), 20)
     const request: FindRequest = { tablePath: '/big', payloadEncoding: 1, jsonQuery: '{}' }
@@ -313,20 +399,40 @@ async function storm(dist: string): Promise<Output> {
           let n = 0
           s.on('data', () => n++)
           s.on('error', () => {})
-          return { s, ended: new Promise<[number, number, string]>((r) => s.on('status', (st: grpc.StatusObject) => r([performance.now() - t, n, grpc.status[st.code] ?? String(st.code)]))) }
+          return {
+            s,
+            ended: new Promise<[number, number, string]>((r) =>
+              s.on('status', (st: grpc.StatusObject) => r([performance.now() - t, n, grpc.status[st.code] ?? String(st.code)])),
+            ),
+          }
         })
         await new Promise((r) => setTimeout(r, 100))
         for (const { s } of streams) s.cancel()
         outcomes = await Promise.all(streams.map((x) => x.ended))
         await new Promise((r) => setTimeout(r, 1000))
       } else {
-        outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => find(conns[i % conns.length] as MapRDbServerClient, request, 600_000)))
+        outcomes = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => find(conns[i % conns.length] as MapRDbServerClient, request, 600_000)),
+        )
       }
       const ms = performance.now() - t
       const pings = latencyFigures(await pinger.stop())
       const docs = outcomes.reduce((a, o) => a + o[1], 0)
       const statuses = [...new Set(outcomes.map((o) => o[2]))].join(', ')
-      rows.push({ phase, seconds: ms / 1000, documents: docs, endings: statuses, rssBeforeMB: mb(before), rssPeakMB: mb(peak), rssUnder512MB: goal(peak < 512 * 1024 * 1024), pingP50Ms: pings.p50Ms, pingP99Ms: pings.p99Ms, pingMaxMs: pings.maxMs, pingP99Under100: goal(pings.p99Ms < 100), alive: gw.alive() })
+      rows.push({
+        phase,
+        seconds: ms / 1000,
+        documents: docs,
+        endings: statuses,
+        rssBeforeMB: mb(before),
+        rssPeakMB: mb(peak),
+        rssUnder512MB: goal(peak < 512 * 1024 * 1024),
+        pingP50Ms: pings.p50Ms,
+        pingP99Ms: pings.p99Ms,
+        pingMaxMs: pings.maxMs,
+        pingP99Under100: goal(pings.p99Ms < 100),
+        alive: gw.alive(),
+      })
     }
     clearInterval(sampler)
     const [, ping] = await unary(first, 'Ping', {})
@@ -367,7 +473,16 @@ async function tokens(dist: string, label: string, passwordArgs: readonly string
     )
     const after = gw.rss()
     const heapAfter = await gw.heapAfterGc()
-    return { build: label, basicCalls: N, failed, heapAfterGcBeforeMB: heapBefore / 2 ** 20, heapAfterGcAfterMB: heapAfter / 2 ** 20, heapGrowthMB: (heapAfter - heapBefore) / 2 ** 20, rssBeforeMB: mb(before), rssAfterMB: mb(after) }
+    return {
+      build: label,
+      basicCalls: N,
+      failed,
+      heapAfterGcBeforeMB: heapBefore / 2 ** 20,
+      heapAfterGcAfterMB: heapAfter / 2 ** 20,
+      heapGrowthMB: (heapAfter - heapBefore) / 2 ** 20,
+      rssBeforeMB: mb(before),
+      rssAfterMB: mb(after),
+    }
   } finally {
     c.close()
     await gw.stop()
@@ -382,12 +497,17 @@ async function latency(dist: string, label: string): Promise<Row[]> {
     const c = client(gw.address)
     try {
       await unary(c, 'CreateTable', { tablePath: '/lat' })
-      const doc = (i: number) => `{"_id":"k${String(i % 2000).padStart(5, '0')}","name":"user ${i}","age":${i % 90},"tags":["a","b"],"city":"Springfield"}`
+      const doc = (i: number) =>
+        `{"_id":"k${String(i % 2000).padStart(5, '0')}","name":"user ${i}","age":${i % 90},"tags":["a","b"],"city":"Springfield"}`
       const ins = (i: number) => unary(c, 'InsertOrReplace', { tablePath: '/lat', insertMode: 1, payloadEncoding: 1, jsonDocument: doc(i) })
-      const get = (i: number) => unary(c, 'FindById', { tablePath: '/lat', payloadEncoding: 1, jsonDocument: `{"_id":"k${String(i % 2000).padStart(5, '0')}"}` })
+      const get = (i: number) =>
+        unary(c, 'FindById', { tablePath: '/lat', payloadEncoding: 1, jsonDocument: `{"_id":"k${String(i % 2000).padStart(5, '0')}"}` })
       for (let i = 0; i < 2000; i++) await ins(i)
       const figures: Record<string, string | number> = { build: label, storage }
-      for (const [name, op] of [['insertOrReplace', ins], ['findById', get]] as const) {
+      for (const [name, op] of [
+        ['insertOrReplace', ins],
+        ['findById', get],
+      ] as const) {
         for (let i = 0; i < 500; i++) await op(i)
         const cpuBefore = gw.cpuMs()
         const seq: number[] = []
@@ -419,13 +539,17 @@ async function latency(dist: string, label: string): Promise<Row[]> {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, dist: { type: 'string' }, base: { type: 'string' }, json: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { only: { type: 'string', multiple: true }, dist: { type: 'string' }, base: { type: 'string' }, json: { type: 'string' } },
+  })
   const only = (values.only ?? []) as Section[]
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`)
   const selected = (s: Section) => only.length === 0 || only.includes(s)
   const dist = resolve(values.dist ?? 'dist')
   const base = values.base === undefined ? undefined : resolve(values.base)
-  const out: Record<string, unknown> = { meta: { node: process.version, cpus: cpus().length, loadAverageAtStart: loadavg(), startedAt: new Date().toISOString() } }
+  const out: Record<string, unknown> = {
+    meta: { node: process.version, cpus: cpus().length, loadAverageAtStart: loadavg(), startedAt: new Date().toISOString() },
+  }
   const show = (name: string, o: Output) => {
     out[name] = { ...(o.json as object), loadAverage1m: loadavg()[0] }
     console.log(`\n${formatTable(o.title, roundDeep(o.rows) as Row[])}`)
@@ -437,7 +561,12 @@ async function main(): Promise<number> {
   if (selected('tokens')) {
     const rows = [await tokens(dist, 'this build', [])]
     if (base !== undefined) rows.push(await tokens(base, 'base', ['--password', 'p']))
-    show('tokens', { title: '100 000 basic-authenticated Pings (32 in flight): gateway heap after a full GC, and RSS', rows, notes: [], json: { rows } })
+    show('tokens', {
+      title: '100 000 basic-authenticated Pings (32 in flight): gateway heap after a full GC, and RSS',
+      rows,
+      notes: [],
+      json: { rows },
+    })
   }
   if (selected('latency')) {
     const rows: Row[] = []
@@ -446,7 +575,12 @@ async function main(): Promise<number> {
       rows.push(...(await latency(dist, `this build #${round + 1}`)))
       if (base !== undefined) rows.push(...(await latency(base, `base #${round + 1}`)))
     }
-    show('latency', { title: 'Gateway latency and throughput (~100-byte documents, one connection, loopback)', rows, notes: ['GatewayCpuUsPerCall: the gateway process\'s CPU time over 10 000 calls (sequential and 32 in flight) divided by 10 000'], json: { rows } })
+    show('latency', {
+      title: 'Gateway latency and throughput (~100-byte documents, one connection, loopback)',
+      rows,
+      notes: ["GatewayCpuUsPerCall: the gateway process's CPU time over 10 000 calls (sequential and 32 in flight) divided by 10 000"],
+      json: { rows },
+    })
   }
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(roundDeep(out), null, 2)}\n`)
   return 0

@@ -103,10 +103,13 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
       else subs.add(sub)
     }
 
-    const drainTimer: NodeJS.Timeout = setTimeout(() => {
-      measuredEnd = stopAt
-      finish()
-    }, warmupMs + options.durationMs + drainMs)
+    const drainTimer: NodeJS.Timeout = setTimeout(
+      () => {
+        measuredEnd = stopAt
+        finish()
+      },
+      warmupMs + options.durationMs + drainMs,
+    )
     for (let w = 0; w < options.concurrency; w++) startOne()
   })
 }

@@ -77,7 +77,11 @@ async function load(node: GatewayNode, from: number, to: number): Promise<void> 
     const store = c.store(TABLE)
     for (let i = from; i < to; i += 256) {
       const batch = Array.from({ length: Math.min(256, to - i) }, (_, j) => i + j)
-      await Promise.all(batch.map((n) => firstValueFrom(store.insertOrReplace({ _id: `k${String(n).padStart(9, '0')}`, n, pad: PAD }), { defaultValue: undefined })))
+      await Promise.all(
+        batch.map((n) =>
+          firstValueFrom(store.insertOrReplace({ _id: `k${String(n).padStart(9, '0')}`, n, pad: PAD }), { defaultValue: undefined }),
+        ),
+      )
     }
   } finally {
     void c.close({ graceMs: 0 })
@@ -95,7 +99,15 @@ function timedFind(connection: Connection, run: string, boundMs: number, onMessa
     const end = (outcome: string) => {
       clearTimeout(bound)
       const now = performance.now()
-      resolvePromise({ run, outcome, docs, firstMessageMs: first === null ? null : first - started, totalMs: now - started, maxGapMs: Math.max(maxGap, now - last), endedAfterLastMessageMs: outcome === 'completed' ? null : now - last })
+      resolvePromise({
+        run,
+        outcome,
+        docs,
+        firstMessageMs: first === null ? null : first - started,
+        totalMs: now - started,
+        maxGapMs: Math.max(maxGap, now - last),
+        endedAfterLastMessageMs: outcome === 'completed' ? null : now - last,
+      })
     }
     const subscription = connection
       .store(TABLE)
@@ -206,12 +218,23 @@ async function main(): Promise<number> {
     return 2
   }
   const began = performance.now()
-  const result = await runLongFind({ seconds, log: (line) => console.error(`[${((performance.now() - began) / 1000).toFixed(1)}s] ${line}`) })
-  console.log(formatTable(`long find through the embedded gateway (table ${result.tableDocs} docs, ${result.measuredDocsPerSec.toFixed(0)} docs/s over the slow link, idle limit ${result.idleLimitMs} ms)`, rows(result)))
+  const result = await runLongFind({
+    seconds,
+    log: (line) => console.error(`[${((performance.now() - began) / 1000).toFixed(1)}s] ${line}`),
+  })
+  console.log(
+    formatTable(
+      `long find through the embedded gateway (table ${result.tableDocs} docs, ${result.measuredDocsPerSec.toFixed(0)} docs/s over the slow link, idle limit ${result.idleLimitMs} ms)`,
+      rows(result),
+    ),
+  )
   for (const v of result.verdicts) console.log(`  ${v}`)
   console.log(`  load average (1 min): ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`)
   if (values.json !== undefined) {
-    writeFileSync(resolve(values.json), `${JSON.stringify(roundDeep({ ...result, meta: { node: process.version, loadAverage1m: loadavg()[0], at: new Date().toISOString() } }), null, 2)}\n`)
+    writeFileSync(
+      resolve(values.json),
+      `${JSON.stringify(roundDeep({ ...result, meta: { node: process.version, loadAverage1m: loadavg()[0], at: new Date().toISOString() } }), null, 2)}\n`,
+    )
   }
   return 0
 }

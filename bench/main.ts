@@ -44,7 +44,14 @@ async function run(values: Values<typeof OPTIONS>): Promise<void> {
   const { jsonFile, outDir } = outputsOf(values.json)
 
   const document: Record<string, unknown> = {
-    meta: { quick, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, loadAverageAtStart: loadavg(), startedAt: new Date().toISOString() },
+    meta: {
+      quick,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      loadAverageAtStart: loadavg(),
+      startedAt: new Date().toISOString(),
+    },
   }
   const show = (name: SectionName, out: SectionOutput<unknown>) => {
     // Other work on the machine inflates every latency: keep the load next to the figures.

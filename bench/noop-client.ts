@@ -46,10 +46,17 @@ export class NoopGrpc {
   /** One no-op unary call. */
   call(): Observable<void> {
     return new Observable<void>((subscriber) => {
-      const call = this.client.makeUnaryRequest<Buffer, Buffer>(NOOP_PATH, identity, identity, EMPTY, { deadline: Date.now() + 10_000 }, (error) => {
-        if (error !== null) subscriber.error(error)
-        else subscriber.complete()
-      })
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(
+        NOOP_PATH,
+        identity,
+        identity,
+        EMPTY,
+        { deadline: Date.now() + 10_000 },
+        (error) => {
+          if (error !== null) subscriber.error(error)
+          else subscriber.complete()
+        },
+      )
       return () => call.cancel()
     })
   }

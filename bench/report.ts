@@ -21,7 +21,10 @@ export function formatTable(title: string, rows: readonly Row[]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)))
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || r[c] === undefined))
   const line = (values: readonly string[]) =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number))).join('  ').trimEnd()
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd()
   return [title, line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')
 }
 

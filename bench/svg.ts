@@ -26,7 +26,8 @@ function logTicks(lo: number, hi: number): number[] {
 
 function frame(title: string, body: string[], legend: readonly { label: string; colour: string }[]): string {
   const items = legend.map(
-    (l, i) => `<g transform="translate(${W - M.right + 15},${M.top + 10 + i * 20})"><rect width="12" height="12" fill="${l.colour}"/><text x="18" y="11">${esc(l.label)}</text></g>`,
+    (l, i) =>
+      `<g transform="translate(${W - M.right + 15},${M.top + 10 + i * 20})"><rect width="12" height="12" fill="${l.colour}"/><text x="18" y="11">${esc(l.label)}</text></g>`,
   )
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
@@ -167,7 +168,14 @@ export interface LineSeries {
  * Lines over time on linear axes: x in seconds (`stepMs` per value), y from 0; a dotted
  * reference line at `reference` (e.g. 1 = the steady state), vertical marks for faults.
  */
-export function lineSvg(title: string, series: readonly LineSeries[], stepMs: number, marks: readonly TimelineMark[], yLabel: string, reference?: number): string {
+export function lineSvg(
+  title: string,
+  series: readonly LineSeries[],
+  stepMs: number,
+  marks: readonly TimelineMark[],
+  yLabel: string,
+  reference?: number,
+): string {
   const n = Math.max(1, ...series.map((s) => s.values.length))
   const tMax = n * stepMs
   const yHiRaw = Math.max(reference ?? 0, ...series.flatMap((s) => s.values.filter(Number.isFinite)))
@@ -190,7 +198,10 @@ export function lineSvg(title: string, series: readonly LineSeries[], stepMs: nu
   body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`)
   body.push(`<text x="${M.left + pw / 2}" y="${H - 10}" text-anchor="middle">time (s)</text>`)
   body.push(`<text transform="translate(18,${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`)
-  if (reference !== undefined) body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${fmt(y(reference))}" y2="${fmt(y(reference))}" stroke="#888" stroke-dasharray="2 3"/>`)
+  if (reference !== undefined)
+    body.push(
+      `<line x1="${M.left}" x2="${M.left + pw}" y1="${fmt(y(reference))}" y2="${fmt(y(reference))}" stroke="#888" stroke-dasharray="2 3"/>`,
+    )
   marks.forEach((m, i) => {
     body.push(`<line x1="${fmt(x(m.t))}" x2="${fmt(x(m.t))}" y1="${M.top}" y2="${M.top + ph}" stroke="#555" stroke-dasharray="4 3"/>`)
     body.push(`<text x="${fmt(x(m.t) + 3)}" y="${M.top + 12 + (i % 2) * 13}" font-size="11">${esc(m.label)}</text>`)

@@ -23,7 +23,8 @@ export function tagged(store: Store, name: string, tags: AnswerTags): Store {
   return new Proxy(store, {
     get(target, key, receiver) {
       if (key === 'findById') {
-        return (id: DocumentId, options?: FindByIdOptions): Observable<Document | null> => target.findById(id, options).pipe(tap((v) => tags.set(v, name)))
+        return (id: DocumentId, options?: FindByIdOptions): Observable<Document | null> =>
+          target.findById(id, options).pipe(tap((v) => tags.set(v, name)))
       }
       const value: unknown = Reflect.get(target, key, receiver)
       return typeof value === 'function' ? value.bind(target) : value

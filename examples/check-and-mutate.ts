@@ -17,7 +17,8 @@ const seats = await firstValueFrom(connection.createStore(env.table('seats')))
 await firstValueFrom(seats.insert({ _id: '12A', free: true }))
 
 /** Books a seat for `who` if it is still free. */
-const book = (seat: string, who: string) => seats.checkAndMutate(seat, cond.eq('free', true), mutation().set('free', false).set('holder', who))
+const book = (seat: string, who: string) =>
+  seats.checkAndMutate(seat, cond.eq('free', true), mutation().set('free', false).set('holder', who))
 
 console.log('Ada books 12A:', await firstValueFrom(book('12A', 'ada')))
 console.log('Alan books 12A:', await firstValueFrom(book('12A', 'alan')))

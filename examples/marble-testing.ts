@@ -60,8 +60,17 @@ const tests: [string, () => void][] = [
       m.expect(displayName(users, 'u1')).toBeObservable('500ms --(n|)', { n: 'Ada' })
       m.expect(users.cluster$.pipe(map((s) => s.name))).toBeObservable('p 499ms s', { p: 'primary', s: 'secondary' })
       m.flush()
-      assert.deepEqual(primary.callsOf('findById').filter((c) => c.args[0] === 'u1').map((c) => [c.subscribedAt, c.endedAt, c.ending]), [[0, 500, 'cancelled']])
-      assert.deepEqual(secondary.callsOf('findById').map((c) => [c.subscribedAt, c.endedAt, c.ending]), [[500, 502, 'completed']])
+      assert.deepEqual(
+        primary
+          .callsOf('findById')
+          .filter((c) => c.args[0] === 'u1')
+          .map((c) => [c.subscribedAt, c.endedAt, c.ending]),
+        [[0, 500, 'cancelled']],
+      )
+      assert.deepEqual(
+        secondary.callsOf('findById').map((c) => [c.subscribedAt, c.endedAt, c.ending]),
+        [[500, 502, 'completed']],
+      )
     }),
   ],
   [
@@ -81,7 +90,9 @@ const tests: [string, () => void][] = [
     'the primary comes back at 5 s: probed when its 20 s hold ends, failed back at that moment',
     marbles((m) => {
       // A function of the arguments: silent until 5 s, then answering (the probe's key too).
-      const primary = fakeStore<User>({ findById: (id) => (m.scheduler.now() < 5_000 ? '-' : marble('-(a|)', { a: id === DEFAULT_PROBE_ID ? null : ada })) })
+      const primary = fakeStore<User>({
+        findById: (id) => (m.scheduler.now() < 5_000 ? '-' : marble('-(a|)', { a: id === DEFAULT_PROBE_ID ? null : ada })),
+      })
       const secondary = fakeStore<User>({ findById: marble('-(a|)', { a: ada }) })
       const users = testFailoverStore({ primary, secondary })
       // Failover at 500 ms; the hold ends at 20 500 ms; the probe's read answers 1 ms later.
@@ -90,7 +101,13 @@ const tests: [string, () => void][] = [
       for (const at of [0, 10_000, 20_000, 30_000]) m.scheduler.schedule(() => displayName(users, 'u1').subscribe(), at)
       m.flush()
       const reads = primary.callsOf('findById').filter((c) => c.args[0] === 'u1')
-      assert.deepEqual(reads.map((c) => [c.subscribedAt, c.ending]), [[0, 'cancelled'], [30_000, 'completed']])
+      assert.deepEqual(
+        reads.map((c) => [c.subscribedAt, c.ending]),
+        [
+          [0, 'cancelled'],
+          [30_000, 'completed'],
+        ],
+      )
     }),
   ],
 ]

@@ -36,7 +36,12 @@ function instrument(store: FailoverStore, registry: Registry, table: string): vo
   })
   store.events$.subscribe((e) => events.inc({ table, type: e.type, cluster: e.cluster }))
 
-  const active = new Gauge({ name: 'ojai_failover_active_cluster', help: '1 for the cluster operations go to', labelNames: ['table', 'cluster'], registers: [registry] })
+  const active = new Gauge({
+    name: 'ojai_failover_active_cluster',
+    help: '1 for the cluster operations go to',
+    labelNames: ['table', 'cluster'],
+    registers: [registry],
+  })
   store.cluster$.subscribe((s) => {
     for (const name of names) active.set({ table, cluster: name }, name === s.name ? 1 : 0)
   })
@@ -66,12 +71,22 @@ for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))
 await env.cutPrimary()
 // The silent primary is suspected within milliseconds and the reads go to cluster2 at once; the
 // switch of the active cluster (the `failover` event) comes when the read left on cluster1 times out.
-const switched = firstValueFrom(users.events$.pipe(filter((e) => e.type === 'failover'), timeout(10_000)))
+const switched = firstValueFrom(
+  users.events$.pipe(
+    filter((e) => e.type === 'failover'),
+    timeout(10_000),
+  ),
+)
 for (let i = 0; i < 20; i++) await lastValueFrom(users.findById('u1'))
 await switched
 
 const text = await registry.metrics()
-console.log(text.split('\n').filter((line) => line.startsWith('ojai_failover_')).join('\n'))
+console.log(
+  text
+    .split('\n')
+    .filter((line) => line.startsWith('ojai_failover_'))
+    .join('\n'),
+)
 
 await users.close()
 await Promise.all([c1.close(), c2.close()])

@@ -44,7 +44,9 @@ console.log('the primary is unreachable now (every byte dropped)')
 
 const started = Date.now()
 const cart = await readAtLeast('cart-42', 1)
-console.log(`read back version ${String(cart.version)} with items ${JSON.stringify(cart.items)} from ${carts.cluster.name} after ${Date.now() - started} ms`)
+console.log(
+  `read back version ${String(cart.version)} with items ${JSON.stringify(cart.items)} from ${carts.cluster.name} after ${Date.now() - started} ms`,
+)
 
 // Writes go on, to the cluster now active; the primary catches up by replication once healed.
 await firstValueFrom(carts.insertOrReplace({ _id: 'cart-42', items: ['book', 'pen'], version: 2 }))

@@ -18,7 +18,12 @@ const users = await firstValueFrom(connection.createStore(env.table('users')))
 await firstValueFrom(users.insert({ _id: 'u1', name: 'Ada', visits: 0, tags: ['math'], temp: true }))
 
 // Several changes applied atomically to one document.
-await firstValueFrom(users.update('u1', mutation().set('name', 'Ada Lovelace').set('address.city', 'London').increment('visits').append('tags', ['poetry']).delete('temp')))
+await firstValueFrom(
+  users.update(
+    'u1',
+    mutation().set('name', 'Ada Lovelace').set('address.city', 'London').increment('visits').append('tags', ['poetry']).delete('temp'),
+  ),
+)
 console.log('after update:', await firstValueFrom(users.findById('u1')))
 
 // The same kind of mutation as OJAI JSON.

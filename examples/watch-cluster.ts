@@ -43,7 +43,12 @@ await firstValueFrom(users.findById('u1')) // times out on cluster1, answered by
 await new Promise((resolve) => setTimeout(resolve, 1800)) // long enough for a failed probe or two
 await env.healPrimary()
 console.log(`${at()}  -- primary healed; waiting for the failback`)
-await firstValueFrom(users.cluster$.pipe(filter((s) => s.reason === 'failback'), timeout(10_000)))
+await firstValueFrom(
+  users.cluster$.pipe(
+    filter((s) => s.reason === 'failback'),
+    timeout(10_000),
+  ),
+)
 
 await users.close() // completes cluster$ and events$
 await Promise.all([c1.close(), c2.close()])

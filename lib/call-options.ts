@@ -12,7 +12,12 @@ import type { CallOptions, FailoverStrategy, FindByIdOptions, FindOptions } from
  * Every {@link FailoverStrategy}, in order from the most to the least restrictive.
  * @category Internals
  */
-export const FAILOVER_STRATEGIES: readonly FailoverStrategy[] = Object.freeze(['primary-only', 'current-only', 'failover-if-unsent', 'failover'])
+export const FAILOVER_STRATEGIES: readonly FailoverStrategy[] = Object.freeze([
+  'primary-only',
+  'current-only',
+  'failover-if-unsent',
+  'failover',
+])
 
 /**
  * The rules of the options of every kind of call.
@@ -37,7 +42,10 @@ export function callOptionRules(timeoutMs: Rule): CallOptionRules {
       ...call,
       fields: arrayOf(rule('a non-empty field path such as "a.b"', (v) => typeof v === 'string' && v !== '')),
       // What it holds is checked where it is parsed (InvalidConditionError).
-      condition: rule('a condition: cond.…(), a JSON object or its text', (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v))),
+      condition: rule(
+        'a condition: cond.…(), a JSON object or its text',
+        (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+      ),
     },
     find: { ...call, idleMs: timeLimit, allowRestart: boolean },
   }

@@ -62,12 +62,15 @@ const OPTION_KEYS: readonly string[] = [...FAILOVER_STORE_OPTIONS, 'clusters', '
 function clusterInput(input: unknown, index: number): FailoverClusterInput {
   if (typeof input === 'string') return { connectionString: input }
   if (input === null || typeof input !== 'object') {
-    throw new InvalidOptionsError(`clusters[${index}] must be a connection string or { name?, connectionString, connectOptions? }, got ${input === null ? 'null' : typeof input}`)
+    throw new InvalidOptionsError(
+      `clusters[${index}] must be a connection string or { name?, connectionString, connectOptions? }, got ${input === null ? 'null' : typeof input}`,
+    )
   }
   checkKeys(`clusters[${index}]`, input, CLUSTER_KEYS)
   const c = input as unknown as FailoverClusterInput
   if (typeof c.connectionString !== 'string') throw new InvalidOptionsError(`clusters[${index}].connectionString must be a string`)
-  if (c.name !== undefined && (typeof c.name !== 'string' || c.name === '')) throw new InvalidOptionsError(`clusters[${index}].name must be a non-empty string`)
+  if (c.name !== undefined && (typeof c.name !== 'string' || c.name === ''))
+    throw new InvalidOptionsError(`clusters[${index}].name must be a non-empty string`)
   return c
 }
 
@@ -104,7 +107,9 @@ export function connectFailover<T extends DocumentShape<T>>(options: ConnectFail
   checkKeys('connectFailover options', options, OPTION_KEYS)
   const { clusters, table, connectOptions, ...failoverOptions } = options
   if (!Array.isArray(clusters) || clusters.length < 2) {
-    throw new InvalidOptionsError(`connectFailover needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
+    throw new InvalidOptionsError(
+      `connectFailover needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`,
+    )
   }
   if (typeof table !== 'string') throw new InvalidOptionsError(`table must be a table path string, got ${typeof table}`)
   // Every input is checked before any connection is opened: the clusters, the table path, the

@@ -46,7 +46,10 @@ export const DEFAULT_CLOSE_GRACE_MS = 10_000
  * A grace in ms: 0 (cancel at once) up to the longest timer.
  * @category Internals
  */
-export const GRACE_MS: Rule = rule('an integer number of ms in [0, 2^31-1] (0 = cancel at once)', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TIMER_MS)
+export const GRACE_MS: Rule = rule(
+  'an integer number of ms in [0, 2^31-1] (0 = cancel at once)',
+  (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TIMER_MS,
+)
 
 const CLOSE: Rules<CloseOptions> = { graceMs: GRACE_MS }
 

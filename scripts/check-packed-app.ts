@@ -86,7 +86,11 @@ function assertBuilt(): void {
       return undefined
     }
   })()
-  const newest = Math.max(...readdirSync(join(ROOT, 'lib'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs))
+  const newest = Math.max(
+    ...readdirSync(join(ROOT, 'lib'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
+  )
   if (built === undefined || built < newest) throw new Error('dist/ is missing or older than lib/: run `npm run build` first')
 }
 
@@ -183,7 +187,13 @@ async function main(): Promise<number> {
   const started = performance.now()
   const dir = mkdtempSync(join(tmpdir(), 'ojai-packed-app-'))
   try {
-    const packed = await step('npm pack', 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, ROOT], dir, STEP_TIMEOUT_MS.pack)
+    const packed = await step(
+      'npm pack',
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, ROOT],
+      dir,
+      STEP_TIMEOUT_MS.pack,
+    )
     if (packed.code !== 0) return 1
     const [{ filename, size, entryCount }] = JSON.parse(packed.stdout) as [{ filename: string; size: number; entryCount: number }]
     console.log(`  ${filename}: ${entryCount} files, ${(size / 1024).toFixed(0)} KiB`)
@@ -211,7 +221,13 @@ async function main(): Promise<number> {
         2,
       ),
     )
-    const install = await step('npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app, STEP_TIMEOUT_MS.install)
+    const install = await step(
+      'npm install',
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund'],
+      app,
+      STEP_TIMEOUT_MS.install,
+    )
     if (install.code !== 0) return 1
 
     const tsconfig = { compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', target: 'es2022', noEmit: true } }
@@ -228,18 +244,44 @@ async function main(): Promise<number> {
     writeFileSync(join(app, 'testing-kit.test.ts'), TESTING_KIT)
     const runs = files.filter((f) => f.block.role === 'run')
     const tests = files.filter((f) => f.block.role === 'test')
-    console.log(`app: ${files.length} README blocks (${tests.length} test files, ${runs.length} runnable, ${files.length - tests.length - runs.length} typecheck only), typed-documents.ts, testing-kit.test.ts`)
+    console.log(
+      `app: ${files.length} README blocks (${tests.length} test files, ${runs.length} runnable, ${files.length - tests.length - runs.length} typecheck only), typed-documents.ts, testing-kit.test.ts`,
+    )
 
-    await step('tsc (strict, skipLibCheck false)', process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app, STEP_TIMEOUT_MS.tsc)
+    await step(
+      'tsc (strict, skipLibCheck false)',
+      process.execPath,
+      [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
+      app,
+      STEP_TIMEOUT_MS.tsc,
+    )
 
     const report = join(dir, 'vitest.json')
-    const vitest = await step('vitest run (test files)', process.execPath, [join(app, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], app, STEP_TIMEOUT_MS.vitest)
+    const vitest = await step(
+      'vitest run (test files)',
+      process.execPath,
+      [join(app, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+      app,
+      STEP_TIMEOUT_MS.vitest,
+    )
     if (vitest.code === 0) {
-      const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; testResults: { name: string; assertionResults: { title: string; duration?: number }[] }[] }
-      for (const file of json.testResults) for (const t of file.assertionResults) console.log(`  ${file.name.slice(app.length + 1)} > ${t.title}: passed in ${Math.round(t.duration ?? 0)} ms wall clock`)
-      if (json.numFailedTests > 0 || json.testResults.length < tests.length + 1 || json.testResults.some((f) => f.assertionResults.length === 0)) {
+      const json = JSON.parse(readFileSync(report, 'utf8')) as {
+        numPassedTests: number
+        numFailedTests: number
+        testResults: { name: string; assertionResults: { title: string; duration?: number }[] }[]
+      }
+      for (const file of json.testResults)
+        for (const t of file.assertionResults)
+          console.log(`  ${file.name.slice(app.length + 1)} > ${t.title}: passed in ${Math.round(t.duration ?? 0)} ms wall clock`)
+      if (
+        json.numFailedTests > 0 ||
+        json.testResults.length < tests.length + 1 ||
+        json.testResults.some((f) => f.assertionResults.length === 0)
+      ) {
         failures.push('vitest results')
-        console.log(`  expected every test file to pass with at least one test: ${json.numPassedTests} passed, ${json.numFailedTests} failed`)
+        console.log(
+          `  expected every test file to pass with at least one test: ${json.numPassedTests} passed, ${json.numFailedTests} failed`,
+        )
       }
     }
 
@@ -250,7 +292,9 @@ async function main(): Promise<number> {
     if (keep) console.log(`kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
   }
-  console.log(`packed app: ${failures.length === 0 ? 'every check passed' : `FAILED: ${failures.join(', ')}`} in ${seconds(performance.now() - started)} (${timings.join('; ')})`)
+  console.log(
+    `packed app: ${failures.length === 0 ? 'every check passed' : `FAILED: ${failures.join(', ')}`} in ${seconds(performance.now() - started)} (${timings.join('; ')})`,
+  )
   return failures.length === 0 ? 0 : 1
 }
 

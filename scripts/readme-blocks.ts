@@ -96,7 +96,9 @@ export function readmeBlocks(markdown: string, file = 'README.md'): ReadmeBlocks
     const [, language = '', marker = '', reason] = info ?? []
     const kind = LANGUAGES[language]
     if (language === '') {
-      problems.push(`${at} a code fence without a language: write \`\`\`text for a diagram or output, or the code's language so it is checked`)
+      problems.push(
+        `${at} a code fence without a language: write \`\`\`text for a diagram or output, or the code's language so it is checked`,
+      )
       continue
     }
     if (info === null || kind === undefined) {
@@ -123,7 +125,9 @@ export function readmeBlocks(markdown: string, file = 'README.md'): ReadmeBlocks
 function moduleRole(marker: string, reason: string | undefined, code: string): { role: ModuleRole; reason: string | undefined } | string {
   if (marker === 'needs-cluster') return { role: 'typecheck', reason: reason?.trim() || 'connects to real clusters' }
   if (marker === 'fragment') {
-    return reason === undefined || reason.trim() === '' ? '```ts fragment needs a reason: ```ts fragment: <why it cannot be a complete module>' : { role: 'skip', reason: reason.trim() }
+    return reason === undefined || reason.trim() === ''
+      ? '```ts fragment needs a reason: ```ts fragment: <why it cannot be a complete module>'
+      : { role: 'skip', reason: reason.trim() }
   }
   if (marker === '' && reason === undefined) return { role: IMPORTS_VITEST.test(code) ? 'test' : 'run', reason: undefined }
   return `unknown marker in \`\`\`ts ${marker}${reason === undefined ? '' : `: ${reason}`}: use none (run), needs-cluster, or fragment: <reason>`

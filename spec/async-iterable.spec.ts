@@ -11,7 +11,10 @@ describe('toAsyncIterable', () => {
 
   it('throws the source error after the values before it', async () => {
     const seen: number[] = []
-    const failing = concat(of(1), throwError(() => new Error('boom')))
+    const failing = concat(
+      of(1),
+      throwError(() => new Error('boom')),
+    )
     await expect(async () => {
       for await (const n of toAsyncIterable(failing)) seen.push(n)
     }).rejects.toThrow('boom')

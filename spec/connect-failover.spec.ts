@@ -7,7 +7,13 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FaultProxy } from '../lib/chaos/fault-proxy.js'
-import { connectFailover, FAILOVER_CONNECTION_DEADLINE_MS, FailoverStore, InvalidConnectionStringError, InvalidOptionsError } from '../lib/index.js'
+import {
+  connectFailover,
+  FAILOVER_CONNECTION_DEADLINE_MS,
+  FailoverStore,
+  InvalidConnectionStringError,
+  InvalidOptionsError,
+} from '../lib/index.js'
 import type { OjaiGateway } from '../lib/gateway/index.js'
 import { ClosedError, InvalidArgumentError } from '../lib/ojai/errors.js'
 import { closedPort, connectionString, result, seed, startGateways, TABLE, until } from './failover/gateways.js'
@@ -31,15 +37,35 @@ describe('connectFailover: construction', () => {
 
   it.each([
     ['a bad connection string', { clusters: ['127.0.0.1:1?ssl=false', 'host:notaport'], table: '/t' }, InvalidConnectionStringError],
-    ['an unknown connection option', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?sslca=x'], table: '/t' }, InvalidConnectionStringError],
+    [
+      'an unknown connection option',
+      { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?sslca=x'], table: '/t' },
+      InvalidConnectionStringError,
+    ],
     ['a bad table path', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'], table: 'no-slash' }, InvalidArgumentError],
     ['one cluster', { clusters: ['127.0.0.1:1?ssl=false'], table: '/t' }, InvalidOptionsError],
     ['no clusters array', { clusters: 'a,b', table: '/t' }, InvalidOptionsError],
-    ['a cluster with an unknown key', { clusters: ['127.0.0.1:1?ssl=false', { connectionString: '127.0.0.1:2?ssl=false', url: 'x' }], table: '/t' }, InvalidOptionsError],
-    ['a cluster with an empty name', { clusters: ['127.0.0.1:1?ssl=false', { name: '', connectionString: '127.0.0.1:2?ssl=false' }], table: '/t' }, InvalidOptionsError],
+    [
+      'a cluster with an unknown key',
+      { clusters: ['127.0.0.1:1?ssl=false', { connectionString: '127.0.0.1:2?ssl=false', url: 'x' }], table: '/t' },
+      InvalidOptionsError,
+    ],
+    [
+      'a cluster with an empty name',
+      { clusters: ['127.0.0.1:1?ssl=false', { name: '', connectionString: '127.0.0.1:2?ssl=false' }], table: '/t' },
+      InvalidOptionsError,
+    ],
     ['two clusters with the same name', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:1?ssl=false'], table: '/t' }, InvalidOptionsError],
-    ['a bad failover option', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'], table: '/t', timeoutMs: -1 }, InvalidOptionsError],
-    ['a bad connect option', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'], table: '/t', connectOptions: { deadline: 5 } }, InvalidOptionsError],
+    [
+      'a bad failover option',
+      { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'], table: '/t', timeoutMs: -1 },
+      InvalidOptionsError,
+    ],
+    [
+      'a bad connect option',
+      { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'], table: '/t', connectOptions: { deadline: 5 } },
+      InvalidOptionsError,
+    ],
     ['no table', { clusters: ['127.0.0.1:1?ssl=false', '127.0.0.1:2?ssl=false'] }, InvalidOptionsError],
   ])('throws at once for %s', (_, options, type) => {
     expect(() => connectFailover(options as never)).toThrow(type)
@@ -111,7 +137,9 @@ describe('connectFailover against gateways', () => {
     })
     expect(await result(store.findById('k'))).toMatchObject({ on: 'gw2' })
     await until(() => lines.some((l) => (l['event'] as { type?: string } | undefined)?.type === 'failover'), 5000, 'the failover log line')
-    expect(lines.find((l) => l['event'] !== undefined)).toMatchObject({ event: { type: 'failover', reason: 'UNAVAILABLE', to: `127.0.0.1:${(proxies[1] as FaultProxy).port}` } })
+    expect(lines.find((l) => l['event'] !== undefined)).toMatchObject({
+      event: { type: 'failover', reason: 'UNAVAILABLE', to: `127.0.0.1:${(proxies[1] as FaultProxy).port}` },
+    })
     // Driver lines too (one per call), and the password nowhere.
     expect(lines.some((l) => l['event'] === undefined && l['target'] === `127.0.0.1:${port}`)).toBe(true)
     expect(JSON.stringify(lines)).not.toContain('hunter2')

@@ -56,7 +56,9 @@ try {
   const ok = outcomes.get('ok') ?? 0
   console.log(`${ops} findById at the moment of a black hole, default options, after ${warm} reads`)
   console.log(`succeeded ${ok} (${((100 * ok) / ops).toFixed(2)} %); outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`)
-  console.log(`failovers ${s.failovers}, silences ${s.silences}, reroutes ${s.reroutes}, stalls ${s.stalls} (${Math.round(s.stalledMs)} ms), last answer ${Math.round(performance.now() - started)} ms`)
+  console.log(
+    `failovers ${s.failovers}, silences ${s.silences}, reroutes ${s.reroutes}, stalls ${s.stalls} (${Math.round(s.stalledMs)} ms), last answer ${Math.round(performance.now() - started)} ms`,
+  )
   console.log('latency of successes (ms):', latencyFigures(latencies))
   for (const m of samples) console.log('  e.g.', m.slice(0, 300))
   await store.close({ graceMs: 0 })

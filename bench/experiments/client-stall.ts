@@ -15,7 +15,13 @@ import type { FailoverStore } from '../../lib/failover/failover-store.js'
 import { reasonOf } from '../../lib/failover/run.js'
 import { GatewayEnv } from '../env.js'
 
-const { values } = parseArgs({ options: { stall: { type: 'string', default: '250' }, timeout: { type: 'string', default: '100' }, ops: { type: 'string', default: '50' } } })
+const { values } = parseArgs({
+  options: {
+    stall: { type: 'string', default: '250' },
+    timeout: { type: 'string', default: '100' },
+    ops: { type: 'string', default: '50' },
+  },
+})
 const stallMs = Number(values.stall)
 const timeoutMs = Number(values.timeout)
 const ops = Number(values.ops)
@@ -39,7 +45,13 @@ interface CaseResult {
   readonly firstSuccessMs?: number
 }
 
-async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read' | 'increment', setup: () => Promise<void>): Promise<CaseResult> {
+async function runCase(
+  env: GatewayEnv,
+  path: string,
+  name: string,
+  kind: 'read' | 'increment',
+  setup: () => Promise<void>,
+): Promise<CaseResult> {
   const store: FailoverStore = connectFailover({
     clusters: [
       { name: 'A', connectionString: env.a.connectionString },
@@ -93,14 +105,19 @@ async function runCase(env: GatewayEnv, path: string, name: string, kind: 'read'
 
 const env = await GatewayEnv.start()
 try {
-  const path = await env.table([...Array.from({ length: 10 }, (_, i) => ({ _id: `k${i}`, v: i })), ...Array.from({ length: 10 }, (_, i) => ({ _id: `c${i}`, n: 0 }))])
+  const path = await env.table([
+    ...Array.from({ length: 10 }, (_, i) => ({ _id: `k${i}`, v: i })),
+    ...Array.from({ length: 10 }, (_, i) => ({ _id: `c${i}`, n: 0 })),
+  ])
   const rows: CaseResult[] = []
   for (const kind of ['read', 'increment'] as const) {
     rows.push(await runCase(env, path, `${kind}, both healthy`, kind, async () => {}))
     rows.push(await runCase(env, path, `${kind}, secondary down`, kind, () => env.b.kill()))
   }
   rows.push(await runCase(env, path, 'read, primary black-holed during the stall', 'read', () => env.a.clientProxy.blackhole()))
-  console.log(`client stall ${stallMs} ms, timeoutMs ${timeoutMs}, ${ops} operations in flight (bound for the black-hole case: ${stallMs + timeoutMs + 20} ms)`)
+  console.log(
+    `client stall ${stallMs} ms, timeoutMs ${timeoutMs}, ${ops} operations in flight (bound for the black-hole case: ${stallMs + timeoutMs + 20} ms)`,
+  )
   console.table(rows)
 } finally {
   await env.close()

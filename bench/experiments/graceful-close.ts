@@ -18,7 +18,9 @@ import { GatewayEnv } from '../env.js'
 // on the code users run, not on tsx's source-mapped stack traces.
 const { connectFailover, OjaiError } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
-const { values } = parseArgs({ options: { ops: { type: 'string', default: '1000' }, graces: { type: 'string', default: '0,250,1000,3000' } } })
+const { values } = parseArgs({
+  options: { ops: { type: 'string', default: '1000' }, graces: { type: 'string', default: '0,250,1000,3000' } },
+})
 const ops = Number(values.ops)
 const graces = values.graces.split(',').map(Number)
 const SLOW = [50, 500, 2_000, 60_000]
@@ -77,13 +79,20 @@ async function run(graceMs: number): Promise<Row> {
   return { graceMs, inFlight, finished, cancelled, other, cutOffMs: cutOffAt === undefined ? undefined : cutOffAt - closedAt, closeMs }
 }
 
-console.log(`close() with ${ops} operations in flight (70 % findById, 20 % insertOrReplace, 10 % find), primary latency ${SLOW.join(' / ')} ms (a quarter each)`)
+console.log(
+  `close() with ${ops} operations in flight (70 % findById, 20 % insertOrReplace, 10 % find), primary latency ${SLOW.join(' / ')} ms (a quarter each)`,
+)
 console.log('grace ms | in flight | finished | cancelled | other | cut-off began ms | close() resolved ms | over the bound ms')
 for (const graceMs of graces) {
   const r = await run(graceMs)
-  const other = Object.entries(r.other).map(([k, v]) => `${k} ${v}`).join(', ') || '0'
+  const other =
+    Object.entries(r.other)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '0'
   const cutOff = r.cutOffMs === undefined ? '-' : r.cutOffMs.toFixed(1)
-  console.log(`${String(r.graceMs).padStart(8)} | ${String(r.inFlight).padStart(9)} | ${String(r.finished).padStart(8)} | ${String(r.cancelled).padStart(9)} | ${other.padStart(5)} | ${cutOff.padStart(16)} | ${r.closeMs.toFixed(1).padStart(19)} | ${(r.closeMs - r.graceMs).toFixed(1).padStart(17)}`)
+  console.log(
+    `${String(r.graceMs).padStart(8)} | ${String(r.inFlight).padStart(9)} | ${String(r.finished).padStart(8)} | ${String(r.cancelled).padStart(9)} | ${other.padStart(5)} | ${cutOff.padStart(16)} | ${r.closeMs.toFixed(1).padStart(19)} | ${(r.closeMs - r.graceMs).toFixed(1).padStart(17)}`,
+  )
 }
 await env.close()
 // What could keep Node alive now (stdout/stderr aside), once the gateway processes' pipes closed.

@@ -36,11 +36,30 @@ const current = await load<typeof Library>(`${here}/index.js`)
 const { enableOpenTelemetry } = await load<typeof Otel>(`${here}/otel/index.js`)
 const baseline = baselineDir === undefined ? undefined : await load<typeof Library>(resolve(baselineDir, 'dist/index.js'))
 
-const METHODS = ['findById', 'find', 'insertOrReplace', 'insert', 'replace', 'update', 'increment', 'delete', 'checkAndMutate', 'checkAndReplace', 'checkAndDelete']
+const METHODS = [
+  'findById',
+  'find',
+  'insertOrReplace',
+  'insert',
+  'replace',
+  'update',
+  'increment',
+  'delete',
+  'checkAndMutate',
+  'checkAndReplace',
+  'checkAndDelete',
+]
 /** A store of every method answering `answer` at once (a FailoverStore may check that a store has all of them). */
-const fake = (answer: Observable<unknown>): Store => ({ path: '/t', ...Object.fromEntries(METHODS.map((m) => [m, () => answer])) }) as unknown as Store
+const fake = (answer: Observable<unknown>): Store =>
+  ({ path: '/t', ...Object.fromEntries(METHODS.map((m) => [m, () => answer])) }) as unknown as Store
 const over = (lib: typeof Library, answer: Observable<unknown>, options: Library.FailoverStoreOptions = {}) =>
-  new lib.FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0, ...options })
+  new lib.FailoverStore(
+    [
+      { name: 'a', store: fake(answer) },
+      { name: 'b', store: fake(answer) },
+    ],
+    { lingerMs: 0, ...options },
+  )
 const noop = { next() {}, error() {}, complete() {} }
 
 function heapPerInFlight(store: Store, n: number): number {
@@ -61,8 +80,14 @@ class Reader extends MetricReader {
 }
 
 type Mode = 'baseline, nothing subscribed' | 'this build, nothing subscribed' | 'this build, OpenTelemetry SDK + in-memory exporter'
-const modes: Mode[] = [...(baseline === undefined ? [] : (['baseline, nothing subscribed'] as const)), 'this build, nothing subscribed', 'this build, OpenTelemetry SDK + in-memory exporter']
-const cpu: Record<Mode, { findById: number[]; insertOrReplace: number[] }> = Object.fromEntries(modes.map((m) => [m, { findById: [], insertOrReplace: [] }])) as never
+const modes: Mode[] = [
+  ...(baseline === undefined ? [] : (['baseline, nothing subscribed'] as const)),
+  'this build, nothing subscribed',
+  'this build, OpenTelemetry SDK + in-memory exporter',
+]
+const cpu: Record<Mode, { findById: number[]; insertOrReplace: number[] }> = Object.fromEntries(
+  modes.map((m) => [m, { findById: [], insertOrReplace: [] }]),
+) as never
 const heap: Partial<Record<Mode, number[]>> = {}
 
 const exporter = new InMemorySpanExporter()
@@ -92,7 +117,9 @@ async function measure(mode: Mode): Promise<void> {
 const REPETITIONS = 5
 for (let r = 0; r < REPETITIONS; r++) for (const mode of modes) await measure(mode)
 
-console.log(`Telemetry cost per FailoverStore operation, compiled code, synchronous stores (medians of ${REPETITIONS} interleaved repetitions; a shared machine: noisy)`)
+console.log(
+  `Telemetry cost per FailoverStore operation, compiled code, synchronous stores (medians of ${REPETITIONS} interleaved repetitions; a shared machine: noisy)`,
+)
 console.table(
   Object.fromEntries(
     modes.map((mode) => [

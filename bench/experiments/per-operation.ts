@@ -16,8 +16,16 @@ import { cpuUsPer, median } from '../stats.js'
 const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
 const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
-const fake = (answer: Observable<unknown>): Store => ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
-const over = (answer: Observable<unknown>) => new FailoverStore([{ name: 'a', store: fake(answer) }, { name: 'b', store: fake(answer) }], { lingerMs: 0 })
+const fake = (answer: Observable<unknown>): Store =>
+  ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
+const over = (answer: Observable<unknown>) =>
+  new FailoverStore(
+    [
+      { name: 'a', store: fake(answer) },
+      { name: 'b', store: fake(answer) },
+    ],
+    { lingerMs: 0 },
+  )
 const noop = { next() {}, error() {}, complete() {} }
 
 const raw = fake(of(null))
@@ -26,8 +34,13 @@ const rows: Record<string, number[]> = { findById: [], insertOrReplace: [], find
 for (let r = 0; r < 7; r++) {
   const n = 200_000
   rows['findById']!.push(cpuUsPer(n, () => wrapped.findById('k').subscribe(noop)) - cpuUsPer(n, () => raw.findById('k').subscribe(noop)))
-  rows['insertOrReplace']!.push(cpuUsPer(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop)) - cpuUsPer(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop)))
-  rows['findPerDocument']!.push((cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length)
+  rows['insertOrReplace']!.push(
+    cpuUsPer(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop)) -
+      cpuUsPer(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop)),
+  )
+  rows['findPerDocument']!.push(
+    (cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length,
+  )
 }
 void wrapped.close({ graceMs: 0 })
 
@@ -40,7 +53,13 @@ function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', 
   return (after - before) / n
 }
 const silentRaw = fake(NEVER)
-const silent = new FailoverStore([{ name: 'a', store: fake(NEVER) }, { name: 'b', store: fake(NEVER) }], { lingerMs: 0, timeoutMs: 1_000_000, secondaryTimeoutMs: 2_000_000 })
+const silent = new FailoverStore(
+  [
+    { name: 'a', store: fake(NEVER) },
+    { name: 'b', store: fake(NEVER) },
+  ],
+  { lingerMs: 0, timeoutMs: 1_000_000, secondaryTimeoutMs: 2_000_000 },
+)
 const heap = {
   findById: retainedPerOperation(silent, 'findById', 20_000) - retainedPerOperation(silentRaw, 'findById', 20_000),
   insertOrReplace: retainedPerOperation(silent, 'insertOrReplace', 20_000) - retainedPerOperation(silentRaw, 'insertOrReplace', 20_000),

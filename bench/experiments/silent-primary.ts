@@ -60,7 +60,8 @@ try {
     const load = openLoop(op, { rate, durationMs: HEALTHY_MS + AFTER_MS, drainMs: 8_000, tagOf: tags.of })
     const timeline: string[] = []
     store.events$.subscribe((e) => {
-      if (e.type === 'silent' || e.type === 'heard' || e.type === 'failover' || e.type === 'stall') timeline.push(`${e.type} ${e.cluster} @${Math.round(load.now() - HEALTHY_MS)}`)
+      if (e.type === 'silent' || e.type === 'heard' || e.type === 'failover' || e.type === 'stall')
+        timeline.push(`${e.type} ${e.cluster} @${Math.round(load.now() - HEALTHY_MS)}`)
     })
     await sleep(HEALTHY_MS)
     const faultAt = load.now()
@@ -96,5 +97,7 @@ const med = (pick: (f: Figures) => number) => median(rows.map(pick))
 console.log(`\nsilent primary ('*' stall), ${rate} ops/s (30 % insertOrReplace), ${runs} runs, options ${JSON.stringify(options)}`)
 console.log(`reads over 100 ms: median ${med((f) => f.slowReads)}, max ${Math.max(...rows.map((f) => f.slowReads))}`)
 console.log(`writes ending in an error: median ${med((f) => f.writeErrors)}, max ${Math.max(...rows.map((f) => f.writeErrors))}`)
-console.log(`first success after the fault: median ${med((f) => f.firstSuccessMs).toFixed(1)} ms, max ${Math.max(...rows.map((f) => f.firstSuccessMs)).toFixed(1)} ms`)
+console.log(
+  `first success after the fault: median ${med((f) => f.firstSuccessMs).toFixed(1)} ms, max ${Math.max(...rows.map((f) => f.firstSuccessMs)).toFixed(1)} ms`,
+)
 console.log(`silences per run: median ${med((f) => f.silences)}; failovers per run: median ${med((f) => f.failovers)}`)

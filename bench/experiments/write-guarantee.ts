@@ -26,11 +26,13 @@ const { values } = parseArgs({
 const caller = values.caller
 if (caller !== 'at-once' && caller !== 'documented') throw new Error(`--caller is at-once or documented, got ${JSON.stringify(caller)}`)
 const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms'])
-if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs > 0)) throw new Error(`--hold-ms needs a positive integer, got ${JSON.stringify(values['hold-ms'])}`)
+if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs > 0))
+  throw new Error(`--hold-ms needs a positive integer, got ${JSON.stringify(values['hold-ms'])}`)
 const runs = Number(values.runs)
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs needs a positive integer, got ${JSON.stringify(values.runs)}`)
 const cases = (values.case ?? [...WRITE_GUARANTEE_CASES]).map((c) => {
-  if (!(WRITE_GUARANTEE_CASES as readonly string[]).includes(c)) throw new Error(`unknown --case ${JSON.stringify(c)}; the cases are ${WRITE_GUARANTEE_CASES.join(', ')}`)
+  if (!(WRITE_GUARANTEE_CASES as readonly string[]).includes(c))
+    throw new Error(`unknown --case ${JSON.stringify(c)}; the cases are ${WRITE_GUARANTEE_CASES.join(', ')}`)
   return c as WriteGuaranteeCase
 })
 
@@ -70,7 +72,9 @@ try {
         else row.errors.set(w.code ?? '?', (row.errors.get(w.code ?? '?') ?? 0) + 1)
       }
       const verdict = result.lost === 0 ? 'ok' : `${result.lost} acknowledged write(s) lost`
-      console.log(`${kase} run ${run}: ${result.writes.map((w) => `${w.label} ${w.acknowledged ? 'acknowledged' : w.code} at ${w.endedAtMs} ms`).join(', ')}; final ${JSON.stringify(result.final)}; ${verdict}`)
+      console.log(
+        `${kase} run ${run}: ${result.writes.map((w) => `${w.label} ${w.acknowledged ? 'acknowledged' : w.code} at ${w.endedAtMs} ms`).join(', ')}; final ${JSON.stringify(result.final)}; ${verdict}`,
+      )
       if (values.verbose) for (const line of result.timeline) console.log(`    ${line}`)
       for (const e of result.unexpectedErrors) console.log(`    unexpected error: ${e.slice(0, 300)}`)
     }
@@ -84,6 +88,14 @@ console.log(`caller ${caller}, hold ${holdMs === undefined ? 'default' : `${hold
 console.log('case               runs  acknowledged  errors by code                 acknowledged writes lost')
 for (const r of rows) {
   const errors = r.errors.size === 0 ? '-' : [...r.errors].map(([code, n]) => `${code} ${n}`).join(', ')
-  const notes = [r.unexpected > 0 ? `${r.unexpected} unexpected errors` : '', r.diverged > 0 ? `${r.diverged} runs diverged` : '', r.failedRuns > 0 ? `${r.failedRuns} runs could not run` : ''].filter((x) => x !== '').join('; ')
-  console.log(`${r.case.padEnd(18)} ${String(r.runs).padStart(4)}  ${String(r.acknowledged).padStart(12)}  ${errors.padEnd(30)} ${String(r.lost).padStart(4)}${notes === '' ? '' : `  (${notes})`}`)
+  const notes = [
+    r.unexpected > 0 ? `${r.unexpected} unexpected errors` : '',
+    r.diverged > 0 ? `${r.diverged} runs diverged` : '',
+    r.failedRuns > 0 ? `${r.failedRuns} runs could not run` : '',
+  ]
+    .filter((x) => x !== '')
+    .join('; ')
+  console.log(
+    `${r.case.padEnd(18)} ${String(r.runs).padStart(4)}  ${String(r.acknowledged).padStart(12)}  ${errors.padEnd(30)} ${String(r.lost).padStart(4)}${notes === '' ? '' : `  (${notes})`}`,
+  )
 }

@@ -26,7 +26,11 @@ import type { Store } from '../../lib/store.js'
 import type { Random } from '../../lib/chaos/distribution.js'
 import type { FleetScheduler } from './scheduler.js'
 
-export type Fault = { readonly kind: 'none' } | { readonly kind: 'black-hole' } | { readonly kind: 'refuse' } | { readonly kind: 'slow'; readonly factor: number }
+export type Fault =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'black-hole' }
+  | { readonly kind: 'refuse' }
+  | { readonly kind: 'slow'; readonly factor: number }
 
 export const HEALTHY: Fault = Object.freeze({ kind: 'none' })
 
@@ -191,7 +195,9 @@ export class ModelCluster implements Store {
     return this.request<boolean>('op', true, false)
   }
   find(): Observable<Document> {
-    return new Observable<Document>((subscriber) => subscriber.error(new UnsupportedOperationError('the modelled cluster serves single-document operations only')))
+    return new Observable<Document>((subscriber) =>
+      subscriber.error(new UnsupportedOperationError('the modelled cluster serves single-document operations only')),
+    )
   }
 
   /** One call: on answer `value` is emitted (not for a `silent` ping), then completion. Cold. */

@@ -150,8 +150,13 @@ export function failbackTimes(clients: readonly ClientRecord[], from: number): n
 }
 
 /** Probes of the primary per client per minute in its down periods (see the module doc), and the busiest client's rate. */
-export function probeRate(scenario: Scenario, clients: readonly ClientRecord[]): { perClientPerMin: number | null; maxPerClientPerMin: number | null; windowMin: number } {
-  const windows = downPeriods(scenario, PRIMARY).map(([from, to]): [number, number] => (to - from >= LONG_OUTAGE_MS ? [from + GROWN_AFTER_MS, to] : [from, to]))
+export function probeRate(
+  scenario: Scenario,
+  clients: readonly ClientRecord[],
+): { perClientPerMin: number | null; maxPerClientPerMin: number | null; windowMin: number } {
+  const windows = downPeriods(scenario, PRIMARY).map(([from, to]): [number, number] =>
+    to - from >= LONG_OUTAGE_MS ? [from + GROWN_AFTER_MS, to] : [from, to],
+  )
   const minutes = windows.reduce((m, [from, to]) => m + (to - from) / 60_000, 0)
   if (minutes === 0 || clients.length === 0) return { perClientPerMin: null, maxPerClientPerMin: null, windowMin: 0 }
   let all = 0
@@ -200,7 +205,8 @@ export function figuresOf(run: RunResult): ScenarioOutcome {
   const [incFrom, incTo] = incidentMs(scenario).map(bucket) as [number, number]
   const incidentOps = sum(ops.issued, incFrom, incTo)
   const hedge = scenario.options?.hedge
-  const budget = hedge === undefined || hedge === false ? undefined : { ratio: hedge.budget?.ratio ?? 0.05, burst: hedge.budget?.burst ?? 10 }
+  const budget =
+    hedge === undefined || hedge === false ? undefined : { ratio: hedge.budget?.ratio ?? 0.05, burst: hedge.budget?.burst ?? 10 }
   const holds = scenario.options?.hold?.holdsMs ?? DEFAULT_HOLDS_MS
   const lat = run.incidentLatency
   const mb = (bytes: number) => bytes / 2 ** 20

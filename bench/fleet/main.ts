@@ -81,8 +81,16 @@ function chartOf(o: ScenarioOutcome, variant: ScenarioOutcome | undefined, clien
   ]
   if (variant !== undefined) series.push({ label: `primary, ${variant.chart.name}`, values: variant.chart.primary, dashed: true })
   series.push({ label: 'probes at the primary', values: c.primaryProbes, faint: true })
-  if (c.secondaryProbes.some((v) => v > 0)) series.push({ label: 'probes at the secondary', values: c.secondaryProbes, faint: true, dashed: true })
-  return lineSvg(`${c.name}, ${clients.toLocaleString('en-US')} clients: load per cluster / pre-fault steady load`, series, c.bucketMs, c.marks, 'requests per second / steady', 1)
+  if (c.secondaryProbes.some((v) => v > 0))
+    series.push({ label: 'probes at the secondary', values: c.secondaryProbes, faint: true, dashed: true })
+  return lineSvg(
+    `${c.name}, ${clients.toLocaleString('en-US')} clients: load per cluster / pre-fault steady load`,
+    series,
+    c.bucketMs,
+    c.marks,
+    'requests per second / steady',
+    1,
+  )
 }
 
 async function run(values: Values<typeof OPTIONS>): Promise<void> {
@@ -91,7 +99,8 @@ async function run(values: Values<typeof OPTIONS>): Promise<void> {
   const jobs = integerArg('jobs', values.jobs, Math.min(2, availableParallelism()), 1)
   const seed = integerArg('seed', values.seed, DEFAULT_CONFIG.seed, 0)
   const rate = values.rate === undefined ? DEFAULT_CONFIG.ratePerClient : Number(values.rate)
-  if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--rate must be a positive number of operations per second per client, got ${JSON.stringify(values.rate)}`)
+  if (!(Number.isFinite(rate) && rate > 0))
+    throw new UsageError(`--rate must be a positive number of operations per second per client, got ${JSON.stringify(values.rate)}`)
   const only = namesArg('scenario', values.only, NAMES)
   const names = only.length === 0 ? NAMES : NAMES.filter((n) => only.includes(n))
   const config: FleetConfig = { ...DEFAULT_CONFIG, clients, seed, ratePerClient: rate }
@@ -103,7 +112,9 @@ async function run(values: Values<typeof OPTIONS>): Promise<void> {
   if (!ramped) console.error('note: this build of the library has no `failback` option: heal and heal-without-ramp cannot differ')
   const began = performance.now()
   const log = (line: string) => console.error(`[${((performance.now() - began) / 1000).toFixed(1)}s] ${line}`)
-  log(`${names.length} scenario(s), ${clients.toLocaleString('en-US')} clients at ${config.ratePerClient} operation/s each, ${jobs} at a time`)
+  log(
+    `${names.length} scenario(s), ${clients.toLocaleString('en-US')} clients at ${config.ratePerClient} operation/s each, ${jobs} at a time`,
+  )
   const outcomes = await runScenarios(names, config, jobs, (o) =>
     log(`${o.figures.name}: ${(o.detail.wallMs / 1000).toFixed(1)} s, heap peak ${o.detail.heapPeakMB.toFixed(0)} MB`),
   )
@@ -112,9 +123,21 @@ async function run(values: Values<typeof OPTIONS>): Promise<void> {
   const cpuS = (usage.userCPUTime + usage.systemCPUTime) / 1e6
   const maxRssMB = usage.maxRSS / 1024
 
-  console.log(`\n${formatTable(`Fleet of ${clients.toLocaleString('en-US')} clients: figures`, outcomes.map((o) => figureRow(o.figures, o.detail)))}`)
-  console.log(`\n${formatTable('Run', outcomes.map((o) => costRow(o.detail)))}`)
-  console.log(`  whole run: ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU, max RSS ${maxRssMB.toFixed(0)} MB (all threads), load average ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`)
+  console.log(
+    `\n${formatTable(
+      `Fleet of ${clients.toLocaleString('en-US')} clients: figures`,
+      outcomes.map((o) => figureRow(o.figures, o.detail)),
+    )}`,
+  )
+  console.log(
+    `\n${formatTable(
+      'Run',
+      outcomes.map((o) => costRow(o.detail)),
+    )}`,
+  )
+  console.log(
+    `  whole run: ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU, max RSS ${maxRssMB.toFixed(0)} MB (all threads), load average ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`,
+  )
 
   mkdirSync(outDir, { recursive: true })
   for (const o of outcomes) {

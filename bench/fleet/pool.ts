@@ -22,7 +22,10 @@ const BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return 
 
 /** One worker thread running one scenario at a time. */
 class Lane {
-  private readonly worker = new Worker(BOOT, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 192, maxOldGenerationSizeMb: 8192 } })
+  private readonly worker = new Worker(BOOT, {
+    eval: true,
+    resourceLimits: { maxYoungGenerationSizeMb: 192, maxOldGenerationSizeMb: 8192 },
+  })
   private pending: { resolve(o: ScenarioOutcome): void; reject(e: unknown): void; name: string } | null = null
 
   constructor() {
@@ -54,7 +57,12 @@ class Lane {
 }
 
 /** Runs every scenario named, at most `jobs` at a time; results in the order asked. */
-export async function runScenarios(names: readonly string[], config: FleetConfig, jobs: number, onDone: (outcome: ScenarioOutcome) => void): Promise<ScenarioOutcome[]> {
+export async function runScenarios(
+  names: readonly string[],
+  config: FleetConfig,
+  jobs: number,
+  onDone: (outcome: ScenarioOutcome) => void,
+): Promise<ScenarioOutcome[]> {
   const results: ScenarioOutcome[] = new Array(names.length)
   const cost = (i: number) => scenarioNamed(names[i] as string)?.durationMs ?? 0
   const order = names.map((_, i) => i).sort((a, b) => cost(b) - cost(a))

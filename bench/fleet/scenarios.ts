@@ -58,7 +58,12 @@ function withoutRamp(s: Scenario): readonly [Scenario, Scenario] {
   const name = `${s.name}-without-ramp`
   return [
     { ...s, compareWith: name },
-    { ...s, name, description: `as ${s.name}, with failback: false (each client moves back at once)`, options: { ...s.options, ...WITHOUT_RAMP } },
+    {
+      ...s,
+      name,
+      description: `as ${s.name}, with failback: false (each client moves back at once)`,
+      options: { ...s.options, ...WITHOUT_RAMP },
+    },
   ]
 }
 

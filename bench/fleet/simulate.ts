@@ -142,7 +142,13 @@ export function clientSeed(base: number, index: number): number {
 class Recorder {
   readonly ops = new OpSeries()
   readonly errorsByCode: Record<string, number> = {}
-  readonly incidentLatency = build({ numberOfSignificantValueDigits: 2, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, autoResize: false, useWebAssembly: false })
+  readonly incidentLatency = build({
+    numberOfSignificantValueDigits: 2,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    autoResize: false,
+    useWebAssembly: false,
+  })
   inFlight = 0
   ok = 0
   errors = 0
@@ -332,7 +338,7 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
 
   let heapPeak = 0
   const end = scenario.durationMs + config.drainMs
-  for (let t = 0; t < end; ) {
+  for (let t = 0; t < end;) {
     t = Math.min(end, t + config.chunkMs)
     scheduler.runUntil(t)
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)
@@ -379,7 +385,10 @@ export function simulate(scenario: Scenario, config: FleetConfig, hooks: RunHook
 /** Does this build of the library accept `options` (false when it rejects a key as unknown)? */
 export function accepts(options: FailoverStoreOptions): boolean {
   const scheduler = new FleetScheduler()
-  const cluster = (name: string) => ({ name, store: new ModelCluster({ name, capacityPerSec: 1, latency: { medianMs: 1, sigma: 0 }, scheduler, random: Math.random, probeId: 'p' }) })
+  const cluster = (name: string) => ({
+    name,
+    store: new ModelCluster({ name, capacityPerSec: 1, latency: { medianMs: 1, sigma: 0 }, scheduler, random: Math.random, probeId: 'p' }),
+  })
   try {
     void new FailoverStore([cluster('a'), cluster('b')], { ...options, scheduler }).close({ graceMs: 0 })
     return true

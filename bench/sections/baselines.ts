@@ -35,7 +35,13 @@ export interface ClientUnderTest {
 }
 
 /** Builds one of the three clients over fresh proxied connections. */
-export async function makeClient(env: GatewayEnv, path: string, client: Baseline, timeoutMs: number | undefined, warm = true): Promise<ClientUnderTest> {
+export async function makeClient(
+  env: GatewayEnv,
+  path: string,
+  client: Baseline,
+  timeoutMs: number | undefined,
+  warm = true,
+): Promise<ClientUnderTest> {
   if (client === 'ours (FailoverStore)') {
     const ours = await oursOverProxies(env, path, timeoutMs === undefined ? {} : { timeoutMs }, warm)
     return { op: (i) => ours.store.findById(`k${i % KEYS}`), tagOf: ours.tags.of, dispose: ours.dispose }
@@ -83,5 +89,10 @@ export async function runBaselines(ctx: BenchContext, env: GatewayEnv, path: str
     `then waits at most ${drainMs} ms: "unfinished" operations were still waiting then (the official client has no deadline) and were cancelled; their latency counts up to that point (a lower bound).`,
     'official-client defaults retry UNAVAILABLE after 1, 2, 4, 8, 16, 18, 18 s (67 s in all) on the one cluster it knows; it has no secondary.',
   ]
-  return { title: '3. baselines: same workload, same fault, one table', rows: rows.map((r) => ({ ...r })), json: { ratePerSec: rate, healthyMs, afterFaultMs: afterMs, drainMs, rows }, notes }
+  return {
+    title: '3. baselines: same workload, same fault, one table',
+    rows: rows.map((r) => ({ ...r })),
+    json: { ratePerSec: rate, healthyMs, afterFaultMs: afterMs, drainMs, rows },
+    notes,
+  }
 }

@@ -34,7 +34,12 @@ export interface FailoverJson {
   readonly healthyMs: number
   readonly afterFaultMs: number
   readonly rows: readonly FailoverRow[]
-  readonly timeline: { readonly failoverAtMs: number; readonly healAtMs: number; readonly failbackAtMs: number | null; readonly svg: string }
+  readonly timeline: {
+    readonly failoverAtMs: number
+    readonly healAtMs: number
+    readonly failbackAtMs: number | null
+    readonly svg: string
+  }
 }
 
 export async function seedKeys(env: GatewayEnv): Promise<string> {
@@ -115,14 +120,28 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
 
   // The picture: black hole, heal, failback.
   const hold = 2000
-  const ours = await oursOverProxies(env, path, { timeoutMs: 100, hold: { holdsMs: [hold] }, probe: { backoff: { initialMs: 250, maxMs: 1000 } } })
+  const ours = await oursOverProxies(env, path, {
+    timeoutMs: 100,
+    hold: { holdsMs: [hold] },
+    probe: { backoff: { initialMs: 250, maxMs: 1000 } },
+  })
   let run: FaultRun
   let failbackAbs: number | null = null
   const sub = ours.store.events$.subscribe((e) => {
     if (e.type === 'failback' && failbackAbs === null) failbackAbs = performance.now()
   })
   try {
-    run = await faultRun({ env, op: (i) => ours.store.findById(`k${i % KEYS}`), tagOf: ours.tags.of, fault: 'blackhole', rate: 300, healthyMs: 1000, afterMs: 5000, healAfterMs: 2000, drainMs: 3000 })
+    run = await faultRun({
+      env,
+      op: (i) => ours.store.findById(`k${i % KEYS}`),
+      tagOf: ours.tags.of,
+      fault: 'blackhole',
+      rate: 300,
+      healthyMs: 1000,
+      afterMs: 5000,
+      healAfterMs: 2000,
+      drainMs: 3000,
+    })
   } finally {
     sub.unsubscribe()
     ours.dispose()
@@ -135,7 +154,11 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
   ]
   const svg = timelineSvg(
     'findById latency across a black hole on A (timeoutMs 100, hold 2 s): colour = serving cluster',
-    run.records.map((r) => ({ t: r.start, latencyMs: Number.isNaN(r.end) ? run.endedAt - r.start : r.end - r.start, series: r.ok ? (r.servedBy ?? '?') : undefined })),
+    run.records.map((r) => ({
+      t: r.start,
+      latencyMs: Number.isNaN(r.end) ? run.endedAt - r.start : r.end - r.start,
+      series: r.ok ? (r.servedBy ?? '?') : undefined,
+    })),
     marks,
   )
   const pictures: Picture[] = [{ file: 'failover-timeline.svg', svg }]
@@ -156,13 +179,21 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
   }
   for (const f of ['refuse', 'reset', 'SIGKILL'] as const) {
     for (const r of rows.filter((x) => x.fault === f)) {
-      notes.push(`target ${f} @${r.timeoutMs}: in-flight done <= 10 ms after the fault: ${r.inFlightDoneAfterFaultMs.toFixed(1)} ms ${r.inFlightDoneAfterFaultMs <= 10 ? 'met' : 'MISSED'}`)
+      notes.push(
+        `target ${f} @${r.timeoutMs}: in-flight done <= 10 ms after the fault: ${r.inFlightDoneAfterFaultMs.toFixed(1)} ms ${r.inFlightDoneAfterFaultMs <= 10 ? 'met' : 'MISSED'}`,
+      )
     }
   }
   return {
     title: '2. failover latency per fault (FailoverStore, open-loop findById)',
     rows: rows.map((r) => ({ ...r })),
-    json: { ratePerSec: rate, healthyMs, afterFaultMs: afterMs, rows, timeline: { failoverAtMs: run.faultAt, healAtMs: run.healAt, failbackAtMs: failbackAt, svg: 'failover-timeline.svg' } },
+    json: {
+      ratePerSec: rate,
+      healthyMs,
+      afterFaultMs: afterMs,
+      rows,
+      timeline: { failoverAtMs: run.faultAt, healAtMs: run.healAt, failbackAtMs: failbackAt, svg: 'failover-timeline.svg' },
+    },
     pictures,
     notes,
   }

@@ -115,9 +115,16 @@ export async function runHedging(ctx: BenchContext, env: GatewayEnv): Promise<Se
   ]
   const svg = cdfSvg(`findById latency CDF, A slow on ${SLOW.p * 100} % of calls (${SLOW.ms} ms)`, series)
   return {
-    title: '4. hedged tail: 1 % of A\'s calls take 1 s',
+    title: "4. hedged tail: 1 % of A's calls take 1 s",
     rows: withRatio,
-    json: { slowShare: SLOW.p, slowMs: SLOW.ms, ratePerSec: rate, opsPerVariant: Math.round((rate * durationMs) / 1000), rows: withRatio, cdfSvg: 'hedging-cdf.svg' },
+    json: {
+      slowShare: SLOW.p,
+      slowMs: SLOW.ms,
+      ratePerSec: rate,
+      opsPerVariant: Math.round((rate * durationMs) / 1000),
+      rows: withRatio,
+      cdfSvg: 'hedging-cdf.svg',
+    },
     pictures: [{ file: 'hedging-cdf.svg', svg }],
     notes,
   }

@@ -119,7 +119,8 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
   const noop = await NoopGrpc.start()
   try {
     // Global warm-up: connections open, JIT compiled on every path.
-    for (const v of VARIANTS) for (const op of OPS) await closedLoop(opFactory(stores[v], op), { concurrency: 16, durationMs: ctx.quick ? 300 : 800 })
+    for (const v of VARIANTS)
+      for (const op of OPS) await closedLoop(opFactory(stores[v], op), { concurrency: 16, durationMs: ctx.quick ? 300 : 800 })
     await closedLoop(() => noop.call(), { concurrency: 16, durationMs: ctx.quick ? 300 : 800 })
 
     type Runs = Record<Variant, ClosedLoopResult[]>
@@ -202,21 +203,42 @@ export async function runOverhead(ctx: BenchContext, env: GatewayEnv, options: O
       `hedged variant: default hedge options (delay = A's p95 findById latency, budget 5 %); ${hedgeStats.hedges} hedges sent over the whole section.`,
       ...rows
         .filter((r) => r.concurrency === 16 || r.concurrency === 256)
-        .map((r) => `target b/a >= 0.95 at concurrency ${r.concurrency}, ${r.op}: ${r.ratioFailoverToRaw.toFixed(3)} ${r.ratioFailoverToRaw >= 0.95 ? 'met' : 'MISSED'}`),
+        .map(
+          (r) =>
+            `target b/a >= 0.95 at concurrency ${r.concurrency}, ${r.op}: ${r.ratioFailoverToRaw.toFixed(3)} ${r.ratioFailoverToRaw >= 0.95 ? 'met' : 'MISSED'}`,
+        ),
       'cpuUsPerOp: CPU time of the client process per operation (less sensitive to other load than ops/s); cpuRatioFailoverToRaw > 1 = FailoverStore costs more CPU.',
-      'in-process store: findById answered on setImmediate (no network): the FailoverStore\'s own CPU per operation; impliedRatio = what that cost alone allows against the gateway figures above.',
+      "in-process store: findById answered on setImmediate (no network): the FailoverStore's own CPU per operation; impliedRatio = what that cost alone allows against the gateway figures above.",
       'bare: grpc-js no-op unary (empty messages), server in its own process; ratioGatewayToBare = raw findById ops/s / bare ops/s.',
     ]
     return {
       title: '1. overhead: healthy clusters, raw driver (a) vs FailoverStore defaults (b) vs FailoverStore hedged (c)',
-      rows: [...rows.map((r) => ({ ...r })), ...bareRows.map((b) => ({ op: 'bare no-op gRPC', concurrency: b.concurrency, rawOpsPerSec: b.bareOpsPerSec, rawP50Ms: b.bareP50Ms, rawP99Ms: b.bareP99Ms, ratioGatewayToBare: b.ratioGatewayToBare })),
-        ...isolated.map((r) => ({ op: 'findById, in-process store', concurrency: r.concurrency, rawCpuUsPerOp: r.rawCpuUsPerOp, failoverCpuUsPerOp: r.failoverCpuUsPerOp, hedgedCpuUsPerOp: r.hedgedCpuUsPerOp, failoverAddsUsPerOp: r.failoverAddsUsPerOp, impliedRatioFailoverToRaw: r.impliedRatioFailoverToRaw }))],
+      rows: [
+        ...rows.map((r) => ({ ...r })),
+        ...bareRows.map((b) => ({
+          op: 'bare no-op gRPC',
+          concurrency: b.concurrency,
+          rawOpsPerSec: b.bareOpsPerSec,
+          rawP50Ms: b.bareP50Ms,
+          rawP99Ms: b.bareP99Ms,
+          ratioGatewayToBare: b.ratioGatewayToBare,
+        })),
+        ...isolated.map((r) => ({
+          op: 'findById, in-process store',
+          concurrency: r.concurrency,
+          rawCpuUsPerOp: r.rawCpuUsPerOp,
+          failoverCpuUsPerOp: r.failoverCpuUsPerOp,
+          hedgedCpuUsPerOp: r.hedgedCpuUsPerOp,
+          failoverAddsUsPerOp: r.failoverAddsUsPerOp,
+          impliedRatioFailoverToRaw: r.impliedRatioFailoverToRaw,
+        })),
+      ],
       json: { repetitions: reps, measuredMsPerRun: durationMs, warmupMsPerRun: warmupMs, rows, bare: bareRows, isolated },
       notes,
     }
   } finally {
-    ;void (stores.failover as FailoverStore).close({ graceMs: 0 })
-    ;void (stores.hedged as FailoverStore).close({ graceMs: 0 })
+    void (stores.failover as FailoverStore).close({ graceMs: 0 })
+    void (stores.hedged as FailoverStore).close({ graceMs: 0 })
     env.release(connA, connB)
     await noop.close()
   }
@@ -229,7 +251,11 @@ async function isolatedCost(concurrencies: readonly number[], reps: number, gate
     { name: 'A', store: a },
     { name: 'B', store: b },
   ]
-  const stores: Record<Variant, Store> = { raw: a, failover: new FailoverStore(clusters), hedged: new FailoverStore(clusters, { hedge: {} }) }
+  const stores: Record<Variant, Store> = {
+    raw: a,
+    failover: new FailoverStore(clusters),
+    hedged: new FailoverStore(clusters, { hedge: {} }),
+  }
   try {
     const out: IsolatedRow[] = []
     for (const concurrency of concurrencies) {
@@ -237,7 +263,9 @@ async function isolatedCost(concurrencies: readonly number[], reps: number, gate
       for (let r = 0; r < reps; r++) {
         for (let k = 0; k < VARIANTS.length; k++) {
           const v = VARIANTS[(k + r) % VARIANTS.length] as Variant
-          cpu[v].push((await closedLoop((i) => stores[v].findById(`k${i % KEYS}`), { concurrency, durationMs: 150, warmupMs: 50 })).cpuUsPerOp)
+          cpu[v].push(
+            (await closedLoop((i) => stores[v].findById(`k${i % KEYS}`), { concurrency, durationMs: 150, warmupMs: 50 })).cpuUsPerOp,
+          )
         }
       }
       const raw = median(cpu.raw)
@@ -254,7 +282,7 @@ async function isolatedCost(concurrencies: readonly number[], reps: number, gate
     }
     return out
   } finally {
-    ;void (stores.failover as FailoverStore).close({ graceMs: 0 })
-    ;void (stores.hedged as FailoverStore).close({ graceMs: 0 })
+    void (stores.failover as FailoverStore).close({ graceMs: 0 })
+    void (stores.hedged as FailoverStore).close({ graceMs: 0 })
   }
 }

@@ -80,10 +80,26 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
   // Warm-up: let the JIT compile both paths before anything is measured.
   for (let w = 0; w < 2; w++) {
     const gated = new GatedStore()
-    measure(2_000, () => gated.findById(), () => gated.release(), () => gated.pending)
+    measure(
+      2_000,
+      () => gated.findById(),
+      () => gated.release(),
+      () => gated.pending,
+    )
     const a = new GatedStore()
-    const store = new FailoverStore([{ name: 'A', store: a }, { name: 'B', store: new GatedStore() }], { timeoutMs: 120_000 })
-    measure(2_000, () => store.findById('k'), () => a.release(), () => 0)
+    const store = new FailoverStore(
+      [
+        { name: 'A', store: a },
+        { name: 'B', store: new GatedStore() },
+      ],
+      { timeoutMs: 120_000 },
+    )
+    measure(
+      2_000,
+      () => store.findById('k'),
+      () => a.release(),
+      () => 0,
+    )
     void store.close({ graceMs: 0 })
   }
   for (const n of sizes) {
@@ -92,7 +108,14 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
     let after = { inFlight: 0, activeTimers: 0, left: 0 }
     for (let r = 0; r < reps; r++) {
       const gated = new GatedStore()
-      raw.push(measure(n, () => gated.findById(), () => gated.release(), () => gated.pending))
+      raw.push(
+        measure(
+          n,
+          () => gated.findById(),
+          () => gated.release(),
+          () => gated.pending,
+        ),
+      )
 
       const resourcesBefore = total(activeResources())
       const primary = new GatedStore()
@@ -105,13 +128,24 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
         ],
         { timeoutMs: 120_000 },
       )
-      fo.push(measure(n, () => store.findById('k'), () => primary.release(), () => store.stats().inFlight))
+      fo.push(
+        measure(
+          n,
+          () => store.findById('k'),
+          () => primary.release(),
+          () => store.stats().inFlight,
+        ),
+      )
       const s = store.stats()
       void store.close({ graceMs: 0 })
       // Let cancelled timers and closed subjects settle before counting what is left.
       await sleep(20)
       const left = total(activeResources()) - resourcesBefore
-      after = { inFlight: Math.max(after.inFlight, s.inFlight), activeTimers: Math.max(after.activeTimers, s.activeTimers), left: Math.max(after.left, left) }
+      after = {
+        inFlight: Math.max(after.inFlight, s.inFlight),
+        activeTimers: Math.max(after.activeTimers, s.activeTimers),
+        left: Math.max(after.left, left),
+      }
     }
     const rawBytes = median(raw.map((m) => m.bytesPerOp))
     const foBytes = median(fo.map((m) => m.bytesPerOp))
@@ -136,11 +170,18 @@ export async function runScale(ctx: BenchContext, sizes: readonly number[] = [1_
       `${reps} repetition(s), medians. ops/s excludes the deliberate hold.`,
   ]
   if (at10k !== undefined) {
-    const clean = rows.every((r) => r.statsInFlightAfter === 0 && r.activeTimersAfter === 0 && r.resourcesLeftAfterClose <= 0 && r.answered === r.inFlight)
+    const clean = rows.every(
+      (r) => r.statsInFlightAfter === 0 && r.activeTimersAfter === 0 && r.resourcesLeftAfterClose <= 0 && r.answered === r.inFlight,
+    )
     notes.push(
       `target heap <= 2048 B per in-flight op at 10k: FailoverStore adds ${Math.round(at10k.overheadBytesPerOp)} B, ` +
         `${Math.round(at10k.failoverBytesPerOp)} B with the caller's subscription and the store's entry included; nothing left behind: ${clean ? 'yes' : 'NO'}`,
     )
   }
-  return { title: '6. scale: operations in flight through FailoverStore', rows: rows.map((r) => ({ ...r })), json: { store: 'GatedStore (virtual, released on demand)', rows }, notes }
+  return {
+    title: '6. scale: operations in flight through FailoverStore',
+    rows: rows.map((r) => ({ ...r })),
+    json: { store: 'GatedStore (virtual, released on demand)', rows },
+    notes,
+  }
 }

@@ -68,7 +68,11 @@ function sequential(c: ClientUnderTest, boundMs: number): Promise<{ times: numbe
 export async function runStartup(ctx: BenchContext, env: GatewayEnv, path: string): Promise<SectionOutput<StartupJson>> {
   const boundMs = ctx.quick ? 4000 : 10_000
   const variants: { label: string; client: Baseline; timeoutMs: number | undefined }[] = [
-    ...BASELINES.map((client) => ({ label: client === 'ours (FailoverStore)' ? 'ours, timeoutMs 100' : client, client, timeoutMs: 100 as number | undefined })),
+    ...BASELINES.map((client) => ({
+      label: client === 'ours (FailoverStore)' ? 'ours, timeoutMs 100' : client,
+      client,
+      timeoutMs: 100 as number | undefined,
+    })),
     { label: 'ours, defaults (timeoutMs 500)', client: 'ours (FailoverStore)', timeoutMs: undefined },
   ]
   const rows: StartupRow[] = []
@@ -79,7 +83,14 @@ export async function runStartup(ctx: BenchContext, env: GatewayEnv, path: strin
       const c = await makeClient(env, path, v.client, v.timeoutMs, false)
       try {
         const { times, errors } = await sequential(c, boundMs)
-        rows.push({ primaryDown, client: v.label, firstSuccessMs: times[0] ?? null, fifthSuccessMs: times[SUCCESSES - 1] ?? null, errorsBefore: errors, boundMs })
+        rows.push({
+          primaryDown,
+          client: v.label,
+          firstSuccessMs: times[0] ?? null,
+          fifthSuccessMs: times[SUCCESSES - 1] ?? null,
+          errorsBefore: errors,
+          boundMs,
+        })
       } finally {
         c.dispose()
       }
@@ -91,5 +102,10 @@ export async function runStartup(ctx: BenchContext, env: GatewayEnv, path: strin
     `each client created cold with A already down; findById one at a time; bound ${boundMs} ms ("-" = no success within it).`,
     'official-client defaults know only A: with A refusing they retry for 67 s and then fail; black-holed, the first call never returns (no deadline).',
   ]
-  return { title: '5. startup with the primary down: time to first success', rows: rows.map((r) => ({ ...r })), json: { boundMs, rows }, notes }
+  return {
+    title: '5. startup with the primary down: time to first success',
+    rows: rows.map((r) => ({ ...r })),
+    json: { boundMs, rows },
+    notes,
+  }
 }

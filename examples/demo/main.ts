@@ -92,7 +92,11 @@ async function main(): Promise<number> {
   const kinds = Object.entries(result.errorsByKind).sort((a, b) => b[1] - a[1])
   if (kinds.length > 0) {
     console.log(`errors by operation: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`)
-    console.log(c.dim('  (a write that may already have been applied is not repeated elsewhere: it ends in an error when its cluster goes dark mid-call; reads never fail)'))
+    console.log(
+      c.dim(
+        '  (a write that may already have been applied is not repeated elsewhere: it ends in an error when its cluster goes dark mid-call; reads never fail)',
+      ),
+    )
   }
   for (const line of checkLines(result.checks, c)) console.log(line)
 

@@ -67,7 +67,8 @@ export class Recorder {
         if (previous !== undefined) this.spans.push({ ...previous, toMs: now })
         this.open = { cluster: status.name, fromMs: now, reason: status.reason }
         if (status.reason === 'failover' && previous !== undefined) {
-          const hold = status.holdUntil === undefined ? '' : `, primary not probed for ${((status.holdUntil - status.since) / 1000).toFixed(1)} s`
+          const hold =
+            status.holdUntil === undefined ? '' : `, primary not probed for ${((status.holdUntil - status.since) / 1000).toFixed(1)} s`
           this.note('failover', `failover ${previous.cluster} -> ${status.name} (${status.cause ?? 'unavailable'}${hold})`)
         } else if (status.reason === 'failback' && previous !== undefined) {
           this.note('failback', `failback ${previous.cluster} -> ${status.name} (primary answered its health probe)`)
@@ -130,7 +131,8 @@ export class Recorder {
     }
     for (const [key, n] of this.gaveUp) this.note('gave-up', `${n} x ${key}: not tried elsewhere, error to the caller`)
     this.gaveUp.clear()
-    if (this.hedgesThisSecond > 0) this.note('hedge', `${this.hedgesThisSecond} slow read(s) also sent to ${this.hedgeTarget}; the first answer won`)
+    if (this.hedgesThisSecond > 0)
+      this.note('hedge', `${this.hedgesThisSecond} slow read(s) also sent to ${this.hedgeTarget}; the first answer won`)
     this.lastTickMs = now
     this.timeoutsThisSecond = 0
     this.hedgesThisSecond = 0

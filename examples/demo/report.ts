@@ -59,7 +59,9 @@ function timeAxis(result: DemoResult, scale: Scale, y: number): string {
   const ticks: string[] = []
   for (let s = 0; s <= seconds; s += step) {
     const x = scale.x(s * 1000)
-    ticks.push(`<line x1="${fmt(x)}" y1="${y}" x2="${fmt(x)}" y2="${y + 4}" stroke="#495057"/><text x="${fmt(x)}" y="${y + 16}" text-anchor="middle" class="axis">${s}s</text>`)
+    ticks.push(
+      `<line x1="${fmt(x)}" y1="${y}" x2="${fmt(x)}" y2="${y + 4}" stroke="#495057"/><text x="${fmt(x)}" y="${y + 16}" text-anchor="middle" class="axis">${s}s</text>`,
+    )
   }
   return `<line x1="${LEFT}" y1="${y}" x2="${LEFT + PLOT}" y2="${y}" stroke="#495057"/>${ticks.join('')}`
 }
@@ -75,11 +77,16 @@ function latencyChart(result: DemoResult): string {
   const grid: string[] = []
   for (let d = 0; d <= decades; d++) {
     const v = 10 ** d
-    grid.push(`<line x1="${LEFT}" y1="${fmt(y(v))}" x2="${LEFT + PLOT}" y2="${fmt(y(v))}" stroke="#dee2e6"/><text x="${LEFT - 6}" y="${fmt(y(v) + 4)}" text-anchor="end" class="axis">${v} ms</text>`)
+    grid.push(
+      `<line x1="${LEFT}" y1="${fmt(y(v))}" x2="${LEFT + PLOT}" y2="${fmt(y(v))}" stroke="#dee2e6"/><text x="${LEFT - 6}" y="${fmt(y(v) + 4)}" text-anchor="end" class="axis">${v} ms</text>`,
+    )
   }
   const marks = result.events
     .filter((e) => e.type === 'failover' || e.type === 'failback')
-    .map((e) => `<line x1="${fmt(scale.x(e.atMs))}" y1="${top}" x2="${fmt(scale.x(e.atMs))}" y2="${top + height}" stroke="${EVENT_COLOURS[e.type]}" stroke-dasharray="4 3"/>`)
+    .map(
+      (e) =>
+        `<line x1="${fmt(scale.x(e.atMs))}" y1="${top}" x2="${fmt(scale.x(e.atMs))}" y2="${top + height}" stroke="${EVENT_COLOURS[e.type]}" stroke-dasharray="4 3"/>`,
+    )
   const dots = result.latency.map((b) => {
     const x = fmt(scale.x(b.fromMs + result.bucketMs / 2))
     const colour = colourOf(result, b.cluster)
@@ -97,7 +104,8 @@ function clusterChart(result: DemoResult): string {
   const spans = result.clusterTimeline.map((s) => {
     const x0 = scale.x(s.fromMs)
     const w = Math.max(1, scale.x(s.toMs) - x0)
-    const label = w > 40 ? `<text x="${fmt(x0 + w / 2)}" y="${bandTop + 17}" text-anchor="middle" class="band">${escapeHtml(s.cluster)}</text>` : ''
+    const label =
+      w > 40 ? `<text x="${fmt(x0 + w / 2)}" y="${bandTop + 17}" text-anchor="middle" class="band">${escapeHtml(s.cluster)}</text>` : ''
     return `<rect x="${fmt(x0)}" y="${bandTop}" width="${fmt(w)}" height="${bandHeight}" fill="${colourOf(result, s.cluster)}"><title>${escapeHtml(`${s.cluster} active from ${fmt(s.fromMs / 1000)}s to ${fmt(s.toMs / 1000)}s (${s.reason})`)}</title></rect>${label}`
   })
   const rows = ['fault', 'failover', 'failback', 'probe-failed', 'probe-ok', 'hedge', 'gave-up']
@@ -143,10 +151,17 @@ function phaseRows(phases: readonly PhaseSummary[]): string {
 
 export function renderReport(result: DemoResult): string {
   const legend = result.clusters.map((c) => `<span class="key" style="background:${colourOf(result, c)}"></span>${escapeHtml(c)}`).join(' ')
-  const checks = result.checks.map((c) => `<li class="${c.ok ? 'pass' : 'fail'}"><b>${c.ok ? 'PASS' : 'FAIL'}</b> ${escapeHtml(c.name)}: ${escapeHtml(c.detail)}</li>`).join('')
+  const checks = result.checks
+    .map(
+      (c) => `<li class="${c.ok ? 'pass' : 'fail'}"><b>${c.ok ? 'PASS' : 'FAIL'}</b> ${escapeHtml(c.name)}: ${escapeHtml(c.detail)}</li>`,
+    )
+    .join('')
   const events = result.events
     .filter((e) => e.type !== 'hedge' && e.type !== 'timeout')
-    .map((e) => `<tr><td>${fmt(e.atMs / 1000)}s</td><td><span class="dot" style="background:${EVENT_COLOURS[e.type] ?? '#1971c2'}"></span>${escapeHtml(e.type)}</td><td class="l">${escapeHtml(e.text)}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${fmt(e.atMs / 1000)}s</td><td><span class="dot" style="background:${EVENT_COLOURS[e.type] ?? '#1971c2'}"></span>${escapeHtml(e.type)}</td><td class="l">${escapeHtml(e.text)}</td></tr>`,
+    )
     .join('')
   const settings = Object.entries(result.settings)
     .map(([k, v]) => `<tr><td class="l">${escapeHtml(k)}</td><td class="l">${escapeHtml(String(v))}</td></tr>`)
@@ -167,7 +182,11 @@ ul.checks{list-style:none;padding:0} .pass b{color:#2b8a3e} .fail b{color:#c92a2
 <h1>ojai-failover demo</h1>
 <div class="muted">${escapeHtml(result.startedAt)} &middot; ${fmt(result.durationMs / 1000)} s &middot; clusters ${escapeHtml(result.clusters.join(', '))} (first = primary)</div>
 <p class="verdict ${result.ok ? 'ok' : 'bad'}">${result.ok ? 'Every check passed.' : 'Some checks FAILED.'} ${t.ops} operations, ${t.errors} errors returned to callers, ${t.failovers} failovers, ${t.failbacks} failbacks, ${t.hedges} hedged reads, ${t.lostWrites} lost writes, ${t.duplicateApplies} duplicate applies; replicas ${t.convergenceMs === null ? 'did NOT converge' : `converged (${t.documents} documents each)`}.</p>
-<p>Errors returned to callers, by operation: ${escapeHtml(Object.entries(result.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none')}. A write that may already have been applied (a conditional or counter update in flight when its cluster went dark) ends in an error, since its effect is unknown; reads and idempotent writes move to the other cluster.</p>
+<p>Errors returned to callers, by operation: ${escapeHtml(
+    Object.entries(result.errorsByKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none',
+  )}. A write that may already have been applied (a conditional or counter update in flight when its cluster went dark) ends in an error, since its effect is unknown; reads and idempotent writes move to the other cluster.</p>
 <h2>Latency over time</h2>
 <div class="muted">Each bucket of ${result.bucketMs} ms: p99 (dot) and p50 (faint dot) of the operations that started in it, coloured by the cluster active when they ended. Dashed lines: failover (red) and failback (green). Log scale.</div>
 <div>${legend}</div>

@@ -54,7 +54,6 @@ export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & 
   }
 }
 
-
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? (() => undefined)
   const startedAt = new Date().toISOString()
@@ -97,7 +96,11 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
     failoverOptions,
   )
   const history = new History()
-  const recorder = new Recorder({ clock: () => history.time(), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.onSecond ? { onSecond: options.onSecond } : {}) })
+  const recorder = new Recorder({
+    clock: () => history.time(),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onSecond ? { onSecond: options.onSecond } : {}),
+  })
   recorder.attach(store)
   store.events$.subscribe((e) => e.type === 'stall' && history.stalled(e.stalledMs))
   const slowPrimary = options.slowPrimary ?? (() => Promise.resolve())
@@ -195,17 +198,20 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
     durationMs: Math.round(endMs),
     clusters: [...CLUSTERS],
     settings: {
-      'workload': `${CONCURRENCY} closed-loop clients, ${THINK_MS} ms think time; 30% insertOrReplace, 10% insert, 10% update ($increment + $append), 50% findById`,
-      'timeoutMs': failoverOptions.timeoutMs,
-      'secondaryTimeoutMs': failoverOptions.secondaryTimeoutMs,
+      workload: `${CONCURRENCY} closed-loop clients, ${THINK_MS} ms think time; 30% insertOrReplace, 10% insert, 10% update ($increment + $append), 50% findById`,
+      timeoutMs: failoverOptions.timeoutMs,
+      secondaryTimeoutMs: failoverOptions.secondaryTimeoutMs,
       'hold.holdsMs': (failoverOptions.hold?.holdsMs ?? []).join(', '),
-      'failback': failoverOptions.failback === false || failoverOptions.failback === undefined ? 'all at once' : `ramp 5 %, 25 %, 100 % over ${failoverOptions.failback.rampMs} ms`,
+      failback:
+        failoverOptions.failback === false || failoverOptions.failback === undefined
+          ? 'all at once'
+          : `ramp 5 %, 25 %, 100 % over ${failoverOptions.failback.rampMs} ms`,
       'probe.backoff': '250 ms initial, x2, 1000 ms max, 20% jitter',
-      'hedge': 'on: after the active cluster p95 findById latency, at most 5% of reads (burst 10)',
-      'policy': 'defaults: idempotent failover; conditional and non-idempotent failover-if-unsent',
-      'storage': 'LMDB (durable), asynchronous replication both ways',
-      'table': path,
-      'secondary': secondary.name,
+      hedge: 'on: after the active cluster p95 findById latency, at most 5% of reads (burst 10)',
+      policy: 'defaults: idempotent failover; conditional and non-idempotent failover-if-unsent',
+      storage: 'LMDB (durable), asynchronous replication both ways',
+      table: path,
+      secondary: secondary.name,
     },
     phases,
     seconds: recorder.seconds,
@@ -256,14 +262,29 @@ export function judge(phases: readonly PhaseSummary[], v: Verdict): CheckOutcome
     return phases.slice(start, end < 0 ? phases.length : end).reduce((n, p) => n + pick(p), 0)
   }
   const checks: CheckOutcome[] = [
-    { name: 'no acknowledged write lost', ok: v.lostWrites === 0 && v.unexplained === 0, detail: `${v.lostWrites} lost or overtaken${v.lostInPhases ? ` (first ones issued in: ${v.lostInPhases})` : ''}, ${v.unexplained} unexplained values` },
+    {
+      name: 'no acknowledged write lost',
+      ok: v.lostWrites === 0 && v.unexplained === 0,
+      detail: `${v.lostWrites} lost or overtaken${v.lostInPhases ? ` (first ones issued in: ${v.lostInPhases})` : ''}, ${v.unexplained} unexplained values`,
+    },
     { name: 'no increment applied twice', ok: v.duplicateApplies === 0, detail: `${v.duplicateApplies} duplicate applies` },
-    { name: 'no operation hung', ok: v.hangs === 0, detail: `${v.hangs} operations ran past timeoutMs + secondaryTimeoutMs + 1 s, + settleMs for writes (not counting stalls of the client)` },
-    { name: 'reads and idempotent writes never failed while a cluster could serve', ok: v.callerErrors === 0, detail: `${v.callerErrors} such errors (not counted: an UNSETTLED_WRITE, applied with an earlier attempt still pending, and a PENDING_WRITE, not sent while an earlier write of its document may still land)` },
+    {
+      name: 'no operation hung',
+      ok: v.hangs === 0,
+      detail: `${v.hangs} operations ran past timeoutMs + secondaryTimeoutMs + 1 s, + settleMs for writes (not counting stalls of the client)`,
+    },
+    {
+      name: 'reads and idempotent writes never failed while a cluster could serve',
+      ok: v.callerErrors === 0,
+      detail: `${v.callerErrors} such errors (not counted: an UNSETTLED_WRITE, applied with an earlier attempt still pending, and a PENDING_WRITE, not sent while an earlier write of its document may still land)`,
+    },
     {
       name: 'replicas converged',
       ok: v.convergenceMs !== null && v.divergent === 0,
-      detail: v.convergenceMs === null ? `${v.divergent} documents still differ after 20 s` : `both gateways hold the same ${v.documents} documents (${v.convergenceMs} ms after the workload stopped)`,
+      detail:
+        v.convergenceMs === null
+          ? `${v.divergent} documents still differ after 20 s`
+          : `both gateways hold the same ${v.documents} documents (${v.convergenceMs} ms after the workload stopped)`,
     },
   ]
   if (v.aborted) {
@@ -274,12 +295,36 @@ export function judge(phases: readonly PhaseSummary[], v: Verdict): CheckOutcome
   const killed = phase('killed')
   const slow = phase('slow')
   checks.push(
-    { name: 'failover when the primary was black-holed', ok: (blackhole?.failovers ?? 0) >= 1, detail: `${blackhole?.failovers ?? 0} failovers in the blackhole phase` },
-    { name: 'failback once the network healed', ok: after('healed', 'killed', (p) => p.failbacks) >= 1, detail: `${after('healed', 'killed', (p) => p.failbacks)} failbacks before the kill` },
-    { name: 'failover when the primary was killed', ok: (killed?.failovers ?? 0) >= 1, detail: `${killed?.failovers ?? 0} failovers in the killed phase` },
-    { name: 'failback once the primary restarted', ok: after('restarted', undefined, (p) => p.failbacks) >= 1, detail: `${after('restarted', undefined, (p) => p.failbacks)} failbacks after the restart` },
-    { name: 'reads hedged while the primary was slow', ok: (slow?.hedges ?? 0) >= 1, detail: `${slow?.hedges ?? 0} hedged reads in the slow phase` },
-    { name: 'the workload ran in every phase', ok: phases.every((p) => p.ops > 0), detail: phases.map((p) => `${p.name} ${p.ops}`).join(', ') },
+    {
+      name: 'failover when the primary was black-holed',
+      ok: (blackhole?.failovers ?? 0) >= 1,
+      detail: `${blackhole?.failovers ?? 0} failovers in the blackhole phase`,
+    },
+    {
+      name: 'failback once the network healed',
+      ok: after('healed', 'killed', (p) => p.failbacks) >= 1,
+      detail: `${after('healed', 'killed', (p) => p.failbacks)} failbacks before the kill`,
+    },
+    {
+      name: 'failover when the primary was killed',
+      ok: (killed?.failovers ?? 0) >= 1,
+      detail: `${killed?.failovers ?? 0} failovers in the killed phase`,
+    },
+    {
+      name: 'failback once the primary restarted',
+      ok: after('restarted', undefined, (p) => p.failbacks) >= 1,
+      detail: `${after('restarted', undefined, (p) => p.failbacks)} failbacks after the restart`,
+    },
+    {
+      name: 'reads hedged while the primary was slow',
+      ok: (slow?.hedges ?? 0) >= 1,
+      detail: `${slow?.hedges ?? 0} hedged reads in the slow phase`,
+    },
+    {
+      name: 'the workload ran in every phase',
+      ok: phases.every((p) => p.ops > 0),
+      detail: phases.map((p) => `${p.name} ${p.ops}`).join(', '),
+    },
   )
   return checks
 }

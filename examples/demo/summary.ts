@@ -33,7 +33,8 @@ export function summarizePhases(
     const servedBy: Record<string, number> = {}
     for (const name of clusters) servedBy[name] = 0
     for (const op of done) if (op.cluster !== undefined) servedBy[op.cluster] = (servedBy[op.cluster] ?? 0) + 1
-    for (const name of Object.keys(servedBy)) servedBy[name] = done.length === 0 ? 0 : Math.round(((servedBy[name] ?? 0) / done.length) * 1000) / 1000
+    for (const name of Object.keys(servedBy))
+      servedBy[name] = done.length === 0 ? 0 : Math.round(((servedBy[name] ?? 0) / done.length) * 1000) / 1000
     const seconds = Math.max(0.001, (w.toMs - w.fromMs) / 1000)
     return {
       name: w.name,
@@ -77,6 +78,13 @@ export function latencyBuckets(operations: readonly Operation[], bucketMs: numbe
     .sort((a, b) => a.fromMs - b.fromMs || a.cluster.localeCompare(b.cluster))
     .map((g) => {
       const s = summarize(g.values)
-      return { fromMs: g.fromMs, cluster: g.cluster, count: s.count, p50Ms: round1(s.p50Ms), p99Ms: round1(s.p99Ms), maxMs: round1(s.maxMs) }
+      return {
+        fromMs: g.fromMs,
+        cluster: g.cluster,
+        count: s.count,
+        p50Ms: round1(s.p50Ms),
+        p99Ms: round1(s.p99Ms),
+        maxMs: round1(s.maxMs),
+      }
     })
 }

@@ -42,7 +42,9 @@ export class LiveView {
     const p99 = `${Math.round(s.p99Ms)} ms`
     const p99Coloured = s.p99Ms >= 200 ? c.red(pad(p99, 7, true)) : s.p99Ms >= 50 ? c.yellow(pad(p99, 7, true)) : pad(p99, 7, true)
     const errors = s.errors > 0 ? c.red(`errors ${s.errors}`) : c.dim('errors 0')
-    const extras = [s.timeouts > 0 ? `timeouts ${s.timeouts}` : '', s.hedges > 0 ? c.cyan(`hedges ${s.hedges}`) : ''].filter((x) => x !== '')
+    const extras = [s.timeouts > 0 ? `timeouts ${s.timeouts}` : '', s.hedges > 0 ? c.cyan(`hedges ${s.hedges}`) : ''].filter(
+      (x) => x !== '',
+    )
     this.write(
       [
         c.dim(pad(seconds(s.atMs), 6, true)),

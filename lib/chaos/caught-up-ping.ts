@@ -23,7 +23,9 @@ export function caughtUpPing(harness: ClusterHarness, target: GatewayNode, ping:
           const stats = await control.stats()
           const link = stats.replication.peers.find((p) => p.address === target.replicationProxy.address)
           if (link !== undefined && !isCaughtUp(link)) {
-            throw new Error(`${node.name} has not caught ${target.name} up (queue ${link.queueDepth}, resync ${link.resyncPending}, connected ${link.connected})`)
+            throw new Error(
+              `${node.name} has not caught ${target.name} up (queue ${link.queueDepth}, resync ${link.resyncPending}, connected ${link.connected})`,
+            )
           }
         } finally {
           control.close()

@@ -284,7 +284,14 @@ function checkCluster(
       if (by === undefined) continue
       lost.push(w.id)
       overtaken.push(w.id)
-      anomalies.add({ kind: 'overtaken-write', opId: w.id, byOpId: by.id, key, cluster, detail: `final value written by ${by.id}, which ended before ${w.id} began` })
+      anomalies.add({
+        kind: 'overtaken-write',
+        opId: w.id,
+        byOpId: by.id,
+        key,
+        cluster,
+        detail: `final value written by ${by.id}, which ended before ${w.id} began`,
+      })
     }
   }
 
@@ -392,7 +399,9 @@ export function allDownSpans(history: HistorySnapshot, clusters: readonly string
     const from = sorted[i] as number
     const to = sorted[i + 1] as number
     const mid = (from + to) / 2
-    const allDown = clusters.every((c) => history.downtime.some((d) => d.cluster === c && d.fromMs <= mid && mid < (d.toMs ?? history.endMs)))
+    const allDown = clusters.every((c) =>
+      history.downtime.some((d) => d.cluster === c && d.fromMs <= mid && mid < (d.toMs ?? history.endMs)),
+    )
     if (!allDown) continue
     const last = spans[spans.length - 1]
     if (last !== undefined && last.toMs === from) last.toMs = to

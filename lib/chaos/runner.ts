@@ -22,8 +22,21 @@ import { counterKey, readClusterState, Workload, type WorkloadMix } from './work
  * workload until every replica holds the same data (null if never); `anomalies` keeps a few of
  * each kind, for diagnosis.
  */
-export interface ScenarioReport
-  extends Pick<CheckResult, 'ops' | 'lostWrites' | 'lostIncrements' | 'overtakenWrites' | 'duplicateApplies' | 'callerErrors' | 'hangs' | 'convergenceMs' | 'failovers' | 'failbacks' | 'phases' | 'anomalies'> {
+export interface ScenarioReport extends Pick<
+  CheckResult,
+  | 'ops'
+  | 'lostWrites'
+  | 'lostIncrements'
+  | 'overtakenWrites'
+  | 'duplicateApplies'
+  | 'callerErrors'
+  | 'hangs'
+  | 'convergenceMs'
+  | 'failovers'
+  | 'failbacks'
+  | 'phases'
+  | 'anomalies'
+> {
   readonly name: string
   readonly p50Ms: number
   readonly p99Ms: number
@@ -178,7 +191,8 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
   const seeded = await awaitConvergence(harness.nodes, path, pace.convergenceTimeoutMs, (states) =>
     [...states.values()].every((s) => Array.from({ length: counterKeys }, (_, k) => s.has(counterKey(k))).every(Boolean)),
   )
-  if (seeded.convergenceMs === null) throw new Error(`${scenario.name}: seeded counters did not replicate within ${pace.convergenceTimeoutMs} ms`)
+  if (seeded.convergenceMs === null)
+    throw new Error(`${scenario.name}: seeded counters did not replicate within ${pace.convergenceTimeoutMs} ms`)
 
   const connections: Connection[] = []
   let store: FailoverStore | undefined

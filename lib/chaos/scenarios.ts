@@ -109,7 +109,13 @@ export interface Scenario {
   expect?(result: CheckResult): string[]
 }
 
-async function withFault(ctx: ScenarioContext, node: GatewayNode, name: string, apply: () => Promise<void> | void, heal: () => Promise<void> | void): Promise<void> {
+async function withFault(
+  ctx: ScenarioContext,
+  node: GatewayNode,
+  name: string,
+  apply: () => Promise<void> | void,
+  heal: () => Promise<void> | void,
+): Promise<void> {
   ctx.phase('healthy')
   await ctx.sleep(ctx.pace.healthyMs)
   ctx.phase(name)
@@ -127,31 +133,65 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'blackhole',
     description: 'the client-to-primary link drops every byte (no FIN, no RST); replication keeps running',
     run: (ctx) =>
-      withFault(ctx, ctx.primary, 'blackhole', () => ctx.primary.clientProxy.blackhole(), () => ctx.primary.clientProxy.pass()),
+      withFault(
+        ctx,
+        ctx.primary,
+        'blackhole',
+        () => ctx.primary.clientProxy.blackhole(),
+        () => ctx.primary.clientProxy.pass(),
+      ),
   },
   {
     name: 'reset',
     description: 'every connection to the primary is reset, and new ones too',
-    run: (ctx) => withFault(ctx, ctx.primary, 'reset', () => ctx.primary.clientProxy.reset(), () => ctx.primary.clientProxy.pass()),
+    run: (ctx) =>
+      withFault(
+        ctx,
+        ctx.primary,
+        'reset',
+        () => ctx.primary.clientProxy.reset(),
+        () => ctx.primary.clientProxy.pass(),
+      ),
   },
   {
     name: 'refuse',
     description: 'the primary refuses connections (ECONNREFUSED) while its process stays up',
-    run: (ctx) => withFault(ctx, ctx.primary, 'refuse', () => ctx.primary.clientProxy.refuse(), () => ctx.primary.clientProxy.pass()),
+    run: (ctx) =>
+      withFault(
+        ctx,
+        ctx.primary,
+        'refuse',
+        () => ctx.primary.clientProxy.refuse(),
+        () => ctx.primary.clientProxy.pass(),
+      ),
   },
   {
     name: 'kill-restart',
     description: 'the primary gateway is SIGKILLed, then restarted on its data',
-    run: (ctx) => withFault(ctx, ctx.primary, 'killed', () => ctx.primary.kill(), () => ctx.primary.start()),
+    run: (ctx) =>
+      withFault(
+        ctx,
+        ctx.primary,
+        'killed',
+        () => ctx.primary.kill(),
+        () => ctx.primary.start(),
+      ),
   },
   {
     name: 'pause',
     description: 'the primary gateway is SIGSTOPped (hung: connections open, nothing answers), then SIGCONTed',
-    run: (ctx) => withFault(ctx, ctx.primary, 'paused', () => ctx.primary.pause(), () => ctx.primary.resume()),
+    run: (ctx) =>
+      withFault(
+        ctx,
+        ctx.primary,
+        'paused',
+        () => ctx.primary.pause(),
+        () => ctx.primary.resume(),
+      ),
   },
   {
     name: 'slow-primary',
-    description: 'gray failure: 5% of the primary\'s answers are delayed 300 ms (3x the timeout)',
+    description: "gray failure: 5% of the primary's answers are delayed 300 ms (3x the timeout)",
     async run(ctx) {
       ctx.phase('healthy')
       await ctx.sleep(ctx.pace.healthyMs)
@@ -183,7 +223,8 @@ export const SCENARIOS: readonly Scenario[] = [
    */
   {
     name: 'slow-primary-writes',
-    description: 'every byte to and from the primary is delayed 2x timeoutMs while clients rewrite their own keys: no write overtaken by its own abandoned attempt',
+    description:
+      'every byte to and from the primary is delayed 2x timeoutMs while clients rewrite their own keys: no write overtaken by its own abandoned attempt',
     workload: { mix: { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }, writesPerOwnKey: 3, thinkMs: 50, thinkJitter: 1 },
     async run(ctx) {
       ctx.phase('healthy')
@@ -262,7 +303,14 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'secondary-down',
     description: 'the secondary is killed while the primary is healthy: nothing may change for callers',
-    run: (ctx) => withFault(ctx, ctx.secondary, 'secondary-down', () => ctx.secondary.kill(), () => ctx.secondary.start()),
+    run: (ctx) =>
+      withFault(
+        ctx,
+        ctx.secondary,
+        'secondary-down',
+        () => ctx.secondary.kill(),
+        () => ctx.secondary.start(),
+      ),
     expect(result) {
       const violations: string[] = []
       if (result.failovers !== 0) violations.push(`${result.failovers} failovers (expected none)`)

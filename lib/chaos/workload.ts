@@ -88,7 +88,11 @@ export function classifyError(error: unknown): { outcome: Outcome; error: string
     // Availability errors, timeouts, give-ups after failover, closes and writes left unsettled
     // (applied somewhere, an earlier attempt still pending) leave the effect unknown.
     const unknown =
-      error.availability || error.code === 'FAILOVER' || error.code === 'CLOSED' || error.code === 'RESUME_NOT_POSSIBLE' || error.code === 'UNSETTLED_WRITE'
+      error.availability ||
+      error.code === 'FAILOVER' ||
+      error.code === 'CLOSED' ||
+      error.code === 'RESUME_NOT_POSSIBLE' ||
+      error.code === 'UNSETTLED_WRITE'
     return { outcome: unknown ? 'info' : 'fail', error: error.code }
   }
   return { outcome: 'info', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
@@ -150,7 +154,9 @@ export class Workload {
    */
   async seed(timeoutMs = 10_000): Promise<void> {
     for (let k = 0; k < this.o.counterKeys; k++) {
-      await firstValueFrom(this.o.store.insertOrReplace({ _id: counterKey(k), ops: [], n: 0 }).pipe(timeout(timeoutMs)), { defaultValue: undefined })
+      await firstValueFrom(this.o.store.insertOrReplace({ _id: counterKey(k), ops: [], n: 0 }).pipe(timeout(timeoutMs)), {
+        defaultValue: undefined,
+      })
     }
   }
 

@@ -115,7 +115,11 @@ let tables = 0
  * Runs one case on a running two-cluster harness (`A` primary, `B`), on a fresh table. Leaves the
  * harness as it found it: faults cleared, A's proxy passing, A running.
  */
-export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: WriteGuaranteeCase, options: WriteGuaranteeOptions = {}): Promise<WriteGuaranteeResult> {
+export async function runWriteGuaranteeCase(
+  harness: ClusterHarness,
+  kase: WriteGuaranteeCase,
+  options: WriteGuaranteeOptions = {},
+): Promise<WriteGuaranteeResult> {
   const a = harness.node('A')
   const b = harness.node('B')
   const key = options.key ?? 'w'
@@ -144,7 +148,9 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
   try {
     // v0, acknowledged by A on a warm connection and replicated to B before any fault.
     await firstValueFrom(store.insertOrReplace({ _id: key, v: 'v0' }).pipe(timeout(writeBoundMs)), { defaultValue: undefined })
-    const seeded = await awaitConvergence(harness.nodes, path, options.convergeBoundMs ?? 30_000, (states) => [...states.values()].every((s) => s.get(key)?.value === 'v0'))
+    const seeded = await awaitConvergence(harness.nodes, path, options.convergeBoundMs ?? 30_000, (states) =>
+      [...states.values()].every((s) => s.get(key)?.value === 'v0'),
+    )
     if (seeded.convergenceMs === null) throw new Error(`${kase}: the seeded v0 did not reach both replicas`)
 
     const rpc: RpcName = kase === 'reset-held-delete' ? 'Delete' : 'InsertOrReplace'
@@ -157,7 +163,10 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
       a.pause()
       note('A SIGSTOP')
     }
-    const v1Sent = kase === 'reset-held-delete' ? write(store.delete(key), 'delete', null) : write(store.insertOrReplace({ _id: key, v: 'v1' }), 'insertOrReplace v1', 'v1')
+    const v1Sent =
+      kase === 'reset-held-delete'
+        ? write(store.delete(key), 'delete', null)
+        : write(store.insertOrReplace({ _id: key, v: 'v1' }), 'insertOrReplace v1', 'v1')
     let arrivedAt = Number.NaN
     if (kase === 'frozen-keepalive') {
       await poll(async () => a.clientProxy.stats().bytesUpstream > sentToA, ARRIVAL_BOUND_MS, `${kase}: v1 forwarded to A`)
@@ -189,7 +198,12 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
     if ((options.caller ?? 'at-once') === 'documented' && pending.length > 0) {
       // The freeze ends while the caller waits (it would wait for ever otherwise).
       if (a.state === 'paused') await thaw()
-      await firstValueFrom(store.health$.pipe(first((view) => pending.every((name) => view.some((h) => h.name === name && h.state === 'up'))), timeout(UP_BOUND_MS)))
+      await firstValueFrom(
+        store.health$.pipe(
+          first((view) => pending.every((name) => view.some((h) => h.name === name && h.state === 'up'))),
+          timeout(UP_BOUND_MS),
+        ),
+      )
       note(`${pending.join(', ')} up again`)
       const back = await firstValueFrom(store.findById(key).pipe(timeout(writeBoundMs)))
       note(`read back ${JSON.stringify(back?.v ?? null)}`)
@@ -216,7 +230,9 @@ export async function runWriteGuaranteeCase(harness: ClusterHarness, kase: Write
       final,
       lastAcknowledged: [...writes].reverse().find((w) => w.acknowledged)?.value ?? 'v0',
       lost: Math.max(...Object.values(final).map((value) => lostWrites(writes, value))),
-      unexpectedErrors: writes.filter((w) => !w.acknowledged && !pendingOnA(w.error)).map((w) => `${w.label}: ${w.code ?? ''} ${messageOf(w.error)}`),
+      unexpectedErrors: writes
+        .filter((w) => !w.acknowledged && !pendingOnA(w.error))
+        .map((w) => `${w.label}: ${w.code ?? ''} ${messageOf(w.error)}`),
       timeline,
     }
   } finally {
@@ -281,13 +297,21 @@ type Pending = Promise<Omit<WriteOutcome, 'endedAtMs'>>
 function write(source: Observable<void>, label: string, value: string | null): Pending {
   return lastValueFrom(source, { defaultValue: undefined }).then(
     () => ({ label, value, acknowledged: true }),
-    (error: unknown) => ({ label, value, acknowledged: false, error, code: error instanceof OjaiError ? error.code : error instanceof Error ? error.name : typeof error }),
+    (error: unknown) => ({
+      label,
+      value,
+      acknowledged: false,
+      error,
+      code: error instanceof OjaiError ? error.code : error instanceof Error ? error.name : typeof error,
+    }),
   )
 }
 
 async function outcome(pending: Pending, boundMs: number, at: () => number): Promise<WriteOutcome> {
   let timer: NodeJS.Timeout | undefined
-  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a write had no outcome within ${boundMs} ms`)), boundMs)))
+  const bound = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`a write had no outcome within ${boundMs} ms`)), boundMs)),
+  )
   try {
     return { ...(await Promise.race([pending, bound])), endedAtMs: at() }
   } finally {

@@ -79,7 +79,8 @@ class OwnedCredentials extends ChannelCredentials {
   _createSecureConnector(...args: Parameters<ChannelCredentials['_createSecureConnector']>): SecureConnector {
     const connector = this.inner._createSecureConnector(...args)
     return {
-      connect: (socket: Socket) => (this.owner.adopt(socket) ? connector.connect(socket) : Promise.reject(new Error('the channel was closed while connecting'))),
+      connect: (socket: Socket) =>
+        this.owner.adopt(socket) ? connector.connect(socket) : Promise.reject(new Error('the channel was closed while connecting')),
       waitForReady: () => connector.waitForReady(),
       getCallCredentials: () => connector.getCallCredentials(),
       destroy: () => connector.destroy(),

@@ -305,7 +305,8 @@ function parseOptions(raw: readonly RawOption[], q: Quoter): Map<OptionName, str
     if (options.has(name)) fail(`option "${name}" is given twice`)
     const value = decode(part.value, `value of option "${name}"`, q, SECRET_OPTIONS.has(name))
     const control = CONTROL.exec(value)
-    if (control !== null) fail(`the value of option "${name}" holds a control character (${codePoint(control[0])}, percent-encoded): remove it`)
+    if (control !== null)
+      fail(`the value of option "${name}" holds a control character (${codePoint(control[0])}, percent-encoded): remove it`)
     options.set(name, value)
   })
   return options
@@ -335,7 +336,8 @@ function parseAuthority(text: string, q: Quoter): { host: string; port: number; 
     if (!IPV6.test(host) || !host.includes(':')) fail(`host ${q.quote(host)} is not an IPv6 address`)
   } else {
     const colon = text.lastIndexOf(':')
-    if (colon >= 0 && text.indexOf(':') !== colon) fail(`host ${q.quote(text)} looks like an IPv6 address; write it in brackets, e.g. "[::1]:5678"`)
+    if (colon >= 0 && text.indexOf(':') !== colon)
+      fail(`host ${q.quote(text)} looks like an IPv6 address; write it in brackets, e.g. "[::1]:5678"`)
     host = colon < 0 ? text : text.slice(0, colon)
     portText = colon < 0 ? undefined : text.slice(colon + 1)
     if (host === '') fail(`the host is missing before ":${q.hide(portText ?? '')}"`)
@@ -365,7 +367,8 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
   if (/\s/.test(trimmed)) fail('the connection string contains white space (percent-encode it, e.g. "%20")')
   const control = CONTROL.exec(trimmed)
   // Its position only: the character may sit inside a password.
-  if (control !== null) fail(`the connection string contains a control character (${codePoint(control[0])}) at position ${control.index + 1}: remove it`)
+  if (control !== null)
+    fail(`the connection string contains a control character (${codePoint(control[0])}) at position ${control.index + 1}: remove it`)
   const pieces = split(trimmed)
   const q = new Quoter(secretsOf(pieces))
   const { authority } = pieces
@@ -375,14 +378,17 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
     const rest = afterPrefix(pieces)
     const hostEnd = rest.indexOf('?', at)
     const shown = `${HIDDEN}@${render(rest, secretSpans(pieces), at + 1, hostEnd < 0 ? rest.length : hostEnd)}`
-    fail(`unexpected "@" in ${JSON.stringify(shown)}: the only prefix allowed is "${PREFIX}"; put credentials in the user and password options`)
+    fail(
+      `unexpected "@" in ${JSON.stringify(shown)}: the only prefix allowed is "${PREFIX}"; put credentials in the user and password options`,
+    )
   }
   if (authority.includes('/')) fail(`unexpected "/" in ${q.quote(authority)}: expected host[:port]`)
   const { host, port, target } = parseAuthority(authority, q)
   const options = parseOptions(pieces.options, q)
 
   const sslText = options.get('ssl')
-  if (sslText !== undefined && sslText !== 'true' && sslText !== 'false') fail(`option "ssl" must be "true" or "false", got ${q.quote(sslText)}`)
+  if (sslText !== undefined && sslText !== 'true' && sslText !== 'false')
+    fail(`option "ssl" must be "true" or "false", got ${q.quote(sslText)}`)
   const ssl = sslText !== 'false'
   const sslCA = options.get('sslCA') || undefined
   if (ssl && sslCA === undefined && parse.caProvided !== true) {
@@ -390,7 +396,8 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
   }
 
   const authText = options.get('auth')
-  if (authText !== undefined && authText !== 'basic') fail(`option "auth": only "basic" authentication is supported, got ${q.quote(authText)}`)
+  if (authText !== undefined && authText !== 'basic')
+    fail(`option "auth": only "basic" authentication is supported, got ${q.quote(authText)}`)
   const user = options.get('user')
   const password = options.get('password')
   const wantsAuth = authText === 'basic' || user !== undefined || password !== undefined
@@ -400,7 +407,9 @@ export function parseConnectionString(text: string, parse: ParseOptions = {}): C
   }
   if (user !== undefined && user.includes(':')) fail('option "user" must not contain ":" (basic credentials are split at the first ":")')
   if (user !== undefined && password !== undefined && Buffer.byteLength(`${user}:${password}`, 'utf8') > MAX_CREDENTIALS_BYTES) {
-    fail(`user and password together must be at most ${MAX_CREDENTIALS_BYTES} bytes (UTF-8): they travel in a request header, which gateways cap`)
+    fail(
+      `user and password together must be at most ${MAX_CREDENTIALS_BYTES} bytes (UTF-8): they travel in a request header, which gateways cap`,
+    )
   }
 
   return {
@@ -439,7 +448,9 @@ export function describeSettings(settings: ConnectionSettings): string {
     ...(settings.auth === 'basic' ? ['auth=basic', `user=${HIDDEN}`, `password=${HIDDEN}`] : []),
     `ssl=${settings.ssl}`,
     ...(settings.sslCA === undefined ? [] : [`sslCA=${encodeURIComponent(settings.sslCA)}`]),
-    ...(settings.sslTargetNameOverride === undefined ? [] : [`sslTargetNameOverride=${encodeURIComponent(settings.sslTargetNameOverride)}`]),
+    ...(settings.sslTargetNameOverride === undefined
+      ? []
+      : [`sslTargetNameOverride=${encodeURIComponent(settings.sslTargetNameOverride)}`]),
   ]
   return `${settings.target}?${options.join(';')}`
 }

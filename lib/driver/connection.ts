@@ -23,7 +23,14 @@ import { type ConnectionSettings, HIDDEN, describeSettings, parseConnectionStrin
 import { DocumentStore } from './document-store.js'
 import { callTimeout, checkRequestSize, checkTablePath } from './inputs.js'
 import { driverLogger } from './logging.js'
-import { type ConnectOptions, DEFAULT_CHANNEL_OPTIONS, DEFAULT_CONNECT_TIMEOUT_MS, type Deadlines, checkConnectOptions, resolveDeadlines } from './options.js'
+import {
+  type ConnectOptions,
+  DEFAULT_CHANNEL_OPTIONS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type Deadlines,
+  checkConnectOptions,
+  resolveDeadlines,
+} from './options.js'
 import { RpcRunner } from './rpc.js'
 import { messageOf } from '../ojai/message-of.js'
 
@@ -51,7 +58,9 @@ function channelCredentials(settings: ConnectionSettings, options: ConnectOption
   if (!settings.ssl) return grpcCredentials.createInsecure()
   const ca = options.tls?.ca !== undefined ? Buffer.from(options.tls.ca) : readCa(settings.sslCA ?? '')
   if (!ca.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InvalidConnectionStringError(`sslCA ${options.tls?.ca !== undefined ? '(tls.ca)' : JSON.stringify(settings.sslCA)} holds no PEM certificate`)
+    throw new InvalidConnectionStringError(
+      `sslCA ${options.tls?.ca !== undefined ? '(tls.ca)' : JSON.stringify(settings.sslCA)} holds no PEM certificate`,
+    )
   }
   try {
     return grpcCredentials.createSsl(ca)
@@ -94,7 +103,10 @@ export class Connection {
     const settings = parseConnectionString(connectionString, { caProvided: options.tls?.ca !== undefined })
     this.#deadlines = resolveDeadlines(options)
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
-    this.#auth = settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined ? AuthSession.basic(settings.user, settings.password) : AuthSession.none()
+    this.#auth =
+      settings.auth === 'basic' && settings.user !== undefined && settings.password !== undefined
+        ? AuthSession.basic(settings.user, settings.password)
+        : AuthSession.none()
     this.info = { target: settings.target, ssl: settings.ssl, auth: settings.auth, ...this.#deadlines, connectTimeoutMs }
     this.#log = driverLogger(options.logger, { target: settings.target })
 
@@ -163,7 +175,12 @@ export class Connection {
     return callTimeout(operation, options, this.#deadlines.deadlineMs)
   }
 
-  private admin<T>(rpc: 'CreateTable' | 'DeleteTable' | 'TableExists', path: string, options: CallOptions | undefined, interpret: (code: number, message: string) => T): Observable<T> {
+  private admin<T>(
+    rpc: 'CreateTable' | 'DeleteTable' | 'TableExists',
+    path: string,
+    options: CallOptions | undefined,
+    interpret: (code: number, message: string) => T,
+  ): Observable<T> {
     return new Observable<T>((subscriber) => {
       let table: string
       let timeoutMs: number
@@ -228,7 +245,12 @@ export class Connection {
   store<T extends DocumentShape<T>>(path: string): DocumentStore<T>
   store<T extends DocumentShape<T>>(path: string): DocumentStore<T> {
     const table = checkTablePath(path)
-    return new DocumentStore<T>(table, { runner: this.#runner, ...this.#deadlines, maxRequestBytes: this.#maxRequestBytes, target: this.info.target })
+    return new DocumentStore<T>(table, {
+      runner: this.#runner,
+      ...this.#deadlines,
+      maxRequestBytes: this.#maxRequestBytes,
+      target: this.info.target,
+    })
   }
 
   /** Same as {@link store}; the official clients' name. */

@@ -10,11 +10,31 @@ import { DecodingError, InvalidConditionError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape, DocumentWithId, Projected, Value, WithId } from '../ojai/values.js'
 import { FindResponseType, InsertMode, PayloadEncoding } from '../proto/constants.js'
 import { WireErrorCode, errorFromWire } from '../proto/error-codes.js'
-import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store, WholeDocumentOptions } from '../store.js'
+import type {
+  CallOptions,
+  ConditionInput,
+  FindByIdOptions,
+  FindOptions,
+  MutationInput,
+  QueryInput,
+  Store,
+  WholeDocumentOptions,
+} from '../store.js'
 import type { FindResponse__Output } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { FindByIdResponse__Output } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
 import type { PingResponse__Output } from '../proto/generated/com/mapr/data/db/PingResponse.js'
-import { callTimeout, checkRequestSize, conditionJson, documentWithIdJson, findTimeouts, idDocumentJson, incrementJson, mutationJson, projections, queryJson } from './inputs.js'
+import {
+  callTimeout,
+  checkRequestSize,
+  conditionJson,
+  documentWithIdJson,
+  findTimeouts,
+  idDocumentJson,
+  incrementJson,
+  mutationJson,
+  projections,
+  queryJson,
+} from './inputs.js'
 import type { Deadlines } from './options.js'
 import type { RpcRunner } from './rpc.js'
 
@@ -27,8 +47,7 @@ const { RESULT_DOCUMENT, QUERY_PLAN } = FindResponseType
  * @category Client
  */
 export type FindEvent<T extends DocumentShape<T> = Document> =
-  | { readonly kind: 'plan'; readonly plan: Value; readonly json: string }
-  | { readonly kind: 'document'; readonly document: T }
+  { readonly kind: 'plan'; readonly plan: Value; readonly json: string } | { readonly kind: 'document'; readonly document: T }
 
 /** What a store needs from its connection. */
 export interface StoreContext extends Deadlines {
@@ -57,7 +76,8 @@ function check(response: WithError, ...handled: number[]): number {
 function checkEncoding(encoding: number | string): void {
   const n = Number(encoding)
   // 0 is what a gateway that never set the field looks like; anything but JSON is unreadable.
-  if (n !== JSON_ENCODING && n !== 0) throw new DecodingError(`the gateway answered with payload encoding ${String(encoding)}; only JSON_ENCODING (1) is supported`)
+  if (n !== JSON_ENCODING && n !== 0)
+    throw new DecodingError(`the gateway answered with payload encoding ${String(encoding)}; only JSON_ENCODING (1) is supported`)
 }
 
 /** Builds the request now (so bad input fails before anything is sent), or fails on subscribe. */
@@ -135,7 +155,9 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
       })
       return this.#context.runner
-        .unary<FindByIdResponse__Output>({ rpc: 'FindById', table: this.path, timeoutMs }, (client, md, o, cb) => client.findById(request, md, o, cb))
+        .unary<FindByIdResponse__Output>({ rpc: 'FindById', table: this.path, timeoutMs }, (client, md, o, cb) =>
+          client.findById(request, md, o, cb),
+        )
         .pipe(
           map((response) => {
             if (check(response, WireErrorCode.DOCUMENT_NOT_FOUND) === WireErrorCode.DOCUMENT_NOT_FOUND) return null
@@ -171,7 +193,12 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     return validated(() => {
       const limits = findTimeouts(includeQueryPlan ? 'findWithPlan' : 'find', options, this.#context)
       // Left out unless true, as the official clients do (protobufjs would write an explicit false).
-      const request = this.sized('Find', { tablePath: this.path, payloadEncoding: JSON_ENCODING, ...(includeQueryPlan ? { includeQueryPlan } : {}), jsonQuery: queryJson(query) })
+      const request = this.sized('Find', {
+        tablePath: this.path,
+        payloadEncoding: JSON_ENCODING,
+        ...(includeQueryPlan ? { includeQueryPlan } : {}),
+        jsonQuery: queryJson(query),
+      })
       return this.#context.runner
         .stream<FindResponse__Output>({ rpc: 'Find', table: this.path, ...limits }, (client, md, o) => client.find(request, md, o))
         .pipe(map((message) => this.findEvent(message)))
@@ -190,7 +217,13 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     throw new DecodingError(`the gateway sent a Find response of unknown type ${String(message.type)}`)
   }
 
-  private write(operation: string, rpcMode: 1 | 2 | 3, doc: DocumentWithId, options: CallOptions | undefined, condition?: ConditionInput): Observable<number> {
+  private write(
+    operation: string,
+    rpcMode: 1 | 2 | 3,
+    doc: DocumentWithId,
+    options: CallOptions | undefined,
+    condition?: ConditionInput,
+  ): Observable<number> {
     return validated(() => {
       const timeoutMs = this.timeout(operation, options)
       const jsonDocument = documentWithIdJson(doc)
@@ -203,7 +236,9 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
         ...(jsonCondition === undefined ? {} : { jsonCondition }),
       })
       return this.#context.runner
-        .unary<WithError>({ rpc: 'InsertOrReplace', table: this.path, timeoutMs }, (client, md, o, cb) => client.insertOrReplace(request, md, o, cb))
+        .unary<WithError>({ rpc: 'InsertOrReplace', table: this.path, timeoutMs }, (client, md, o, cb) =>
+          client.insertOrReplace(request, md, o, cb),
+        )
         .pipe(map((response) => check(response, ...(condition === undefined ? [] : [WireErrorCode.DOCUMENT_NOT_FOUND]))))
     })
   }
@@ -225,7 +260,13 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
     return this.write('checkAndReplace', REPLACE, doc, options, condition).pipe(map((code) => code === WireErrorCode.NO_ERROR))
   }
 
-  private updateCall(operation: string, id: DocumentId, jsonMutation: () => string, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+  private updateCall(
+    operation: string,
+    id: DocumentId,
+    jsonMutation: () => string,
+    condition: ConditionInput | undefined,
+    options: CallOptions | undefined,
+  ): Observable<number> {
     return validated(() => {
       const timeoutMs = this.timeout(operation, options)
       const jsonDocument = idDocumentJson(id)
@@ -254,10 +295,17 @@ export class DocumentStore<T extends DocumentShape<T> = Document> implements Sto
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     if (condition === undefined || condition === null) return throwError(() => missingCondition('checkAndMutate'))
-    return this.updateCall('checkAndMutate', id, () => mutationJson(mutation), condition, options).pipe(map((code) => code === WireErrorCode.NO_ERROR))
+    return this.updateCall('checkAndMutate', id, () => mutationJson(mutation), condition, options).pipe(
+      map((code) => code === WireErrorCode.NO_ERROR),
+    )
   }
 
-  private deleteCall(operation: string, id: DocumentId, condition: ConditionInput | undefined, options: CallOptions | undefined): Observable<number> {
+  private deleteCall(
+    operation: string,
+    id: DocumentId,
+    condition: ConditionInput | undefined,
+    options: CallOptions | undefined,
+  ): Observable<number> {
     return validated(() => {
       const timeoutMs = this.timeout(operation, options)
       const jsonDocument = idDocumentJson(id)

@@ -26,8 +26,10 @@ function describe(value: unknown): string {
 /** A table path: a non-empty string starting with `/`, e.g. `/apps/users`, taken as written (no `.` or `..` segment). */
 export function checkTablePath(path: unknown): string {
   if (typeof path !== 'string') throw new InvalidArgumentError(`a table path must be a string, got ${describe(path)}`)
-  if (!path.startsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must be absolute (start with "/"), e.g. "/apps/users"`)
-  if (path.length < 2 || path.endsWith('/')) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must name a table, not a directory`)
+  if (!path.startsWith('/'))
+    throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must be absolute (start with "/"), e.g. "/apps/users"`)
+  if (path.length < 2 || path.endsWith('/'))
+    throw new InvalidArgumentError(`table path ${JSON.stringify(path)} must name a table, not a directory`)
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f]/.test(path)) throw new InvalidArgumentError(`table path ${JSON.stringify(path)} contains a control character`)
   const dots = dotSegmentProblem(path)
@@ -96,7 +98,11 @@ export function callTimeout(operation: string, options: CallOptions | undefined,
  * connection's `findDeadlineMs`) and its idle limit (its own `idleMs`, else the connection's
  * `findIdleMs`).
  */
-export function findTimeouts(operation: string, options: FindOptions | undefined, deadlines: Deadlines): { timeoutMs: number; idleMs: number; idleOption: string } {
+export function findTimeouts(
+  operation: string,
+  options: FindOptions | undefined,
+  deadlines: Deadlines,
+): { timeoutMs: number; idleMs: number; idleOption: string } {
   const timeoutMs = callTimeout(operation, options, deadlines.findDeadlineMs)
   if (options?.idleMs !== undefined) return { timeoutMs, idleMs: options.idleMs, idleOption: 'idleMs' }
   return { timeoutMs, idleMs: deadlines.findIdleMs, idleOption: 'findIdleMs' }
@@ -140,7 +146,12 @@ export function encodedSizeBound(request: Readonly<Record<string, unknown>>, rou
  * DocumentTooLargeError (an answer: every cluster has the same limit, so it never fails over).
  * `limitBytes` undefined means no limit.
  */
-export function checkRequestSize(rpc: string, table: string, request: Readonly<Record<string, unknown>>, limitBytes: number | undefined): void {
+export function checkRequestSize(
+  rpc: string,
+  table: string,
+  request: Readonly<Record<string, unknown>>,
+  limitBytes: number | undefined,
+): void {
   if (limitBytes === undefined) return
   // Cheap first, without encoding anything: most requests are far below the limit.
   if (encodedSizeBound(request, true) <= limitBytes) return

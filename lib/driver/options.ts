@@ -5,7 +5,22 @@ import type { ChannelOptions } from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { GRACE_MS } from '../graceful-close.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
-import { checkedBy, checkOptions, integerAtLeast, integerIn, MAX_TIMER_MS, mustBe, nested, nonEmptyString, oneOf, rule, timeLimit, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import {
+  checkedBy,
+  checkOptions,
+  integerAtLeast,
+  integerIn,
+  MAX_TIMER_MS,
+  mustBe,
+  nested,
+  nonEmptyString,
+  oneOf,
+  rule,
+  timeLimit,
+  withMethods,
+  type Rule,
+  type Rules,
+} from '../ojai/check-options.js'
 import { didYouMean } from '../ojai/suggest.js'
 import type { CancelBudgetOptions } from './cancel-budget.js'
 
@@ -144,13 +159,19 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 }
 
 const positiveInteger = integerIn(1, MAX_TIMER_MS)
-const sizeLimit = rule('a positive integer of bytes, or -1 for no limit', (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1))
+const sizeLimit = rule(
+  'a positive integer of bytes, or -1 for no limit',
+  (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1),
+)
 
 /** The channel options the driver sets or relies on, and what each must be. */
 const OWNED_CHANNEL_OPTIONS: Readonly<Record<string, Rule>> = {
   'grpc.initial_reconnect_backoff_ms': positiveInteger,
   'grpc.max_reconnect_backoff_ms': positiveInteger,
-  'grpc.keepalive_time_ms': rule(`an integer in [1, 2^31-1], or -1 for no keepalive`, (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TIMER_MS)),
+  'grpc.keepalive_time_ms': rule(
+    `an integer in [1, 2^31-1], or -1 for no keepalive`,
+    (v) => v === -1 || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TIMER_MS),
+  ),
   'grpc.keepalive_timeout_ms': positiveInteger,
   'grpc.keepalive_permit_without_calls': oneOf([0, 1]),
   'grpc.max_receive_message_length': sizeLimit,
@@ -165,13 +186,15 @@ const OWNED_CHANNEL_OPTION_NAMES = Object.keys(OWNED_CHANNEL_OPTIONS)
  * miss of one of them (`grpc.keepalive_time`) is rejected. Other keys go to grpc-js unchecked.
  */
 const CHANNEL_OPTIONS: Rule = checkedBy('an object of gRPC channel options', (channelOptions, name) => {
-  if (typeof channelOptions !== 'object' || channelOptions === null || Array.isArray(channelOptions)) mustBe(name, 'an object', channelOptions)
+  if (typeof channelOptions !== 'object' || channelOptions === null || Array.isArray(channelOptions))
+    mustBe(name, 'an object', channelOptions)
   for (const [key, value] of Object.entries(channelOptions)) {
     const check = OWNED_CHANNEL_OPTIONS[key]
     if (check !== undefined) check(value, `${name}[${JSON.stringify(key)}]`)
     else {
       const suggestion = didYouMean(key, OWNED_CHANNEL_OPTION_NAMES)
-      if (suggestion.startsWith(' (did you mean')) throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)}${suggestion}`)
+      if (suggestion.startsWith(' (did you mean'))
+        throw new InvalidOptionsError(`${name}: unknown option ${JSON.stringify(key)}${suggestion}`)
     }
   }
 })
@@ -182,9 +205,15 @@ const CONNECT: Rules<ConnectOptions> = {
   findIdleMs: timeLimit,
   findDeadlineMs: timeLimit,
   connectTimeoutMs: timeLimit,
-  cancelBudget: nested<CancelBudgetOptions>({ burst: integerAtLeast(1), perSecond: rule('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0) }),
+  cancelBudget: nested<CancelBudgetOptions>({
+    burst: integerAtLeast(1),
+    perSecond: rule('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
+  }),
   channelOptions: CHANNEL_OPTIONS,
-  tls: nested<TlsOptions>({ ca: rule('PEM text or bytes', (v) => typeof v === 'string' || v instanceof Uint8Array), targetNameOverride: nonEmptyString() }),
+  tls: nested<TlsOptions>({
+    ca: rule('PEM text or bytes', (v) => typeof v === 'string' || v instanceof Uint8Array),
+    targetNameOverride: nonEmptyString(),
+  }),
   closeGraceMs: GRACE_MS,
 }
 

@@ -7,7 +7,15 @@
  * the response headers, maps a non-OK status to a typed error and writes one debug log line when
  * it ends. A stream may also have an idle limit: the longest wait for its next message.
  */
-import { type ClientReadableStream, type ClientUnaryCall, type Metadata, type ServiceError, type CallOptions as GrpcCallOptions, connectivityState, status as Status } from '@grpc/grpc-js'
+import {
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type Metadata,
+  type ServiceError,
+  type CallOptions as GrpcCallOptions,
+  connectivityState,
+  status as Status,
+} from '@grpc/grpc-js'
 import type { Logger } from 'pino'
 import { Observable, type Subscriber } from 'rxjs'
 import { AuthenticationError, ClosedError, DeadlineExceededError, type OjaiError, ServerError } from '../ojai/errors.js'
@@ -22,7 +30,12 @@ import { messageOf } from '../ojai/message-of.js'
 export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void
 
 /** Starts one unary call on the given client with the given metadata and call options. */
-export type UnaryInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions, callback: UnaryCallback<Res>) => ClientUnaryCall
+export type UnaryInvoker<Res> = (
+  client: MapRDbServerClient,
+  metadata: Metadata,
+  options: GrpcCallOptions,
+  callback: UnaryCallback<Res>,
+) => ClientUnaryCall
 /** Starts one server-streaming call. */
 export type StreamInvoker<Res> = (client: MapRDbServerClient, metadata: Metadata, options: GrpcCallOptions) => ClientReadableStream<Res>
 
@@ -213,7 +226,9 @@ class CallState<Res> {
       if (quietNow < idleMs) return this.armIdle(idleMs - quietNow, idleMs)
       this.lease?.abandon(this.cancel)
       const option = this.spec.idleOption ?? 'idleMs'
-      const error = new DeadlineExceededError(`${this.spec.rpc} on ${this.host.target}: no message from the gateway for ${quietNow} ms (idle limit ${idleMs} ms, ${option}); the call was cancelled`)
+      const error = new DeadlineExceededError(
+        `${this.spec.rpc} on ${this.host.target}: no message from the gateway for ${quietNow} ms (idle limit ${idleMs} ms, ${option}); the call was cancelled`,
+      )
       this.finish('error', error)
       this.subscriber.error(error)
     })
@@ -221,7 +236,8 @@ class CallState<Res> {
   }
 
   shouldReauthenticate(error: ServiceError, bearer: string | undefined): boolean {
-    if (error.code !== Status.UNAUTHENTICATED || error.details !== TOKEN_EXPIRED || bearer === undefined || this.reauthenticated) return false
+    if (error.code !== Status.UNAUTHENTICATED || error.details !== TOKEN_EXPIRED || bearer === undefined || this.reauthenticated)
+      return false
     this.reauthenticated = true
     this.host.auth.expire(bearer)
     this.host.log.debug({ rpc: this.spec.rpc, table: this.spec.table }, 'bearer token expired; re-authenticating with basic credentials')
@@ -237,7 +253,9 @@ class CallState<Res> {
       // grpc-js quotes what it rejects (e.g. a header value), so the text is redacted and the
       // original error, which may hold credentials, is not kept.
       const reason = this.host.auth.redact(messageOf(error))
-      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${reason}`, undefined, { cause: reason })
+      const mapped = new ServerError(`${this.spec.rpc} on ${this.host.target}: the call could not be started: ${reason}`, undefined, {
+        cause: reason,
+      })
       this.finish('error', mapped)
       this.subscriber.error(mapped)
     }
@@ -251,8 +269,12 @@ class CallState<Res> {
   fail(error: ServiceError): void {
     const channelReady = this.lease?.channel.getConnectivityState(false) === connectivityState.READY
     const redact = (text: string) => this.host.auth.redact(text)
-    let mapped = errorFromStatus({ code: error.code, details: error.details ?? '' }, { rpc: this.spec.rpc, target: this.host.target, channelReady, redact })
-    if (mapped instanceof AuthenticationError && this.host.authFailureHint !== undefined) mapped = new AuthenticationError(`${mapped.message}${this.host.authFailureHint}`, { cause: mapped.cause })
+    let mapped = errorFromStatus(
+      { code: error.code, details: error.details ?? '' },
+      { rpc: this.spec.rpc, target: this.host.target, channelReady, redact },
+    )
+    if (mapped instanceof AuthenticationError && this.host.authFailureHint !== undefined)
+      mapped = new AuthenticationError(`${mapped.message}${this.host.authFailureHint}`, { cause: mapped.cause })
     this.finish('error', mapped)
     this.subscriber.error(mapped)
   }

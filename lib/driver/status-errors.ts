@@ -83,7 +83,12 @@ export interface StatusContext {
  */
 export type FailureKind = 'unsent' | 'transport' | 'deadline' | 'overloaded' | 'too-large' | 'answer'
 
-const NEVER_SENT_UNAVAILABLE = [/^No connection established/, /^Name resolution failed/, /^Stream refused by server/, /^Channel closed before call started/]
+const NEVER_SENT_UNAVAILABLE = [
+  /^No connection established/,
+  /^Name resolution failed/,
+  /^Stream refused by server/,
+  /^Channel closed before call started/,
+]
 
 /**
  * Details grpc-js writes when the HTTP/2 connection or stream failed under a call (the status did
@@ -180,7 +185,10 @@ export function errorFromStatus(status: StatusLike, context: StatusContext): Oja
   switch (classifyStatus(status, context.channelReady)) {
     case 'unsent':
       if (status.code === Status.DEADLINE_EXCEEDED) {
-        return new UnavailableError(`${where}: no connection to the gateway within the deadline (request not sent): ${details}`, { unsent: true, cause })
+        return new UnavailableError(`${where}: no connection to the gateway within the deadline (request not sent): ${details}`, {
+          unsent: true,
+          cause,
+        })
       }
       return new UnavailableError(`${where}: gateway unavailable (request not sent): ${details}`, { unsent: true, cause })
     case 'transport':
@@ -190,13 +198,20 @@ export function errorFromStatus(status: StatusLike, context: StatusContext): Oja
         return new UnavailableError(`${where}: call cancelled by the gateway: ${details}`, { cause })
       }
       if (status.code === Status.UNAVAILABLE) return new UnavailableError(`${where}: gateway unavailable: ${details}`, { cause })
-      return new UnavailableError(`${where}: the connection failed during the call (it may have been applied): ${statusName(status.code)}: ${details}`, { cause })
+      return new UnavailableError(
+        `${where}: the connection failed during the call (it may have been applied): ${statusName(status.code)}: ${details}`,
+        { cause },
+      )
     case 'deadline':
       return new DeadlineExceededError(`${where}: deadline exceeded: ${details}`, { cause })
     case 'overloaded':
       return new ResourceExhaustedError(`${where}: resource exhausted: ${details}`, { cause })
     case 'too-large':
-      return new DocumentTooLargeError(`${where}: message over the size limit: ${details} (the limit is the gateway's grpc.service.max-message-size, 32 MiB by default, and the connection's grpc.max_send_message_length / grpc.max_receive_message_length)`, {}, { cause })
+      return new DocumentTooLargeError(
+        `${where}: message over the size limit: ${details} (the limit is the gateway's grpc.service.max-message-size, 32 MiB by default, and the connection's grpc.max_send_message_length / grpc.max_receive_message_length)`,
+        {},
+        { cause },
+      )
     case 'answer':
       return answer(status.code, where, details, cause)
   }

@@ -107,7 +107,10 @@ export interface FailbackRampOptions {
 }
 
 /** @category Internals */
-export const DEFAULT_FAILBACK_RAMP: Required<FailbackRampOptions> = Object.freeze({ rampMs: 30_000, shares: Object.freeze([0.05, 0.25, 1]) })
+export const DEFAULT_FAILBACK_RAMP: Required<FailbackRampOptions> = Object.freeze({
+  rampMs: 30_000,
+  shares: Object.freeze([0.05, 0.25, 1]),
+})
 
 /** A failback in progress: operations still start on `from` by the ramp's share. */
 interface Ramp {
@@ -144,7 +147,13 @@ export class ClusterState {
     private readonly random: () => number,
   ) {
     this.admissions = names.map(() => 'open')
-    this.subject = new BehaviorSubject<ClusterStatus>({ index: 0, name: names[0] ?? '', since: scheduler.now(), reason: 'initial', routing: AUTOMATIC })
+    this.subject = new BehaviorSubject<ClusterStatus>({
+      index: 0,
+      name: names[0] ?? '',
+      since: scheduler.now(),
+      reason: 'initial',
+      routing: AUTOMATIC,
+    })
     this.cluster$ = this.subject.asObservable()
   }
 
@@ -181,7 +190,9 @@ export class ClusterState {
   startCluster(): number {
     const chosen = this.routed()
     // The happy path reads one field; a silent cluster is avoided while one in better standing exists.
-    return this.health.of(chosen).state === 'silent' ? startAvoidingSilence(this.health.current, chosen, this.closedToTraffic, this.scheduler.now()) : chosen
+    return this.health.of(chosen).state === 'silent'
+      ? startAvoidingSilence(this.health.current, chosen, this.closedToTraffic, this.scheduler.now())
+      : chosen
   }
 
   /** The cluster the routing mode and the failback ramp pick for a new operation. */
@@ -222,7 +233,13 @@ export class ClusterState {
       this.emit({ type: 'heard', cluster: before.name, operation, at: now, elapsedMs: now - before.since })
     }
     if (outcome.kind === 'answered' || outcome.kind === 'silent' || cluster !== this.active) return
-    const target = failoverTarget(this.health.current, cluster, outcome.kind === 'timed-out' ? 'timeout' : 'error', now, this.closedToTraffic)
+    const target = failoverTarget(
+      this.health.current,
+      cluster,
+      outcome.kind === 'timed-out' ? 'timeout' : 'error',
+      now,
+      this.closedToTraffic,
+    )
     if (target >= 0) this.failover(target, outcome.why, operation, now)
   }
 
@@ -243,7 +260,14 @@ export class ClusterState {
     this.counters.failbacks++
     this.ramp = this.failbackRamp === false ? null : { from: from.index, startedAt: now }
     this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failback', routing: from.routing })
-    this.emit({ type: 'failback', cluster: from.name, operation: 'probe', at: now, elapsedMs: now - from.since, to: this.names[target] ?? '' })
+    this.emit({
+      type: 'failback',
+      cluster: from.name,
+      operation: 'probe',
+      at: now,
+      elapsedMs: now - from.since,
+      to: this.names[target] ?? '',
+    })
   }
 
   /** An operator makes `target` active and holds it there: every other cluster is drained. */
@@ -251,7 +275,15 @@ export class ClusterState {
     const now = this.scheduler.now()
     const mode: RoutingMode = { kind: 'pinned', cluster: this.names[target] ?? '', since: now, ...(reason === undefined ? {} : { reason }) }
     const from = this.operatorMode(mode, ((1 << this.names.length) - 1) & ~(1 << target), target, now)
-    this.emit({ type: 'pinned', cluster: from.name, operation: 'operator', at: now, elapsedMs: now - from.since, to: this.status.name, ...(reason === undefined ? {} : { reason }) })
+    this.emit({
+      type: 'pinned',
+      cluster: from.name,
+      operation: 'operator',
+      at: now,
+      elapsedMs: now - from.since,
+      to: this.status.name,
+      ...(reason === undefined ? {} : { reason }),
+    })
   }
 
   /** An operator drains the clusters in `mask` (at least one stays); the active one moves off them. */
@@ -262,7 +294,16 @@ export class ClusterState {
     const active = this.active
     const target = (mask & (1 << active)) === 0 ? active : this.moveOffTarget(mask, now)
     const from = this.operatorMode(mode, mask, target, now)
-    this.emit({ type: 'drained', cluster: from.name, operation: 'operator', at: now, elapsedMs: now - from.since, to: this.status.name, drained: clusters, ...(reason === undefined ? {} : { reason }) })
+    this.emit({
+      type: 'drained',
+      cluster: from.name,
+      operation: 'operator',
+      at: now,
+      elapsedMs: now - from.since,
+      to: this.status.name,
+      drained: clusters,
+      ...(reason === undefined ? {} : { reason }),
+    })
   }
 
   /**
@@ -343,7 +384,23 @@ export class ClusterState {
     this.health.hold(from.index, holdUntil)
     this.health.hold(target, undefined)
     this.counters.failovers++
-    this.subject.next({ index: target, name: this.names[target] ?? '', since: now, reason: 'failover', cause, holdUntil, routing: from.routing })
-    this.emit({ type: 'failover', cluster: from.name, operation, at: now, elapsedMs: now - from.since, to: this.names[target] ?? '', reason: cause })
+    this.subject.next({
+      index: target,
+      name: this.names[target] ?? '',
+      since: now,
+      reason: 'failover',
+      cause,
+      holdUntil,
+      routing: from.routing,
+    })
+    this.emit({
+      type: 'failover',
+      cluster: from.name,
+      operation,
+      at: now,
+      elapsedMs: now - from.since,
+      to: this.names[target] ?? '',
+      reason: cause,
+    })
   }
 }

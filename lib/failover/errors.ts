@@ -31,10 +31,9 @@ export class FailoverError extends OjaiError {
   readonly code = 'FAILOVER'
   readonly causes: readonly ClusterCause[]
   constructor(operation: string, causes: readonly ClusterCause[], options?: OjaiErrorOptions) {
-    super(
-      `${operation} failed on every cluster tried: ${causes.map((c) => `${c.cluster} (${describe(c.error)})`).join('; ')}`,
-      { cause: options?.cause ?? causes[causes.length - 1]?.error },
-    )
+    super(`${operation} failed on every cluster tried: ${causes.map((c) => `${c.cluster} (${describe(c.error)})`).join('; ')}`, {
+      cause: options?.cause ?? causes[causes.length - 1]?.error,
+    })
     this.causes = causes
   }
 }
@@ -75,7 +74,9 @@ export class UnsettledWriteError extends OjaiError {
   readonly pending: readonly string[]
   readonly reason: string
   constructor(operation: string, appliedOn: string, pending: readonly string[], reason: string) {
-    super(`${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} may still be applied later, overwriting newer writes (${reason}); not acknowledged`)
+    super(
+      `${operation} was applied on ${appliedOn}, but its earlier attempt on ${pending.join(', ')} may still be applied later, overwriting newer writes (${reason}); not acknowledged`,
+    )
     this.appliedOn = appliedOn
     this.pending = pending
     this.reason = reason

@@ -100,7 +100,9 @@ const CALL_OPTIONS = callOptionRules(integerIn(1, MAX_TIMER_MS))
 /** A primary-only operation while an operator drained the primary: refused, nothing sent. */
 function drainedPrimary(mode: RoutingMode, primary: string, operation: OperationName): UnavailableError {
   const why = mode.kind === 'automatic' || mode.reason === undefined ? '' : ` (${mode.reason})`
-  return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, { unsent: true })
+  return new UnavailableError(`${operation} is primary-only and the primary ${primary} is drained for maintenance${why}; not sent`, {
+    unsent: true,
+  })
 }
 
 class Context implements Core {
@@ -142,13 +144,30 @@ class Context implements Core {
     this.clock = new Timekeeper(
       scheduler,
       o.stall,
-      (stall) => this.emit({ type: 'stall', cluster: this.state.status.name, operation: 'clock', at: stall.at, elapsedMs: stall.stalledMs, stalledMs: stall.stalledMs }),
+      (stall) =>
+        this.emit({
+          type: 'stall',
+          cluster: this.state.status.name,
+          operation: 'clock',
+          at: stall.at,
+          elapsedMs: stall.stalledMs,
+          stalledMs: stall.stalledMs,
+        }),
       (now) => this.silence.check(now),
     )
     this.health = new HealthBook(this.names, scheduler.now())
     this.fence = new WriteFence(this.names, this.health, o.settleMs)
     this.heardWhenBackUp()
-    this.state = new ClusterState(this.names, this.health, new StickyHold(o.hold, o.random), scheduler, this.stats, (e) => this.emit(e), o.failback, o.random)
+    this.state = new ClusterState(
+      this.names,
+      this.health,
+      new StickyHold(o.hold, o.random),
+      scheduler,
+      this.stats,
+      (e) => this.emit(e),
+      o.failback,
+      o.random,
+    )
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)
@@ -160,7 +179,8 @@ class Context implements Core {
   private heardWhenBackUp(): void {
     let before = this.health.current
     this.health.health$.subscribe((view) => {
-      for (let c = 0; c < view.length; c++) if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
+      for (let c = 0; c < view.length; c++)
+        if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
       before = view
     })
   }
@@ -170,7 +190,16 @@ class Context implements Core {
     if (!this.state.silent(cluster, `SILENT: no answer for ${silentMs} ms (threshold ${thresholdMs} ms)`)) return
     this.stats.silences++
     const at = this.clock.scheduler.now()
-    this.emit({ type: 'silent', cluster: this.names[cluster] ?? String(cluster), operation: 'silence', at, elapsedMs: silentMs, silentMs, thresholdMs, outstanding })
+    this.emit({
+      type: 'silent',
+      cluster: this.names[cluster] ?? String(cluster),
+      operation: 'silence',
+      at,
+      elapsedMs: silentMs,
+      silentMs,
+      thresholdMs,
+      outstanding,
+    })
     this.stats.silenceReissues += moveReadsOff(this, cluster, silentMs)
   }
 
@@ -244,7 +273,11 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       emit: (e) => this.ctx.emit(e),
     })
     this.prober.start()
-    this.lifecycle = new GracefulClose(o.scheduler, { inFlight: () => this.ctx.inFlight.size, cutOff: () => this.cutOff(), release: () => this.shutDown() })
+    this.lifecycle = new GracefulClose(o.scheduler, {
+      inFlight: () => this.ctx.inFlight.size,
+      cutOff: () => this.cutOff(),
+      release: () => this.shutDown(),
+    })
   }
 
   /** The current status of `cluster$`. */
@@ -345,7 +378,9 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
    */
   classOf(operation: OperationName, mutation?: MutationInput): OperationClass {
     if (!OPERATION_NAMES.includes(operation)) {
-      throw new InvalidArgumentError(`classOf: ${typeof operation === 'string' ? JSON.stringify(operation) : shown(operation)} is not a Store operation${didYouMean(String(operation), OPERATION_NAMES)}`)
+      throw new InvalidArgumentError(
+        `classOf: ${typeof operation === 'string' ? JSON.stringify(operation) : shown(operation)} is not a Store operation${didYouMean(String(operation), OPERATION_NAMES)}`,
+      )
     }
     return classify(operation, mutation)
   }
@@ -386,10 +421,12 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   drain(clusters: string | readonly string[], options?: MaintenanceOptions): void {
     const reason = this.maintenance(options)
     const names = typeof clusters === 'string' ? [clusters] : clusters
-    if (!Array.isArray(names) || names.length === 0) throw new InvalidArgumentError('drain needs a cluster name or a non-empty array of names')
+    if (!Array.isArray(names) || names.length === 0)
+      throw new InvalidArgumentError('drain needs a cluster name or a non-empty array of names')
     let mask = 0
     for (const name of names) mask |= 1 << this.indexOf(name)
-    if (mask === (1 << this.ctx.names.length) - 1) throw new InvalidArgumentError(`drain would leave no cluster to serve (${this.ctx.names.join(', ')}); drain fewer, or pin one`)
+    if (mask === (1 << this.ctx.names.length) - 1)
+      throw new InvalidArgumentError(`drain would leave no cluster to serve (${this.ctx.names.join(', ')}); drain fewer, or pin one`)
     this.ctx.state.drain(mask, reason)
   }
 
@@ -450,7 +487,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   /** Ends every operation still in flight with ClosedError: the end of the grace. */
   private cutOff(): void {
-    for (const run of this.ctx.inFlight.toArray()) run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
+    for (const run of this.ctx.inFlight.toArray())
+      run.subscriber?.error(new ClosedError(`FailoverStore ${this.path} was closed during ${run.name}`))
   }
 
   /** Once no operation is left: streams complete, timers go, clusters close. */

@@ -1,6 +1,13 @@
 /** Failover between replicated clusters: FailoverStore and the parts it is built from. */
 export { FailoverStore } from './failover-store.js'
-export { FailoverError, PendingWriteError, ResumeNotPossibleError, UnknownClusterError, UnsettledWriteError, type ClusterCause } from './errors.js'
+export {
+  FailoverError,
+  PendingWriteError,
+  ResumeNotPossibleError,
+  UnknownClusterError,
+  UnsettledWriteError,
+  type ClusterCause,
+} from './errors.js'
 export {
   DEFAULT_HEDGE_DELAY,
   DEFAULT_LINGER_MS,

@@ -7,7 +7,22 @@ import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { checkGraceMs, DEFAULT_CLOSE_GRACE_MS } from '../graceful-close.js'
 import { FAILOVER_STRATEGIES } from '../call-options.js'
-import { boolean, checkKeys, checkOptions, func, integerIn, MAX_TIMER_MS, mustBe, numberIn, oneOf, rule, shown, withMethods, type Rule, type Rules } from '../ojai/check-options.js'
+import {
+  boolean,
+  checkKeys,
+  checkOptions,
+  func,
+  integerIn,
+  MAX_TIMER_MS,
+  mustBe,
+  numberIn,
+  oneOf,
+  rule,
+  shown,
+  withMethods,
+  type Rule,
+  type Rules,
+} from '../ojai/check-options.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 import type { Document, DocumentId, DocumentShape } from '../ojai/values.js'
 import type { Store } from '../store.js'
@@ -207,7 +222,9 @@ export interface MaintenanceOptions {
   readonly reason?: string
 }
 
-const MAINTENANCE: Rules<MaintenanceOptions> = { reason: rule('a string of at most 200 characters', (v) => typeof v === 'string' && v.length <= 200) }
+const MAINTENANCE: Rules<MaintenanceOptions> = {
+  reason: rule('a string of at most 200 characters', (v) => typeof v === 'string' && v.length <= 200),
+}
 
 /** Checks the options of `pin` / `drain`; returns the reason, if any. */
 export function maintenanceReason(options: MaintenanceOptions | undefined): string | undefined {
@@ -293,13 +310,33 @@ const POLICY: Rules<PolicyOptions> = { all: STRATEGY, idempotent: STRATEGY, cond
  * The keys of {@link FailoverStoreOptions}.
  * @category Internals
  */
-export const FAILOVER_STORE_OPTIONS: readonly (keyof FailoverStoreOptions)[] = ['timeoutMs', 'secondaryTimeoutMs', 'policy', 'hold', 'failback', 'probe', 'hedge', 'settleMs', 'closeGraceMs', 'lingerMs', 'retrySameCluster', 'silence', 'stall', 'scheduler', 'logger', 'random']
+export const FAILOVER_STORE_OPTIONS: readonly (keyof FailoverStoreOptions)[] = [
+  'timeoutMs',
+  'secondaryTimeoutMs',
+  'policy',
+  'hold',
+  'failback',
+  'probe',
+  'hedge',
+  'settleMs',
+  'closeGraceMs',
+  'lingerMs',
+  'retrySameCluster',
+  'silence',
+  'stall',
+  'scheduler',
+  'logger',
+  'random',
+]
 
 export function validateClusters(clusters: readonly ClusterConfig[]): void {
   if (!Array.isArray(clusters) || clusters.length < 2) {
-    throw new InvalidOptionsError(`a FailoverStore needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`)
+    throw new InvalidOptionsError(
+      `a FailoverStore needs at least 2 clusters, got ${Array.isArray(clusters) ? clusters.length : typeof clusters}`,
+    )
   }
-  if (clusters.length > MAX_CLUSTERS) throw new InvalidOptionsError(`a FailoverStore supports at most ${MAX_CLUSTERS} clusters, got ${clusters.length}`)
+  if (clusters.length > MAX_CLUSTERS)
+    throw new InvalidOptionsError(`a FailoverStore supports at most ${MAX_CLUSTERS} clusters, got ${clusters.length}`)
   const seen = new Set<string>()
   for (const c of clusters) {
     if (typeof c?.name !== 'string' || c.name === '') throw new InvalidOptionsError('every cluster needs a non-empty name')
@@ -308,9 +345,12 @@ export function validateClusters(clusters: readonly ClusterConfig[]): void {
     if (typeof c.store !== 'object' || c.store === null) throw new InvalidOptionsError(`cluster ${c.name} has no store`)
     const missing = OPERATION_NAMES.filter((m) => typeof (c.store as unknown as Record<string, unknown>)[m] !== 'function')
     if (missing.length > 0) {
-      throw new InvalidOptionsError(`cluster ${c.name}: its store lacks ${missing.join(', ')}; a store is a DocumentStore (connection.store(path)), a FailoverStore, or an object with all ${OPERATION_NAMES.length} Store methods`)
+      throw new InvalidOptionsError(
+        `cluster ${c.name}: its store lacks ${missing.join(', ')}; a store is a DocumentStore (connection.store(path)), a FailoverStore, or an object with all ${OPERATION_NAMES.length} Store methods`,
+      )
     }
-    if (typeof c.store.path !== 'string') throw new InvalidOptionsError(`cluster ${c.name}: its store has no table path (path must be a string); got ${shown(c.store.path)}`)
+    if (typeof c.store.path !== 'string')
+      throw new InvalidOptionsError(`cluster ${c.name}: its store has no table path (path must be a string); got ${shown(c.store.path)}`)
     if (c.ping !== undefined && typeof c.ping !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: ping must be a function`)
     if (c.close !== undefined && typeof c.close !== 'function') throw new InvalidOptionsError(`cluster ${c.name}: close must be a function`)
   }
@@ -358,7 +398,12 @@ function resolveFailback(failback: FailbackRampOptions | false | undefined): Req
   if (failback === false) return false
   known('failback', failback, ['rampMs', 'shares'])
   const shares = failback?.shares ?? DEFAULT_FAILBACK_RAMP.shares
-  if (!Array.isArray(shares) || shares.length === 0 || shares[shares.length - 1] !== 1 || shares.some((x, i) => !(typeof x === 'number' && x > 0 && x <= 1 && (i === 0 || x >= (shares[i - 1] as number))))) {
+  if (
+    !Array.isArray(shares) ||
+    shares.length === 0 ||
+    shares[shares.length - 1] !== 1 ||
+    shares.some((x, i) => !(typeof x === 'number' && x > 0 && x <= 1 && (i === 0 || x >= (shares[i - 1] as number))))
+  ) {
     mustBe('failback.shares', 'an ascending array of shares in (0, 1] ending with 1', shares)
   }
   return { rampMs: validateTimeout('failback.rampMs', failback?.rampMs ?? DEFAULT_FAILBACK_RAMP.rampMs), shares }
@@ -367,7 +412,8 @@ function resolveFailback(failback: FailbackRampOptions | false | undefined): Req
 function resolveProbe(probe: ProbeOptions | undefined, timeoutMs: number): Pick<ResolvedOptions, 'probeId' | 'probeTimeoutMs' | 'backoff'> {
   known('probe', probe, ['id', 'timeoutMs', 'backoff'])
   const id = probe?.id ?? DEFAULT_PROBE_ID
-  if (!((typeof id === 'string' && id !== '') || (id instanceof Uint8Array && id.length > 0))) mustBe('probe.id', 'a non-empty string or binary key', id)
+  if (!((typeof id === 'string' && id !== '') || (id instanceof Uint8Array && id.length > 0)))
+    mustBe('probe.id', 'a non-empty string or binary key', id)
   const b = probe?.backoff
   known('probe.backoff', b, ['initialMs', 'multiplier', 'maxMs', 'jitter'])
   const initialMs = validateTimeout('probe.backoff.initialMs', b?.initialMs ?? DEFAULT_BACKOFF.initialMs)
@@ -377,7 +423,13 @@ function resolveProbe(probe: ProbeOptions | undefined, timeoutMs: number): Pick<
     backoff: {
       initialMs,
       multiplier: inRange('probe.backoff.multiplier', b?.multiplier ?? DEFAULT_BACKOFF.multiplier, 1, 100),
-      maxMs: inRange('probe.backoff.maxMs (at least initialMs)', b?.maxMs ?? Math.max(initialMs, DEFAULT_BACKOFF.maxMs), initialMs, MAX_TIMER_MS, true),
+      maxMs: inRange(
+        'probe.backoff.maxMs (at least initialMs)',
+        b?.maxMs ?? Math.max(initialMs, DEFAULT_BACKOFF.maxMs),
+        initialMs,
+        MAX_TIMER_MS,
+        true,
+      ),
       jitter: inRange('probe.backoff.jitter', b?.jitter ?? DEFAULT_BACKOFF.jitter, 0, 1),
     },
   }
@@ -419,7 +471,13 @@ function resolveSilence(silence: SilenceOptions | false | undefined): Required<S
   const floorMs = validateTimeout('silence.floorMs', silence?.floorMs ?? DEFAULT_SILENCE.floorMs)
   return {
     floorMs,
-    ceilingMs: inRange('silence.ceilingMs (at least floorMs)', silence?.ceilingMs ?? Math.max(floorMs, DEFAULT_SILENCE.ceilingMs), floorMs, MAX_TIMER_MS, true),
+    ceilingMs: inRange(
+      'silence.ceilingMs (at least floorMs)',
+      silence?.ceilingMs ?? Math.max(floorMs, DEFAULT_SILENCE.ceilingMs),
+      floorMs,
+      MAX_TIMER_MS,
+      true,
+    ),
     minSamples: inRange('silence.minSamples', silence?.minSamples ?? DEFAULT_SILENCE.minSamples, 1, 1_000_000, true),
   }
 }

@@ -117,7 +117,16 @@ export class Prober {
           const nextDelayMs = backoff.delay(count - 1)
           stats.probesFailed++
           state.report(c, { kind: 'failed', why: reasonOf(error) }, 'probe')
-          this.d.emit({ type: 'probe-failed', cluster: name, operation: 'probe', at: now, elapsedMs: now - startedAt, attempt, reason: reasonOf(error), nextDelayMs })
+          this.d.emit({
+            type: 'probe-failed',
+            cluster: name,
+            operation: 'probe',
+            at: now,
+            elapsedMs: now - startedAt,
+            attempt,
+            reason: reasonOf(error),
+            nextDelayMs,
+          })
           return timer(nextDelayMs, scheduler)
         },
       }),
@@ -138,7 +147,9 @@ export class Prober {
     const read = defer(() => cluster.store.findById(probeId)).pipe(ignoreElements())
     const steps = ping === undefined ? read : concat(defer(ping).pipe(ignoreElements()), read)
     return new Observable<number>((out) => {
-      const limit = new ProbeLimit(() => out.error(new TimeoutError(`probe of ${cluster.name}: no answer within ${probeTimeoutMs} ms`, probeTimeoutMs)))
+      const limit = new ProbeLimit(() =>
+        out.error(new TimeoutError(`probe of ${cluster.name}: no answer within ${probeTimeoutMs} ms`, probeTimeoutMs)),
+      )
       clock.arm(limit, probeTimeoutMs)
       const probe = concat(steps, of(c)).subscribe(out)
       return () => {

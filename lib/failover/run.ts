@@ -78,10 +78,12 @@ export interface Straggler {
  *   keepalive, a transport error that is not provably unsent): it may be applied later, and
  *   nothing will ever say whether it was.
  */
-export type Unanswered = { readonly kind: 'pending'; readonly attempt: Straggler } | { readonly kind: 'unknown'; readonly cluster: number; readonly why: string }
+export type Unanswered =
+  { readonly kind: 'pending'; readonly attempt: Straggler } | { readonly kind: 'unknown'; readonly cluster: number; readonly why: string }
 
 /** How a straggler ended: answered (a value, a completion or a semantic error), provably unsent, or unknown. */
-export type StragglerEnd = { readonly kind: 'answered' } | { readonly kind: 'unsent'; readonly why: string } | { readonly kind: 'unknown'; readonly why: string }
+export type StragglerEnd =
+  { readonly kind: 'answered' } | { readonly kind: 'unsent'; readonly why: string } | { readonly kind: 'unknown'; readonly why: string }
 
 /**
  * What an attempt that ended without an answer (it timed out, its cluster fell silent, or it
@@ -214,7 +216,9 @@ export class Run<T> implements InFlightEntry {
 
   /** The clusters where an attempt of this write may still land (unknown, or still running), and why. */
   inDoubt(): { cluster: number; why: string }[] {
-    return (this.unanswered ?? []).map((u) => (u.kind === 'unknown' ? { cluster: u.cluster, why: u.why } : { cluster: u.attempt.cluster, why: 'still running' }))
+    return (this.unanswered ?? []).map((u) =>
+      u.kind === 'unknown' ? { cluster: u.cluster, why: u.why } : { cluster: u.attempt.cluster, why: 'still running' },
+    )
   }
 
   /** Cancels whatever this operation left running. */

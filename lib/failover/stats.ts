@@ -159,7 +159,11 @@ export class StatsRecorder {
     return this.find(cluster, operation)?.latency.totalCount ?? 0
   }
 
-  snapshot(active: { index: number; name: string }, inFlight: number, clock: { armed: number; stalls: number; stalledMs: number }): FailoverStats {
+  snapshot(
+    active: { index: number; name: string },
+    inFlight: number,
+    clock: { armed: number; stalls: number; stalledMs: number },
+  ): FailoverStats {
     const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
     this.names.forEach((name, i) => {
       const ops: Partial<Record<OperationName, OperationStats>> = {}

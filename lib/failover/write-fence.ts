@@ -76,6 +76,12 @@ export class WriteFence {
     }
     this.fences.set(key, standing)
     const pending = [...new Set(standing.map((f) => this.names[f.cluster] ?? String(f.cluster)))]
-    return new PendingWriteError(operation, id, pending, standing.map((f) => `${this.names[f.cluster] ?? f.cluster}: ${f.why}`).join('; '), this.settleMs)
+    return new PendingWriteError(
+      operation,
+      id,
+      pending,
+      standing.map((f) => `${this.names[f.cluster] ?? f.cluster}: ${f.why}`).join('; '),
+      this.settleMs,
+    )
   }
 }

@@ -26,9 +26,7 @@ export interface AuthOptions {
   readonly tokenTtlMs?: number
 }
 
-export type AuthOutcome =
-  | { readonly ok: true; readonly token: string | undefined }
-  | { readonly ok: false; readonly details: string }
+export type AuthOutcome = { readonly ok: true; readonly token: string | undefined } | { readonly ok: false; readonly details: string }
 
 const DEFAULT_TTL_MS = 1_800_000
 

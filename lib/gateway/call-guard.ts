@@ -49,7 +49,11 @@ export class CallGuard {
    * Wraps a unary handler. `impl` must never throw: the handlers turn every failure into an
    * in-band error themselves.
    */
-  unary<Req, Res>(rpc: RpcName, inBand: (errCode: number, message: string) => Res, impl: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  unary<Req, Res>(
+    rpc: RpcName,
+    inBand: (errCode: number, message: string) => Res,
+    impl: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  ): grpc.handleUnaryCall<Req, Res> {
     const hooks = this.hooks
     return (call, callback) => {
       hooks.counts[rpc]++
@@ -58,7 +62,12 @@ export class CallGuard {
         answer(impl(call.request, call), callback)
         return
       }
-      void this.applyFaults(rpc, call, (status) => callback(status), (errCode, message) => callback(null, inBand(errCode, message))).then((verdict) => {
+      void this.applyFaults(
+        rpc,
+        call,
+        (status) => callback(status),
+        (errCode, message) => callback(null, inBand(errCode, message)),
+      ).then((verdict) => {
         if (!verdict.run) return
         if (!verdict.crashAfter) {
           answer(impl(call.request, call), callback)
@@ -70,7 +79,11 @@ export class CallGuard {
   }
 
   /** Wraps a server-streaming handler (Find). */
-  streaming<Req, Res>(rpc: RpcName, inBand: (errCode: number, message: string) => Res, impl: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+  streaming<Req, Res>(
+    rpc: RpcName,
+    inBand: (errCode: number, message: string) => Res,
+    impl: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>,
+  ): grpc.handleServerStreamingCall<Req, Res> {
     const hooks = this.hooks
     return (call) => {
       hooks.counts[rpc]++
@@ -101,7 +114,12 @@ export class CallGuard {
       if (auth !== undefined && !this.authenticate(call, (status) => callback(status), auth)) return
       impl(call.request).then(
         (response) => callback(null, response),
-        (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: messageOf(error) }),
+        (error: unknown) =>
+          callback(
+            error instanceof CallStatusError
+              ? { code: error.code, details: error.message }
+              : { code: grpc.status.INTERNAL, details: messageOf(error) },
+          ),
       )
     }
   }
@@ -121,7 +139,12 @@ export class CallGuard {
     return true
   }
 
-  private async applyFaults(rpc: RpcName, call: Call, fail: (status: Partial<grpc.StatusObject>) => void, inBand: (errCode: number, message: string) => void): Promise<Verdict> {
+  private async applyFaults(
+    rpc: RpcName,
+    call: Call,
+    fail: (status: Partial<grpc.StatusObject>) => void,
+    inBand: (errCode: number, message: string) => void,
+  ): Promise<Verdict> {
     const action: FaultAction | undefined = this.hooks.faults.decide(rpc)
     if (action === undefined) return RUN
     switch (action.kind) {
@@ -159,7 +182,12 @@ function answer<Res>(result: Res | Promise<Res>, callback: grpc.sendUnaryData<Re
   if (result instanceof Promise) {
     result.then(
       (r) => callback(null, r),
-      (error: unknown) => callback(error instanceof CallStatusError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: String(error) }),
+      (error: unknown) =>
+        callback(
+          error instanceof CallStatusError
+            ? { code: error.code, details: error.message }
+            : { code: grpc.status.INTERNAL, details: String(error) },
+        ),
     )
   } else callback(null, result)
 }

@@ -72,7 +72,11 @@ function positive(name: string, text: string | undefined, fallback: number): num
  * A password given for `user` by exactly one of: a file (first line), the environment variable,
  * the command line (with a warning: `ps` shows it). Undefined when there is no user.
  */
-function secret(user: string | undefined, from: { flag: string; text: string | undefined; file: string | undefined; env: string }, read: (file: string) => Buffer): string | undefined {
+function secret(
+  user: string | undefined,
+  from: { flag: string; text: string | undefined; file: string | undefined; env: string },
+  read: (file: string) => Buffer,
+): string | undefined {
   const userFlag = from.flag.replace('password', 'user')
   const given = [from.text, from.file].filter((x) => x !== undefined).length
   if (user === undefined) {
@@ -86,16 +90,20 @@ function secret(user: string | undefined, from: { flag: string; text: string | u
     return text
   }
   if (from.text !== undefined) {
-    process.stderr.write(`ojai-gateway: WARNING: --${from.flag} is visible to every user of this machine in the process list; prefer --${from.flag}-file or ${from.env}\n`)
+    process.stderr.write(
+      `ojai-gateway: WARNING: --${from.flag} is visible to every user of this machine in the process list; prefer --${from.flag}-file or ${from.env}\n`,
+    )
     return from.text
   }
   const env = process.env[from.env]
-  if (env === undefined || env === '') fail(`--${userFlag} needs a password: --${from.flag}-file <file>, the environment variable ${from.env}, or --${from.flag}`)
+  if (env === undefined || env === '')
+    fail(`--${userFlag} needs a password: --${from.flag}-file <file>, the environment variable ${from.env}, or --${from.flag}`)
   return env
 }
 
 function stderrLogger(): GatewayLogger {
-  const line = (level: string) => (obj: object, msg?: string) => process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...obj })}\n`)
+  const line = (level: string) => (obj: object, msg?: string) =>
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...obj })}\n`)
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
 }
 
@@ -145,8 +153,21 @@ async function main(): Promise<void> {
       fail(`cannot read ${file}: ${messageOf(error)}`)
     }
   }
-  const password = secret(values.user, { flag: 'password', text: values.password, file: values['password-file'], env: 'OJAI_GATEWAY_PASSWORD' }, read)
-  const replicationPassword = secret(values['replication-user'], { flag: 'replication-password', text: values['replication-password'], file: values['replication-password-file'], env: 'OJAI_GATEWAY_REPLICATION_PASSWORD' }, read)
+  const password = secret(
+    values.user,
+    { flag: 'password', text: values.password, file: values['password-file'], env: 'OJAI_GATEWAY_PASSWORD' },
+    read,
+  )
+  const replicationPassword = secret(
+    values['replication-user'],
+    {
+      flag: 'replication-password',
+      text: values['replication-password'],
+      file: values['replication-password-file'],
+      env: 'OJAI_GATEWAY_REPLICATION_PASSWORD',
+    },
+    read,
+  )
   const tokenTtlMs = integer('token-ttl-ms', values['token-ttl-ms'], 1_800_000)
   const peerCa = values['peer-ca'] === undefined ? undefined : read(values['peer-ca'])
   const { credentials } = await import('@grpc/grpc-js')
@@ -155,7 +176,9 @@ async function main(): Promise<void> {
     host: values.host ?? '127.0.0.1',
     ...(values.data === undefined ? {} : { storage: { dir: values.data } }),
     ...(values.user === undefined || password === undefined ? {} : { auth: { user: values.user, password, tokenTtlMs } }),
-    ...(values['replication-user'] === undefined || replicationPassword === undefined ? {} : { replicationAuth: { user: values['replication-user'], password: replicationPassword, tokenTtlMs } }),
+    ...(values['replication-user'] === undefined || replicationPassword === undefined
+      ? {}
+      : { replicationAuth: { user: values['replication-user'], password: replicationPassword, tokenTtlMs } }),
     ...(values['tls-cert'] === undefined ? {} : { tls: { cert: read(values['tls-cert']), key: read(values['tls-key'] as string) } }),
     ...(values['replicate-to'] === undefined ? {} : { replicateTo: values['replicate-to'] }),
     replicationLagMs: integer('replication-lag-ms', values['replication-lag-ms'], 0),
@@ -164,7 +187,11 @@ async function main(): Promise<void> {
     ...(values.verbose ? { logger: stderrLogger() } : {}),
     findLimits: {
       maxStreams: positive('max-find-streams', values['max-find-streams'], DEFAULT_FIND_LIMITS.maxStreams),
-      maxStreamsPerConnection: positive('max-find-streams-per-connection', values['max-find-streams-per-connection'], DEFAULT_FIND_LIMITS.maxStreamsPerConnection),
+      maxStreamsPerConnection: positive(
+        'max-find-streams-per-connection',
+        values['max-find-streams-per-connection'],
+        DEFAULT_FIND_LIMITS.maxStreamsPerConnection,
+      ),
     },
   }
   // Without --verbose too: this is about the machine's safety, not a log line.

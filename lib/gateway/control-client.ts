@@ -37,7 +37,12 @@ const CONTROL_CLIENT: Rules<ControlClientOptions> = {
   timeoutMs: integerIn(1, MAX_TIMER_MS),
 }
 
-type Method = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ControlResponse) => void) => grpc.ClientUnaryCall
+type Method = (
+  req: object,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: ControlResponse) => void,
+) => grpc.ClientUnaryCall
 
 /** @category Faults */
 export class GatewayControlClient {
@@ -48,9 +53,14 @@ export class GatewayControlClient {
   /** Throws InvalidOptionsError for options it does not know or values they do not accept, before any channel is made. */
   constructor(address: string, options: ControlClientOptions = {}) {
     checkOptions('GatewayControlClient options', options, CONTROL_CLIENT)
-    this.client = new ControlService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as GatewayControlClient['client']
+    this.client = new ControlService(
+      address,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      options.channelOptions,
+    ) as unknown as GatewayControlClient['client']
     this.timeoutMs = options.timeoutMs ?? 5000
-    this.authorization = options.user === undefined ? undefined : `basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`
+    this.authorization =
+      options.user === undefined ? undefined : `basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`
   }
 
   /** Sets (replaces) the fault of one RPC, or of all with `'*'`. */

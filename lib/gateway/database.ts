@@ -25,7 +25,16 @@
  * - A missing `json_query` in Find means `{}` (all documents).
  */
 import { dotSegmentProblem } from '../ojai/table-path.js'
-import { DecodingError, DocumentExistsError, DocumentNotFoundError, InvalidArgumentError, OjaiError, ServerError, TableExistsError, TableNotFoundError } from '../ojai/errors.js'
+import {
+  DecodingError,
+  DocumentExistsError,
+  DocumentNotFoundError,
+  InvalidArgumentError,
+  OjaiError,
+  ServerError,
+  TableExistsError,
+  TableNotFoundError,
+} from '../ojai/errors.js'
 import { decodeDocument, decodeId, encodeDocument } from '../ojai/codec.js'
 import { Condition } from '../ojai/condition.js'
 import { applyMutation, Mutation } from '../ojai/mutation.js'
@@ -58,7 +67,9 @@ export type DocOp =
   | { readonly type: 'state'; readonly record: StoredRecord }
 
 /** An applied write, as replication ships it. */
-export type Change = { readonly kind: 'table'; readonly meta: TableMeta } | { readonly kind: 'doc'; readonly table: string; readonly key: Buffer; readonly op: DocOp }
+export type Change =
+  | { readonly kind: 'table'; readonly meta: TableMeta }
+  | { readonly kind: 'doc'; readonly table: string; readonly key: Buffer; readonly op: DocOp }
 
 /** The timestamp a change is ordered by. */
 export function changeTs(change: Change): number {
@@ -73,7 +84,11 @@ export function changeTs(change: Change): number {
  */
 export class CallAbandonedError extends Error {
   constructor(readonly reason: 'cancelled' | 'deadline') {
-    super(reason === 'cancelled' ? 'the call was cancelled before the write was applied; nothing written' : 'the deadline passed before the write was applied; nothing written')
+    super(
+      reason === 'cancelled'
+        ? 'the call was cancelled before the write was applied; nothing written'
+        : 'the deadline passed before the write was applied; nothing written',
+    )
     this.name = 'CallAbandonedError'
   }
 }
@@ -169,7 +184,8 @@ export class Database {
       throw new InvalidArgumentError(`unknown insert_mode ${String(mode)}: use INSERT_OR_REPLACE (1), INSERT (2) or REPLACE (3)`)
     }
     const condition = parseCondition(r.condition === 'jsonCondition' ? r.jsonCondition : undefined)
-    if (condition !== undefined && mode !== REPLACE) throw new InvalidArgumentError('a condition is only allowed with insert_mode REPLACE (3)')
+    if (condition !== undefined && mode !== REPLACE)
+      throw new InvalidArgumentError('a condition is only allowed with insert_mode REPLACE (3)')
     const text = required(r.data === 'jsonDocument' ? r.jsonDocument : undefined, 'json_document')
     const doc = decode(text)
     const id = documentIdOf(doc)
@@ -201,7 +217,8 @@ export class Database {
     // The hot path: the stored canonical text goes out as is, never parsed.
     if (condition === undefined && project === undefined) return record.text
     const doc = decodeDocument(record.text)
-    if (condition !== undefined && !condition.matches(doc)) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
+    if (condition !== undefined && !condition.matches(doc))
+      throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
     return project === undefined ? record.text : encodeDocument(project(doc))
   }
 
@@ -214,9 +231,11 @@ export class Database {
     const table = this.requireTable(path)
     let text: string | undefined
     await this.write(path, table, encodeKey(id), abandoned, (current, working) => {
-      if (current === undefined || current.text === null) throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
+      if (current === undefined || current.text === null)
+        throw new DocumentNotFoundError(`no document with _id ${describeId(id)} in ${path}`)
       const doc = working.currentDocument() ?? decodeDocument(current.text)
-      if (condition !== undefined && !condition.matches(doc)) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
+      if (condition !== undefined && !condition.matches(doc))
+        throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition`)
       // Replicated without its condition: it held here, where the write was accepted.
       text ??= mutation.toJsonString()
       return { mutate: text, result: applyMutation(doc, mutation) }
@@ -233,7 +252,8 @@ export class Database {
       const exists = current !== undefined && current.text !== null
       if (condition !== undefined) {
         if (!exists) return undefined
-        if (!condition.matches(decodeDocument(current.text as string))) throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition; not deleted`)
+        if (!condition.matches(decodeDocument(current.text as string)))
+          throw new DocumentNotFoundError(`the document with _id ${describeId(id)} does not satisfy the condition; not deleted`)
       }
       // A tombstone even for a missing id: a delete must win over any older write still on its
       // way from a peer.
@@ -311,8 +331,10 @@ export class Database {
     } catch {
       throw new InvalidArgumentError('the document key is not a storage key (type byte, then the _id)')
     }
-    if (!encodeKey(id).equals(key) || (typeof id === 'string' && id === '')) throw new InvalidArgumentError('the document key is not the storage key of a non-empty _id')
-    if (key.length > this.engine.maxKeyBytes) throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; this storage allows at most ${this.engine.maxKeyBytes - 1}`)
+    if (!encodeKey(id).equals(key) || (typeof id === 'string' && id === ''))
+      throw new InvalidArgumentError('the document key is not the storage key of a non-empty _id')
+    if (key.length > this.engine.maxKeyBytes)
+      throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; this storage allows at most ${this.engine.maxKeyBytes - 1}`)
     const op = change.op
     switch (op.type) {
       case 'put':
@@ -326,7 +348,8 @@ export class Database {
         const r = op.record
         const h = r.history
         checkVersion(r.ts, r.origin)
-        if (h === undefined) return r.text === null ? change : { ...change, op: { type: 'state', record: { ...r, text: canonicalFor(r.text, id) } } }
+        if (h === undefined)
+          return r.text === null ? change : { ...change, op: { type: 'state', record: { ...r, text: canonicalFor(r.text, id) } } }
         checkVersion(h.baseTs, h.baseOrigin)
         checkVersion(h.resetTs, h.resetOrigin)
         for (const l of h.log) {
@@ -389,7 +412,8 @@ export class Database {
         if (batch.length === 0) break
         yield batch.map((e) => {
           const history = e.record.history ?? table.history(e.key)
-          const record: StoredRecord = history === undefined ? { text: e.record.text, ts: e.record.ts, origin: e.record.origin } : { ...e.record, history }
+          const record: StoredRecord =
+            history === undefined ? { text: e.record.text, ts: e.record.ts, origin: e.record.origin } : { ...e.record, history }
           return { kind: 'doc' as const, table: meta.path, key: e.key, op: { type: 'state' as const, record } }
         })
         after = (batch[batch.length - 1] as (typeof batch)[number]).key
@@ -416,7 +440,10 @@ export class Database {
     table: TableStore,
     key: Buffer,
     abandoned: AbandonCheck | undefined,
-    plan: (current: StoredRecord | undefined, working: WorkingDoc) => { put: string | null } | { mutate: string; result: Document } | undefined,
+    plan: (
+      current: StoredRecord | undefined,
+      working: WorkingDoc,
+    ) => { put: string | null } | { mutate: string; result: Document } | undefined,
   ): Promise<void> {
     let op: DocOp | undefined
     let ts: number | undefined
@@ -510,7 +537,8 @@ export function normalizeTablePath(raw: string): string {
     throw new InvalidArgumentError(`table path must be absolute, e.g. "/apps/users", got ${JSON.stringify(String(raw)).slice(0, 200)}`)
   }
   const bytes = Buffer.byteLength(raw, 'utf8')
-  if (bytes > MAX_TABLE_PATH_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes long; at most ${MAX_TABLE_PATH_BYTES} are allowed`)
+  if (bytes > MAX_TABLE_PATH_BYTES)
+    throw new InvalidArgumentError(`table path is ${bytes} bytes long; at most ${MAX_TABLE_PATH_BYTES} are allowed`)
   const dots = dotSegmentProblem(raw)
   if (dots !== undefined) throw new InvalidArgumentError(dots)
   const path = raw.replace(/\/{2,}/g, '/').replace(/\/$/, '')
@@ -520,12 +548,16 @@ export function normalizeTablePath(raw: string): string {
 
 /** A path a peer sends must already be canonical (peers only ship normalized paths). */
 function checkTablePathCanonical(path: string): void {
-  if (normalizeTablePath(path) !== path) throw new InvalidArgumentError(`table path ${JSON.stringify(path).slice(0, 200)} is not in canonical form (${JSON.stringify(normalizeTablePath(path)).slice(0, 200)})`)
+  if (normalizeTablePath(path) !== path)
+    throw new InvalidArgumentError(
+      `table path ${JSON.stringify(path).slice(0, 200)} is not in canonical form (${JSON.stringify(normalizeTablePath(path)).slice(0, 200)})`,
+    )
 }
 
 /** A replicated version: a finite positive hybrid timestamp and the id of the gateway that accepted the write. */
 function checkVersion(ts: number, origin: string): void {
-  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) throw new InvalidArgumentError(`timestamp ${String(ts)} is not a positive finite number`)
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0)
+    throw new InvalidArgumentError(`timestamp ${String(ts)} is not a positive finite number`)
   const bytes = typeof origin === 'string' ? Buffer.byteLength(origin, 'utf8') : 0
   if (bytes < 1 || bytes > 255) throw new InvalidArgumentError('origin gateway id must be 1 to 255 bytes')
 }
@@ -534,13 +566,17 @@ function checkVersion(ts: number, origin: string): void {
 function canonicalFor(text: string, key: DocumentId): string {
   const doc = decode(text)
   const id = documentIdOf(doc)
-  if (!encodeKey(id).equals(encodeKey(key))) throw new InvalidArgumentError(`the document's _id ${describeId(id)} is not its key ${describeId(key)}`)
+  if (!encodeKey(id).equals(encodeKey(key)))
+    throw new InvalidArgumentError(`the document's _id ${describeId(id)} is not its key ${describeId(key)}`)
   return encodeDocument(doc)
 }
 
 function checkEncoding(encoding: number): void {
   if (encoding !== JSON_ENCODING) {
-    throw new ServerError(`unknown payload_encoding ${String(encoding)}: only JSON_ENCODING (1) is supported`, WireErrorCode.UNKNOWN_PAYLOAD_ENCODING)
+    throw new ServerError(
+      `unknown payload_encoding ${String(encoding)}: only JSON_ENCODING (1) is supported`,
+      WireErrorCode.UNKNOWN_PAYLOAD_ENCODING,
+    )
   }
 }
 
@@ -580,7 +616,8 @@ function keyOf(text: string | undefined): DocumentId {
 function documentIdOf(doc: Document): DocumentId {
   const id = doc._id
   if (id === undefined) throw new InvalidArgumentError('the document has no _id')
-  if (!isDocumentId(id) || (typeof id === 'string' && id === '')) throw new InvalidArgumentError('_id must be a non-empty string or a binary value')
+  if (!isDocumentId(id) || (typeof id === 'string' && id === ''))
+    throw new InvalidArgumentError('_id must be a non-empty string or a binary value')
   return id
 }
 

@@ -1,4 +1,16 @@
-import { arrayOf, checkOptions, integerAtLeast, mustBe, nested, numberIn, oneOf, required, rule, shown, type Rule } from '../ojai/check-options.js'
+import {
+  arrayOf,
+  checkOptions,
+  integerAtLeast,
+  mustBe,
+  nested,
+  numberIn,
+  oneOf,
+  required,
+  rule,
+  shown,
+  type Rule,
+} from '../ojai/check-options.js'
 import { InvalidOptionsError } from '../ojai/errors.js'
 
 /**
@@ -17,7 +29,17 @@ import { InvalidOptionsError } from '../ojai/errors.js'
  * takes precedence over the `'*'` fault.
  * @category Faults
  */
-export const RPC_NAMES = ['Ping', 'CreateTable', 'DeleteTable', 'TableExists', 'InsertOrReplace', 'FindById', 'Find', 'Update', 'Delete'] as const
+export const RPC_NAMES = [
+  'Ping',
+  'CreateTable',
+  'DeleteTable',
+  'TableExists',
+  'InsertOrReplace',
+  'FindById',
+  'Find',
+  'Update',
+  'Delete',
+] as const
 /** @category Faults */
 export type RpcName = (typeof RPC_NAMES)[number]
 /** @category Faults */
@@ -189,18 +211,35 @@ const common = { type: oneOf(FAULT_TYPES), times: integerAtLeast(1) }
 const FAULT_RULES = {
   stall: common,
   latency: { ...common, ms: required(delayMs), p: probability },
-  distribution: { ...common, distribution: required(arrayOf(required(nested({ p: required(probability), ms: required(delayMs) })), { nonEmpty: true })) },
-  fail: { ...common, code: required(rule('a non-OK gRPC status code, an integer in [1, 16]', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 16)), details: text, p: probability },
+  distribution: {
+    ...common,
+    distribution: required(arrayOf(required(nested({ p: required(probability), ms: required(delayMs) })), { nonEmpty: true })),
+  },
+  fail: {
+    ...common,
+    code: required(
+      rule('a non-OK gRPC status code, an integer in [1, 16]', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 16),
+    ),
+    details: text,
+    p: probability,
+  },
   error: { ...common, errCode: required(integerAtLeast(1)), message: text, p: probability },
   crash: { ...common, when: oneOf(['before', 'after']) },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, Rule>>>>
 
 /** Checks a fault with the library's options rules; InvalidOptionsError naming the key and what it accepts. */
 function validate(target: FaultTarget, fault: Fault): void {
-  if (target !== '*' && !(RPC_NAMES as readonly string[]).includes(target)) throw new InvalidOptionsError(`unknown RPC ${JSON.stringify(target)}; use one of ${RPC_NAMES.join(', ')} or '*'`)
+  if (target !== '*' && !(RPC_NAMES as readonly string[]).includes(target))
+    throw new InvalidOptionsError(`unknown RPC ${JSON.stringify(target)}; use one of ${RPC_NAMES.join(', ')} or '*'`)
   if (typeof fault !== 'object' || fault === null || Array.isArray(fault)) mustBe('a fault', "an object such as { type: 'stall' }", fault)
   const type = fault.type as unknown
-  if (!(FAULT_TYPES as readonly unknown[]).includes(type)) throw new InvalidOptionsError(`unknown fault type ${shown(type)}; use one of ${FAULT_TYPES.join(', ')}`)
+  if (!(FAULT_TYPES as readonly unknown[]).includes(type))
+    throw new InvalidOptionsError(`unknown fault type ${shown(type)}; use one of ${FAULT_TYPES.join(', ')}`)
   const kind = fault.type === 'latency' && 'distribution' in fault ? 'distribution' : fault.type
-  checkOptions<Readonly<Record<string, unknown>>>(`${fault.type} fault`, fault as unknown as Readonly<Record<string, unknown>>, FAULT_RULES[kind], `${fault.type}.`)
+  checkOptions<Readonly<Record<string, unknown>>>(
+    `${fault.type} fault`,
+    fault as unknown as Readonly<Record<string, unknown>>,
+    FAULT_RULES[kind],
+    `${fault.type}.`,
+  )
 }

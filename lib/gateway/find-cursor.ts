@@ -164,7 +164,11 @@ export class FindCursor {
 function planOf(path: string, query: Query): string {
   const parts: string[] = [`"table":${JSON.stringify(path)}`, `"access":"full table scan in _id order"`]
   if (query.where !== undefined && !query.where.isEmpty) parts.push(`"filter":${query.where.toJsonString()}`)
-  if (!query.isIdOrdered) parts.push(`"sort":${JSON.stringify(query.orderBy.map((k) => ({ path: k.path.toString(), direction: k.direction })))}`, `"streaming":false`)
+  if (!query.isIdOrdered)
+    parts.push(
+      `"sort":${JSON.stringify(query.orderBy.map((k) => ({ path: k.path.toString(), direction: k.direction })))}`,
+      `"streaming":false`,
+    )
   else parts.push(`"streaming":true`)
   if (query.offset > 0) parts.push(`"offset":${query.offset}`)
   if (query.limit !== undefined) parts.push(`"limit":${query.limit}`)

@@ -209,7 +209,7 @@ export class FindThrottle {
 
   /** Grants freed slots to the first waiters whose connection is under its cap. */
   private wakeSlots(): void {
-    for (let i = 0; i < this.waiting.length && this.running < this.limits.maxStreams; ) {
+    for (let i = 0; i < this.waiting.length && this.running < this.limits.maxStreams;) {
       const w = this.waiting[i] as Waiter
       if (!this.fits(w.connection)) {
         i++

@@ -91,7 +91,8 @@ export async function streamFind(db: Database, throttle: FindThrottle, call: Fin
   try {
     release = await throttle.admit(call.getPeer(), gone.signal)
     if (release === undefined) return
-    if (call.request.includeQueryPlan) call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: QUERY_PLAN, jsonResponse: cursor.plan })
+    if (call.request.includeQueryPlan)
+      call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: QUERY_PLAN, jsonResponse: cursor.plan })
     for (;;) {
       // The stream's window: wait for earlier messages to flush (a client that does not read holds only this much).
       while (unflushedBytes >= STREAM_WINDOW_BYTES && !gone.signal.aborted) await new Promise<void>((resolve) => (wake = resolve))

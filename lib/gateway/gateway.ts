@@ -233,13 +233,17 @@ class GatewayImpl implements OjaiGateway {
 
   addReplicationPeers(addresses: readonly string[]): void {
     if (this.closing !== undefined) throw new ClosedError(`gateway ${this.address} was closed: no peers can be added`)
-    if (!Array.isArray(addresses)) throw new InvalidOptionsError(`addReplicationPeers takes an array of "host:port" addresses, got ${typeof addresses}`)
+    if (!Array.isArray(addresses))
+      throw new InvalidOptionsError(`addReplicationPeers takes an array of "host:port" addresses, got ${typeof addresses}`)
     const known = new Set(this.replicationPeers())
     for (const address of addresses as readonly unknown[]) {
       if (typeof address !== 'string' || !PEER_ADDRESS.test(address)) {
-        throw new InvalidOptionsError(`a replication peer must be a "host:port" address such as "127.0.0.1:5679", got ${typeof address === 'string' ? JSON.stringify(address) : typeof address}`)
+        throw new InvalidOptionsError(
+          `a replication peer must be a "host:port" address such as "127.0.0.1:5679", got ${typeof address === 'string' ? JSON.stringify(address) : typeof address}`,
+        )
       }
-      if (address === this.address) throw new InvalidOptionsError(`${address} is this gateway's own address: a gateway does not replicate to itself`)
+      if (address === this.address)
+        throw new InvalidOptionsError(`${address} is this gateway's own address: a gateway does not replicate to itself`)
       if (known.has(address)) throw new InvalidOptionsError(`${address} is already a replication peer of this gateway`)
       known.add(address)
     }
@@ -260,19 +264,36 @@ class GatewayImpl implements OjaiGateway {
   async listen(port: number): Promise<void> {
     const maxBytes = this.options.maxMessageBytes ?? 32 * 1024 * 1024
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes })
-    server.addService(strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'), createHandlers(this.db, this.guard, this.finds))
-    server.addService(strictUtf8(ReplicationService.service, internalDefinitions, INTERNAL_PACKAGE), { Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)) })
+    server.addService(
+      strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'),
+      createHandlers(this.db, this.guard, this.finds),
+    )
+    server.addService(strictUtf8(ReplicationService.service, internalDefinitions, INTERNAL_PACKAGE), {
+      Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)),
+    })
     server.addService(strictUtf8(ControlService.service, internalDefinitions, INTERNAL_PACKAGE), {
-      SetFault: this.guard.internal('control', (r: SetFaultRequest) => this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault))),
-      ClearFaults: this.guard.internal('control', (r: ClearFaultsRequest) => this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget)))),
+      SetFault: this.guard.internal('control', (r: SetFaultRequest) =>
+        this.control(() => this.faults.set(r.target as FaultTarget, JSON.parse(r.faultJson) as Fault)),
+      ),
+      ClearFaults: this.guard.internal('control', (r: ClearFaultsRequest) =>
+        this.control(() => this.faults.clear(r.target === '' ? undefined : (r.target as FaultTarget))),
+      ),
       GetStats: this.guard.internal('control', () => Promise.resolve<ControlResponse>({ error: '', json: JSON.stringify(this.stats()) })),
     })
     const tls = this.options.tls
-    const credentials = tls === undefined ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], false)
+    const credentials =
+      tls === undefined
+        ? grpc.ServerCredentials.createInsecure()
+        : grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], false)
     const host = this.host.includes(':') ? `[${this.host}]` : this.host
-    this.port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))))
+    this.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+    )
     this.server = server
-    this.logger.info({ address: this.address, id: this.id, storage: this.storage.kind, tls: tls !== undefined, auth: this.auth !== undefined }, 'gateway listening')
+    this.logger.info(
+      { address: this.address, id: this.id, storage: this.storage.kind, tls: tls !== undefined, auth: this.auth !== undefined },
+      'gateway listening',
+    )
     for (const warning of exposureWarnings(this.options)) this.logger.warn({ address: this.address }, warning)
   }
 
@@ -347,13 +368,20 @@ class GatewayImpl implements OjaiGateway {
       throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: ${(error as Error).message}`)
     }
     const sourceBytes = Buffer.byteLength(request.source, 'utf8')
-    if (sourceBytes < 1 || sourceBytes > 255) throw new CallStatusError(grpc.status.INVALID_ARGUMENT, 'replication batch refused, nothing applied: source gateway id must be 1 to 255 bytes')
+    if (sourceBytes < 1 || sourceBytes > 255)
+      throw new CallStatusError(
+        grpc.status.INVALID_ARGUMENT,
+        'replication batch refused, nothing applied: source gateway id must be 1 to 255 bytes',
+      )
     // The whole batch is checked before any of it is applied: a bad change rejects the batch.
     const changes = request.changes.map((m, i) => {
       try {
         return this.db.validateRemote(fromMessage(m))
       } catch (error) {
-        throw new CallStatusError(grpc.status.INVALID_ARGUMENT, `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${messageOf(error)}`)
+        throw new CallStatusError(
+          grpc.status.INVALID_ARGUMENT,
+          `replication batch refused, nothing applied: change ${i + 1} of ${request.changes.length}: ${messageOf(error)}`,
+        )
       }
     })
     const applied = changes.length === 0 ? 0 : await this.db.applyRemote(changes)
@@ -388,10 +416,14 @@ export function exposureWarnings(options: Pick<GatewayOptions, 'host' | 'auth' |
   if (isLoopback(host)) return []
   const warnings: string[] = []
   if (options.auth === undefined) {
-    warnings.push(`listening on ${host} beyond loopback WITHOUT authentication: anyone who can reach this port can read, write and delete every table, apply replication changes, and stall or crash the gateway through its fault controls. Use --user with --password-file (or OJAI_GATEWAY_PASSWORD), or listen on 127.0.0.1.`)
+    warnings.push(
+      `listening on ${host} beyond loopback WITHOUT authentication: anyone who can reach this port can read, write and delete every table, apply replication changes, and stall or crash the gateway through its fault controls. Use --user with --password-file (or OJAI_GATEWAY_PASSWORD), or listen on 127.0.0.1.`,
+    )
   }
   if (options.tls === undefined) {
-    warnings.push(`listening on ${host} beyond loopback WITHOUT TLS: ${options.auth === undefined ? 'requests and documents' : 'passwords, bearer tokens and documents'} cross the network in clear text. Use --tls-cert and --tls-key.`)
+    warnings.push(
+      `listening on ${host} beyond loopback WITHOUT TLS: ${options.auth === undefined ? 'requests and documents' : 'passwords, bearer tokens and documents'} cross the network in clear text. Use --tls-cert and --tls-key.`,
+    )
   }
   return warnings
 }

@@ -67,11 +67,17 @@ function valid<R>(request: R): R {
 
 export function createHandlers(db: Database, guard: CallGuard, throttle: FindThrottle): MapRDbServerHandlers {
   return {
-    Ping: guard.unary('Ping', () => ({}), () => ({})),
+    Ping: guard.unary(
+      'Ping',
+      () => ({}),
+      () => ({}),
+    ),
     CreateTable: guard.unary('CreateTable', errorOnly, (r) => outcome(() => db.createTable(valid(r).tablePath))),
     DeleteTable: guard.unary('DeleteTable', errorOnly, (r) => outcome(() => db.deleteTable(valid(r).tablePath))),
     TableExists: guard.unary('TableExists', errorOnly, (r) => outcome(() => db.tableExists(valid(r).tablePath))),
-    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r, call) => outcome(() => db.insertOrReplace(valid(r), abandonCheck(call)))),
+    InsertOrReplace: guard.unary('InsertOrReplace', errorOnly, (r, call) =>
+      outcome(() => db.insertOrReplace(valid(r), abandonCheck(call))),
+    ),
     Update: guard.unary('Update', errorOnly, (r, call) => outcome(() => db.update(valid(r), abandonCheck(call)))),
     Delete: guard.unary('Delete', errorOnly, (r, call) => outcome(() => db.delete(valid(r), abandonCheck(call)))),
     FindById: guard.unary(
@@ -85,6 +91,10 @@ export function createHandlers(db: Database, guard: CallGuard, throttle: FindThr
         }
       },
     ),
-    Find: guard.streaming<FindRequest__Output, FindResponse>('Find', (errCode, message) => findError(rpcError(errCode, message)), (call) => streamFind(db, throttle, call)),
+    Find: guard.streaming<FindRequest__Output, FindResponse>(
+      'Find',
+      (errCode, message) => findError(rpcError(errCode, message)),
+      (call) => streamFind(db, throttle, call),
+    ),
   }
 }

@@ -44,7 +44,10 @@ export function wallMillisOf(ts: number): number {
  * Last-writer-wins order of two versions (table entries): positive when `a` wins. Equal
  * timestamps are broken by the origin gateway id so every replica picks the same winner.
  */
-export function compareVersions(a: { readonly ts: number; readonly origin: string }, b: { readonly ts: number; readonly origin: string }): number {
+export function compareVersions(
+  a: { readonly ts: number; readonly origin: string },
+  b: { readonly ts: number; readonly origin: string },
+): number {
   if (a.ts !== b.ts) return a.ts > b.ts ? 1 : -1
   return a.origin === b.origin ? 0 : a.origin > b.origin ? 1 : -1
 }

@@ -16,7 +16,13 @@ function protoFile(): string {
 
 /** The loaded definitions (for the request checks of strict-utf8.ts). */
 export const INTERNAL_PACKAGE = 'ojai.failover.internal'
-export const internalDefinitions = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true })
+export const internalDefinitions = protoLoader.loadSync(protoFile(), {
+  keepCase: false,
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  oneofs: true,
+})
 const loaded = grpc.loadPackageDefinition(internalDefinitions) as unknown as {
   ojai: { failover: { internal: { Replication: grpc.ServiceClientConstructor; GatewayControl: grpc.ServiceClientConstructor } } }
 }

@@ -364,7 +364,14 @@ interface HistoryJson {
 }
 
 export function encodeHistory(h: DocHistory): string {
-  const json: HistoryJson = { bt: h.baseTs, bo: h.baseOrigin, rt: h.resetTs, ro: h.resetOrigin, x: h.exact ? 1 : 0, l: h.log.map((op) => [op.ts, op.origin, op.mutation]) }
+  const json: HistoryJson = {
+    bt: h.baseTs,
+    bo: h.baseOrigin,
+    rt: h.resetTs,
+    ro: h.resetOrigin,
+    x: h.exact ? 1 : 0,
+    l: h.log.map((op) => [op.ts, op.origin, op.mutation]),
+  }
   if (h.log.length > 0) json.b = h.base
   return JSON.stringify(json)
 }

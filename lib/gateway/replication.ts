@@ -113,7 +113,14 @@ class PeerLink {
   private failures = 0
   private incarnation: string | undefined
   private resync = false
-  private readonly client: grpc.Client & { Apply: (req: ApplyRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void) => grpc.ClientUnaryCall }
+  private readonly client: grpc.Client & {
+    Apply: (
+      req: ApplyRequest,
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void,
+    ) => grpc.ClientUnaryCall
+  }
   private readonly counters = { shipped: 0, failures: 0, overflows: 0, resyncs: 0 }
   private connected = false
 
@@ -122,7 +129,11 @@ class PeerLink {
     private readonly options: PeerLinkOptions,
     private readonly deps: ReplicatorDeps,
   ) {
-    this.client = new ReplicationService(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions) as unknown as PeerLink['client']
+    this.client = new ReplicationService(
+      address,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      options.channelOptions,
+    ) as unknown as PeerLink['client']
     this.schedule(0)
   }
 
@@ -132,7 +143,10 @@ class PeerLink {
       this.queue = []
       this.resync = true
       this.counters.overflows++
-      this.deps.logger.warn({ peer: this.address, maxQueue: this.options.maxQueue }, 'replication queue overflow: dropping the queue, the peer will get a full resync')
+      this.deps.logger.warn(
+        { peer: this.address, maxQueue: this.options.maxQueue },
+        'replication queue overflow: dropping the queue, the peer will get a full resync',
+      )
       return
     }
     this.queue.push({ change, at: this.now(), ts: changeTs(change) })
@@ -165,10 +179,13 @@ class PeerLink {
   private schedule(ms: number): void {
     if (this.closed) return
     if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.pump()
-    }, Math.max(0, ms))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        void this.pump()
+      },
+      Math.max(0, ms),
+    )
     this.timer.unref()
   }
 
@@ -214,8 +231,14 @@ class PeerLink {
       const details = { peer: this.address, err: messageOf(error), retryInMs: delay }
       // A refused batch (the peer found a change invalid: a version mismatch or a bug) will be refused
       // again: say so loudly. An unreachable peer is routine.
-      const refused = (error as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT || (error as Partial<grpc.ServiceError>).code === grpc.status.UNAUTHENTICATED
-      if (refused) this.deps.logger.warn(details, 'the peer refuses this gateway\'s replication batch; it is retried but will not be applied until the cause is fixed')
+      const refused =
+        (error as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT ||
+        (error as Partial<grpc.ServiceError>).code === grpc.status.UNAUTHENTICATED
+      if (refused)
+        this.deps.logger.warn(
+          details,
+          "the peer refuses this gateway's replication batch; it is retried but will not be applied until the cause is fixed",
+        )
       else this.deps.logger.debug(details, 'replication to peer failed')
       this.schedule(delay)
     } finally {
@@ -256,7 +279,12 @@ class PeerLink {
   }
 
   private send(changes: readonly Change[], watermark: number): Promise<void> {
-    const request: ApplyRequest = { source: this.deps.source, changes: changes.map(toMessage), watermark, incarnation: this.incarnation ?? '' }
+    const request: ApplyRequest = {
+      source: this.deps.source,
+      changes: changes.map(toMessage),
+      watermark,
+      incarnation: this.incarnation ?? '',
+    }
     const metadata = new grpc.Metadata()
     if (this.options.authorization !== undefined) metadata.set(AUTHORIZATION, this.options.authorization)
     return new Promise((resolve, reject) => {
@@ -337,7 +365,15 @@ export class Replicator {
 
 export function toMessage(change: Change): ChangeMessage {
   if (change.kind === 'table') {
-    return { kind: ChangeKind.TABLE, tablePath: change.meta.path, key: EMPTY, jsonDocument: '', ts: change.meta.ts, origin: change.meta.origin, tombstone: change.meta.dropped }
+    return {
+      kind: ChangeKind.TABLE,
+      tablePath: change.meta.path,
+      key: EMPTY,
+      jsonDocument: '',
+      ts: change.meta.ts,
+      origin: change.meta.origin,
+      tombstone: change.meta.dropped,
+    }
   }
   const base = { kind: ChangeKind.DOCUMENT, tablePath: change.table, key: change.key }
   const op = change.op
@@ -350,7 +386,8 @@ export function toMessage(change: Change): ChangeMessage {
       const r = op.record
       const h = r.history
       // A state without history is the document as of its version: exactly a put.
-      if (h === undefined) return { ...base, op: DocOpKind.PUT, jsonDocument: r.text ?? '', ts: r.ts, origin: r.origin, tombstone: r.text === null }
+      if (h === undefined)
+        return { ...base, op: DocOpKind.PUT, jsonDocument: r.text ?? '', ts: r.ts, origin: r.origin, tombstone: r.text === null }
       return {
         ...base,
         op: DocOpKind.STATE,
@@ -381,7 +418,8 @@ function docOpOf(m: ChangeMessage): DocOp {
     if (m.tombstone) throw new InvalidArgumentError('a mutation cannot be a tombstone')
     return { type: 'mutate', ts: m.ts, origin: m.origin, mutation: m.jsonDocument }
   }
-  if (m.op !== undefined && m.op !== DocOpKind.PUT && m.op !== DocOpKind.STATE) throw new InvalidArgumentError(`unknown document operation ${String(m.op)}`)
+  if (m.op !== undefined && m.op !== DocOpKind.PUT && m.op !== DocOpKind.STATE)
+    throw new InvalidArgumentError(`unknown document operation ${String(m.op)}`)
   if (m.op !== DocOpKind.STATE) return { type: 'put', ts: m.ts, origin: m.origin, text }
   const log = (m.log ?? []).map((l) => ({ ts: l.ts, origin: l.origin, mutation: l.mutation }))
   const last = log[log.length - 1]
@@ -392,7 +430,15 @@ function docOpOf(m: ChangeMessage): DocOp {
       text,
       ts: last?.ts ?? m.ts,
       origin: last?.origin ?? m.origin,
-      history: { base: text, baseTs: m.ts, baseOrigin: m.origin, resetTs: m.resetTs ?? m.ts, resetOrigin: m.resetOrigin ?? m.origin, exact: m.inexact !== true, log },
+      history: {
+        base: text,
+        baseTs: m.ts,
+        baseOrigin: m.origin,
+        resetTs: m.resetTs ?? m.ts,
+        resetOrigin: m.resetOrigin ?? m.origin,
+        exact: m.inexact !== true,
+        log,
+      },
     },
   }
 }

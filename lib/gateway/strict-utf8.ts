@@ -44,11 +44,16 @@ function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 }
 
-function schemaOf(definition: MessageDefinition | undefined, resolve: (typeName: string) => MessageDefinition | undefined, depth = 0): Schema {
+function schemaOf(
+  definition: MessageDefinition | undefined,
+  resolve: (typeName: string) => MessageDefinition | undefined,
+  depth = 0,
+): Schema {
   const fields = new Map<number, { name: string; nested: Schema | undefined }>()
   for (const f of definition?.type?.field ?? []) {
     if (f.type === 'TYPE_STRING') fields.set(f.number, { name: snake(f.name), nested: undefined })
-    else if (f.type === 'TYPE_MESSAGE' && depth < 8) fields.set(f.number, { name: snake(f.name), nested: schemaOf(resolve(f.typeName), resolve, depth + 1) })
+    else if (f.type === 'TYPE_MESSAGE' && depth < 8)
+      fields.set(f.number, { name: snake(f.name), nested: schemaOf(resolve(f.typeName), resolve, depth + 1) })
   }
   return { fields }
 }
@@ -109,9 +114,14 @@ export function firstInvalidUtf8(buf: Uint8Array, schema: Schema, start = 0, end
  * comment). `definitions` resolves nested message types, named relative to `packageName`.
  */
 export function strictUtf8<S extends grpc.ServiceDefinition>(service: S, definitions: PackageDefinition, packageName: string): S {
-  const resolve = (typeName: string) => (definitions[typeName.startsWith('.') ? typeName.slice(1) : `${packageName}.${typeName}`] ?? definitions[typeName]) as MessageDefinition | undefined
+  const resolve = (typeName: string) =>
+    (definitions[typeName.startsWith('.') ? typeName.slice(1) : `${packageName}.${typeName}`] ?? definitions[typeName]) as
+      MessageDefinition | undefined
   const wrapped: Record<string, grpc.MethodDefinition<object, object>> = {}
-  for (const [name, method] of Object.entries(service) as [string, grpc.MethodDefinition<object, object> & { requestType?: MessageDefinition }][]) {
+  for (const [name, method] of Object.entries(service) as [
+    string,
+    grpc.MethodDefinition<object, object> & { requestType?: MessageDefinition },
+  ][]) {
     const schema = schemaOf(method.requestType, resolve)
     const deserialize = method.requestDeserialize
     wrapped[name] = {

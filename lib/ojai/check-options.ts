@@ -138,7 +138,10 @@ export function integerAtLeast(min: number): Rule {
 }
 
 /** A time limit of one call: ms above 0 up to 2^31-1, or `Infinity` for none. */
-export const timeLimit: Rule = rule(`a number of ms above 0 and at most 2^31-1, or Infinity for no limit`, (v) => v === Infinity || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIMER_MS))
+export const timeLimit: Rule = rule(
+  `a number of ms above 0 and at most 2^31-1, or Infinity for no limit`,
+  (v) => v === Infinity || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIMER_MS),
+)
 
 /** One of the listed values. */
 export function oneOf(values: readonly unknown[]): Rule {
@@ -160,7 +163,10 @@ export function func(expects: string): Rule {
 
 /** An object with these methods (a logger, a scheduler); `expects` names what it is. */
 export function withMethods(expects: string, methods: readonly string[]): Rule {
-  return rule(expects, (v) => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'))
+  return rule(
+    expects,
+    (v) => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  )
 }
 
 /** Any object (not null, not an array): what the library hands on unread, such as grpc credentials. */

@@ -253,7 +253,9 @@ export function decodeValue(text: string): Value {
 export function decodeDocument(text: string): Document {
   const value = decodeText(text)
   if (!isDocumentMap(value)) {
-    throw new DecodingError(`a document must be a JSON object, got ${value instanceof Uint8Array ? 'a $binary value' : describeKind(value)}`)
+    throw new DecodingError(
+      `a document must be a JSON object, got ${value instanceof Uint8Array ? 'a $binary value' : describeKind(value)}`,
+    )
   }
   return value as Document
 }

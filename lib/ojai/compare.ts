@@ -36,7 +36,15 @@ function smallNumber(v: Value): number | undefined {
  * @category Internals
  */
 export function isNumeric(v: Value | undefined): boolean {
-  return typeof v === 'number' || typeof v === 'bigint' || v instanceof OInt || v instanceof OShort || v instanceof OByte || v instanceof OFloat || v instanceof ODecimal
+  return (
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    v instanceof OInt ||
+    v instanceof OShort ||
+    v instanceof OByte ||
+    v instanceof OFloat ||
+    v instanceof ODecimal
+  )
 }
 
 /** A finite non-zero number as `0.d1d2d3… × 10^exp`, digits without leading or trailing zeros. */
@@ -231,7 +239,8 @@ function familyOf(v: Value): Family {
       if (v === null) return Family.Null
       if (Array.isArray(v)) return Family.Array
       if (v instanceof Uint8Array) return Family.Binary
-      if (v instanceof OInt || v instanceof OShort || v instanceof OByte || v instanceof OFloat || v instanceof ODecimal) return Family.Number
+      if (v instanceof OInt || v instanceof OShort || v instanceof OByte || v instanceof OFloat || v instanceof ODecimal)
+        return Family.Number
       if (v instanceof ODate) return Family.Date
       if (v instanceof OTime) return Family.Time
       if (v instanceof OTimestamp) return Family.Timestamp

@@ -103,8 +103,21 @@ type Node =
   | { readonly kind: 'between'; readonly path: FieldPath; readonly low: Value; readonly high: Value }
   | { readonly kind: 'in'; readonly negated: boolean; readonly path: FieldPath; readonly values: readonly Value[] }
   | { readonly kind: 'exists'; readonly negated: boolean; readonly path: FieldPath }
-  | { readonly kind: 'like'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly escape: string | undefined; readonly test: (s: string) => boolean }
-  | { readonly kind: 'matches'; readonly negated: boolean; readonly path: FieldPath; readonly pattern: string; readonly regex: CompiledRegex }
+  | {
+      readonly kind: 'like'
+      readonly negated: boolean
+      readonly path: FieldPath
+      readonly pattern: string
+      readonly escape: string | undefined
+      readonly test: (s: string) => boolean
+    }
+  | {
+      readonly kind: 'matches'
+      readonly negated: boolean
+      readonly path: FieldPath
+      readonly pattern: string
+      readonly regex: CompiledRegex
+    }
   | { readonly kind: 'typeof'; readonly negated: boolean; readonly path: FieldPath; readonly type: OjaiType }
   | { readonly kind: 'sizeof'; readonly path: FieldPath; readonly tests: readonly (readonly [ComparisonOperator, number])[] }
   | { readonly kind: 'elementAnd'; readonly path: FieldPath; readonly children: readonly Node[]; readonly depth: number }
@@ -122,7 +135,9 @@ const TRUE: Node = { kind: 'true' }
 export const MAX_CONDITION_DEPTH = 100
 
 function tooDeep(): never {
-  return fail(`a condition may nest $and, $or and $elementAnd at most ${MAX_CONDITION_DEPTH} levels deep (MAX_CONDITION_DEPTH), and this one nests deeper: flatten it (an $and inside an $and is one $and with both lists)`)
+  return fail(
+    `a condition may nest $and, $or and $elementAnd at most ${MAX_CONDITION_DEPTH} levels deep (MAX_CONDITION_DEPTH), and this one nests deeper: flatten it (an $and inside an $and is one $and with both lists)`,
+  )
 }
 
 /** How deep a node nests: 1 for a leaf; a node over the limit is refused where it is built. */
@@ -195,7 +210,6 @@ function fail(message: string, cause?: unknown): never {
   throw new InvalidConditionError(message, cause === undefined ? undefined : { cause })
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Building nodes (shared by the JSON parser and the builder, so both validate alike)
 
@@ -227,17 +241,21 @@ function comparisonNode(op: ComparisonOperator, path: PathLike, raw: unknown): N
   const p = pathOf(op, path)
   const value = valueOf(op, path, raw)
   if (op !== '$eq' && op !== '$ne' && !isScalar(value)) {
-    fail(`${op} on ${JSON.stringify(String(path))} needs a scalar value (maps and arrays support only $eq and $ne), got ${describeInput(raw)}`)
+    fail(
+      `${op} on ${JSON.stringify(String(path))} needs a scalar value (maps and arrays support only $eq and $ne), got ${describeInput(raw)}`,
+    )
   }
   return { kind: 'cmp', op, path: p, value }
 }
 
 function betweenNode(path: PathLike, raw: unknown): Node {
   const p = pathOf('$between', path)
-  if (!Array.isArray(raw) || raw.length !== 2) fail(`$between on ${JSON.stringify(String(path))} needs [low, high], got ${describeInput(raw)}`)
+  if (!Array.isArray(raw) || raw.length !== 2)
+    fail(`$between on ${JSON.stringify(String(path))} needs [low, high], got ${describeInput(raw)}`)
   const low = valueOf('$between', path, raw[0])
   const high = valueOf('$between', path, raw[1])
-  if (!isScalar(low) || !isScalar(high)) fail(`$between on ${JSON.stringify(String(path))} needs scalar low and high, got ${describeInput(raw)}`)
+  if (!isScalar(low) || !isScalar(high))
+    fail(`$between on ${JSON.stringify(String(path))} needs scalar low and high, got ${describeInput(raw)}`)
   if (compareValues(low, high) === undefined) {
     fail(`$between on ${JSON.stringify(String(path))} needs low and high of comparable types, got ${describeInput(raw)}`)
   }
@@ -263,7 +281,8 @@ function likeNode(op: '$like' | '$notlike', path: PathLike, raw: unknown): Node 
   let pattern: unknown = raw
   let escape: unknown
   if (Array.isArray(raw)) {
-    if (raw.length !== 2 && raw.length !== 1) fail(`${op} on ${JSON.stringify(String(path))} needs "pattern" or ["pattern", "escapeChar"], got ${describeInput(raw)}`)
+    if (raw.length !== 2 && raw.length !== 1)
+      fail(`${op} on ${JSON.stringify(String(path))} needs "pattern" or ["pattern", "escapeChar"], got ${describeInput(raw)}`)
     pattern = raw[0]
     escape = raw[1]
   }
@@ -273,7 +292,10 @@ function likeNode(op: '$like' | '$notlike', path: PathLike, raw: unknown): Node 
   }
   const esc = escape as string | undefined
   if (pattern.length > MAX_PATTERN_LENGTH) {
-    throw new UnsupportedPatternError(`${op} on ${JSON.stringify(String(path))}: the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`, `a pattern over ${MAX_PATTERN_LENGTH} characters`)
+    throw new UnsupportedPatternError(
+      `${op} on ${JSON.stringify(String(path))}: the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`,
+      `a pattern over ${MAX_PATTERN_LENGTH} characters`,
+    )
   }
   let like: LikePattern
   try {
@@ -320,7 +342,9 @@ function typeNode(op: '$typeof' | '$nottypeof', path: PathLike, raw: unknown): N
     if (code !== undefined && code >= 1 && code <= OJAI_TYPES.length) type = OJAI_TYPES[code - 1]
   }
   if (type === undefined) {
-    fail(`${op} on ${JSON.stringify(String(path))} needs a type name (${OJAI_TYPES.join(', ')}) or code 1 to ${OJAI_TYPES.length}, got ${describeInput(raw)}`)
+    fail(
+      `${op} on ${JSON.stringify(String(path))} needs a type name (${OJAI_TYPES.join(', ')}) or code 1 to ${OJAI_TYPES.length}, got ${describeInput(raw)}`,
+    )
   }
   return { kind: 'typeof', negated: op === '$nottypeof', path: p, type }
 }
@@ -333,7 +357,15 @@ function fromExtendedJsonSafe(raw: unknown): unknown {
   }
 }
 
-const SIZE_SYMBOLS: Readonly<Record<string, ComparisonOperator>> = { '=': '$eq', '==': '$eq', '!=': '$ne', '<': '$lt', '<=': '$le', '>': '$gt', '>=': '$ge' }
+const SIZE_SYMBOLS: Readonly<Record<string, ComparisonOperator>> = {
+  '=': '$eq',
+  '==': '$eq',
+  '!=': '$ne',
+  '<': '$lt',
+  '<=': '$le',
+  '>': '$gt',
+  '>=': '$ge',
+}
 
 function sizeNode(path: PathLike, raw: unknown): Node {
   const p = pathOf('$sizeof', path)
@@ -344,9 +376,11 @@ function sizeNode(path: PathLike, raw: unknown): Node {
     const operand = raw[key]
     if (operand === undefined) continue
     const op = COMPARISONS.has(key) ? (key as ComparisonOperator) : undefined
-    if (op === undefined) fail(`$sizeof on ${JSON.stringify(String(path))}: unknown size operator ${JSON.stringify(key)}; use $lt, $le, $eq, $ne, $gt or $ge`)
+    if (op === undefined)
+      fail(`$sizeof on ${JSON.stringify(String(path))}: unknown size operator ${JSON.stringify(key)}; use $lt, $le, $eq, $ne, $gt or $ge`)
     const n = integerOf(fromExtendedJsonSafe(operand))
-    if (n === undefined || n < 0) fail(`$sizeof on ${JSON.stringify(String(path))}: ${op} needs a non-negative integer size, got ${describeInput(operand)}`)
+    if (n === undefined || n < 0)
+      fail(`$sizeof on ${JSON.stringify(String(path))}: ${op} needs a non-negative integer size, got ${describeInput(operand)}`)
     tests.push([op, n])
   }
   if (tests.length === 0) fail(`$sizeof on ${JSON.stringify(String(path))} needs at least one size test, such as ${shape}`)
@@ -359,7 +393,9 @@ function elementAndNode(path: PathLike, raw: unknown, depth: number): Node {
   if (!Array.isArray(raw) || raw.length === 0) {
     fail(`$elementAnd on ${JSON.stringify(String(path))} needs a non-empty array of conditions on the element, got ${describeInput(raw)}`)
   }
-  const children = (raw as readonly unknown[]).map((c, i) => parseNode(c, `$elementAnd on ${JSON.stringify(String(path))}, condition ${i + 1}`, depth + 1))
+  const children = (raw as readonly unknown[]).map((c, i) =>
+    parseNode(c, `$elementAnd on ${JSON.stringify(String(path))}, condition ${i + 1}`, depth + 1),
+  )
   return { kind: 'elementAnd', path: p, children, depth: depthOver(children) }
 }
 
@@ -429,7 +465,9 @@ function parseNode(raw: unknown, where: string, depth: number): Node {
     const operand = raw[key]
     if (operand === undefined) continue
     if (key === '$not') {
-      fail('there is no $not operator; use the negative operators ($ne, $notin, $notexists, $notlike, $notmatches, $nottypeof) or rewrite with $and/$or')
+      fail(
+        'there is no $not operator; use the negative operators ($ne, $notin, $notexists, $notlike, $notmatches, $nottypeof) or rewrite with $and/$or',
+      )
     }
     if (!OPERATORS.has(key)) {
       if (key === '$condition' || key === '$where') fail(`${key} may only wrap a whole condition as its single key`)
@@ -621,7 +659,10 @@ function toJson(node: Node): DocumentMap {
     case 'exists':
       return entry(node.negated ? '$notexists' : '$exists', node.path.toString())
     case 'like':
-      return entry(node.negated ? '$notlike' : '$like', entry(node.path.toString(), node.escape === undefined ? node.pattern : [node.pattern, node.escape]))
+      return entry(
+        node.negated ? '$notlike' : '$like',
+        entry(node.path.toString(), node.escape === undefined ? node.pattern : [node.pattern, node.escape]),
+      )
     case 'matches':
       return entry(node.negated ? '$notmatches' : '$matches', entry(node.path.toString(), node.pattern))
     case 'typeof':
@@ -750,7 +791,8 @@ function nodesOf(op: '$and' | '$or' | '$elementAnd', conditions: readonly Condit
 
 function sizeOperator(op: SizeOperator): ComparisonOperator {
   const resolved = COMPARISONS.has(op) ? (op as ComparisonOperator) : SIZE_SYMBOLS[op]
-  if (resolved === undefined) fail(`$sizeof: unknown size operator ${JSON.stringify(op)}; use $lt, $le, $eq, $ne, $gt, $ge or < <= = != > >=`)
+  if (resolved === undefined)
+    fail(`$sizeof: unknown size operator ${JSON.stringify(op)}; use $lt, $le, $eq, $ne, $gt, $ge or < <= = != > >=`)
   return resolved
 }
 
@@ -787,16 +829,25 @@ export const cond = {
   exists: (path: PathLike): Condition => makeCondition(existsNode('$exists', path)),
   notExists: (path: PathLike): Condition => makeCondition(existsNode('$notexists', path)),
   /** SQL LIKE: `%` any run, `_` one character, whole string; `escape` makes the next character literal. */
-  like: (path: PathLike, pattern: string, escape?: string): Condition => makeCondition(likeNode('$like', path, escape === undefined ? pattern : [pattern, escape])),
-  notLike: (path: PathLike, pattern: string, escape?: string): Condition => makeCondition(likeNode('$notlike', path, escape === undefined ? pattern : [pattern, escape])),
+  like: (path: PathLike, pattern: string, escape?: string): Condition =>
+    makeCondition(likeNode('$like', path, escape === undefined ? pattern : [pattern, escape])),
+  notLike: (path: PathLike, pattern: string, escape?: string): Condition =>
+    makeCondition(likeNode('$notlike', path, escape === undefined ? pattern : [pattern, escape])),
   /** Unanchored regular-expression search; a RegExp's i/m/s flags are kept. */
   matches: (path: PathLike, pattern: string | RegExp): Condition => makeCondition(matchesNode('$matches', path, regexSource(pattern))),
-  notMatches: (path: PathLike, pattern: string | RegExp): Condition => makeCondition(matchesNode('$notmatches', path, regexSource(pattern))),
+  notMatches: (path: PathLike, pattern: string | RegExp): Condition =>
+    makeCondition(matchesNode('$notmatches', path, regexSource(pattern))),
   typeOf: (path: PathLike, type: OjaiType): Condition => makeCondition(typeNode('$typeof', path, type)),
   notTypeOf: (path: PathLike, type: OjaiType): Condition => makeCondition(typeNode('$nottypeof', path, type)),
   /** Size of an array, map, string or binary compared with `n`: `cond.sizeOf('tags', '>=', 3)`. */
   sizeOf: (path: PathLike, op: SizeOperator, n: number): Condition => makeCondition(sizeNode(path, { [sizeOperator(op)]: n })),
-  and: (...conditions: ConditionLike[]): Condition => makeCondition(junction('and', nodesOf('$and', conditions).filter((n) => n !== TRUE))),
+  and: (...conditions: ConditionLike[]): Condition =>
+    makeCondition(
+      junction(
+        'and',
+        nodesOf('$and', conditions).filter((n) => n !== TRUE),
+      ),
+    ),
   or: (...conditions: ConditionLike[]): Condition => {
     const nodes = nodesOf('$or', conditions)
     return makeCondition(nodes.includes(TRUE) ? TRUE : junction('or', nodes))

@@ -7,20 +7,7 @@
 import { InvalidDocumentError, InvalidIdError, InvalidValueError } from './errors.js'
 import { Fault, at, constructorName, describeKind, isStackOverflow, locatedMessage, withArticle } from './problems.js'
 import { EXTENDED_JSON_TAGS, handWrittenTag } from './tags.js'
-import {
-  MAX_LONG,
-  MIN_LONG,
-  OByte,
-  ODate,
-  ODecimal,
-  OFloat,
-  OInt,
-  OInterval,
-  OShort,
-  OTime,
-  OTimestamp,
-  isDocumentMap,
-} from './values.js'
+import { MAX_LONG, MIN_LONG, OByte, ODate, ODecimal, OFloat, OInt, OInterval, OShort, OTime, OTimestamp, isDocumentMap } from './values.js'
 import type { Document, DocumentId, DocumentMap, DocumentWithId, Value } from './values.js'
 
 export { EXTENDED_JSON_TAGS } from './tags.js'
@@ -37,9 +24,13 @@ export function explainNonValue(value: unknown): string | undefined {
     case 'boolean':
       return undefined
     case 'number':
-      return Number.isFinite(value) ? undefined : `${String(value)} is not an OJAI value: JSON has no NaN or Infinity, so a DOUBLE must be finite`
+      return Number.isFinite(value)
+        ? undefined
+        : `${String(value)} is not an OJAI value: JSON has no NaN or Infinity, so a DOUBLE must be finite`
     case 'bigint':
-      return value < MIN_LONG || value > MAX_LONG ? `${String(value)}n does not fit in a LONG (64-bit): use an ODecimal for larger integers` : undefined
+      return value < MIN_LONG || value > MAX_LONG
+        ? `${String(value)}n does not fit in a LONG (64-bit): use an ODecimal for larger integers`
+        : undefined
     case 'undefined':
       return 'undefined is not an OJAI value: leave the field out, or use null'
     case 'function':
@@ -69,7 +60,8 @@ export function explainNonValue(value: unknown): string | undefined {
   }
   if (value instanceof Map) return 'a Map is not an OJAI value: use a plain object'
   if (value instanceof Set) return 'a Set is not an OJAI value: use an array'
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `${withArticle(constructorName(value as object))} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
+    return `${withArticle(constructorName(value as object))} is not an OJAI value: use a Uint8Array (or Buffer) for binary`
   return `${describeKind(value)} is not an OJAI value: use a plain object, an array, or one of the OJAI value classes (OInt, ODate, …)`
 }
 
@@ -162,7 +154,10 @@ export function checkNotTagged(doc: DocumentMap): void {
   // Eleven property probes: cheaper than listing the keys of every document encoded.
   for (const name of EXTENDED_JSON_TAGS) if (doc[name] !== undefined && Object.prototype.hasOwnProperty.call(doc, name)) tag = name
   if (tag === undefined) return
-  if (tagKeyOf(doc).keys.length === 1) throw new InvalidDocumentError(`a document must be a map, but this object is a hand-written ${tag} value; put it in a field: { _id: '…', field: { ${tag}: … } }`)
+  if (tagKeyOf(doc).keys.length === 1)
+    throw new InvalidDocumentError(
+      `a document must be a map, but this object is a hand-written ${tag} value; put it in a field: { _id: '…', field: { ${tag}: … } }`,
+    )
   throw new InvalidValueError(`field name ${JSON.stringify(tag)} is reserved for the extended-JSON tag of the same name: rename the field`)
 }
 
@@ -171,19 +166,28 @@ export function checkNotTagged(doc: DocumentMap): void {
  * @category Internals
  */
 export function explainBadId(id: unknown): string | undefined {
-  if (typeof id === 'string') return id.length > 0 ? undefined : '_id must not be an empty string: use a non-empty string or a non-empty Uint8Array (Buffer)'
-  if (id instanceof Uint8Array) return id.length > 0 ? undefined : '_id must not be an empty binary: use a non-empty Uint8Array (Buffer) or a non-empty string'
+  if (typeof id === 'string')
+    return id.length > 0 ? undefined : '_id must not be an empty string: use a non-empty string or a non-empty Uint8Array (Buffer)'
+  if (id instanceof Uint8Array)
+    return id.length > 0 ? undefined : '_id must not be an empty binary: use a non-empty Uint8Array (Buffer) or a non-empty string'
   if (id === undefined) return 'document must have an _id: a non-empty string or Uint8Array (Buffer)'
   return `_id must be a non-empty string or a Uint8Array (Buffer), got ${describeKind(id)}${idHint(id)}`
 }
 
 /** What to write instead of a key of the wrong kind, for the habits of official-client code. */
 function idHint(id: unknown): string {
-  if (typeof id === 'number' || typeof id === 'bigint' || id instanceof OInt || id instanceof OShort || id instanceof OByte || id instanceof OFloat) {
+  if (
+    typeof id === 'number' ||
+    typeof id === 'bigint' ||
+    id instanceof OInt ||
+    id instanceof OShort ||
+    id instanceof OByte ||
+    id instanceof OFloat
+  ) {
     const n = String(id)
     return `: write it as a string, String(${n}); keys sort by their bytes, so pad numbers that must sort numerically, e.g. String(${n}).padStart(10, '0')`
   }
-  if (id instanceof Date) return ": write it as a string, e.g. date.toISOString() (ISO text sorts by time)"
+  if (id instanceof Date) return ': write it as a string, e.g. date.toISOString() (ISO text sorts by time)'
   if (isDocumentMap(id)) {
     const { tag } = tagKeyOf(id)
     if (tag === '$binary') return `: a hand-written {"$binary": …} key must be written as bytes, e.g. Buffer.from(text, 'base64')`
@@ -294,7 +298,8 @@ export function cloneValue<T extends Value>(value: T): T {
     const field = value[key]
     if (field === undefined) continue
     // A plain assignment to "__proto__" would set the prototype instead of a field.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: cloneValue(field), enumerable: true, writable: true, configurable: true })
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value: cloneValue(field), enumerable: true, writable: true, configurable: true })
     else copy[key] = cloneValue(field)
   }
   return copy as unknown as T

@@ -109,7 +109,10 @@ export class InvalidFieldPathError extends OjaiError {
   readonly path: string
   readonly position: number
   constructor(path: string, position: number, reason: string, options?: OjaiErrorOptions) {
-    super(`invalid field path ${JSON.stringify(path)} at character ${position + 1}: ${reason}\n  ${path}\n  ${' '.repeat(position)}^`, options)
+    super(
+      `invalid field path ${JSON.stringify(path)} at character ${position + 1}: ${reason}\n  ${path}\n  ${' '.repeat(position)}^`,
+      options,
+    )
     this.path = path
     this.position = position
   }

@@ -8,9 +8,7 @@ import type { Value } from './values.js'
 
 /** @category Documents and queries */
 export type PathSegment =
-  | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'index'; readonly index: number }
-  | { readonly kind: 'container' }
+  { readonly kind: 'name'; readonly name: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'container' }
 
 /** Parsed paths are immutable, so the hot path (the same few paths on every request) reuses them. */
 const CACHE_LIMIT = 1024

@@ -77,7 +77,7 @@ function findFrom(seg: Segment, s: string, from: number): number {
   const lastBit = 1 << (last & 31)
   // Bit j: the last j+1 characters read match the segment's first j+1 characters.
   const state = new Uint32Array(words)
-  for (let i = from; i < s.length; ) {
+  for (let i = from; i < s.length;) {
     const cp = s.codePointAt(i) as number
     i += width(cp)
     let carry = 1
@@ -112,13 +112,14 @@ export class LikePattern {
   constructor(pattern: string, escape?: string) {
     const segments: number[][] = [[]]
     const escapeCp = escape === undefined ? undefined : (escape.codePointAt(0) as number)
-    for (let i = 0; i < pattern.length; ) {
-      let cp = (pattern.codePointAt(i) as number)
+    for (let i = 0; i < pattern.length;) {
+      let cp = pattern.codePointAt(i) as number
       i += width(cp)
       let literal = false
       if (cp === escapeCp) {
-        if (i >= pattern.length) throw new Error(`pattern ${JSON.stringify(pattern)} ends with the escape character ${JSON.stringify(escape)}`)
-        cp = (pattern.codePointAt(i) as number)
+        if (i >= pattern.length)
+          throw new Error(`pattern ${JSON.stringify(pattern)} ends with the escape character ${JSON.stringify(escape)}`)
+        cp = pattern.codePointAt(i) as number
         i += width(cp)
         literal = true
       }

@@ -62,7 +62,6 @@ function invalid(message: string, cause?: unknown): never {
   throw new InvalidMutationError(message, cause === undefined ? undefined : { cause })
 }
 
-
 function quote(path: PathLike): string {
   return JSON.stringify(String(path))
 }
@@ -121,7 +120,12 @@ function throughSameArray(deleted: FieldPath, other: FieldPath): boolean {
   for (let i = 0; i < parent; i++) {
     const a = deleted.segments[i] as PathSegment
     const b = other.segments[i] as PathSegment
-    if (a.kind !== b.kind || (a.kind === 'name' && a.name !== (b as { name: string }).name) || (a.kind === 'index' && a.index !== (b as { index: number }).index)) return false
+    if (
+      a.kind !== b.kind ||
+      (a.kind === 'name' && a.name !== (b as { name: string }).name) ||
+      (a.kind === 'index' && a.index !== (b as { index: number }).index)
+    )
+      return false
   }
   return true
 }
@@ -147,8 +151,15 @@ function checkOverlap(existing: readonly MutationOperation[], added: MutationOpe
 
 function entriesOf(op: MutationOperator, operand: unknown): [string, unknown][] {
   const shape = op === '$merge' ? '{"path": {…}}' : '{"path": value}'
-  const fromMap = (m: DocumentMap): [string, unknown][] => Object.keys(m).filter((k) => m[k] !== undefined).map((k) => [k, m[k]])
-  if (op === '$delete' || ((op === '$increment' || op === '$decrement') && (typeof operand === 'string' || (Array.isArray(operand) && operand.every((x) => typeof x === 'string'))))) {
+  const fromMap = (m: DocumentMap): [string, unknown][] =>
+    Object.keys(m)
+      .filter((k) => m[k] !== undefined)
+      .map((k) => [k, m[k]])
+  if (
+    op === '$delete' ||
+    ((op === '$increment' || op === '$decrement') &&
+      (typeof operand === 'string' || (Array.isArray(operand) && operand.every((x) => typeof x === 'string'))))
+  ) {
     const list = typeof operand === 'string' ? [operand] : operand
     if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
       invalid(`$delete needs a path or an array of paths, e.g. {"$delete":["a","b.c"]}, got ${describeInput(operand)}`)
@@ -216,7 +227,9 @@ export class Mutation {
       const operand = tree[key]
       if (operand === undefined) continue
       if (!OPERATOR_SET.has(key)) {
-        invalid(`unknown mutation operation ${JSON.stringify(key)}; allowed: ${MUTATION_OPERATORS.join(' ')}${key.startsWith('$') ? '' : ` (to set a field write {"$set":{${JSON.stringify(key)}:…}})`}`)
+        invalid(
+          `unknown mutation operation ${JSON.stringify(key)}; allowed: ${MUTATION_OPERATORS.join(' ')}${key.startsWith('$') ? '' : ` (to set a field write {"$set":{${JSON.stringify(key)}:…}})`}`,
+        )
       }
       const op = key as MutationOperator
       const entries = entriesOf(op, operand)
@@ -326,7 +339,10 @@ export function mutation(): Mutation {
  */
 export function updateMutation(input: Mutation | MutationJson | string): Mutation {
   const parsed = Mutation.from(input)
-  if (parsed.isEmpty) invalid(`an update needs at least one operation, and this mutation has none: add one, e.g. mutation().set('status', 'active') (operations: ${MUTATION_OPERATORS.join(' ')})`)
+  if (parsed.isEmpty)
+    invalid(
+      `an update needs at least one operation, and this mutation has none: add one, e.g. mutation().set('status', 'active') (operations: ${MUTATION_OPERATORS.join(' ')})`,
+    )
   return parsed
 }
 
@@ -489,7 +505,9 @@ class Applier {
         target = this.own(child as Container)
       } else if (next.kind !== 'name') {
         const at = FieldPath.fromSegments(segs.slice(0, i + 1)).toString()
-        throw new IllegalMutationError(`${where}: ${quote(at)} ${child === undefined ? 'does not exist' : `is ${typeOf(child)}, not an array`}; array elements are never created`)
+        throw new IllegalMutationError(
+          `${where}: ${quote(at)} ${child === undefined ? 'does not exist' : `is ${typeOf(child)}, not an array`}; array elements are never created`,
+        )
       } else if (child === undefined || o.op === '$put') {
         // $put rebuilds a non-map intermediate as a map (destructive, per the protocol)
         target = this.fresh()
@@ -514,7 +532,8 @@ class Applier {
       setOwn(c as MutableMap, seg.name, value)
     } else if (seg.kind === 'index') {
       const arr = c as Value[]
-      if (seg.index >= arr.length) throw new IllegalMutationError(`${where}: index ${seg.index} is past the end of an array of ${arr.length} elements`)
+      if (seg.index >= arr.length)
+        throw new IllegalMutationError(`${where}: index ${seg.index} is past the end of an array of ${arr.length} elements`)
       arr[seg.index] = value
     }
   }
@@ -525,7 +544,9 @@ class Applier {
     switch (o.op) {
       case '$set':
         if (existing !== undefined && typeOf(existing) !== typeOf(value)) {
-          throw new IllegalMutationError(`${where}: the field holds ${typeOf(existing)}, the new value is ${typeOf(value)}; use $put to replace regardless of type`)
+          throw new IllegalMutationError(
+            `${where}: the field holds ${typeOf(existing)}, the new value is ${typeOf(value)}; use $put to replace regardless of type`,
+          )
         }
         this.put(c, seg, value, where)
         return
@@ -568,7 +589,10 @@ class Applier {
 
   private appended(existing: Value | undefined, value: Value, where: string): Value {
     if (existing === undefined) return value
-    if (Array.isArray(existing)) return Array.isArray(value) ? [...(existing as readonly Value[]), ...(value as readonly Value[])] : [...(existing as readonly Value[]), value]
+    if (Array.isArray(existing))
+      return Array.isArray(value)
+        ? [...(existing as readonly Value[]), ...(value as readonly Value[])]
+        : [...(existing as readonly Value[]), value]
     if (typeof existing === 'string') {
       if (typeof value !== 'string') throw new IllegalMutationError(`${where}: cannot append ${typeOf(value)} to a string`)
       return existing + value

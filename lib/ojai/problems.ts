@@ -15,7 +15,15 @@ export type FieldLocation = readonly (string | number)[]
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
 const PLAIN_NAME = /^[^`"\\.[\]\u0000-\u001f\s](?:[^`"\\.[\]\u0000-\u001f]*[^`"\\.[\]\u0000-\u001f\s])?$/
 
-const NAME_ESCAPES: Readonly<Record<string, string>> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '`': '\\`', '\\': '\\\\' }
+const NAME_ESCAPES: Readonly<Record<string, string>> = {
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '`': '\\`',
+  '\\': '\\\\',
+}
 
 function quoteName(name: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped

@@ -40,7 +40,6 @@ function invalid(message: string, cause?: unknown): never {
   throw new InvalidQueryError(message, cause === undefined ? undefined : { cause })
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Validators (shared by the parser and the builder)
 
@@ -57,7 +56,8 @@ function pathOf(key: string, raw: unknown, allowContainer: boolean): FieldPath {
     }
   }
   if (p.isRoot) invalid(`${key} needs a field path, got the empty path`)
-  if (!allowContainer && p.hasContainer) invalid(`${key} on ${JSON.stringify(String(raw))}: ordering on a container path ([]) is not allowed`)
+  if (!allowContainer && p.hasContainer)
+    invalid(`${key} on ${JSON.stringify(String(raw))}: ordering on a container path ([]) is not allowed`)
   return p
 }
 
@@ -225,10 +225,13 @@ export class Query {
    */
   resumeAfter(lastId: DocumentId, delivered: number): Query {
     if (!this.isIdOrdered) {
-      invalid(`a query ordered by ${this.orderBy.map((k) => `${k.path.toString()} ${k.direction}`).join(', ')} cannot resume after an _id; only queries in _id order can`)
+      invalid(
+        `a query ordered by ${this.orderBy.map((k) => `${k.path.toString()} ${k.direction}`).join(', ')} cannot resume after an _id; only queries in _id order can`,
+      )
     }
     if (!isDocumentId(lastId)) invalid(`resumeAfter needs the last _id delivered (a string or binary), got ${describeInput(lastId)}`)
-    if (!Number.isSafeInteger(delivered) || delivered < 0) invalid(`resumeAfter needs the number of results delivered, got ${describeInput(delivered)}`)
+    if (!Number.isSafeInteger(delivered) || delivered < 0)
+      invalid(`resumeAfter needs the number of results delivered, got ${describeInput(delivered)}`)
     const after = typeof lastId === 'string' ? cond.gt('_id', lastId) : cond.or(cond.gt('_id', lastId), cond.typeOf('_id', 'string'))
     return new Query({
       select: this.select,

@@ -146,11 +146,18 @@ function constructOf(pattern: string, error: RE2JSSyntaxException): string | und
 
 /** Compiles a `$matches` pattern; throws {@link PatternRejection} saying why it cannot. */
 export function compileRegex(pattern: string): CompiledRegex {
-  if (pattern.length > MAX_PATTERN_LENGTH) throw new PatternRejection(`the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`, `a pattern over ${MAX_PATTERN_LENGTH} characters`)
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    throw new PatternRejection(
+      `the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`,
+      `a pattern over ${MAX_PATTERN_LENGTH} characters`,
+    )
   const source = translateUnicodeEscapes(pattern)
   const size = expandedSize(source)
   if (size > MAX_REGEX_STEPS) {
-    throw new PatternRejection(`its counted repetitions expand to about ${size} steps; at most ${MAX_REGEX_STEPS} are allowed (e.g. write a{3,} rather than a{1000})`, `counted repetitions expanding to ${size} steps`)
+    throw new PatternRejection(
+      `its counted repetitions expand to about ${size} steps; at most ${MAX_REGEX_STEPS} are allowed (e.g. write a{3,} rather than a{1000})`,
+      `counted repetitions expanding to ${size} steps`,
+    )
   }
   try {
     return RE2JS.compile(source, RE2JS.LOOKBEHINDS)
@@ -158,7 +165,10 @@ export function compileRegex(pattern: string): CompiledRegex {
     if (error instanceof RE2JSSyntaxException) {
       const construct = constructOf(source, error)
       if (construct !== undefined) {
-        throw new PatternRejection(`it uses ${construct}, which the linear-time engine cannot run; $matches takes RE2 syntax (PCRE without backreferences, lookahead, atomic groups, possessive quantifiers or conditionals)`, construct)
+        throw new PatternRejection(
+          `it uses ${construct}, which the linear-time engine cannot run; $matches takes RE2 syntax (PCRE without backreferences, lookahead, atomic groups, possessive quantifiers or conditionals)`,
+          construct,
+        )
       }
       throw new PatternRejection(error.message.replace(/^error parsing regexp: /, ''), undefined)
     }

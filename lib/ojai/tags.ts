@@ -92,7 +92,9 @@ function longPayload(payload: unknown, origin: Origin): bigint {
     if (!Number.isInteger(payload)) throw new Fault(`$numberLong needs an integer, got ${payloadKind(payload)}`)
     if (Math.abs(payload) >= TWO_POW_53) {
       if (origin === 'text') throw NEEDS_SOURCE_DIGITS
-      throw new Fault(`$numberLong ${String(payload)} is beyond 2^53, where a JavaScript number loses digits: write it as a string ("9223372036854775807") or a bigint`)
+      throw new Fault(
+        `$numberLong ${String(payload)} is beyond 2^53, where a JavaScript number loses digits: write it as a string ("9223372036854775807") or a bigint`,
+      )
     }
     n = BigInt(payload)
   } else if (typeof payload === 'string') {
@@ -105,7 +107,8 @@ function longPayload(payload: unknown, origin: Origin): bigint {
       // Forms such as 1.0 or 5e3 are integral but carry an exponent or fraction; accept them only
       // where a double holds them exactly.
       const value = Number(payload.text)
-      if (!Number.isSafeInteger(value)) throw new Fault(`$numberLong needs an integer written with all its digits, got ${payloadKind(payload)}`)
+      if (!Number.isSafeInteger(value))
+        throw new Fault(`$numberLong needs an integer written with all its digits, got ${payloadKind(payload)}`)
       n = BigInt(value)
     }
   } else throw new Fault(`$numberLong needs a number or a numeric string, got ${payloadKind(payload)}`)
@@ -120,14 +123,16 @@ function floatPayload(payload: unknown): OFloat {
   else if (payload instanceof SourceNumber) n = Number(payload.text)
   else throw new Fault(`$numberFloat needs a number or a numeric string, got ${payloadKind(payload)}`)
   const f = Math.fround(n)
-  if (!Number.isFinite(f)) throw new Fault(`$numberFloat ${String(payload instanceof SourceNumber ? payload.text : payload)} is out of range for a 32-bit FLOAT`)
+  if (!Number.isFinite(f))
+    throw new Fault(`$numberFloat ${String(payload instanceof SourceNumber ? payload.text : payload)} is out of range for a 32-bit FLOAT`)
   return new OFloat(f)
 }
 
 function decimalPayload(payload: unknown, origin: Origin): ODecimal {
   if (typeof payload === 'number' && origin === 'text') throw NEEDS_SOURCE_DIGITS
   if (payload instanceof SourceNumber) return new ODecimal(payload.text)
-  if (typeof payload === 'string' || typeof payload === 'bigint' || (typeof payload === 'number' && Number.isFinite(payload))) return new ODecimal(payload)
+  if (typeof payload === 'string' || typeof payload === 'bigint' || (typeof payload === 'number' && Number.isFinite(payload)))
+    return new ODecimal(payload)
   throw new Fault(`$decimal needs a string of decimal digits such as "123.456", got ${payloadKind(payload)}`)
 }
 
@@ -195,7 +200,9 @@ export function tagWithCompany(tag: string, keys: readonly string[]): Fault {
 export function handWrittenTag(tag: string, payload: unknown, keys: readonly string[]): Value {
   if (keys.length !== 1) {
     const fault = tagWithCompany(tag, keys)
-    throw new Fault(`${fault.reason}: for a ${tag} value write ${typedReplacement(tag)}; for a map, rename the field ${JSON.stringify(tag)}`)
+    throw new Fault(
+      `${fault.reason}: for a ${tag} value write ${typedReplacement(tag)}; for a map, rename the field ${JSON.stringify(tag)}`,
+    )
   }
   try {
     return decodeTag(tag, payload, 'memory')

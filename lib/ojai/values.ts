@@ -321,7 +321,17 @@ export class ODate {
   constructor(year: number, month: number, day: number)
   constructor(yearOrText: number | string, month?: number, day?: number) {
     const [y, m, d] = typeof yearOrText === 'string' ? dateDayParts(yearOrText) : [yearOrText, month as number, day as number]
-    if (!Number.isInteger(y) || y < MIN_YEAR || y > MAX_YEAR || !Number.isInteger(m) || m < 1 || m > 12 || !Number.isInteger(d) || d < 1 || d > daysInMonth(y, m)) {
+    if (
+      !Number.isInteger(y) ||
+      y < MIN_YEAR ||
+      y > MAX_YEAR ||
+      !Number.isInteger(m) ||
+      m < 1 ||
+      m > 12 ||
+      !Number.isInteger(d) ||
+      d < 1 ||
+      d > daysInMonth(y, m)
+    ) {
       throw new InvalidValueError(`ODate needs a real calendar day, got ${y}-${m}-${d}`)
     }
     this.year = y + 0
@@ -348,7 +358,8 @@ export class ODate {
 
   toString(): string {
     // ISO-8601 (and Java's LocalDate) need a sign on years with more than four digits.
-    const y = this.year < 0 ? '-' + String(-this.year).padStart(4, '0') : this.year > 9999 ? `+${this.year}` : String(this.year).padStart(4, '0')
+    const y =
+      this.year < 0 ? '-' + String(-this.year).padStart(4, '0') : this.year > 9999 ? `+${this.year}` : String(this.year).padStart(4, '0')
     return `${y}-${String(this.month).padStart(2, '0')}-${String(this.day).padStart(2, '0')}`
   }
 }

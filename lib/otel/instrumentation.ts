@@ -171,15 +171,18 @@ function checked(options: OpenTelemetryOptions): OpenTelemetryOptions {
     throw new InvalidOptionsError(`enableOpenTelemetry: ${message}`)
   }
   if (options === null || typeof options !== 'object') fail(`options must be an object, got ${options === null ? 'null' : typeof options}`)
-  for (const key of Object.keys(options)) if (!OPTION_KEYS.includes(key)) fail(`unknown option ${JSON.stringify(key)}${didYouMean(key, OPTION_KEYS)}`)
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.includes(key)) fail(`unknown option ${JSON.stringify(key)}${didYouMean(key, OPTION_KEYS)}`)
   const needs = (key: keyof OpenTelemetryOptions, method: string, what: string): void => {
     const value = options[key] as Record<string, unknown> | undefined
-    if (value !== undefined && typeof value?.[method] !== 'function') fail(`${key} must be ${what} (with ${method}()), got ${value === null ? 'null' : typeof value}`)
+    if (value !== undefined && typeof value?.[method] !== 'function')
+      fail(`${key} must be ${what} (with ${method}()), got ${value === null ? 'null' : typeof value}`)
   }
   needs('tracerProvider', 'getTracer', 'a TracerProvider')
   needs('meterProvider', 'getMeter', 'a MeterProvider')
   needs('propagator', 'inject', 'a TextMapPropagator')
-  if (options.propagateTraceContext !== undefined && typeof options.propagateTraceContext !== 'boolean') fail(`propagateTraceContext must be true or false, got ${typeof options.propagateTraceContext}`)
+  if (options.propagateTraceContext !== undefined && typeof options.propagateTraceContext !== 'boolean')
+    fail(`propagateTraceContext must be true or false, got ${typeof options.propagateTraceContext}`)
   return options
 }
 
@@ -201,24 +204,63 @@ class Instrumentation implements OpenTelemetryInstrumentation {
     const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE_NAME, version)
     const duration = { unit: 's', advice: { explicitBucketBoundaries: [...DURATION_BOUNDARIES] } }
     this.instruments = {
-      operationDuration: meter.createHistogram(METRIC.operationDuration, { description: 'Duration of FailoverStore operations, from subscribe to their end, failovers included.', ...duration }),
-      attemptDuration: meter.createHistogram(METRIC.attemptDuration, { description: 'Duration of one attempt of an operation on one cluster.', ...duration }),
-      inFlight: meter.createUpDownCounter(METRIC.inFlight, { description: 'Operations subscribed and not yet ended.', unit: '{operation}' }),
-      failovers: meter.createCounter(METRIC.failovers, { description: 'Switches of the active cluster away from a failing one.', unit: '{switch}' }),
-      failbacks: meter.createCounter(METRIC.failbacks, { description: 'Switches of the active cluster back to one of higher priority.', unit: '{switch}' }),
-      hedges: meter.createCounter(METRIC.hedges, { description: 'Hedge attempts started (a read also sent to a second cluster).', unit: '{attempt}' }),
-      retries: meter.createCounter(METRIC.retries, { description: 'Attempts that moved an operation to another cluster (failover) or tried one again (retry).', unit: '{attempt}' }),
-      unsettledWrites: meter.createCounter(METRIC.unsettledWrites, { description: 'Writes that ended with UnsettledWriteError.', unit: '{operation}' }),
+      operationDuration: meter.createHistogram(METRIC.operationDuration, {
+        description: 'Duration of FailoverStore operations, from subscribe to their end, failovers included.',
+        ...duration,
+      }),
+      attemptDuration: meter.createHistogram(METRIC.attemptDuration, {
+        description: 'Duration of one attempt of an operation on one cluster.',
+        ...duration,
+      }),
+      inFlight: meter.createUpDownCounter(METRIC.inFlight, {
+        description: 'Operations subscribed and not yet ended.',
+        unit: '{operation}',
+      }),
+      failovers: meter.createCounter(METRIC.failovers, {
+        description: 'Switches of the active cluster away from a failing one.',
+        unit: '{switch}',
+      }),
+      failbacks: meter.createCounter(METRIC.failbacks, {
+        description: 'Switches of the active cluster back to one of higher priority.',
+        unit: '{switch}',
+      }),
+      hedges: meter.createCounter(METRIC.hedges, {
+        description: 'Hedge attempts started (a read also sent to a second cluster).',
+        unit: '{attempt}',
+      }),
+      retries: meter.createCounter(METRIC.retries, {
+        description: 'Attempts that moved an operation to another cluster (failover) or tried one again (retry).',
+        unit: '{attempt}',
+      }),
+      unsettledWrites: meter.createCounter(METRIC.unsettledWrites, {
+        description: 'Writes that ended with UnsettledWriteError.',
+        unit: '{operation}',
+      }),
       probes: meter.createCounter(METRIC.probes, { description: 'Health probes of clusters, by outcome.', unit: '{probe}' }),
-      stallDuration: meter.createHistogram(METRIC.stallDuration, { description: "Stalls of the client's own process, as a store's clock saw them.", unit: 's', advice: { explicitBucketBoundaries: [...STALL_BOUNDARIES] } }),
+      stallDuration: meter.createHistogram(METRIC.stallDuration, {
+        description: "Stalls of the client's own process, as a store's clock saw them.",
+        unit: 's',
+        advice: { explicitBucketBoundaries: [...STALL_BOUNDARIES] },
+      }),
     }
-    const health = meter.createObservableGauge(METRIC.clusterHealth, { description: "1 for each cluster's current health state (up, silent, suspect, down), 0 for the others.", unit: '1' })
-    const active = meter.createObservableGauge(METRIC.clusterActive, { description: '1 for the active cluster of each store, 0 for the others.', unit: '1' })
+    const health = meter.createObservableGauge(METRIC.clusterHealth, {
+      description: "1 for each cluster's current health state (up, silent, suspect, down), 0 for the others.",
+      unit: '1',
+    })
+    const active = meter.createObservableGauge(METRIC.clusterActive, {
+      description: '1 for the active cluster of each store, 0 for the others.',
+      unit: '1',
+    })
     meter.addBatchObservableCallback(
       (result) => {
         for (const store of this.stores.values()) {
           for (const h of store.health) {
-            for (const state of HEALTH_STATES) result.observe(health, h.state === state ? 1 : 0, { [ATTR.dbCollectionName]: store.info.path, [ATTR.cluster]: h.name, [ATTR.clusterState]: state })
+            for (const state of HEALTH_STATES)
+              result.observe(health, h.state === state ? 1 : 0, {
+                [ATTR.dbCollectionName]: store.info.path,
+                [ATTR.cluster]: h.name,
+                [ATTR.clusterState]: state,
+              })
             result.observe(active, h.name === store.active ? 1 : 0, { [ATTR.dbCollectionName]: store.info.path, [ATTR.cluster]: h.name })
           }
         }
@@ -282,7 +324,11 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       [ATTR.dbOperationName]: record.operation,
       [ATTR.strategy]: record.strategy,
     }
-    const span = this.tracer.startSpan(`${record.operation} ${record.store.path}`, { kind: SpanKind.CLIENT, attributes, startTime: hrTime(startedAt) }, parent)
+    const span = this.tracer.startSpan(
+      `${record.operation} ${record.store.path}`,
+      { kind: SpanKind.CLIENT, attributes, startTime: hrTime(startedAt) },
+      parent,
+    )
     const state: OperationState = { record, store, span, context: trace.setSpan(parent, span), startedAt, running: new Set() }
     this.operations.set(record, state)
     store.inFlight.add(state)
@@ -319,7 +365,8 @@ class Instrumentation implements OpenTelemetryInstrumentation {
     if (record.outcome === 'error') {
       recordError(span, attributes, record.error)
       metric[ATTR.errorType] = attributes[ATTR.errorType]
-      if (record.error instanceof OjaiError && record.error.code === 'UNSETTLED_WRITE') this.instruments.unsettledWrites.add(1, this.operationAttributes(record))
+      if (record.error instanceof OjaiError && record.error.code === 'UNSETTLED_WRITE')
+        this.instruments.unsettledWrites.add(1, this.operationAttributes(record))
     }
     span.setAttributes(attributes)
     span.end(hrTime(endedAt))
@@ -344,7 +391,11 @@ class Instrumentation implements OpenTelemetryInstrumentation {
     serverAttributes(cluster?.target, attributes)
     if (record.resumedAfter !== undefined) attributes[ATTR.resumedAfter] = record.resumedAfter
     const span = this.tracer.startSpan(`attempt ${name}`, { kind: SpanKind.CLIENT, attributes, startTime: hrTime(startedAt) }, op.context)
-    const metric: Attributes = { [ATTR.dbCollectionName]: record.operation.store.path, [ATTR.cluster]: name, [ATTR.attemptKind]: record.kind }
+    const metric: Attributes = {
+      [ATTR.dbCollectionName]: record.operation.store.path,
+      [ATTR.cluster]: name,
+      [ATTR.attemptKind]: record.kind,
+    }
     const state: AttemptState = { record, span, context: trace.setSpan(op.context, span), startedAt, attributes: metric }
     this.attempts.set(record, state)
     op.running.add(state)
@@ -377,7 +428,10 @@ class Instrumentation implements OpenTelemetryInstrumentation {
     const store = this.stores.get(record.operation.store)
     const endedAt = store === undefined ? realNow() : store.now()
     state.span.end(hrTime(endedAt))
-    this.instruments.attemptDuration.record((endedAt - state.startedAt) / 1000, { ...state.attributes, [ATTR.attemptOutcome]: record.outcome })
+    this.instruments.attemptDuration.record((endedAt - state.startedAt) / 1000, {
+      ...state.attributes,
+      [ATTR.attemptOutcome]: record.outcome,
+    })
   }
 
   /** The driver is starting a gRPC call: give it the trace context of the attempt that made it. */
@@ -400,7 +454,8 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       if (h.state === 'up' || before[c]?.state === h.state) continue
       const at = hrTime(store.now())
       for (const op of store.inFlight) {
-        if (op.record.contacted.includes(c)) op.span.addEvent(SPAN_EVENT.suspicion, { [ATTR.cluster]: h.name, [ATTR.clusterState]: h.state, [ATTR.reason]: h.why }, at)
+        if (op.record.contacted.includes(c))
+          op.span.addEvent(SPAN_EVENT.suspicion, { [ATTR.cluster]: h.name, [ATTR.clusterState]: h.state, [ATTR.reason]: h.why }, at)
       }
     }
   }
@@ -431,7 +486,11 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       }
       case 'probe-ok':
       case 'probe-failed':
-        this.instruments.probes.add(1, { [ATTR.dbCollectionName]: path, [ATTR.cluster]: event.cluster, [ATTR.probeOutcome]: event.type === 'probe-ok' ? 'ok' : 'failed' })
+        this.instruments.probes.add(1, {
+          [ATTR.dbCollectionName]: path,
+          [ATTR.cluster]: event.cluster,
+          [ATTR.probeOutcome]: event.type === 'probe-ok' ? 'ok' : 'failed',
+        })
         return
       default:
         return

@@ -54,7 +54,15 @@ const TYPED: readonly (readonly [wire: number, type: new (message: string) => Oj
 ]
 
 /** Bad input a request carried: each goes back as INVALID_ARGUMENT. */
-const INVALID_INPUT: readonly OjaiError['code'][] = ['INVALID_VALUE', 'INVALID_DOCUMENT', 'INVALID_ID', 'INVALID_FIELD_PATH', 'INVALID_CONDITION', 'INVALID_MUTATION', 'INVALID_QUERY']
+const INVALID_INPUT: readonly OjaiError['code'][] = [
+  'INVALID_VALUE',
+  'INVALID_DOCUMENT',
+  'INVALID_ID',
+  'INVALID_FIELD_PATH',
+  'INVALID_CONDITION',
+  'INVALID_MUTATION',
+  'INVALID_QUERY',
+]
 
 /** The typed error for a non-zero `RpcError` from the gateway. */
 export function errorFromWire(code: number, message: string): OjaiError {

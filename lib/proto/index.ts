@@ -38,6 +38,5 @@ export const MapRDbServer = proto.com.mapr.data.db.MapRDbServer
 /** The fully-qualified service name. */
 export const SERVICE_NAME = 'com.mapr.data.db.MapRDbServer'
 
-
 export { WireErrorCode as ErrorCode } from './error-codes.js'
 export { AUTHORIZATION, BEARER_TOKEN, DEFAULT_PORT, FindResponseType, InsertMode, PayloadEncoding, TOKEN_EXPIRED } from './constants.js'

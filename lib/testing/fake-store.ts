@@ -65,22 +65,22 @@ export type ArgsOf<M extends StoreMethod, T extends DocumentShape<T> = Document>
  * @category Testing
  */
 export type Answer<M extends StoreMethod, T extends DocumentShape<T> = Document> =
-  | Observable<ResultOf<M, T>>
-  | string
-  | Marble<ResultOf<M, T>>
-  | (M extends 'find' ? readonly T[] : ResultOf<M, T>)
+  Observable<ResultOf<M, T>> | string | Marble<ResultOf<M, T>> | (M extends 'find' ? readonly T[] : ResultOf<M, T>)
 
 /**
  * How one method answers: the same diagram or Marble for every call, or a function of the call's arguments.
  * @category Testing
  */
-export type MethodScript<M extends StoreMethod, T extends DocumentShape<T> = Document> = string | Marble<ResultOf<M, T>> | ((...args: ArgsOf<M, T>) => Answer<M, T>)
+export type MethodScript<M extends StoreMethod, T extends DocumentShape<T> = Document> =
+  string | Marble<ResultOf<M, T>> | ((...args: ArgsOf<M, T>) => Answer<M, T>)
 
 /**
  * A fake store's script: its table path (default `/fake/table`) and any of the 11 methods.
  * @category Testing
  */
-export type FakeScript<T extends DocumentShape<T> = Document> = { readonly path?: string } & { readonly [M in StoreMethod]?: MethodScript<M, T> }
+export type FakeScript<T extends DocumentShape<T> = Document> = { readonly path?: string } & {
+  readonly [M in StoreMethod]?: MethodScript<M, T>
+}
 
 /** @category Testing */
 export interface FakeStoreOptions {
@@ -126,8 +126,13 @@ export class UnscriptedCallError extends UnsupportedOperationError {
     readonly path: string,
     readonly method: StoreMethod,
   ) {
-    const probe = method === 'findById' ? ` (a FailoverStore's failback probe reads ${JSON.stringify(DEFAULT_PROBE_ID)} with findById: script findById as a function of the id to answer it)` : ''
-    super(`fake store ${path}: ${method} was called but not scripted${probe}; script it, e.g. fakeStore({ ${method}: '--(a|)' }) or fakeStore({ ${method}: (...args) => of(…) })`)
+    const probe =
+      method === 'findById'
+        ? ` (a FailoverStore's failback probe reads ${JSON.stringify(DEFAULT_PROBE_ID)} with findById: script findById as a function of the id to answer it)`
+        : ''
+    super(
+      `fake store ${path}: ${method} was called but not scripted${probe}; script it, e.g. fakeStore({ ${method}: '--(a|)' }) or fakeStore({ ${method}: (...args) => of(…) })`,
+    )
   }
 }
 
@@ -157,9 +162,13 @@ class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
   private readonly functions = new Map<StoreMethod, (...args: unknown[]) => unknown>()
 
   constructor(script: FakeScript<T>, options: FakeStoreOptions) {
-    if (script === null || typeof script !== 'object') throw new InvalidOptionsError(`fakeStore takes a script object such as { findById: '--(a|)' }, got ${script === null ? 'null' : typeof script}`)
+    if (script === null || typeof script !== 'object')
+      throw new InvalidOptionsError(
+        `fakeStore takes a script object such as { findById: '--(a|)' }, got ${script === null ? 'null' : typeof script}`,
+      )
     const path = script.path ?? '/fake/table'
-    if (typeof path !== 'string' || path === '') throw new InvalidOptionsError(`fakeStore: path must be a non-empty table path, got ${typeof path === 'string' ? '""' : typeof path}`)
+    if (typeof path !== 'string' || path === '')
+      throw new InvalidOptionsError(`fakeStore: path must be a non-empty table path, got ${typeof path === 'string' ? '""' : typeof path}`)
     this.path = path
     this.scheduler = options.scheduler ?? asyncScheduler
     for (const [key, value] of Object.entries(script)) {
@@ -170,7 +179,10 @@ class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
       const method = key as StoreMethod
       if (typeof value === 'function') this.functions.set(method, value as (...args: unknown[]) => unknown)
       else if (typeof value === 'string' || value instanceof Marble) this.fixed.set(method, this.steps(method, value))
-      else throw new InvalidOptionsError(`fakeStore: ${method} must be a marble diagram, marble(…) or a function of the call's arguments, got ${typeof value}`)
+      else
+        throw new InvalidOptionsError(
+          `fakeStore: ${method} must be a marble diagram, marble(…) or a function of the call's arguments, got ${typeof value}`,
+        )
     }
   }
 
@@ -190,7 +202,9 @@ class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
       if (values !== undefined && Object.hasOwn(values, letter)) return values[letter]
       if (isWrite(method)) return undefined
       if (method.startsWith('check') && letter in BOOLEAN_LETTERS) return BOOLEAN_LETTERS[letter]
-      throw new InvalidOptionsError(`${where}: the marble ${JSON.stringify(diagram)} emits ${JSON.stringify(letter)} but gives no value for it; script it as marble(${JSON.stringify(diagram)}, { ${letter}: … })`)
+      throw new InvalidOptionsError(
+        `${where}: the marble ${JSON.stringify(diagram)} emits ${JSON.stringify(letter)} but gives no value for it; script it as marble(${JSON.stringify(diagram)}, { ${letter}: … })`,
+      )
     }
     const errorOf = () => (error !== undefined ? error : new UnavailableError(`fake store ${this.path}: scripted failure of ${method}`))
     return parseDiagram(where, diagram, valueOf, errorOf)
@@ -207,7 +221,10 @@ class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
       if (isObservable(out)) return out
       if (typeof out === 'string' || out instanceof Marble) return play(this.steps(method, out), this.scheduler)
       if (method === 'find') {
-        if (!Array.isArray(out)) throw new InvalidOptionsError(`fakeStore ${this.path} find: the scripted function must return an Observable, a diagram, marble(…) or an array of documents, got ${typeof out}`)
+        if (!Array.isArray(out))
+          throw new InvalidOptionsError(
+            `fakeStore ${this.path} find: the scripted function must return an Observable, a diagram, marble(…) or an array of documents, got ${typeof out}`,
+          )
         return from(out as unknown[])
       }
       return of(out)
@@ -215,7 +232,14 @@ class FakeStoreImpl<T extends DocumentShape<T>> implements FakeStore<T> {
   }
 
   private call<R>(method: StoreMethod, args: unknown[]): Observable<R> {
-    const entry: MutableCall = { method, args: args as ArgsOf<StoreMethod>, calledAt: this.scheduler.now(), subscribedAt: undefined, endedAt: undefined, ending: undefined }
+    const entry: MutableCall = {
+      method,
+      args: args as ArgsOf<StoreMethod>,
+      calledAt: this.scheduler.now(),
+      subscribedAt: undefined,
+      endedAt: undefined,
+      ending: undefined,
+    }
     this.log.push(entry)
     const answer = this.answer(method, args)
     return new Observable<R>((subscriber) => {
@@ -301,7 +325,10 @@ type MutableCall = { -readonly [K in keyof FakeCall]: FakeCall[K] }
  * options it does not know (`{ scheduler }` only, a SchedulerLike).
  * @category Testing
  */
-export function fakeStore<T extends DocumentShape<T> = Document>(script: FakeScript<NoInfer<T>> = {}, options: FakeStoreOptions = {}): FakeStore<NoInfer<T>> {
+export function fakeStore<T extends DocumentShape<T> = Document>(
+  script: FakeScript<NoInfer<T>> = {},
+  options: FakeStoreOptions = {},
+): FakeStore<NoInfer<T>> {
   checkOptions('fakeStore options', options, FAKE_STORE_OPTIONS)
   return new FakeStoreImpl<T>(script, options)
 }

@@ -18,7 +18,18 @@
  * The kit's defaults and bounds.
  */
 export { fakeStore, UnscriptedCallError } from './fake-store.js'
-export type { Answer, ArgsOf, CallEnding, FakeCall, FakeScript, FakeStore, FakeStoreOptions, MethodScript, ResultOf, StoreMethod } from './fake-store.js'
+export type {
+  Answer,
+  ArgsOf,
+  CallEnding,
+  FakeCall,
+  FakeScript,
+  FakeStore,
+  FakeStoreOptions,
+  MethodScript,
+  ResultOf,
+  StoreMethod,
+} from './fake-store.js'
 export { marble, Marble } from './marble.js'
 export { testFailoverStore, TEST_DEFAULTS } from './test-failover-store.js'
 export type { TestStoreCluster } from './test-failover-store.js'

@@ -45,7 +45,9 @@ export function marble<R>(diagram: string, values?: Readonly<Record<string, R>>,
 }
 
 /** One scheduled notification, at `frame` ms after subscription. */
-export type Step<R> = { readonly frame: number } & ({ readonly kind: 'N'; readonly value: R } | { readonly kind: 'E'; readonly error: unknown } | { readonly kind: 'C' })
+export type Step<R> = { readonly frame: number } & (
+  { readonly kind: 'N'; readonly value: R } | { readonly kind: 'E'; readonly error: unknown } | { readonly kind: 'C' }
+)
 
 interface Parsed {
   readonly frame: number
@@ -60,7 +62,9 @@ interface Parsed {
 export function parseDiagram<R>(where: string, diagram: string, valueOf: (letter: string) => R, error: () => unknown): Step<R>[] {
   if (typeof diagram !== 'string') throw new InvalidOptionsError(`${where}: a marble diagram must be a string, got ${typeof diagram}`)
   if (diagram.includes('^') || diagram.includes('!')) {
-    throw new InvalidOptionsError(`${where}: the marble ${JSON.stringify(diagram)} is an answer played from its subscription: it cannot have "^" or "!"`)
+    throw new InvalidOptionsError(
+      `${where}: the marble ${JSON.stringify(diagram)} is an answer played from its subscription: it cannot have "^" or "!"`,
+    )
   }
   let parsed: Parsed[]
   const factor = TestScheduler.frameTimeFactor

@@ -94,17 +94,27 @@ export interface EmbeddedClusters {
    */
   waitForReplication(): Promise<void>
   /** `connectFailover` over every cluster, primary first, named after them; `close()` closes it too. */
-  connectFailover<T extends DocumentShape<T> = Document>(table: string, options?: Omit<ConnectFailoverOptions, 'clusters' | 'table'>): FailoverStore<T>
+  connectFailover<T extends DocumentShape<T> = Document>(
+    table: string,
+    options?: Omit<ConnectFailoverOptions, 'clusters' | 'table'>,
+  ): FailoverStore<T>
   /** Closes the stores opened by `connectFailover`, then every gateway. Idempotent; nothing is left keeping Node alive. */
   close(): Promise<void>
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 10_000
-const MANAGED_GATEWAY_KEYS: Readonly<Record<string, string>> = { port: 'every gateway listens on a free port', replicateTo: 'every gateway replicates to all the others', storage: 'use the storage option', auth: 'use the auth option' }
+const MANAGED_GATEWAY_KEYS: Readonly<Record<string, string>> = {
+  port: 'every gateway listens on a free port',
+  replicateTo: 'every gateway replicates to all the others',
+  storage: 'use the storage option',
+  auth: 'use the auth option',
+}
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
 
 /** What each gateway option startClusters passes through accepts: as startGateway. */
-const CLUSTER_GATEWAY_OPTIONS = Object.fromEntries(Object.entries(GATEWAY_OPTIONS).filter(([key]) => !(key in MANAGED_GATEWAY_KEYS))) as Rules<ClusterGatewayOptions>
+const CLUSTER_GATEWAY_OPTIONS = Object.fromEntries(
+  Object.entries(GATEWAY_OPTIONS).filter(([key]) => !(key in MANAGED_GATEWAY_KEYS)),
+) as Rules<ClusterGatewayOptions>
 
 /** Gateway options given to startClusters: none of the keys it sets, the others as startGateway takes them. */
 function checkClusterGatewayOptions(what: string, options: unknown): void {
@@ -129,25 +139,30 @@ const OPTIONS: Rules<StartClustersOptions> = {
 
 function validate(n: unknown, options: StartClustersOptions): string[] {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CLUSTERS) {
-    throw new InvalidOptionsError(`startClusters needs a whole number of clusters from 1 to ${MAX_CLUSTERS}, got ${typeof n === 'number' ? String(n) : typeof n}`)
+    throw new InvalidOptionsError(
+      `startClusters needs a whole number of clusters from 1 to ${MAX_CLUSTERS}, got ${typeof n === 'number' ? String(n) : typeof n}`,
+    )
   }
   checkOptions('startClusters options', options, OPTIONS)
   const names = options.names ?? Array.from({ length: n }, (_, i) => `cluster${i + 1}`)
   if (names.length !== n) throw new InvalidOptionsError(`startClusters: names must list one name per cluster (${n}), got ${names.length}`)
-  if (new Set(names).size !== names.length) throw new InvalidOptionsError(`startClusters: cluster names must be unique, got ${names.join(', ')}`)
+  if (new Set(names).size !== names.length)
+    throw new InvalidOptionsError(`startClusters: cluster names must be unique, got ${names.join(', ')}`)
   return [...names]
 }
 
 /** The options of every gateway, all checked before any starts (a function's answers included). */
 function gatewayOptionsOf(options: StartClustersOptions, index: number, name: string): GatewayOptions {
   const extra = typeof options.gateway === 'function' ? options.gateway({ index, name }) : (options.gateway ?? {})
-  if (typeof options.gateway === 'function') checkClusterGatewayOptions(`startClusters gateway options of ${name} (from the gateway function)`, extra)
+  if (typeof options.gateway === 'function')
+    checkClusterGatewayOptions(`startClusters gateway options of ${name} (from the gateway function)`, extra)
   const storage = options.storage === undefined || options.storage === 'memory' ? 'memory' : { dir: join(options.storage.dir, name) }
   return { ...extra, port: 0, storage, ...(options.auth === undefined ? {} : { auth: options.auth }) }
 }
 
 function connectionStringOf(address: string, auth: AuthOptions | undefined): string {
-  const credentials = auth === undefined ? '' : `;auth=basic;user=${encodeURIComponent(auth.user)};password=${encodeURIComponent(auth.password)}`
+  const credentials =
+    auth === undefined ? '' : `;auth=basic;user=${encodeURIComponent(auth.user)};password=${encodeURIComponent(auth.password)}`
   return `${address}?ssl=false${credentials}`
 }
 
@@ -189,14 +204,18 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     for (;;) {
       const missing = await behind()
       if (missing === undefined) return
-      if (Date.now() >= deadline) throw new TimeoutError(`${missing} within ${waitTimeoutMs} ms: is replication between the gateways failing?`, waitTimeoutMs)
+      if (Date.now() >= deadline)
+        throw new TimeoutError(`${missing} within ${waitTimeoutMs} ms: is replication between the gateways failing?`, waitTimeoutMs)
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
   }
 
   function cluster(which: number | string): EmbeddedCluster {
     const found = typeof which === 'number' ? clusters[which] : clusters.find((c) => c.name === which)
-    if (found === undefined) throw new InvalidOptionsError(`startClusters: no cluster ${JSON.stringify(which)}; the clusters are ${clusters.map((c, i) => `${i}: ${c.name}`).join(', ')}`)
+    if (found === undefined)
+      throw new InvalidOptionsError(
+        `startClusters: no cluster ${JSON.stringify(which)}; the clusters are ${clusters.map((c, i) => `${i}: ${c.name}`).join(', ')}`,
+      )
     return found
   }
 
@@ -207,7 +226,11 @@ export async function startClusters(n: number, options: StartClustersOptions = {
       const [first, ...others] = connections
       await firstValueFrom((first as (typeof connections)[number]).createStore(path))
       for (const [i, connection] of others.entries()) {
-        await until(async () => ((await firstValueFrom(connection.storeExists(path))) ? undefined : `table ${path} was created on ${clusters[0]?.name} but did not reach ${clusters[i + 1]?.name}`))
+        await until(async () =>
+          (await firstValueFrom(connection.storeExists(path)))
+            ? undefined
+            : `table ${path} was created on ${clusters[0]?.name} but did not reach ${clusters[i + 1]?.name}`,
+        )
       }
     } finally {
       for (const connection of connections) await connection.close()
@@ -219,15 +242,23 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     return until(() => {
       for (const c of clusters) {
         const link = c.gateway.stats().replication.peers.find((p) => !isCaughtUp(p))
-        if (link !== undefined) return `${c.name} has not shipped everything to ${clusters.find((o) => o.address === link.address)?.name ?? link.address} (queue ${link.queueDepth}, resync due ${link.resyncPending}, connected ${link.connected})`
+        if (link !== undefined)
+          return `${c.name} has not shipped everything to ${clusters.find((o) => o.address === link.address)?.name ?? link.address} (queue ${link.queueDepth}, resync due ${link.resyncPending}, connected ${link.connected})`
       }
       return undefined
     })
   }
 
-  function connectOver<T extends DocumentShape<T> = Document>(table: string, storeOptions: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {}): FailoverStore<T> {
+  function connectOver<T extends DocumentShape<T> = Document>(
+    table: string,
+    storeOptions: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {},
+  ): FailoverStore<T> {
     open()
-    const store = connectFailover<T>({ ...storeOptions, clusters: clusters.map((c) => ({ name: c.name, connectionString: c.connectionString })), table })
+    const store = connectFailover<T>({
+      ...storeOptions,
+      clusters: clusters.map((c) => ({ name: c.name, connectionString: c.connectionString })),
+      table,
+    })
     stores.push(store)
     return store
   }

@@ -67,14 +67,23 @@ function isStore<T extends DocumentShape<T>>(cluster: TestStoreCluster<T>): clus
  * Store, and whatever the FailoverStore throws for bad options.
  * @category Testing
  */
-export function testFailoverStore<T extends DocumentShape<T> = Document>(clusters: Readonly<Record<string, TestStoreCluster<T>>>, options: FailoverStoreOptions = {}): FailoverStore<T> {
+export function testFailoverStore<T extends DocumentShape<T> = Document>(
+  clusters: Readonly<Record<string, TestStoreCluster<T>>>,
+  options: FailoverStoreOptions = {},
+): FailoverStore<T> {
   if (clusters === null || typeof clusters !== 'object' || Array.isArray(clusters)) {
-    throw new InvalidOptionsError('testFailoverStore takes its clusters as an object, primary first: { primary: fakeStore(…), secondary: fakeStore(…) }')
+    throw new InvalidOptionsError(
+      'testFailoverStore takes its clusters as an object, primary first: { primary: fakeStore(…), secondary: fakeStore(…) }',
+    )
   }
   const configs: ClusterConfig<T>[] = Object.entries(clusters).map(([name, cluster]) => {
-    if (cluster === null || typeof cluster !== 'object') throw new InvalidOptionsError(`testFailoverStore: cluster ${name} must be a Store (e.g. fakeStore(…)) or { store, ping? }, got ${cluster === null ? 'null' : typeof cluster}`)
+    if (cluster === null || typeof cluster !== 'object')
+      throw new InvalidOptionsError(
+        `testFailoverStore: cluster ${name} must be a Store (e.g. fakeStore(…)) or { store, ping? }, got ${cluster === null ? 'null' : typeof cluster}`,
+      )
     if (isStore(cluster)) return { name, store: cluster }
-    if (typeof cluster.store !== 'object' || cluster.store === null) throw new InvalidOptionsError(`testFailoverStore: cluster ${name} has no store`)
+    if (typeof cluster.store !== 'object' || cluster.store === null)
+      throw new InvalidOptionsError(`testFailoverStore: cluster ${name} has no store`)
     return { ...cluster, name }
   })
   return new FailoverStore<T>(configs, { ...TEST_DEFAULTS, ...options })

@@ -7,9 +7,20 @@ import { runLongFind } from '../../bench/long-find.js'
 
 describe('long-find bench (tiny)', () => {
   it('streams, cuts with a whole-stream deadline only when asked, and ends a stalled find at the idle limit', async () => {
-    const result = await runLongFind({ seconds: 0.3, linkLatencyMs: 5, answerLatencyMs: 50, stallAfterDocs: 100, maxDocs: 2000, connectOptions: { deadlineMs: 3000 } })
+    const result = await runLongFind({
+      seconds: 0.3,
+      linkLatencyMs: 5,
+      answerLatencyMs: 50,
+      stallAfterDocs: 100,
+      maxDocs: 2000,
+      connectOptions: { deadlineMs: 3000 },
+    })
     expect(result.idleLimitMs).toBe(3000)
-    expect(result.runs.map((r) => r.run)).toEqual(['slow answer + slow link', 'whole-stream deadline 3000 ms (former default)', 'link black-holed after 100 docs'])
+    expect(result.runs.map((r) => r.run)).toEqual([
+      'slow answer + slow link',
+      'whole-stream deadline 3000 ms (former default)',
+      'link black-holed after 100 docs',
+    ])
     const [slow, , stalled] = result.runs
     expect(slow?.outcome).toBe('completed')
     expect(slow?.docs).toBe(result.tableDocs)

@@ -35,18 +35,32 @@ describe('bench statistics and reports', () => {
   })
 
   it('prints every column of every row and rounds JSON numbers (NaN -> null)', () => {
-    const text = formatTable('T', [{ a: 1.23456, b: 'x' }, { a: 2, c: null }])
+    const text = formatTable('T', [
+      { a: 1.23456, b: 'x' },
+      { a: 2, c: null },
+    ])
     expect(text.split('\n')[1]).toMatch(/^\s*a\s+b\s+c$/)
     expect(text).toContain('1.235')
     expect(roundDeep({ x: 1234.567, y: [Number.NaN, 0.123456] })).toEqual({ x: 1235, y: [null, 0.123] })
   })
 
   it('draws a timeline and CDFs as standalone SVG', () => {
-    const t = timelineSvg('t', [{ t: 0, latencyMs: 1, series: 'A' }, { t: 10, latencyMs: 100, series: 'B' }, { t: 20, latencyMs: 5, series: undefined }], [{ t: 5, label: 'fault' }])
+    const t = timelineSvg(
+      't',
+      [
+        { t: 0, latencyMs: 1, series: 'A' },
+        { t: 10, latencyMs: 100, series: 'B' },
+        { t: 20, latencyMs: 5, series: undefined },
+      ],
+      [{ t: 5, label: 'fault' }],
+    )
     expect(t.startsWith('<svg')).toBe(true)
     expect(t.match(/<circle/g)?.length).toBe(3)
     expect(t).toContain('served by A')
-    const c = cdfSvg('c', [{ label: 'x', latenciesMs: [1, 2, 3, 1000] }, { label: 'y', latenciesMs: [1, 1, 2] }])
+    const c = cdfSvg('c', [
+      { label: 'x', latenciesMs: [1, 2, 3, 1000] },
+      { label: 'y', latenciesMs: [1, 1, 2] },
+    ])
     expect(c.match(/<polyline/g)?.length).toBe(2)
   })
 })
@@ -136,7 +150,9 @@ describe('bench baselines', () => {
   it('cockatiel timeout + fallback answers from the secondary when the primary is silent', async () => {
     const silent = new GatedStore()
     const secondary = { findById: () => of({ _id: 'k', from: 'secondary' } as Document) } as unknown as Store
-    const value = await new Promise((resolve, reject) => cockatielFindById(silent, secondary, cockatielTimeout(20), 'k').subscribe({ next: resolve, error: reject }))
+    const value = await new Promise((resolve, reject) =>
+      cockatielFindById(silent, secondary, cockatielTimeout(20), 'k').subscribe({ next: resolve, error: reject }),
+    )
     expect(value).toEqual({ _id: 'k', from: 'secondary' })
   })
 })
@@ -204,7 +220,17 @@ describe('bench gateway slice', () => {
     const path = await seedKeys(e)
     const ours = await oursOverProxies(e, path, { timeoutMs: 100 })
     try {
-      const run = await faultRun({ env: e, op: (i) => ours.store.findById(`k${i % KEYS}`), tagOf: ours.tags.of, fault: 'refuse', rate: 100, healthyMs: 300, afterMs: 300, drainMs: 2000, burstAtFault: 4 })
+      const run = await faultRun({
+        env: e,
+        op: (i) => ours.store.findById(`k${i % KEYS}`),
+        tagOf: ours.tags.of,
+        fault: 'refuse',
+        rate: 100,
+        healthyMs: 300,
+        afterMs: 300,
+        drainMs: 2000,
+        burstAtFault: 4,
+      })
       const f = analyse(run)
       expect(f.ops).toBeGreaterThan(30)
       expect(f.inFlightAtFault).toBeGreaterThanOrEqual(4)

@@ -13,7 +13,7 @@ const TIMEOUT_MS = 1000
  */
 const HELD_ANSWERS: Scenario = {
   name: 'held-answers',
-  description: "the primary applies every request but its answers are held (half-open link) for three timeouts",
+  description: 'the primary applies every request but its answers are held (half-open link) for three timeouts',
   async run(ctx) {
     ctx.phase('healthy')
     await ctx.sleep(ctx.pace.healthyMs)
@@ -42,25 +42,26 @@ describe('a deliberately broken policy', () => {
     await harness?.close()
   }, 60_000)
 
-  it(
-    'non-idempotent strategy "failover" shows duplicate applies when the primary applies writes but its answers are held',
-    async () => {
-      if (harness === undefined) throw new Error('setup failed')
-      const report = await runScenario(harness, HELD_ANSWERS, {
-        pace: QUICK,
-        seed: 1,
-        // A timeout well above the replication delay: an increment applied on the primary (its
-        // answer held) has reached the secondary before it is repeated there, so the second
-        // apply lands on a copy that already holds the first.
-        failover: { timeoutMs: TIMEOUT_MS, policy: { 'non-idempotent': 'failover' } },
-        // Mostly increments, so every client has one waiting on the primary when its answers stop.
-        mix: { writeIdempotent: 1, writeConditional: 0, increment: 8, read: 1 },
-      })
-      const summary = JSON.stringify({ ops: report.ops, failovers: report.failovers, duplicateApplies: report.duplicateApplies, violations: report.violations })
-      expect(report.duplicateApplies, summary).toBeGreaterThan(0)
-      expect(report.holds).toBe(false)
-      expect(report.violations.join()).toMatch(/duplicate applies/)
-    },
-    180_000,
-  )
+  it('non-idempotent strategy "failover" shows duplicate applies when the primary applies writes but its answers are held', async () => {
+    if (harness === undefined) throw new Error('setup failed')
+    const report = await runScenario(harness, HELD_ANSWERS, {
+      pace: QUICK,
+      seed: 1,
+      // A timeout well above the replication delay: an increment applied on the primary (its
+      // answer held) has reached the secondary before it is repeated there, so the second
+      // apply lands on a copy that already holds the first.
+      failover: { timeoutMs: TIMEOUT_MS, policy: { 'non-idempotent': 'failover' } },
+      // Mostly increments, so every client has one waiting on the primary when its answers stop.
+      mix: { writeIdempotent: 1, writeConditional: 0, increment: 8, read: 1 },
+    })
+    const summary = JSON.stringify({
+      ops: report.ops,
+      failovers: report.failovers,
+      duplicateApplies: report.duplicateApplies,
+      violations: report.violations,
+    })
+    expect(report.duplicateApplies, summary).toBeGreaterThan(0)
+    expect(report.holds).toBe(false)
+    expect(report.violations.join()).toMatch(/duplicate applies/)
+  }, 180_000)
 })

@@ -14,7 +14,14 @@ class Script {
     return this
   }
   /** An operation invoked at `from` and completed at `to` (or left pending when `to` is undefined). */
-  op(type: OpType, key: string, from: number, to: number | undefined, outcome: Outcome, extra: { value?: string; cluster?: string; error?: string } = {}): number {
+  op(
+    type: OpType,
+    key: string,
+    from: number,
+    to: number | undefined,
+    outcome: Outcome,
+    extra: { value?: string; cluster?: string; error?: string } = {},
+  ): number {
     this.t = from
     const id = this.h.invoke(1, type, key, extra.value === undefined ? {} : { value: extra.value })
     if (to !== undefined) {
@@ -157,7 +164,11 @@ describe('check: overtaken writes', () => {
     s.op('write-idempotent', 'k', 0, 30, 'ok', { value: 'a' })
     s.op('write-idempotent', 'k', 10, 40, 'ok', { value: 'b' })
     for (const value of ['a', 'b']) {
-      expect(check(s.at(50).h.snapshot(), both({ k: { value } }), OPTIONS)).toMatchObject({ overtakenWrites: 0, lostWrites: 0, valid: true })
+      expect(check(s.at(50).h.snapshot(), both({ k: { value } }), OPTIONS)).toMatchObject({
+        overtakenWrites: 0,
+        lostWrites: 0,
+        valid: true,
+      })
     }
   })
 
@@ -168,7 +179,10 @@ describe('check: overtaken writes', () => {
     s.op('write-idempotent', 'k', 0, undefined, 'ok', { value: 'pending' })
     s.op('write-idempotent', 'k', 150, 160, 'ok', { value: 'acked' })
     for (const value of ['timed-out', 'failed', 'pending']) {
-      expect(check(s.at(3000).h.snapshot(), both({ k: { value } }), { ...OPTIONS, hangMarginMs: 10_000 })).toMatchObject({ overtakenWrites: 0, lostWrites: 0 })
+      expect(check(s.at(3000).h.snapshot(), both({ k: { value } }), { ...OPTIONS, hangMarginMs: 10_000 })).toMatchObject({
+        overtakenWrites: 0,
+        lostWrites: 0,
+      })
     }
   })
 
@@ -176,7 +190,11 @@ describe('check: overtaken writes', () => {
     const s = new Script()
     s.op('write-idempotent', 'k', 0, 10, 'ok', { value: 'same' })
     s.op('write-idempotent', 'k', 20, 30, 'ok', { value: 'same' })
-    expect(check(s.at(40).h.snapshot(), both({ k: { value: 'same' } }), OPTIONS)).toMatchObject({ overtakenWrites: 0, lostWrites: 0, valid: true })
+    expect(check(s.at(40).h.snapshot(), both({ k: { value: 'same' } }), OPTIONS)).toMatchObject({
+      overtakenWrites: 0,
+      lostWrites: 0,
+      valid: true,
+    })
   })
 
   it('blames a value stored by several writes only when all of them ended before, naming the last to end', () => {
@@ -243,7 +261,11 @@ describe('check: overtaken writes', () => {
     apply: fc.double({ min: 0, max: 1, noNaN: true }),
     unacknowledgedApplied: fc.boolean(),
   })
-  const readArb = fc.record({ invoke: fc.integer({ min: 0, max: 300 }), duration: fc.integer({ min: 1, max: 30 }), at: fc.double({ min: 0, max: 1, noNaN: true }) })
+  const readArb = fc.record({
+    invoke: fc.integer({ min: 0, max: 300 }),
+    duration: fc.integer({ min: 1, max: 30 }),
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
   type WriteSpec = typeof writeArb extends fc.Arbitrary<infer T> ? T : never
   type ReadSpec = typeof readArb extends fc.Arbitrary<infer T> ? T : never
 
@@ -412,7 +434,10 @@ describe('check: hangs, switches, latency', () => {
 
   it('gives writes settleMs more, and does not count an UNSETTLED_WRITE as a failure to serve', () => {
     const s = new Script()
-    const held = s.op('write-idempotent', 'k', 0, 2000, 'info', { value: 'v1', error: 'UNSETTLED_WRITE: insertOrReplace was applied on B, but its earlier attempt on A had not answered' }) // 2000 <= 1600 + 500
+    const held = s.op('write-idempotent', 'k', 0, 2000, 'info', {
+      value: 'v1',
+      error: 'UNSETTLED_WRITE: insertOrReplace was applied on B, but its earlier attempt on A had not answered',
+    }) // 2000 <= 1600 + 500
     const read = s.op('read', 'k', 0, 2000, 'ok') // reads get no settle time: 2000 > 1600
     const r = check(s.at(3000).h.snapshot(), both({ k: { value: 'v1' } }), { ...OPTIONS, settleMs: 500 })
     expect(r.anomalies.filter((a) => a.kind === 'hang').map((a) => (a.kind === 'hang' ? a.opId : 0))).toEqual([read])

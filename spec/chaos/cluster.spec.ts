@@ -10,7 +10,10 @@ import { Client, eventually, sleep } from './net-helpers.js'
 // The harness is tested against a stand-in with the gateway CLI's start-up contract, so its
 // process handling is proven independently of the gateway itself.
 const FAKE = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url))
-const fakeLaunch = (mode = ''): GatewayLaunch => ({ command: 'sh', args: ['-c', `FAKE_MODE=${mode} exec "$0" "$@"`, process.execPath, FAKE] })
+const fakeLaunch = (mode = ''): GatewayLaunch => ({
+  command: 'sh',
+  args: ['-c', `FAKE_MODE=${mode} exec "$0" "$@"`, process.execPath, FAKE],
+})
 const WITHIN_MS = 3000
 
 function alive(pid: number | undefined): boolean {
@@ -109,13 +112,17 @@ describe('ClusterHarness', () => {
   })
 
   it('a gateway that exits before listening fails start with its output, leaving nothing behind', async () => {
-    await expect(ClusterHarness.start({ launch: fakeLaunch('exit') })).rejects.toThrow(/exited \(code 3\) before listening[\s\S]*asked to fail/)
+    await expect(ClusterHarness.start({ launch: fakeLaunch('exit') })).rejects.toThrow(
+      /exited \(code 3\) before listening[\s\S]*asked to fail/,
+    )
     expect(trackedChildren()).toBe(0)
   })
 
   it('a gateway that never says "listening on" fails start within the bound and is killed', async () => {
     const started = Date.now()
-    await expect(ClusterHarness.start({ launch: fakeLaunch('silent'), startTimeoutMs: 500 })).rejects.toThrow(/no "listening on" within 500 ms/)
+    await expect(ClusterHarness.start({ launch: fakeLaunch('silent'), startTimeoutMs: 500 })).rejects.toThrow(
+      /no "listening on" within 500 ms/,
+    )
     expect(Date.now() - started).toBeLessThan(WITHIN_MS)
     expect(trackedChildren()).toBe(0)
   })

@@ -19,7 +19,17 @@ describe('History', () => {
     expect(h.pending().map((op) => op.id)).toEqual([b])
     const snap = h.snapshot()
     expect(snap.endMs).toBe(30)
-    expect(snap.operations[0]).toMatchObject({ id: a, process: 1, type: 'write-idempotent', key: 'k', value: 'v1', invokeMs: 10, completeMs: 30, outcome: 'ok', cluster: 'A' })
+    expect(snap.operations[0]).toMatchObject({
+      id: a,
+      process: 1,
+      type: 'write-idempotent',
+      key: 'k',
+      value: 'v1',
+      invokeMs: 10,
+      completeMs: 30,
+      outcome: 'ok',
+      cluster: 'A',
+    })
     expect(snap.operations[1]).toMatchObject({ id: b, amount: 1, invokeMs: 15 })
     expect(snap.operations[1]?.outcome).toBeUndefined()
   })

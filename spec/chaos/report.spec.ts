@@ -29,10 +29,15 @@ function report(name: string, over: Partial<ScenarioReport> = {}): ScenarioRepor
 
 describe('report', () => {
   it('prints one aligned row per scenario with the verdict', () => {
-    const text = formatTable([report('blackhole'), report('reset', { holds: false, violations: ['2 lost writes'], lostWrites: 2, convergenceMs: null })])
+    const text = formatTable([
+      report('blackhole'),
+      report('reset', { holds: false, violations: ['2 lost writes'], lostWrites: 2, convergenceMs: null }),
+    ])
     const lines = text.split('\n')
     expect(lines).toHaveLength(4)
-    expect(lines[0]).toMatch(/^scenario\s+ops\s+lost\s+dup\s+callerErr\s+hangs\s+converge ms\s+failovers\s+failbacks\s+p50 ms\s+p99 ms\s+max ms\s+result$/)
+    expect(lines[0]).toMatch(
+      /^scenario\s+ops\s+lost\s+dup\s+callerErr\s+hangs\s+converge ms\s+failovers\s+failbacks\s+p50 ms\s+p99 ms\s+max ms\s+result$/,
+    )
     expect(lines[2]).toMatch(/^blackhole\s+1234\s+0\s+0\s+0\s+0\s+40\s+1\s+1\s+1\.2\s+101\.5\s+230\.0\s+ok$/)
     expect(lines[3]).toMatch(/never .* FAIL: 2 lost writes$/)
     // Columns line up: every row's "ops" cell ends where the header's does.
@@ -43,7 +48,20 @@ describe('report', () => {
     const doc = JSON.parse(toJson([report('blackhole')], { pace: 'quick' })) as { pace: string; scenarios: Record<string, unknown>[] }
     expect(doc.pace).toBe('quick')
     const row = doc.scenarios[0] ?? {}
-    for (const key of ['name', 'ops', 'lostWrites', 'duplicateApplies', 'callerErrors', 'hangs', 'convergenceMs', 'failovers', 'failbacks', 'p50Ms', 'p99Ms', 'maxMs']) {
+    for (const key of [
+      'name',
+      'ops',
+      'lostWrites',
+      'duplicateApplies',
+      'callerErrors',
+      'hangs',
+      'convergenceMs',
+      'failovers',
+      'failbacks',
+      'p50Ms',
+      'p99Ms',
+      'maxMs',
+    ]) {
       expect(row).toHaveProperty(key)
     }
   })

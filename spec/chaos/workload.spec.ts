@@ -59,7 +59,15 @@ describe('Workload', () => {
   it('stop() ends processes sleeping their think time at once', async () => {
     const store = new FakeStore()
     // A think time of an hour: a process still sleeping it would outlive the test many times over.
-    const workload = new Workload({ store, history: new History(), concurrency: 2, maxOps: 1000, thinkMs: 3_600_000, random: seededRandom(3), activeCluster: () => 'A' })
+    const workload = new Workload({
+      store,
+      history: new History(),
+      concurrency: 2,
+      maxOps: 1000,
+      thinkMs: 3_600_000,
+      random: seededRandom(3),
+      activeCluster: () => 'A',
+    })
     await workload.seed()
     const finished = workload.start()
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -69,7 +77,15 @@ describe('Workload', () => {
   })
 
   it('thinkJitter spreads pauses over thinkMs * (1 ± jitter): a draw at the bottom pauses not at all', async () => {
-    const workload = new Workload({ store: new FakeStore(), history: new History(), concurrency: 2, maxOps: 50, thinkMs: 60_000, thinkJitter: 1, random: () => 0 })
+    const workload = new Workload({
+      store: new FakeStore(),
+      history: new History(),
+      concurrency: 2,
+      maxOps: 50,
+      thinkMs: 60_000,
+      thinkJitter: 1,
+      random: () => 0,
+    })
     let timer: NodeJS.Timeout | undefined
     const outcome = await Promise.race([
       workload.start().then(() => 'finished'),
@@ -125,7 +141,16 @@ describe('Workload', () => {
       let tick = 0
       const history = new History({ now: () => ++tick })
       const mix = { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 0 }
-      const workload = new Workload({ store, history, concurrency: 3, maxOps: 60, mix, writesPerOwnKey: 3, random: seededRandom(5), activeCluster: () => 'A' })
+      const workload = new Workload({
+        store,
+        history,
+        concurrency: 3,
+        maxOps: 60,
+        mix,
+        writesPerOwnKey: 3,
+        random: seededRandom(5),
+        activeCluster: () => 'A',
+      })
       await workload.start()
       store.landHeldWrites()
       const state = await readClusterState(store)
@@ -163,6 +188,9 @@ describe('Workload', () => {
     expect(classifyError(new TimeoutError('slow', 100))).toEqual({ outcome: 'info', error: 'TIMEOUT' })
     expect(classifyError(new UnavailableError('down', { unsent: true }))).toEqual({ outcome: 'info', error: 'UNAVAILABLE' })
     expect(classifyError(new Error('boom'))).toEqual({ outcome: 'info', error: 'Error: boom' })
-    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 'no answer within 5000 ms'))).toEqual({ outcome: 'info', error: 'UNSETTLED_WRITE' })
+    expect(classifyError(new UnsettledWriteError('insertOrReplace', 'B', ['A'], 'no answer within 5000 ms'))).toEqual({
+      outcome: 'info',
+      error: 'UNSETTLED_WRITE',
+    })
   })
 })

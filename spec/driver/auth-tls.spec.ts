@@ -86,12 +86,16 @@ describe('TLS', () => {
   })
 
   it('refuses a server whose certificate the CA did not sign', async () => {
-    const error = await failure(open(`127.0.0.1:${gw.port}?sslCA=${encodeURIComponent(join(dir, 'other.pem'))};sslTargetNameOverride=localhost`).ping())
+    const error = await failure(
+      open(`127.0.0.1:${gw.port}?sslCA=${encodeURIComponent(join(dir, 'other.pem'))};sslTargetNameOverride=localhost`).ping(),
+    )
     expect(error).toBeInstanceOf(UnavailableError)
   })
 
   it('refuses a certificate for another host name', async () => {
-    const error = await failure(open(`127.0.0.1:${gw.port}?sslCA=${encodeURIComponent(caFile)};sslTargetNameOverride=gateway.example.com`).ping())
+    const error = await failure(
+      open(`127.0.0.1:${gw.port}?sslCA=${encodeURIComponent(caFile)};sslTargetNameOverride=gateway.example.com`).ping(),
+    )
     expect(error).toBeInstanceOf(UnavailableError)
   })
 

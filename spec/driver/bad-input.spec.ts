@@ -25,7 +25,6 @@ import { failure } from '../support/observables.js'
 import { bad, thrown, type ErrorClass } from '../support/thrown.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 
-
 /** `cond.and` nested `levels` deep, built the way a program that folds a filter list would. */
 function nested(levels: number): () => Condition {
   return () => {
@@ -65,19 +64,84 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
   })
 
   it.each<[string, (s: DocumentStore, c: Connection) => Observable<unknown>, ErrorClass, string]>([
-    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [name, call, InvalidOptionsError, message]),
-    ['find { idleMs: 0 }', (s) => s.find({}, { idleMs: 0 }), InvalidOptionsError, 'idleMs must be a number of ms above 0 and at most 2^31-1, or Infinity for no limit; got 0'],
-    ['ping { timout: 1 }', (s) => s.ping(bad({ timout: 1 })), InvalidOptionsError, 'ping options: unknown option "timout" (did you mean "timeoutMs"?)'],
-    ['connection.ping { timout: 1 }', (_s, c) => c.ping(bad({ timout: 1 })), InvalidOptionsError, 'ping options: unknown option "timout" (did you mean "timeoutMs"?)'],
-    ['createStore { timeout: 1 }', (_s, c) => c.createStore('/bad', bad({ timeout: 1 })), InvalidOptionsError, 'createStore options: unknown option "timeout" (did you mean "timeoutMs"?)'],
-    ['update with mutation() and no operation', (s) => s.update('k', mutation()), InvalidMutationError, 'an update needs at least one operation, and this mutation has none'],
-    ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
-    ['findById with a condition nested 20 000 levels deep (JSON)', (s) => s.findById('k', { condition: bad(deepJson()) }), InvalidConditionError, 'a condition may nest $and, $or and $elementAnd at most 100 levels deep (MAX_CONDITION_DEPTH)'],
-    ['find with a query whose condition is nested 20 000 levels deep (JSON)', (s) => s.find(bad({ $where: deepJson() })), InvalidQueryError, '$where: a condition may nest $and, $or and $elementAnd at most 100 levels deep'],
-    ['insert of a document nested 20 000 levels deep', (s) => s.insert({ _id: 'k', a: deepValue() }), InvalidValueError, 'nested too deeply'],
-    ['update setting a value nested 20 000 levels deep', (s) => s.update('k', { $set: { a: deepValue() } }), InvalidMutationError, 'nested too deeply'],
-    ['createStore on a path with ".."', (_s, c) => c.createStore('/bad/x/../t'), InvalidArgumentError, 'table path "/bad/x/../t" has a "." or ".." segment: table paths are not resolved, write the path without them; if you mean "/bad/t", write that'],
-    ['storeExists on a path with "."', (_s, c) => c.storeExists('/bad/./t'), InvalidArgumentError, 'table path "/bad/./t" has a "." or ".." segment'],
+    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [
+      name,
+      call,
+      InvalidOptionsError,
+      message,
+    ]),
+    [
+      'find { idleMs: 0 }',
+      (s) => s.find({}, { idleMs: 0 }),
+      InvalidOptionsError,
+      'idleMs must be a number of ms above 0 and at most 2^31-1, or Infinity for no limit; got 0',
+    ],
+    [
+      'ping { timout: 1 }',
+      (s) => s.ping(bad({ timout: 1 })),
+      InvalidOptionsError,
+      'ping options: unknown option "timout" (did you mean "timeoutMs"?)',
+    ],
+    [
+      'connection.ping { timout: 1 }',
+      (_s, c) => c.ping(bad({ timout: 1 })),
+      InvalidOptionsError,
+      'ping options: unknown option "timout" (did you mean "timeoutMs"?)',
+    ],
+    [
+      'createStore { timeout: 1 }',
+      (_s, c) => c.createStore('/bad', bad({ timeout: 1 })),
+      InvalidOptionsError,
+      'createStore options: unknown option "timeout" (did you mean "timeoutMs"?)',
+    ],
+    [
+      'update with mutation() and no operation',
+      (s) => s.update('k', mutation()),
+      InvalidMutationError,
+      'an update needs at least one operation, and this mutation has none',
+    ],
+    [
+      'checkAndMutate with mutation() and no operation',
+      (s) => s.checkAndMutate('k', {}, mutation()),
+      InvalidMutationError,
+      'an update needs at least one operation',
+    ],
+    [
+      'findById with a condition nested 20 000 levels deep (JSON)',
+      (s) => s.findById('k', { condition: bad(deepJson()) }),
+      InvalidConditionError,
+      'a condition may nest $and, $or and $elementAnd at most 100 levels deep (MAX_CONDITION_DEPTH)',
+    ],
+    [
+      'find with a query whose condition is nested 20 000 levels deep (JSON)',
+      (s) => s.find(bad({ $where: deepJson() })),
+      InvalidQueryError,
+      '$where: a condition may nest $and, $or and $elementAnd at most 100 levels deep',
+    ],
+    [
+      'insert of a document nested 20 000 levels deep',
+      (s) => s.insert({ _id: 'k', a: deepValue() }),
+      InvalidValueError,
+      'nested too deeply',
+    ],
+    [
+      'update setting a value nested 20 000 levels deep',
+      (s) => s.update('k', { $set: { a: deepValue() } }),
+      InvalidMutationError,
+      'nested too deeply',
+    ],
+    [
+      'createStore on a path with ".."',
+      (_s, c) => c.createStore('/bad/x/../t'),
+      InvalidArgumentError,
+      'table path "/bad/x/../t" has a "." or ".." segment: table paths are not resolved, write the path without them; if you mean "/bad/t", write that',
+    ],
+    [
+      'storeExists on a path with "."',
+      (_s, c) => c.storeExists('/bad/./t'),
+      InvalidArgumentError,
+      'table path "/bad/./t" has a "." or ".." segment',
+    ],
   ])('%s', async (_name, call, type, message) => {
     const before = gateway.requestCount()
     const error = await failure(call(store, connection))
@@ -111,11 +175,31 @@ describe('bad input to the driver: a typed error saying what to fix, nothing sen
   })
 
   it.each([
-    ['a control character in the host', (port: number) => `127.0.0.1\u0001:${port}?ssl=false`, 'contains a control character (U+0001) at position 10: remove it'],
-    ['a control character in an option value', (port: number) => `127.0.0.1:${port}?ssl=false;sslTargetNameOverride=a\u0001b`, 'contains a control character (U+0001)'],
-    ['a percent-encoded control character in the password', (port: number) => `127.0.0.1:${port}?ssl=false;user=u;password=sec%01retvalue`, 'the value of option "password" holds a control character (U+0001, percent-encoded): remove it'],
-    ['a raw control character in the password', (port: number) => `127.0.0.1:${port}?ssl=false;user=u;password=sec\u0001retvalue`, 'contains a control character (U+0001)'],
-    ['DEL in the user', (port: number) => `127.0.0.1:${port}?ssl=false;user=u%7F;password=secretvalue`, 'the value of option "user" holds a control character (U+007F, percent-encoded)'],
+    [
+      'a control character in the host',
+      (port: number) => `127.0.0.1\u0001:${port}?ssl=false`,
+      'contains a control character (U+0001) at position 10: remove it',
+    ],
+    [
+      'a control character in an option value',
+      (port: number) => `127.0.0.1:${port}?ssl=false;sslTargetNameOverride=a\u0001b`,
+      'contains a control character (U+0001)',
+    ],
+    [
+      'a percent-encoded control character in the password',
+      (port: number) => `127.0.0.1:${port}?ssl=false;user=u;password=sec%01retvalue`,
+      'the value of option "password" holds a control character (U+0001, percent-encoded): remove it',
+    ],
+    [
+      'a raw control character in the password',
+      (port: number) => `127.0.0.1:${port}?ssl=false;user=u;password=sec\u0001retvalue`,
+      'contains a control character (U+0001)',
+    ],
+    [
+      'DEL in the user',
+      (port: number) => `127.0.0.1:${port}?ssl=false;user=u%7F;password=secretvalue`,
+      'the value of option "user" holds a control character (U+007F, percent-encoded)',
+    ],
   ])('connect with %s: InvalidConnectionStringError, the secret not echoed, nothing sent', (_name, text, message) => {
     const before = gateway.requestCount()
     const error = thrown(() => connect(text(gateway.port)))

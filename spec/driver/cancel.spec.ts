@@ -80,7 +80,9 @@ describe('unsubscribe cancels the call on the gateway', () => {
   it('unsubscribing from a stalled FindById ends it on the client at once, and the connection stays usable', async () => {
     gw.stall('FindById')
     const seen: string[] = []
-    const subscription = store.findById('k000001').subscribe({ next: () => seen.push('next'), error: () => seen.push('error'), complete: () => seen.push('complete') })
+    const subscription = store
+      .findById('k000001')
+      .subscribe({ next: () => seen.push('next'), error: () => seen.push('error'), complete: () => seen.push('complete') })
     await sleep(100)
     subscription.unsubscribe()
     expect(seen).toEqual([])

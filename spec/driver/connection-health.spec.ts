@@ -66,7 +66,9 @@ describe('connections heal', () => {
 
     listener.forward()
     const recoveredMs = await firstSuccess(connection, 20_000)
-    console.log(`[driver] accepting-but-silent listener: calls failed after ${failedAfterMs.toFixed(0)} ms (connectTimeoutMs ${connectTimeoutMs}, no deadline); first success ${recoveredMs.toFixed(0)} ms after it started forwarding`)
+    console.log(
+      `[driver] accepting-but-silent listener: calls failed after ${failedAfterMs.toFixed(0)} ms (connectTimeoutMs ${connectTimeoutMs}, no deadline); first success ${recoveredMs.toFixed(0)} ms after it started forwarding`,
+    )
   }, 60_000)
 
   it('keepalive closes an established connection that stops answering: the call in flight, which has no deadline, fails as an outage (not unsent), and the connection recovers', async () => {
@@ -92,6 +94,8 @@ describe('connections heal', () => {
 
     await proxy.setMode({ kind: 'pass' })
     const recoveredMs = await firstSuccess(connection, 20_000)
-    console.log(`[driver] black-holed connection: the call in flight failed after ${detectedMs.toFixed(0)} ms (keepalive 500 + 500 ms, no deadline); first success ${recoveredMs.toFixed(0)} ms after the network healed`)
+    console.log(
+      `[driver] black-holed connection: the call in flight failed after ${detectedMs.toFixed(0)} ms (keepalive 500 + 500 ms, no deadline); first success ${recoveredMs.toFixed(0)} ms after the network healed`,
+    )
   }, 60_000)
 })

@@ -16,7 +16,16 @@ function rejects(text: string, message: RegExp): void {
 describe('parseConnectionString', () => {
   it('applies the official defaults: port 5678, TLS on, basic auth', () => {
     const s = parseConnectionString('gw.example.com?sslCA=/etc/ca.pem;user=mapr;password=mapr')
-    expect(s).toMatchObject({ host: 'gw.example.com', port: 5678, target: 'gw.example.com:5678', ssl: true, sslCA: '/etc/ca.pem', auth: 'basic', user: 'mapr', password: 'mapr' })
+    expect(s).toMatchObject({
+      host: 'gw.example.com',
+      port: 5678,
+      target: 'gw.example.com:5678',
+      ssl: true,
+      sslCA: '/etc/ca.pem',
+      auth: 'basic',
+      user: 'mapr',
+      password: 'mapr',
+    })
     expect(s.sslTargetNameOverride).toBeUndefined()
   })
 

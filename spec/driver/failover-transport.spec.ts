@@ -14,7 +14,15 @@ import { firstValueFrom } from 'rxjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClusterHarness } from '../../lib/chaos/cluster.js'
 import { GatewayControlClient } from '../../lib/gateway/index.js'
-import { type ConnectFailoverOptions, type ConnectOptions, DocumentTooLargeError, type FailoverStore, type FailoverStoreEvent, connect, connectFailover } from '../../lib/index.js'
+import {
+  type ConnectFailoverOptions,
+  type ConnectOptions,
+  DocumentTooLargeError,
+  type FailoverStore,
+  type FailoverStoreEvent,
+  connect,
+  connectFailover,
+} from '../../lib/index.js'
 import { type TestGateway, startTestGateway } from './helpers/gateway.js'
 import { holdingListener } from './helpers/ports.js'
 import { until } from './helpers/until.js'
@@ -37,7 +45,10 @@ describe('a FailoverStore over the driver', () => {
     for (const c of cleanup.splice(0).reverse()) await c()
   })
 
-  async function failoverStore(clusters: readonly string[], options: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {}): Promise<{ store: FailoverStore; events: FailoverStoreEvent[] }> {
+  async function failoverStore(
+    clusters: readonly string[],
+    options: Omit<ConnectFailoverOptions, 'clusters' | 'table'> = {},
+  ): Promise<{ store: FailoverStore; events: FailoverStoreEvent[] }> {
     const store = connectFailover({
       clusters: clusters.map((connectionString, i) => ({ name: i === 0 ? 'primary' : 'secondary', connectionString })),
       table: '/t',
@@ -96,35 +107,44 @@ describe('a FailoverStore over the driver', () => {
 
     it.each([
       ['with the cancel budget (default)', {}],
-      ['without a cancel budget (the gateway closes the connection under the calls)', { cancelBudget: { burst: 1_000_000, perSecond: 1_000_000 } }],
-    ])('the application abandons them while 50 more reads wait on the primary: no caller error, %s', async (what, connectOptions: ConnectOptions) => {
-      if (control === undefined) throw new Error('setup failed')
-      // The reported repro, made deterministic: the 50 reads are on the primary's connection
-      // before the 1,500 are abandoned. The store's own timeout is long, so only the connection
-      // decides their fate. Before the driver's cancel budget, the gateway closed the connection
-      // and all 50 failed with INTERNAL "Received RST_STREAM with code 2 ... Session closed",
-      // reported as SERVER_ERROR (an answer): 50 caller errors, no failover.
-      const { store, events } = await stalledPrimary(connectOptions, 20_000)
-      const abandoned = Array.from({ length: 1500 }, () => store.findById('a').subscribe({ error: () => undefined }))
-      const reads = Array.from({ length: 50 }, () => read(store))
-      const gateway = control
-      await until(async () => (await gateway.stats()).faults.stalled >= 1550, 'every read to reach the primary', 60_000)
-      for (const subscription of abandoned) subscription.unsubscribe()
-      await new Promise((r) => setTimeout(r, 200)) // the gateway reads the resets (and closes the connection, without a budget)
-      await gateway.clearFaults()
-      const outcomes = await Promise.all(reads)
+      [
+        'without a cancel budget (the gateway closes the connection under the calls)',
+        { cancelBudget: { burst: 1_000_000, perSecond: 1_000_000 } },
+      ],
+    ])(
+      'the application abandons them while 50 more reads wait on the primary: no caller error, %s',
+      async (what, connectOptions: ConnectOptions) => {
+        if (control === undefined) throw new Error('setup failed')
+        // The reported repro, made deterministic: the 50 reads are on the primary's connection
+        // before the 1,500 are abandoned. The store's own timeout is long, so only the connection
+        // decides their fate. Before the driver's cancel budget, the gateway closed the connection
+        // and all 50 failed with INTERNAL "Received RST_STREAM with code 2 ... Session closed",
+        // reported as SERVER_ERROR (an answer): 50 caller errors, no failover.
+        const { store, events } = await stalledPrimary(connectOptions, 20_000)
+        const abandoned = Array.from({ length: 1500 }, () => store.findById('a').subscribe({ error: () => undefined }))
+        const reads = Array.from({ length: 50 }, () => read(store))
+        const gateway = control
+        await until(async () => (await gateway.stats()).faults.stalled >= 1550, 'every read to reach the primary', 60_000)
+        for (const subscription of abandoned) subscription.unsubscribe()
+        await new Promise((r) => setTimeout(r, 200)) // the gateway reads the resets (and closes the connection, without a budget)
+        await gateway.clearFaults()
+        const outcomes = await Promise.all(reads)
 
-      const failed = outcomes.filter((o) => !o.ok)
-      const failovers = events.filter((e) => e.type === 'failover').length
-      console.log(`[driver] stalled primary, 1,500 reads abandoned by the application while 50 wait, ${what}: ${failed.length} caller errors, ${failovers} failover events`)
-      expect(failed.slice(0, 3)).toEqual([])
-      // Either way the primary answered them and nothing moved: with the budget the connection
-      // survived; without it the closed connection failed them as transport errors, and each was
-      // tried once more on the primary over a fresh connection (retrySameCluster).
-      expect(failovers).toBe(0)
-      if (connectOptions.cancelBudget === undefined) expect(store.stats().sameClusterRetries).toBe(0)
-      else expect(store.stats().sameClusterRetries).toBeGreaterThan(0)
-    }, 120_000)
+        const failed = outcomes.filter((o) => !o.ok)
+        const failovers = events.filter((e) => e.type === 'failover').length
+        console.log(
+          `[driver] stalled primary, 1,500 reads abandoned by the application while 50 wait, ${what}: ${failed.length} caller errors, ${failovers} failover events`,
+        )
+        expect(failed.slice(0, 3)).toEqual([])
+        // Either way the primary answered them and nothing moved: with the budget the connection
+        // survived; without it the closed connection failed them as transport errors, and each was
+        // tried once more on the primary over a fresh connection (retrySameCluster).
+        expect(failovers).toBe(0)
+        if (connectOptions.cancelBudget === undefined) expect(store.stats().sameClusterRetries).toBe(0)
+        else expect(store.stats().sameClusterRetries).toBeGreaterThan(0)
+      },
+      120_000,
+    )
 
     it('the store abandons them at its timeout, then 50 reads: no caller error', async () => {
       const { store, events } = await stalledPrimary({}, 300)
@@ -133,7 +153,9 @@ describe('a FailoverStore over the driver', () => {
       const after = await Promise.all(Array.from({ length: 50 }, () => read(store)))
 
       const failed = [...outcomes, ...after].filter((o) => !o.ok)
-      console.log(`[driver] stalled primary, 1,500 reads abandoned at the store's timeout, then 50 reads: ${failed.length} caller errors, ${events.filter((e) => e.type === 'failover').length} failover events`)
+      console.log(
+        `[driver] stalled primary, 1,500 reads abandoned at the store's timeout, then 50 reads: ${failed.length} caller errors, ${events.filter((e) => e.type === 'failover').length} failover events`,
+      )
       expect(failed.slice(0, 3)).toEqual([])
     }, 120_000)
   })

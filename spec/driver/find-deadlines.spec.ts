@@ -84,10 +84,17 @@ describe('find deadlines', () => {
     }
     const seen: unknown[] = []
     const started = Date.now()
-    const error = await failure(c.store('/t').find().pipe(tap((d) => seen.push(d._id))))
+    const error = await failure(
+      c
+        .store('/t')
+        .find()
+        .pipe(tap((d) => seen.push(d._id))),
+    )
     expect(seen).toEqual(['k0', 'k1'])
     expect(error).toBeInstanceOf(DeadlineExceededError)
-    expect((error as Error).message).toMatch(/Find on 127\.0\.0\.1:\d+: no message from the gateway for \d+ ms \(idle limit 200 ms, findIdleMs\); the call was cancelled/)
+    expect((error as Error).message).toMatch(
+      /Find on 127\.0\.0\.1:\d+: no message from the gateway for \d+ ms \(idle limit 200 ms, findIdleMs\); the call was cancelled/,
+    )
     expect(Date.now() - started).toBeGreaterThanOrEqual(200)
     await until(() => server.of('Find')[0]?.cancelled === true, 'the server to see the cancellation')
   })
@@ -130,7 +137,12 @@ describe('find deadlines', () => {
     const c = await open()
     server.handlers.Find = spacedStream(1_000, 20) // 20 s of documents
     const seen: unknown[] = []
-    const error = await failure(c.store('/t').find({}, { timeoutMs: 300 }).pipe(tap((d) => seen.push(d._id))))
+    const error = await failure(
+      c
+        .store('/t')
+        .find({}, { timeoutMs: 300 })
+        .pipe(tap((d) => seen.push(d._id))),
+    )
     expect(error).toBeInstanceOf(DeadlineExceededError)
     expect(seen.length).toBeGreaterThan(0)
     expect(seen.length).toBeLessThan(1_000)

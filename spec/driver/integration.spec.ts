@@ -28,7 +28,11 @@ const setups: Record<string, () => Promise<Setup>> = {
   },
   'plaintext, basic -> bearer': async () => {
     const gateway = await startTestGateway({ auth: { user: 'alice', password: 'p;a&s+s' } })
-    return { gateway, connectionString: `ojai:mapr:thin:v1@127.0.0.1:${gateway.port}?auth=basic;user=alice;password=p%3Ba%26s%2Bs;ssl=false`, cleanup: () => undefined }
+    return {
+      gateway,
+      connectionString: `ojai:mapr:thin:v1@127.0.0.1:${gateway.port}?auth=basic;user=alice;password=p%3Ba%26s%2Bs;ssl=false`,
+      cleanup: () => undefined,
+    }
   },
   'TLS, basic -> bearer': async () => {
     const { cert, key } = await localhostCertificate()
@@ -165,10 +169,18 @@ describe.each(Object.keys(setups))('driver against the embedded gateway: %s', (n
   it('find: all in _id order, $where/$orderby/$limit/$offset/$select, query plan', async () => {
     const t = await firstValueFrom(connection.createStore('/apps/driver_find'))
     try {
-      for (const [id, n] of [['b', 2], ['a', 1], ['d', 4], ['c', 3]] as const) await done(t.insert({ _id: id, n, even: n % 2 === 0 }))
+      for (const [id, n] of [
+        ['b', 2],
+        ['a', 1],
+        ['d', 4],
+        ['c', 3],
+      ] as const)
+        await done(t.insert({ _id: id, n, even: n % 2 === 0 }))
       const all = await lastValueFrom(t.find().pipe(toArray()))
       expect(all.map((d) => d._id)).toEqual(['a', 'b', 'c', 'd'])
-      const some = await lastValueFrom(t.find({ $select: ['n'], $where: { $gt: { n: 1 } }, $orderby: { n: 'desc' }, $offset: 1, $limit: 2 }).pipe(toArray()))
+      const some = await lastValueFrom(
+        t.find({ $select: ['n'], $where: { $gt: { n: 1 } }, $orderby: { n: 'desc' }, $offset: 1, $limit: 2 }).pipe(toArray()),
+      )
       expect(some).toEqual([{ n: 3 }, { n: 2 }])
       const events = await lastValueFrom(t.findWithPlan({ $where: { $eq: { even: true } } }).pipe(toArray()))
       expect(events[0]?.kind).toBe('plan')

@@ -16,13 +16,24 @@ describe('driver logging', () => {
     const log = capture()
     const port = await closedPort()
     const password = 'pa;ss+w0rd'
-    const connection = connect(`127.0.0.1:${port}?ssl=false;user=alice;password=${encodeURIComponent(password)}`, { logger: log.logger, deadlineMs: 2000 })
+    const connection = connect(`127.0.0.1:${port}?ssl=false;user=alice;password=${encodeURIComponent(password)}`, {
+      logger: log.logger,
+      deadlineMs: 2000,
+    })
     await firstValueFrom(connection.store('/apps/t').findById('k')).catch(() => undefined)
     connection.close()
 
     const calls = log.lines().filter((l) => l.rpc === 'FindById')
     expect(calls).toHaveLength(1)
-    expect(calls[0]).toMatchObject({ level: 20, component: 'ojai-driver', rpc: 'FindById', table: '/apps/t', outcome: 'error', error: 'UNAVAILABLE', unsent: true })
+    expect(calls[0]).toMatchObject({
+      level: 20,
+      component: 'ojai-driver',
+      rpc: 'FindById',
+      table: '/apps/t',
+      outcome: 'error',
+      error: 'UNAVAILABLE',
+      unsent: true,
+    })
     expect(typeof calls[0]?.durationMs).toBe('number')
     const created = log.lines().find((l) => l.msg === 'connection created')
     // Rendered from the parsed settings: credentials hidden whatever their spelling.
@@ -39,20 +50,27 @@ describe('driver logging', () => {
   it('redacts credentials even if a caller logs them through the driver logger', () => {
     const log = capture()
     const child = driverLogger(log.logger, { target: 'h:1' })
-    child.debug({ password: 'p1', authorization: 'basic abc', metadata: { authorization: 'bearer t0k' }, headers: { authorization: 'bearer t1k' } }, 'x')
+    child.debug(
+      { password: 'p1', authorization: 'basic abc', metadata: { authorization: 'bearer t0k' }, headers: { authorization: 'bearer t1k' } },
+      'x',
+    )
     const text = log.text()
     for (const secret of ['p1', 'basic abc', 't0k', 't1k']) expect(text).not.toContain(secret)
     expect(text).toContain('***')
   })
 
-  it('is silent without a logger: a process that connects, fails its calls and closes prints nothing', { timeout: 2 * CHILD_BOUND_MS + 10_000 }, async () => {
-    const port = String(await closedPort())
-    const silent = await runChild(NO_LOGGER, [port], CHILD_BOUND_MS).wait()
-    expect(silent).toMatchObject({ code: 0, stdout: '', stderr: '' })
-    // The same run with a logger is heard: the silence above is the driver's, not the capture's.
-    const heard = await runChild(NO_LOGGER, [port, '--logger'], CHILD_BOUND_MS).wait()
-    expect(heard.code, heard.stderr).toBe(0)
-    expect(heard.stdout).toContain('"rpc":"Ping"')
-    expect(heard.stdout).toContain('"rpc":"FindById"')
-  })
+  it(
+    'is silent without a logger: a process that connects, fails its calls and closes prints nothing',
+    { timeout: 2 * CHILD_BOUND_MS + 10_000 },
+    async () => {
+      const port = String(await closedPort())
+      const silent = await runChild(NO_LOGGER, [port], CHILD_BOUND_MS).wait()
+      expect(silent).toMatchObject({ code: 0, stdout: '', stderr: '' })
+      // The same run with a logger is heard: the silence above is the driver's, not the capture's.
+      const heard = await runChild(NO_LOGGER, [port, '--logger'], CHILD_BOUND_MS).wait()
+      expect(heard.code, heard.stderr).toBe(0)
+      expect(heard.stdout).toContain('"rpc":"Ping"')
+      expect(heard.stdout).toContain('"rpc":"FindById"')
+    },
+  )
 })

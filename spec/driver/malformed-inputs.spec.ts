@@ -71,7 +71,11 @@ const storeCalls: [string, (s: DocumentStore) => Observable<unknown>, ErrorClass
   // conditions
   ['findById condition {$eq: 1}', (s) => s.findById('a', { condition: { $eq: 1 } }), InvalidConditionError],
   ['checkAndDelete with condition text that is not JSON', (s) => s.checkAndDelete('a', '{not json'), InvalidConditionError],
-  ['checkAndMutate with an unknown operator', (s) => s.checkAndMutate('a', { $bogus: { a: 1 } }, { $set: { a: 1 } }), InvalidConditionError],
+  [
+    'checkAndMutate with an unknown operator',
+    (s) => s.checkAndMutate('a', { $bogus: { a: 1 } }, { $set: { a: 1 } }),
+    InvalidConditionError,
+  ],
   ['checkAndReplace with $in on a non-array', (s) => s.checkAndReplace({ _id: 'a' }, { $in: { a: 5 } }), InvalidConditionError],
   ['checkAndDelete without a condition', (s) => s.checkAndDelete('a', bad(undefined)), InvalidConditionError],
   // mutations

@@ -21,7 +21,9 @@ interface Outcome {
 function settle(store: DocumentStore, id: string): { promise: Promise<Outcome>; subscription: Subscription } {
   let subscription!: Subscription
   const promise = new Promise<Outcome>((resolve) => {
-    subscription = store.findById(id).subscribe({ next: () => resolve({ ok: true }), error: (error: unknown) => resolve({ ok: false, error }) })
+    subscription = store
+      .findById(id)
+      .subscribe({ next: () => resolve({ ok: true }), error: (error: unknown) => resolve({ ok: false, error }) })
   })
   return { promise, subscription }
 }

@@ -29,7 +29,10 @@ describe('connect options', () => {
     [{ connectTimeout: 5 }, /did you mean "connectTimeoutMs"/],
     [{ channelOption: {} }, /did you mean "channelOptions"/],
     [{ loger: pino({ level: 'silent' }) }, /did you mean "logger"/],
-    [{ retries: 3 }, /connect options: unknown option "retries" \(known options: logger, deadlineMs, findIdleMs, findDeadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls, closeGraceMs\)/],
+    [
+      { retries: 3 },
+      /connect options: unknown option "retries" \(known options: logger, deadlineMs, findIdleMs, findDeadlineMs, connectTimeoutMs, cancelBudget, channelOptions, tls, closeGraceMs\)/,
+    ],
     [{ tls: { cA: 'x' } }, /tls: unknown option "cA" \(did you mean "ca"\?\)/],
     [{ tls: { targetName: 'x' } }, /tls: unknown option "targetName" \(known options: ca, targetNameOverride\)/],
     [{ cancelBudget: { bursts: 5 } }, /cancelBudget: unknown option "bursts" \(did you mean "burst"\?\)/],
@@ -42,12 +45,24 @@ describe('connect options', () => {
     [{ connectTimeoutMs: -5 }, /connectTimeoutMs must be a number of ms .*; got -5/],
     [{ logger: {} }, /logger must be a pino logger/],
     [{ channelOptions: [] }, /channelOptions must be an object; got an array/],
-    [{ channelOptions: { 'grpc.keepalive_time': 1000 } }, /channelOptions: unknown option "grpc.keepalive_time" \(did you mean "grpc.keepalive_time_ms"\?\)/],
+    [
+      { channelOptions: { 'grpc.keepalive_time': 1000 } },
+      /channelOptions: unknown option "grpc.keepalive_time" \(did you mean "grpc.keepalive_time_ms"\?\)/,
+    ],
     [{ channelOptions: { 'grpc.max_send_message_lenght': 1 } }, /did you mean "grpc.max_send_message_length"/],
-    [{ channelOptions: { 'grpc.keepalive_time_ms': 0 } }, /channelOptions\["grpc.keepalive_time_ms"\] must be an integer in \[1, 2\^31-1\], or -1 for no keepalive; got 0/],
-    [{ channelOptions: { 'grpc.keepalive_timeout_ms': '5s' } }, /channelOptions\["grpc.keepalive_timeout_ms"\] must be an integer in \[1, 2\^31-1\]; got "5s"/],
+    [
+      { channelOptions: { 'grpc.keepalive_time_ms': 0 } },
+      /channelOptions\["grpc.keepalive_time_ms"\] must be an integer in \[1, 2\^31-1\], or -1 for no keepalive; got 0/,
+    ],
+    [
+      { channelOptions: { 'grpc.keepalive_timeout_ms': '5s' } },
+      /channelOptions\["grpc.keepalive_timeout_ms"\] must be an integer in \[1, 2\^31-1\]; got "5s"/,
+    ],
     [{ channelOptions: { 'grpc.max_send_message_length': 1.5 } }, /must be a positive integer of bytes, or -1 for no limit/],
-    [{ channelOptions: { 'grpc.use_local_subchannel_pool': 0 } }, /channelOptions\["grpc.use_local_subchannel_pool"\] must be 1 \(each connection owns its TCP connections/],
+    [
+      { channelOptions: { 'grpc.use_local_subchannel_pool': 0 } },
+      /channelOptions\["grpc.use_local_subchannel_pool"\] must be 1 \(each connection owns its TCP connections/,
+    ],
     [{ channelOptions: { 'grpc.keepalive_permit_without_calls': 2 } }, /must be one of 0, 1; got 2/],
     [null, /connect options must be an object; got null/],
   ])('rejects %j', (options, message) => {
@@ -60,13 +75,28 @@ describe('connect options', () => {
       deadlineMs: 1000,
       connectTimeoutMs: 1000,
       cancelBudget: { burst: 10, perSecond: 1 },
-      channelOptions: { 'grpc.keepalive_time_ms': -1, 'grpc.max_receive_message_length': -1, 'grpc.primary_user_agent': 'app/1', 'grpc-node.flow_control_window': 1 << 20 },
+      channelOptions: {
+        'grpc.keepalive_time_ms': -1,
+        'grpc.max_receive_message_length': -1,
+        'grpc.primary_user_agent': 'app/1',
+        'grpc-node.flow_control_window': 1 << 20,
+      },
       tls: {},
       closeGraceMs: 0,
     })
     expect(connection.info).toMatchObject({ deadlineMs: 1000, connectTimeoutMs: 1000 })
     connection.close()
-    expect(CONNECT_OPTIONS).toEqual(['logger', 'deadlineMs', 'findIdleMs', 'findDeadlineMs', 'connectTimeoutMs', 'cancelBudget', 'channelOptions', 'tls', 'closeGraceMs'])
+    expect(CONNECT_OPTIONS).toEqual([
+      'logger',
+      'deadlineMs',
+      'findIdleMs',
+      'findDeadlineMs',
+      'connectTimeoutMs',
+      'cancelBudget',
+      'channelOptions',
+      'tls',
+      'closeGraceMs',
+    ])
   })
 
   it('defaults: keepalive on, a connect timeout, own subchannels', () => {

@@ -57,7 +57,15 @@ describe('values written the official way, through the embedded gateway', () => 
 
   it('hand-written extended-JSON tags are stored as the typed values', async () => {
     const store = connection.store('/apps/port')
-    await done(store.insertOrReplace({ _id: 'tags', n: { $numberLong: '9223372036854775807' }, i: { $numberInt: '5' }, d: { $decimal: '1.10' }, b: { $binary: 'MTIzNA==' } }))
+    await done(
+      store.insertOrReplace({
+        _id: 'tags',
+        n: { $numberLong: '9223372036854775807' },
+        i: { $numberInt: '5' },
+        d: { $decimal: '1.10' },
+        b: { $binary: 'MTIzNA==' },
+      }),
+    )
     const back = (await done(store.findById('tags'))) as Record<string, Value>
     expect(back['n']).toBe(9223372036854775807n)
     expect(sameValue(back['i'] as Value, new OInt(5))).toBe(true)
@@ -92,7 +100,9 @@ describe('a "+" in the connection string', () => {
   it('is a plus here (the official client read it as a space): the failure says to write %20', async () => {
     const error = await failure(open(`127.0.0.1:${gw.port}?ssl=false;user=alice;password=pass+word`).ping())
     expect(error).toBeInstanceOf(AuthenticationError)
-    expect((error as Error).message).toMatch(/reads "\+" in the connection string as a plus sign, where the official Node client read it as a space: if the password contains a space, write it as %20/)
+    expect((error as Error).message).toMatch(
+      /reads "\+" in the connection string as a plus sign, where the official Node client read it as a space: if the password contains a space, write it as %20/,
+    )
     expect((error as Error).message).not.toContain('pass word')
   })
 

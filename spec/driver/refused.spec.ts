@@ -65,7 +65,11 @@ describe('a gateway that is not there', () => {
     cleanup.push(() => connection.close())
     const store = connection.store('/t')
     let withoutTimeout: 'waiting' | 'ended' = 'waiting'
-    const waiting = store.findById('k').subscribe({ next: () => (withoutTimeout = 'ended'), error: () => (withoutTimeout = 'ended'), complete: () => (withoutTimeout = 'ended') })
+    const waiting = store.findById('k').subscribe({
+      next: () => (withoutTimeout = 'ended'),
+      error: () => (withoutTimeout = 'ended'),
+      complete: () => (withoutTimeout = 'ended'),
+    })
     cleanup.push(() => waiting.unsubscribe())
 
     const error = await failure(firstValueFrom(store.findById('k', { timeoutMs: 200 })))

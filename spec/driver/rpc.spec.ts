@@ -55,7 +55,12 @@ describe('driver call mechanics', () => {
     expect(server.of('InsertOrReplace')).toHaveLength(1)
     await lastValueFrom(op, { defaultValue: undefined })
     expect(server.of('InsertOrReplace')).toHaveLength(2)
-    expect(server.calls[0]?.request).toMatchObject({ tablePath: '/t', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"a","n":1}' })
+    expect(server.calls[0]?.request).toMatchObject({
+      tablePath: '/t',
+      insertMode: 1,
+      payloadEncoding: 1,
+      jsonDocument: '{"_id":"a","n":1}',
+    })
   })
 
   it('unsubscribe cancels the call on the server', async () => {
@@ -155,7 +160,12 @@ describe('driver call mechanics', () => {
       call.end()
     }
     const seen: unknown[] = []
-    const error = await failure(connection.store('/t').find().pipe(tap((d) => seen.push(d._id))))
+    const error = await failure(
+      connection
+        .store('/t')
+        .find()
+        .pipe(tap((d) => seen.push(d._id))),
+    )
     expect(seen).toEqual(['a'])
     expect(error).toBeInstanceOf(TableNotFoundError)
   })
@@ -166,7 +176,12 @@ describe('driver call mechanics', () => {
       setTimeout(() => call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, 'too much')), 20)
     }
     const seen: unknown[] = []
-    const error = await failure(connection.store('/t').find().pipe(tap((d) => seen.push(d._id))))
+    const error = await failure(
+      connection
+        .store('/t')
+        .find()
+        .pipe(tap((d) => seen.push(d._id))),
+    )
     expect(seen).toEqual(['a'])
     expect(error).toBeInstanceOf(ResourceExhaustedError)
   })
@@ -195,9 +210,14 @@ describe('driver call mechanics', () => {
 
   it('findById: null on DOCUMENT_NOT_FOUND, projections and condition sent as given', async () => {
     server.handlers.FindById = (_call, cb) => cb(null, wireError(281))
-    const result = await firstValueFrom(connection.store('/t').findById(Buffer.from('1234'), { fields: ['a.b', 'c[0]'], condition: { $eq: { a: 1 } } }))
+    const result = await firstValueFrom(
+      connection.store('/t').findById(Buffer.from('1234'), { fields: ['a.b', 'c[0]'], condition: { $eq: { a: 1 } } }),
+    )
     expect(result).toBeNull()
-    expect(server.of('FindById')[0]?.request).toMatchObject({ jsonDocument: '{"_id":{"$binary":"MTIzNA=="}}', projections: ['a.b', 'c[0]'] })
+    expect(server.of('FindById')[0]?.request).toMatchObject({
+      jsonDocument: '{"_id":{"$binary":"MTIzNA=="}}',
+      projections: ['a.b', 'c[0]'],
+    })
     expect(server.of('FindById')[0]?.request.jsonCondition).toBeTypeOf('string')
   })
 

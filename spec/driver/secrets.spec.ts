@@ -24,16 +24,18 @@ const SPECIAL = [';', '&', '=', '#', '%', '+', '@', ':', '?', '/', ' ', 'é']
  * encoded, keeps it) with special characters around it.
  */
 const credential = fc
-  .tuple(fc.stringMatching(/^[A-Za-z0-9]{0,3}$/), fc.array(fc.constantFrom(...SPECIAL), { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[A-Z][a-z0-9]{9,14}$/), fc.array(fc.constantFrom(...SPECIAL), { maxLength: 3 }))
+  .tuple(
+    fc.stringMatching(/^[A-Za-z0-9]{0,3}$/),
+    fc.array(fc.constantFrom(...SPECIAL), { minLength: 1, maxLength: 4 }),
+    fc.stringMatching(/^[A-Z][a-z0-9]{9,14}$/),
+    fc.array(fc.constantFrom(...SPECIAL), { maxLength: 3 }),
+  )
   .map(([head, specials, core, tail]) => ({ value: `${head}${specials.join('')}${core}${tail.join('')}`, core }))
 
 /** How the value is written in the string. */
-const spelling = fc.constantFrom(
-  'encoded',
-  'fully-encoded',
-  'lower-hex',
-  'raw',
-) as fc.Arbitrary<'encoded' | 'fully-encoded' | 'lower-hex' | 'raw'>
+const spelling = fc.constantFrom('encoded', 'fully-encoded', 'lower-hex', 'raw') as fc.Arbitrary<
+  'encoded' | 'fully-encoded' | 'lower-hex' | 'raw'
+>
 
 function spell(value: string, how: 'encoded' | 'fully-encoded' | 'lower-hex' | 'raw'): string {
   if (how === 'raw') return value
@@ -51,9 +53,15 @@ const layout = fc.record({
 })
 
 /** Every form a leak could take. */
-function secretForms(user: { value: string; core: string }, password: { value: string; core: string }, written: readonly string[]): string[] {
+function secretForms(
+  user: { value: string; core: string },
+  password: { value: string; core: string },
+  written: readonly string[],
+): string[] {
   const basic = Buffer.from(`${user.value}:${password.value}`, 'utf8').toString('base64')
-  return [user.core, password.core, user.value, password.value, encodeURIComponent(password.value), basic, ...written].filter((f) => f.length >= 6)
+  return [user.core, password.core, user.value, password.value, encodeURIComponent(password.value), basic, ...written].filter(
+    (f) => f.length >= 6,
+  )
 }
 
 function expectNoSecret(text: string, forms: readonly string[], where: string): void {
@@ -80,7 +88,12 @@ async function expectQuietConnection(connection: Connection, forms: readonly str
 }
 
 function errorTexts(error: unknown): string[] {
-  return [String(error), inspect(error, { depth: 10 }), JSON.stringify(error) ?? '', inspect((error as { cause?: unknown } | undefined)?.cause, { depth: 10 })]
+  return [
+    String(error),
+    inspect(error, { depth: 10 }),
+    JSON.stringify(error) ?? '',
+    inspect((error as { cause?: unknown } | undefined)?.cause, { depth: 10 }),
+  ]
 }
 
 describe('secrets', () => {
@@ -123,18 +136,31 @@ describe('secrets', () => {
   }, 120_000)
 
   it('a connection from a valid string shows none in dumps, JSON, call errors or the debug log (property)', async () => {
-    const encodedSpelling = fc.constantFrom('encoded', 'fully-encoded', 'lower-hex') as fc.Arbitrary<'encoded' | 'fully-encoded' | 'lower-hex'>
+    const encodedSpelling = fc.constantFrom('encoded', 'fully-encoded', 'lower-hex') as fc.Arbitrary<
+      'encoded' | 'fully-encoded' | 'lower-hex'
+    >
     await fc.assert(
-      fc.asyncProperty(credential, credential, encodedSpelling, encodedSpelling, fc.constantFrom('user', '%75ser'), fc.constantFrom('password', 'p%61ssword'), async (user, password, us, ps, userName, passwordName) => {
-        const validUser = { value: user.value.replaceAll(':', ''), core: user.core } // a user name cannot hold ":"
-        const u = spell(validUser.value, us)
-        const p = spell(password.value, ps)
-        const log = captureLog()
-        const connection = connect(`127.0.0.1:${refusedPort}?ssl=false;${userName}=${u};${passwordName}=${p}`, { logger: log.logger, deadlineMs: 2000 })
-        const forms = secretForms(validUser, password, [u, p])
-        await expectQuietConnection(connection, forms)
-        expectNoSecret(log.text(), forms, 'the debug log')
-      }),
+      fc.asyncProperty(
+        credential,
+        credential,
+        encodedSpelling,
+        encodedSpelling,
+        fc.constantFrom('user', '%75ser'),
+        fc.constantFrom('password', 'p%61ssword'),
+        async (user, password, us, ps, userName, passwordName) => {
+          const validUser = { value: user.value.replaceAll(':', ''), core: user.core } // a user name cannot hold ":"
+          const u = spell(validUser.value, us)
+          const p = spell(password.value, ps)
+          const log = captureLog()
+          const connection = connect(`127.0.0.1:${refusedPort}?ssl=false;${userName}=${u};${passwordName}=${p}`, {
+            logger: log.logger,
+            deadlineMs: 2000,
+          })
+          const forms = secretForms(validUser, password, [u, p])
+          await expectQuietConnection(connection, forms)
+          expectNoSecret(log.text(), forms, 'the debug log')
+        },
+      ),
       { numRuns: 60 },
     )
   }, 120_000)
@@ -144,7 +170,8 @@ describe('secrets', () => {
       fc.asyncProperty(credential, credential, async (user, password) => {
         const forms = secretForms(user, password, [])
         const userName = user.value.replaceAll(':', '') // a user name cannot hold ":"
-        const cs = (port: number) => `127.0.0.1:${port}?ssl=false;user=${encodeURIComponent(userName)};password=${encodeURIComponent(password.value)}`
+        const cs = (port: number) =>
+          `127.0.0.1:${port}?ssl=false;user=${encodeURIComponent(userName)};password=${encodeURIComponent(password.value)}`
         const store = connectFailover({ clusters: [cs(refusedPort), cs(refusedPort + 1)], table: '/t' })
         try {
           expectNoSecret(inspect(store, { depth: Infinity, showHidden: true }), [...forms, userName], 'inspect(failoverStore)')
@@ -195,7 +222,10 @@ describe('secrets', () => {
           callback(null, {})
         },
         FindById: (_call, callback) => {
-          callback({ code: grpc.status.PERMISSION_DENIED, details: `user alice with password Hunter2Secret and token ${TOKEN} may not read` })
+          callback({
+            code: grpc.status.PERMISSION_DENIED,
+            details: `user alice with password Hunter2Secret and token ${TOKEN} may not read`,
+          })
         },
       })
     })
@@ -209,7 +239,8 @@ describe('secrets', () => {
         await firstValueFrom(connection.ping())
         const error = await failure(connection.store('/t').findById('k'))
         const forms = ['Hunter2Secret', TOKEN, Buffer.from('alice:Hunter2Secret').toString('base64')]
-        for (const t of [...errorTexts(error), inspect(connection, { depth: 10 }), JSON.stringify(connection)]) expectNoSecret(t, forms, 'output')
+        for (const t of [...errorTexts(error), inspect(connection, { depth: 10 }), JSON.stringify(connection)])
+          expectNoSecret(t, forms, 'output')
         expect(String(error)).toContain('may not read') // the rest of the gateway's message is kept
       } finally {
         connection.close()

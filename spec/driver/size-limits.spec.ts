@@ -70,7 +70,8 @@ describe('size limits', () => {
 
   it('the bound is within a few bytes of the real encoding and never below it, so what grpc-js would refuse never leaves', async () => {
     const { store } = await open({ channelOptions: { 'grpc.max_send_message_length': LIMIT } })
-    const request = (n: number) => ({ tablePath: '/t', insertMode: 1, payloadEncoding: 1, jsonDocument: JSON.stringify({ _id: 'k', blob: 'y€'.repeat(n) }) }) as const
+    const request = (n: number) =>
+      ({ tablePath: '/t', insertMode: 1, payloadEncoding: 1, jsonDocument: JSON.stringify({ _id: 'k', blob: 'y€'.repeat(n) }) }) as const
     const encoded = (n: number) => MapRDbServer.service.InsertOrReplace.requestSerialize(request(n)).length
     for (const n of [0, 1, 100, 20_000, 1_000_000]) {
       expect(encodedSizeBound(request(n)) - encoded(n)).toBeGreaterThanOrEqual(0)

@@ -67,11 +67,18 @@ async function recordingServer(): Promise<{ port: number; calls: Recorded[]; clo
   const calls: Recorded[] = []
   const server = new grpc.Server()
   let tokenSent = false
-  const raw = Object.fromEntries(Object.entries(MapRDbServer.service).map(([name, d]) => [name, { ...d, requestDeserialize: (b: Buffer) => b }])) as grpc.ServiceDefinition
+  const raw = Object.fromEntries(
+    Object.entries(MapRDbServer.service).map(([name, d]) => [name, { ...d, requestDeserialize: (b: Buffer) => b }]),
+  ) as grpc.ServiceDefinition
   const record = (method: string, call: grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>) => {
     const auth = call.metadata.get('authorization')[0]
     const deadline = call.getDeadline()
-    calls.push({ method, fields: wireFields(call.request), authorization: auth === undefined ? undefined : String(auth), deadlineInMs: (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now() })
+    calls.push({
+      method,
+      fields: wireFields(call.request),
+      authorization: auth === undefined ? undefined : String(auth),
+      deadlineInMs: (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now(),
+    })
     // The first answer hands out a bearer token in its headers (Section 5.2).
     if (!tokenSent) {
       tokenSent = true
@@ -80,10 +87,11 @@ async function recordingServer(): Promise<{ port: number; calls: Recorded[]; clo
       call.sendMetadata(headers)
     }
   }
-  const unary = (method: string, answer: unknown) => (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-    record(method, call)
-    callback(null, answer)
-  }
+  const unary =
+    (method: string, answer: unknown) => (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      record(method, call)
+      callback(null, answer)
+    }
   server.addService(raw, {
     Ping: unary('Ping', {}),
     CreateTable: unary('CreateTable', OK),
@@ -101,7 +109,9 @@ async function recordingServer(): Promise<{ port: number; calls: Recorded[]; clo
       call.end()
     },
   })
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))))
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  )
   return { port, calls, close: () => server.forceShutdown() }
 }
 
@@ -120,34 +130,75 @@ const BINARY_ID_JSON = '{"_id":{"$binary":"MTIzNA=="}}'
  * Update, 4 in Delete; `json_mutation` 30; `projections` 3; `include_query_plan` 3, `json_query` 4).
  * proto3 leaves out fields holding their default (`include_query_plan` false).
  */
-const SCRIPT: readonly { readonly name: string; readonly run: (c: Connection) => Promise<unknown>; readonly method: string; readonly request: WireFields }[] = [
+const SCRIPT: readonly {
+  readonly name: string
+  readonly run: (c: Connection) => Promise<unknown>
+  readonly method: string
+  readonly request: WireFields
+}[] = [
   { name: 'getConnection-style health check', run: (c) => done(c.ping()), method: 'Ping', request: {} },
   { name: 'storeExists', run: (c) => firstValueFrom(c.storeExists(TABLE)), method: 'TableExists', request: { 1: TABLE } },
   { name: 'createStore', run: (c) => firstValueFrom(c.createStore(TABLE)), method: 'CreateTable', request: { 1: TABLE } },
-  { name: 'insertOrReplace(doc)', run: (c) => done(c.store(TABLE).insertOrReplace(DOC)), method: 'InsertOrReplace', request: { 1: TABLE, 2: 1, 3: 1, 30: DOC_JSON } },
-  { name: 'insert(doc)', run: (c) => done(c.store(TABLE).insert(DOC)), method: 'InsertOrReplace', request: { 1: TABLE, 2: 2, 3: 1, 30: DOC_JSON } },
-  { name: 'replace(doc)', run: (c) => done(c.store(TABLE).replace(DOC)), method: 'InsertOrReplace', request: { 1: TABLE, 2: 3, 3: 1, 30: DOC_JSON } },
+  {
+    name: 'insertOrReplace(doc)',
+    run: (c) => done(c.store(TABLE).insertOrReplace(DOC)),
+    method: 'InsertOrReplace',
+    request: { 1: TABLE, 2: 1, 3: 1, 30: DOC_JSON },
+  },
+  {
+    name: 'insert(doc)',
+    run: (c) => done(c.store(TABLE).insert(DOC)),
+    method: 'InsertOrReplace',
+    request: { 1: TABLE, 2: 2, 3: 1, 30: DOC_JSON },
+  },
+  {
+    name: 'replace(doc)',
+    run: (c) => done(c.store(TABLE).replace(DOC)),
+    method: 'InsertOrReplace',
+    request: { 1: TABLE, 2: 3, 3: 1, 30: DOC_JSON },
+  },
   {
     name: 'checkAndReplace(doc, cond)',
     run: (c) => done(c.store(TABLE).checkAndReplace(DOC, { $eq: { n: 35 } })),
     method: 'InsertOrReplace',
     request: { 1: TABLE, 2: 3, 3: 1, 4: '{"$eq":{"n":35}}', 30: DOC_JSON },
   },
-  { name: 'findById(id)', run: (c) => done(c.store(TABLE).findById('user0001')), method: 'FindById', request: { 1: TABLE, 2: 1, 5: ID_JSON } },
+  {
+    name: 'findById(id)',
+    run: (c) => done(c.store(TABLE).findById('user0001')),
+    method: 'FindById',
+    request: { 1: TABLE, 2: 1, 5: ID_JSON },
+  },
   {
     name: 'findById(binary id, cond, projections)',
     run: (c) => done(c.store(TABLE).findById(BINARY_ID, { fields: ['name', 'a.b[0]'], condition: { $eq: { name: 'Ada' } } })),
     method: 'FindById',
     request: { 1: TABLE, 2: 1, 3: ['name', 'a.b[0]'], 4: '{"$eq":{"name":"Ada"}}', 5: BINARY_ID_JSON },
   },
-  { name: 'find() (all documents)', run: (c) => lastValueFrom(c.store(TABLE).find().pipe(toArray())), method: 'Find', request: { 1: TABLE, 2: 1, 4: '{}' } },
+  {
+    name: 'find() (all documents)',
+    run: (c) => lastValueFrom(c.store(TABLE).find().pipe(toArray())),
+    method: 'Find',
+    request: { 1: TABLE, 2: 1, 4: '{}' },
+  },
   {
     name: 'find(query)',
-    run: (c) => lastValueFrom(c.store(TABLE).find({ $where: { $eq: { when: { $date: ZONELESS } } }, $select: ['name'], $limit: 1 }).pipe(toArray())),
+    run: (c) =>
+      lastValueFrom(
+        c
+          .store(TABLE)
+          .find({ $where: { $eq: { when: { $date: ZONELESS } } }, $select: ['name'], $limit: 1 })
+          .pipe(toArray()),
+      ),
     method: 'Find',
     request: { 1: TABLE, 2: 1, 4: `{"$select":["name"],"$where":{"$eq":{"when":{"$date":"${ZONELESS}"}}},"$limit":1}` },
   },
-  { name: 'find with the query plan', run: (c) => lastValueFrom(c.store(TABLE).findWithPlan({}).pipe(toArray())), method: 'Find', request: { 1: TABLE, 2: 1, 3: 1, 4: '{}' } },
+  {
+    name: 'find with the query plan',
+    run: (c) => lastValueFrom(c.store(TABLE).findWithPlan({}).pipe(toArray())),
+    method: 'Find',
+    request: { 1: TABLE, 2: 1, 3: 1, 4: '{}' },
+  },
   {
     name: 'update(id, mutation)',
     run: (c) => done(c.store(TABLE).update('user0001', { $set: { name: 'Bo' } })),
@@ -160,9 +211,19 @@ const SCRIPT: readonly { readonly name: string; readonly run: (c: Connection) =>
     method: 'Update',
     request: { 1: TABLE, 2: 1, 3: ID_JSON, 4: '{"$eq":{"name":"Bo"}}', 30: '{"$increment":{"n":1}}' },
   },
-  { name: 'increment(id, field, by)', run: (c) => done(c.store(TABLE).increment('user0001', 'n', 2)), method: 'Update', request: { 1: TABLE, 2: 1, 3: ID_JSON, 30: '{"$increment":{"n":2}}' } },
+  {
+    name: 'increment(id, field, by)',
+    run: (c) => done(c.store(TABLE).increment('user0001', 'n', 2)),
+    method: 'Update',
+    request: { 1: TABLE, 2: 1, 3: ID_JSON, 30: '{"$increment":{"n":2}}' },
+  },
   { name: 'delete(id)', run: (c) => done(c.store(TABLE).delete('user0001')), method: 'Delete', request: { 1: TABLE, 2: 1, 4: ID_JSON } },
-  { name: 'delete(binary id)', run: (c) => done(c.store(TABLE).delete(BINARY_ID)), method: 'Delete', request: { 1: TABLE, 2: 1, 4: BINARY_ID_JSON } },
+  {
+    name: 'delete(binary id)',
+    run: (c) => done(c.store(TABLE).delete(BINARY_ID)),
+    method: 'Delete',
+    request: { 1: TABLE, 2: 1, 4: BINARY_ID_JSON },
+  },
   {
     name: 'checkAndDelete(id, cond)',
     run: (c) => done(c.store(TABLE).checkAndDelete('user0001', { $exists: 'name' })),

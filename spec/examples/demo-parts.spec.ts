@@ -7,7 +7,14 @@ import { PHASES, phaseDurations } from '../../examples/demo/timeline.js'
 import type { DemoResult, PhaseSummary } from '../../examples/demo/types.js'
 import { colorsFor, LiveView, phaseTable } from '../../examples/demo/view.js'
 
-const op = (id: number, type: Operation['type'], invokeMs: number, latency: number, cluster: string, outcome: Operation['outcome'] = 'ok'): Operation => ({
+const op = (
+  id: number,
+  type: Operation['type'],
+  invokeMs: number,
+  latency: number,
+  cluster: string,
+  outcome: Operation['outcome'] = 'ok',
+): Operation => ({
   id,
   process: 0,
   type,
@@ -54,7 +61,17 @@ function phaseSummary(name: string, over: Partial<PhaseSummary> = {}): PhaseSumm
   }
 }
 
-const good: Parameters<typeof judge>[1] = { lostWrites: 0, duplicateApplies: 0, unexplained: 0, hangs: 0, callerErrors: 0, convergenceMs: 120, divergent: 0, documents: 42, aborted: false }
+const good: Parameters<typeof judge>[1] = {
+  lostWrites: 0,
+  duplicateApplies: 0,
+  unexplained: 0,
+  hangs: 0,
+  callerErrors: 0,
+  convergenceMs: 120,
+  divergent: 0,
+  documents: 42,
+  aborted: false,
+}
 const showcase = [
   phaseSummary('healthy'),
   phaseSummary('blackhole', { failovers: 1 }),
@@ -132,7 +149,12 @@ describe('demo: checks', () => {
         .map((c) => c.name)
     expect(failed({ lostWrites: 1 })).toEqual(['no acknowledged write lost'])
     expect(failed({ convergenceMs: null, divergent: 3 })).toEqual(['replicas converged'])
-    expect(failed({}, showcase.map((p) => (p.name === 'healed' ? { ...p, failbacks: 0 } : p)))).toEqual(['failback once the network healed'])
+    expect(
+      failed(
+        {},
+        showcase.map((p) => (p.name === 'healed' ? { ...p, failbacks: 0 } : p)),
+      ),
+    ).toEqual(['failback once the network healed'])
     expect(failed({ aborted: true })).toEqual(['timeline completed'])
   })
 })
@@ -155,9 +177,20 @@ describe('demo: output', () => {
     ],
     latency: latencyBuckets(ops, 100),
     bucketMs: 100,
-    totals: { ops: 5, errors: 1, failovers: 1, failbacks: 0, hedges: 0, lostWrites: 0, duplicateApplies: 0, hangs: 0, documents: 42, convergenceMs: 80 },
+    totals: {
+      ops: 5,
+      errors: 1,
+      failovers: 1,
+      failbacks: 0,
+      hedges: 0,
+      lostWrites: 0,
+      duplicateApplies: 0,
+      hangs: 0,
+      documents: 42,
+      convergenceMs: 80,
+    },
     checks: [{ name: 'replicas converged', ok: true, detail: 'same 42 documents' }],
-    errorsByKind: { "increment FAILOVER": 2 },
+    errorsByKind: { 'increment FAILOVER': 2 },
     anomalies: [],
     ok: true,
   }

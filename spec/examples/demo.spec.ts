@@ -18,7 +18,10 @@ describe('npm start (the demo)', () => {
     const json = join(dir, 'demo.json')
     const report = join(dir, 'report.html')
     const run = await runExample('examples/demo/main.ts', ['--duration', '12', '--json', json, '--report', report, '--no-color'], 140_000)
-    expect({ code: run.code, tail: run.code === 0 ? '' : `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}` }).toEqual({ code: 0, tail: '' })
+    expect({ code: run.code, tail: run.code === 0 ? '' : `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}` }).toEqual({
+      code: 0,
+      tail: '',
+    })
     expect(run.stdout).toContain(`report: ${report}`)
     expect(run.stdout).toMatch(/^every check passed$/m)
     // eslint-disable-next-line no-control-regex
@@ -26,7 +29,12 @@ describe('npm start (the demo)', () => {
     expect(run.stdout).toMatch(/>> failover east -> west/)
     expect(run.stdout).toMatch(/<< failback west -> east/)
 
-    const result = JSON.parse(readFileSync(json, 'utf8')) as { ok: boolean; phases: { name: string; ops: number }[]; checks: { ok: boolean }[]; reportPath: string }
+    const result = JSON.parse(readFileSync(json, 'utf8')) as {
+      ok: boolean
+      phases: { name: string; ops: number }[]
+      checks: { ok: boolean }[]
+      reportPath: string
+    }
     expect(result.ok).toBe(true)
     expect(result.phases.map((p) => p.name)).toEqual(['healthy', 'blackhole', 'healed', 'killed', 'restarted', 'slow'])
     expect(result.phases.every((p) => p.ops > 0)).toBe(true)

@@ -14,7 +14,6 @@ import { BAD_CALL_OPTIONS } from '../support/bad-call-options.js'
 import { failure } from '../support/observables.js'
 import { bad, type ErrorClass } from '../support/thrown.js'
 
-
 let open: FailoverStore[] = []
 afterEach(async () => {
   await Promise.all(open.map((s) => s.close({ graceMs: 0 })))
@@ -32,11 +31,31 @@ function storeOverFakes(): { store: FailoverStore; fakes: FakeStore[] } {
 
 describe('a FailoverStore refuses bad per-call input before any cluster is called', () => {
   it.each<[string, (s: FailoverStore) => Observable<unknown>, ErrorClass, string]>([
-    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [name, call, InvalidOptionsError, message]),
-    ['findById { timeoutMs: Infinity }: a FailoverStore needs a bound', (s) => s.findById('k', { timeoutMs: Infinity }), InvalidOptionsError, 'timeoutMs must be an integer in [1, 2^31-1]; got Infinity'],
+    ...BAD_CALL_OPTIONS.map(([name, call, message]): [string, (s: Store) => Observable<unknown>, ErrorClass, string] => [
+      name,
+      call,
+      InvalidOptionsError,
+      message,
+    ]),
+    [
+      'findById { timeoutMs: Infinity }: a FailoverStore needs a bound',
+      (s) => s.findById('k', { timeoutMs: Infinity }),
+      InvalidOptionsError,
+      'timeoutMs must be an integer in [1, 2^31-1]; got Infinity',
+    ],
     ['delete with options null', (s) => s.delete('k', bad(null)), InvalidOptionsError, 'delete options must be an object; got null'],
-    ['update with mutation() and no operation', (s) => s.update('k', mutation()), InvalidMutationError, 'an update needs at least one operation, and this mutation has none'],
-    ['checkAndMutate with mutation() and no operation', (s) => s.checkAndMutate('k', {}, mutation()), InvalidMutationError, 'an update needs at least one operation'],
+    [
+      'update with mutation() and no operation',
+      (s) => s.update('k', mutation()),
+      InvalidMutationError,
+      'an update needs at least one operation, and this mutation has none',
+    ],
+    [
+      'checkAndMutate with mutation() and no operation',
+      (s) => s.checkAndMutate('k', {}, mutation()),
+      InvalidMutationError,
+      'an update needs at least one operation',
+    ],
   ])('%s', async (_name, call, type, message) => {
     const { store, fakes } = storeOverFakes()
     const error = await failure(call(store))
@@ -88,9 +107,29 @@ describe('maintenance options', () => {
 
 describe('clusters whose store is not a Store', () => {
   it.each<[string, unknown, string]>([
-    ['an empty object', {}, 'cluster a: its store lacks findById, find, insertOrReplace, replace, delete, insert, update, checkAndReplace, checkAndDelete, checkAndMutate, increment; a store is a DocumentStore (connection.store(path)), a FailoverStore, or an object with all 11 Store methods'],
-    ['an object missing two methods', { ...Object.fromEntries(['findById', 'find', 'insertOrReplace', 'insert', 'replace', 'update', 'increment', 'delete', 'checkAndMutate'].map((m) => [m, () => null])), path: '/t' }, 'cluster a: its store lacks checkAndReplace, checkAndDelete;'],
-    ['every method but no path', Object.assign(Object.create(fakeStore()) as object, { path: 5 }), 'cluster a: its store has no table path (path must be a string); got 5'],
+    [
+      'an empty object',
+      {},
+      'cluster a: its store lacks findById, find, insertOrReplace, replace, delete, insert, update, checkAndReplace, checkAndDelete, checkAndMutate, increment; a store is a DocumentStore (connection.store(path)), a FailoverStore, or an object with all 11 Store methods',
+    ],
+    [
+      'an object missing two methods',
+      {
+        ...Object.fromEntries(
+          ['findById', 'find', 'insertOrReplace', 'insert', 'replace', 'update', 'increment', 'delete', 'checkAndMutate'].map((m) => [
+            m,
+            () => null,
+          ]),
+        ),
+        path: '/t',
+      },
+      'cluster a: its store lacks checkAndReplace, checkAndDelete;',
+    ],
+    [
+      'every method but no path',
+      Object.assign(Object.create(fakeStore()) as object, { path: 5 }),
+      'cluster a: its store has no table path (path must be a string); got 5',
+    ],
   ])('%s: InvalidOptionsError at construction, naming what is missing', (_name, store, message) => {
     const second = fakeStore()
     const build = () => new FailoverStore([bad<ClusterConfig>({ name: 'a', store }), { name: 'b', store: second }])

@@ -24,53 +24,61 @@ const op = fc.record({ start: fc.integer({ min: 0, max: 30 }), duration: fc.opti
 describe('FailoverStore.close(): grace property', () => {
   it('every operation answers before the cut-off or ends with ClosedError at it; late ones fail at once; clusters close when the last one ended', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 12 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 40 }), (ops: Op[], closeAt: number, graceMs: number) => {
-        const cutOff = closeAt + graceMs
-        // Same-frame order between an answer and the cut-off (or a start and close()) is not a rule.
-        fc.pre(ops.every((o) => o.start !== closeAt && (o.duration === undefined || o.start + o.duration !== cutOff)))
-        const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
-        let closedAt: number | undefined
-        const c1 = new VirtualStore({}, '/c1/t')
-        const store = new FailoverStore(
-          [
-            { name: 'c1', store: c1, close: () => (closedAt ??= scheduler.now()) },
-            { name: 'c2', store: new VirtualStore({}, '/c2/t') },
-          ],
-          // Limits far beyond the frames used: nothing times out or fails over.
-          { timeoutMs: 10_000, secondaryTimeoutMs: 20_000, scheduler, random: () => 0 },
-        )
-        // Started in time order, so the n-th call to the store is the n-th op started before close().
-        const order = ops.map((o, i) => ({ ...o, i })).sort((x, y) => x.start - y.start || x.i - y.i)
-        const durations = order.filter((o) => o.start < closeAt).map((o) => o.duration)
-        let next = 0
-        c1.on('findById', () => {
-          const d = durations[next++]
-          return d === undefined ? NEVER : timer(d, scheduler).pipe(map(() => null))
-        })
-        const seen: string[] = ops.map(() => 'none')
-        scheduler.schedule(() => void store.close({ graceMs }), closeAt)
-        for (const o of order) {
-          scheduler.schedule(() => {
-            store.findById('k').subscribe({
-              next: () => undefined,
-              error: (e: unknown) => (seen[o.i] = `${codeOf(e)}@${scheduler.now()}`),
-              complete: () => (seen[o.i] = `ok@${scheduler.now()}`),
-            })
-          }, o.start)
-        }
-        scheduler.flush()
+      fc.property(
+        fc.array(op, { maxLength: 12 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 40 }),
+        (ops: Op[], closeAt: number, graceMs: number) => {
+          const cutOff = closeAt + graceMs
+          // Same-frame order between an answer and the cut-off (or a start and close()) is not a rule.
+          fc.pre(ops.every((o) => o.start !== closeAt && (o.duration === undefined || o.start + o.duration !== cutOff)))
+          const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+          let closedAt: number | undefined
+          const c1 = new VirtualStore({}, '/c1/t')
+          const store = new FailoverStore(
+            [
+              { name: 'c1', store: c1, close: () => (closedAt ??= scheduler.now()) },
+              { name: 'c2', store: new VirtualStore({}, '/c2/t') },
+            ],
+            // Limits far beyond the frames used: nothing times out or fails over.
+            { timeoutMs: 10_000, secondaryTimeoutMs: 20_000, scheduler, random: () => 0 },
+          )
+          // Started in time order, so the n-th call to the store is the n-th op started before close().
+          const order = ops.map((o, i) => ({ ...o, i })).sort((x, y) => x.start - y.start || x.i - y.i)
+          const durations = order.filter((o) => o.start < closeAt).map((o) => o.duration)
+          let next = 0
+          c1.on('findById', () => {
+            const d = durations[next++]
+            return d === undefined ? NEVER : timer(d, scheduler).pipe(map(() => null))
+          })
+          const seen: string[] = ops.map(() => 'none')
+          scheduler.schedule(() => void store.close({ graceMs }), closeAt)
+          for (const o of order) {
+            scheduler.schedule(() => {
+              store.findById('k').subscribe({
+                next: () => undefined,
+                error: (e: unknown) => (seen[o.i] = `${codeOf(e)}@${scheduler.now()}`),
+                complete: () => (seen[o.i] = `ok@${scheduler.now()}`),
+              })
+            }, o.start)
+          }
+          scheduler.flush()
 
-        const expected = ops.map((o) => {
-          if (o.start > closeAt) return `CLOSED@${o.start}`
-          if (o.duration !== undefined && o.start + o.duration < cutOff) return `ok@${o.start + o.duration}`
-          return `CLOSED@${cutOff}`
-        })
-        expect(seen).toEqual(expected)
-        const running = ops.filter((o) => o.start < closeAt)
-        const lastEnd = Math.max(closeAt, ...running.map((o) => (o.duration !== undefined && o.start + o.duration < cutOff ? o.start + o.duration : cutOff)))
-        expect(closedAt).toBe(lastEnd)
-        expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
-      }),
+          const expected = ops.map((o) => {
+            if (o.start > closeAt) return `CLOSED@${o.start}`
+            if (o.duration !== undefined && o.start + o.duration < cutOff) return `ok@${o.start + o.duration}`
+            return `CLOSED@${cutOff}`
+          })
+          expect(seen).toEqual(expected)
+          const running = ops.filter((o) => o.start < closeAt)
+          const lastEnd = Math.max(
+            closeAt,
+            ...running.map((o) => (o.duration !== undefined && o.start + o.duration < cutOff ? o.start + o.duration : cutOff)),
+          )
+          expect(closedAt).toBe(lastEnd)
+          expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0 })
+        },
+      ),
       { numRuns: 300 },
     )
   })

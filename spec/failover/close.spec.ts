@@ -70,7 +70,13 @@ describe('FailoverStore.close(): the grace', () => {
       const stream = m.cold('-a-b-c-d-e-f-g-h-i-j-k-l-m-n', Object.fromEntries('abcdefghijklmn'.split('').map((k) => [k, doc(k)])))
       stores[0]!.on('find', stream)
       m.scheduler.schedule(() => void store.close({ graceMs: 3 }), 5)
-      m.expect(outcome(store.find())).toBeObservable('-a-b-c-d(e|)', { a: doc('a'), b: doc('b'), c: doc('c'), d: doc('d'), e: 'error:CLOSED' })
+      m.expect(outcome(store.find())).toBeObservable('-a-b-c-d(e|)', {
+        a: doc('a'),
+        b: doc('b'),
+        c: doc('c'),
+        d: doc('d'),
+        e: 'error:CLOSED',
+      })
       m.expect(stream).toHaveSubscriptions('^ 7ms !')
     }),
   )
@@ -101,7 +107,10 @@ describe('FailoverStore.close(): the grace', () => {
       m.expect(store.findById('k')).toBeObservable('12ms (b|)', { b: doc('s') })
       m.expect(names(store)).toBeObservable('a 9ms b-|', { a: 'c1', b: 'c2' })
       const events: string[] = []
-      store.events$.subscribe({ next: (e) => events.push(`${e.type}@${e.at}`), complete: () => events.push(`complete@${m.scheduler.now()}`) })
+      store.events$.subscribe({
+        next: (e) => events.push(`${e.type}@${e.at}`),
+        complete: () => events.push(`complete@${m.scheduler.now()}`),
+      })
       m.flush()
       expect(events).toEqual(['timeout@10', 'failover@10', 'rerouted@10', 'complete@12'])
     }),
@@ -199,14 +208,26 @@ describe('FailoverStore.close(): the call', () => {
 
   it.each<[string, unknown, string]>([
     ['a negative grace', { graceMs: -1 }, 'graceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got -1'],
-    ['a grace that is not an integer', { graceMs: 1.5 }, 'graceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got 1.5'],
+    [
+      'a grace that is not an integer',
+      { graceMs: 1.5 },
+      'graceMs must be an integer number of ms in [0, 2^31-1] (0 = cancel at once); got 1.5',
+    ],
     ['an unbounded grace', { graceMs: Number.POSITIVE_INFINITY }, 'got Infinity'],
     ['an unknown key', { grace: 100 }, 'close options: unknown option "grace" (did you mean "graceMs"?)'],
     ['options that are not an object', 100, 'close options must be an object; got 100'],
   ])('rejects %s with InvalidOptionsError and closes nothing', async (_, options, message) => {
     const closed: string[] = []
     const store = new FailoverStore([
-      { name: 'a', store: new VirtualStore({ findById: () => { throw new Error('unused') } }), close: () => closed.push('a') },
+      {
+        name: 'a',
+        store: new VirtualStore({
+          findById: () => {
+            throw new Error('unused')
+          },
+        }),
+        close: () => closed.push('a'),
+      },
       { name: 'b', store: new VirtualStore() },
     ])
     const closing = store.close(options as never)

@@ -11,7 +11,9 @@ import { DEFAULT_PROBE_ID } from '../../lib/failover/index.js'
 import { CLOSE_AT, doc, names, outcome, refused, setup } from './helpers.js'
 
 const switches = (events: readonly FailoverStoreEvent[]) =>
-  events.filter((e) => e.type === 'failover' || e.type === 'failback').map((e) => `${e.type}@${e.at}:${e.cluster}->${'to' in e ? e.to : ''}`)
+  events
+    .filter((e) => e.type === 'failover' || e.type === 'failback')
+    .map((e) => `${e.type}@${e.at}:${e.cluster}->${'to' in e ? e.to : ''}`)
 
 describe('cluster state', () => {
   it(
@@ -35,20 +37,19 @@ describe('cluster state', () => {
   it.each([
     ['an increment (cannot move after a timeout)', 'increment', 'error:TIMEOUT'],
     ['a primary-only read', 'primary-only', 'error:TIMEOUT'],
-  ] as const)(
-    'finding 6: a switch caused by %s that then gave up still emits its one failover event',
-    (_, kind, expected) =>
-      marbles((m) => {
-        const { store, stores, events } = setup(m)
-        stores[0]!.on('increment', m.cold('-'))
-        stores[0]!.on('findById', m.cold('-'))
-        const call: Observable<unknown> = kind === 'increment' ? store.increment('k', 'n', 1) : store.findById('k', { strategy: 'primary-only' })
-        m.expect(outcome(call)).toBeObservable('30ms (e|)', { e: expected })
-        m.expect(names(store)).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, { a: 'c1', b: 'c2' })
-        m.flush()
-        expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['timeout@10', 'failover@10', 'gave-up@30'])
-        expect(store.stats()).toMatchObject({ failovers: 1, gaveUp: 1, reroutes: 0 })
-      })(),
+  ] as const)('finding 6: a switch caused by %s that then gave up still emits its one failover event', (_, kind, expected) =>
+    marbles((m) => {
+      const { store, stores, events } = setup(m)
+      stores[0]!.on('increment', m.cold('-'))
+      stores[0]!.on('findById', m.cold('-'))
+      const call: Observable<unknown> =
+        kind === 'increment' ? store.increment('k', 'n', 1) : store.findById('k', { strategy: 'primary-only' })
+      m.expect(outcome(call)).toBeObservable('30ms (e|)', { e: expected })
+      m.expect(names(store)).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, { a: 'c1', b: 'c2' })
+      m.flush()
+      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['timeout@10', 'failover@10', 'gave-up@30'])
+      expect(store.stats()).toMatchObject({ failovers: 1, gaveUp: 1, reroutes: 0 })
+    })(),
   )
 
   it(
@@ -89,8 +90,17 @@ describe('cluster state', () => {
       m.scheduler.schedule(() => store.findById('k').subscribe(), 300) // failover at 300 (refused); failback at 400
       m.flush()
       const changes = statuses.slice(1).map((s) => `${s.reason}@${s.since}:->${s.name}`)
-      expect(changes).toEqual(['failover@10:->c2', 'failback@110:->c1', 'failover@160:->c2', 'failback@260:->c1', 'failover@300:->c2', 'failback@400:->c1'])
-      const emitted = events.filter((e) => e.type === 'failover' || e.type === 'failback').map((e) => `${e.type}@${e.at}:->${'to' in e ? e.to : ''}`)
+      expect(changes).toEqual([
+        'failover@10:->c2',
+        'failback@110:->c1',
+        'failover@160:->c2',
+        'failback@260:->c1',
+        'failover@300:->c2',
+        'failback@400:->c1',
+      ])
+      const emitted = events
+        .filter((e) => e.type === 'failover' || e.type === 'failback')
+        .map((e) => `${e.type}@${e.at}:->${'to' in e ? e.to : ''}`)
       expect(emitted).toEqual(changes)
       expect(statuses.filter((s) => s.reason === 'failover').map((s) => s.cause)).toEqual(['TIMEOUT', 'TIMEOUT', 'UNAVAILABLE'])
       expect(store.stats()).toMatchObject({ failovers: 3, failbacks: 3 })
@@ -102,7 +112,9 @@ describe('cluster state', () => {
     marbles((m) => {
       // Failback to c1 at 110; random() 0.5 keeps operations on c2 for the ramp's first step (5 %).
       const { store, stores } = setup(m, { hold: { holdsMs: [100], jitter: 0 }, probe: { backoff: { jitter: 0 } }, random: () => 0.5 })
-      stores[0]!.on('findById', (id: unknown) => (id === DEFAULT_PROBE_ID || m.scheduler.now() > 100 ? m.cold('(a|)', { a: doc('c1') }) : m.cold('-')))
+      stores[0]!.on('findById', (id: unknown) =>
+        id === DEFAULT_PROBE_ID || m.scheduler.now() > 100 ? m.cold('(a|)', { a: doc('c1') }) : m.cold('-'),
+      )
       stores[1]!.on('findById', () => (m.scheduler.now() < 150 ? m.cold('(b|)', { b: doc('c2') }) : m.cold('-')))
       store.findById('k').subscribe()
       m.expect(store.findById('k'), '120ms ^').toBeObservable('120ms (b|)', { b: doc('c2') }) // the ramp at work

@@ -73,7 +73,12 @@ describe('Demand', () => {
 })
 
 /** Records probe times; `primary` answers user reads, `probe` answers probes. */
-function primary(m: StallContext, probes: number[], read: () => ReturnType<StallContext['cold']>, probe: () => ReturnType<StallContext['cold']>) {
+function primary(
+  m: StallContext,
+  probes: number[],
+  read: () => ReturnType<StallContext['cold']>,
+  probe: () => ReturnType<StallContext['cold']>,
+) {
   return new VirtualStore(
     {
       findById: (id: unknown) => {
@@ -93,7 +98,15 @@ describe('probes run while the store has demand', () => {
       const probes: number[] = []
       const store = new FailoverStore(
         [
-          { name: 'c1', store: primary(m, probes, () => m.cold('-'), () => m.cold('-')) },
+          {
+            name: 'c1',
+            store: primary(
+              m,
+              probes,
+              () => m.cold('-'),
+              () => m.cold('-'),
+            ),
+          },
           { name: 'c2', store: new VirtualStore({ findById: m.cold('-(b|)', { b: doc('s') }) }, '/c2/table') },
         ],
         { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, random: () => 0 },
@@ -120,13 +133,22 @@ describe('probes run while the store has demand', () => {
       const probes: number[] = []
       const store = new FailoverStore(
         [
-          { name: 'c1', store: primary(m, probes, () => (m.scheduler.now() < 50 ? m.cold('-') : m.cold('-(a|)', { a: doc('p') })), () => m.cold('(n|)', { n: null })) },
+          {
+            name: 'c1',
+            store: primary(
+              m,
+              probes,
+              () => (m.scheduler.now() < 50 ? m.cold('-') : m.cold('-(a|)', { a: doc('p') })),
+              () => m.cold('(n|)', { n: null }),
+            ),
+          },
           { name: 'c2', store: new VirtualStore({ findById: m.cold('-(b|)', { b: doc('s') }) }, '/c2/table') },
         ],
         { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, hold: { holdsMs: [100] }, lingerMs: 50, random: () => 0 },
       )
       const answeredBy: string[] = []
-      for (let at = 0; at <= 300; at += 20) m.scheduler.schedule(() => store.findById('k').subscribe((d) => answeredBy.push(`${at}:${String(d?.v)}`)), at)
+      for (let at = 0; at <= 300; at += 20)
+        m.scheduler.schedule(() => store.findById('k').subscribe((d) => answeredBy.push(`${at}:${String(d?.v)}`)), at)
       m.expect(names(store)).toBeObservable('a 9ms b 99ms a', { a: 'c1', b: 'c2' })
       m.flush()
       expect(probes).toEqual([110])
@@ -142,7 +164,15 @@ describe('probes run while the store has demand', () => {
       const probes: number[] = []
       const store = new FailoverStore(
         [
-          { name: 'c1', store: primary(m, probes, () => m.cold('#', undefined, refused()), () => m.cold('#', undefined, refused())) },
+          {
+            name: 'c1',
+            store: primary(
+              m,
+              probes,
+              () => m.cold('#', undefined, refused()),
+              () => m.cold('#', undefined, refused()),
+            ),
+          },
           { name: 'c2', store: new VirtualStore({ findById: m.cold('-(b|)', { b: doc('s') }) }, '/c2/table') },
         ],
         {
@@ -166,14 +196,11 @@ describe('probes run while the store has demand', () => {
     }),
   )
 
-  it(
-    'the bound of this spec: a timeline whose timers never stop fails instead of hanging',
-    () => {
-      const endless = marbles((m) => {
-        const tick = (): void => void m.scheduler.schedule(tick, 1000)
-        tick()
-      }, 10_000)
-      expect(endless).toThrow('virtual time ran past 10000 ms')
-    },
-  )
+  it('the bound of this spec: a timeline whose timers never stop fails instead of hanging', () => {
+    const endless = marbles((m) => {
+      const tick = (): void => void m.scheduler.schedule(tick, 1000)
+      tick()
+    }, 10_000)
+    expect(endless).toThrow('virtual time ran past 10000 ms')
+  })
 })

@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import { take } from 'rxjs'
-import type { TimeoutError } from '../../lib/ojai/errors.js';
+import type { TimeoutError } from '../../lib/ojai/errors.js'
 import { ClosedError, DocumentExistsError } from '../../lib/ojai/errors.js'
 import { FailoverError, FailoverStore } from '../../lib/failover/index.js'
 import { captureError, CLOSE_AT, doc, names, outcome, refused, setup, T, unavailable } from './helpers.js'
@@ -139,7 +139,11 @@ describe('FailoverStore: one operation', () => {
       m.flush()
       const error = box.error as FailoverError
       expect(error.code).toBe('FAILOVER')
-      expect(error.causes.map((c) => `${c.cluster}:${(c.error as { code: string }).code}`)).toEqual(['c1:UNAVAILABLE', 'c2:UNAVAILABLE', 'c3:TIMEOUT'])
+      expect(error.causes.map((c) => `${c.cluster}:${(c.error as { code: string }).code}`)).toEqual([
+        'c1:UNAVAILABLE',
+        'c2:UNAVAILABLE',
+        'c3:TIMEOUT',
+      ])
     }),
   )
 
@@ -221,7 +225,15 @@ describe('FailoverStore: across operations', () => {
       store.findById('k').subscribe()
       m.expect(store.cluster$).toBeObservable(`a 9ms b ${CLOSE_AT - 11}ms |`, {
         a: { index: 0, name: 'c1', since: 0, reason: 'initial', routing: { kind: 'automatic' } },
-        b: { index: 1, name: 'c2', since: 10, reason: 'failover', cause: 'TIMEOUT', holdUntil: 10 + 20_000, routing: { kind: 'automatic' } },
+        b: {
+          index: 1,
+          name: 'c2',
+          since: 10,
+          reason: 'failover',
+          cause: 'TIMEOUT',
+          holdUntil: 10 + 20_000,
+          routing: { kind: 'automatic' },
+        },
       })
     }),
   )
@@ -353,7 +365,13 @@ describe('FailoverStore: lifecycle', () => {
   it('a cluster close that throws or rejects does not stop the others; the first failure rejects the close, after all were called', async () => {
     const closed: string[] = []
     const store = new FailoverStore([
-      { name: 'a', store: new VirtualStore(), close: () => { throw new Error('boom') } },
+      {
+        name: 'a',
+        store: new VirtualStore(),
+        close: () => {
+          throw new Error('boom')
+        },
+      },
       { name: 'b', store: new VirtualStore(), close: () => Promise.reject(new Error('bang')) },
       { name: 'c', store: new VirtualStore(), close: () => closed.push('c') },
     ])
@@ -502,7 +520,11 @@ describe('FailoverStore: observability', () => {
       stores[1]!.on('findById', m.cold('(a|)', { a: null }))
       store.findById('k').subscribe()
       m.flush()
-      expect(lines.map((l) => l[1])).toEqual(['ojai-failover timeout findById on c1', 'ojai-failover failover findById on c1', 'ojai-failover rerouted findById on c1'])
+      expect(lines.map((l) => l[1])).toEqual([
+        'ojai-failover timeout findById on c1',
+        'ojai-failover failover findById on c1',
+        'ojai-failover rerouted findById on c1',
+      ])
       expect(lines[0]?.[0]).toEqual({ event: expect.objectContaining({ type: 'timeout', at: 10 }) })
     }),
   )
@@ -529,10 +551,38 @@ describe('FailoverStore: construction', () => {
   const vs = () => new VirtualStore()
   it.each([
     ['fewer than 2 clusters', [{ name: 'a', store: vs() }], {}],
-    ['duplicate names', [{ name: 'a', store: vs() }, { name: 'a', store: vs() }], {}],
-    ['a non-positive timeout', [{ name: 'a', store: vs() }, { name: 'b', store: vs() }], { timeoutMs: 0 }],
-    ['an unknown strategy', [{ name: 'a', store: vs() }, { name: 'b', store: vs() }], { policy: { all: 'sometimes' } }],
-    ['a close that is not a function', [{ name: 'a', store: vs(), close: 'yes' }, { name: 'b', store: vs() }], {}],
+    [
+      'duplicate names',
+      [
+        { name: 'a', store: vs() },
+        { name: 'a', store: vs() },
+      ],
+      {},
+    ],
+    [
+      'a non-positive timeout',
+      [
+        { name: 'a', store: vs() },
+        { name: 'b', store: vs() },
+      ],
+      { timeoutMs: 0 },
+    ],
+    [
+      'an unknown strategy',
+      [
+        { name: 'a', store: vs() },
+        { name: 'b', store: vs() },
+      ],
+      { policy: { all: 'sometimes' } },
+    ],
+    [
+      'a close that is not a function',
+      [
+        { name: 'a', store: vs(), close: 'yes' },
+        { name: 'b', store: vs() },
+      ],
+      {},
+    ],
   ])('rejects %s with InvalidOptionsError', (_, clusters, options) => {
     expect(() => new FailoverStore(clusters as never, options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
   })

@@ -70,7 +70,10 @@ export type Options = Omit<ConnectFailoverOptions, 'clusters' | 'table'>
  */
 export function open(addresses: readonly string[], options: Options = {}): Recorded {
   const store = connectFailover({
-    clusters: addresses.map((a, i) => ({ name: i === 0 ? 'primary' : i === 1 ? 'secondary' : `c${i + 1}`, connectionString: connectionString(a) })),
+    clusters: addresses.map((a, i) => ({
+      name: i === 0 ? 'primary' : i === 1 ? 'secondary' : `c${i + 1}`,
+      connectionString: connectionString(a),
+    })),
     table: TABLE,
     timeoutMs: 200,
     secondaryTimeoutMs: 2000,

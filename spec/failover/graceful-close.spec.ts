@@ -36,7 +36,11 @@ describe('close() with 1,000 operations in flight on a slow cluster', () => {
     const { code, lingerMs, stdout, stderr } = await run.wait()
     expect(code, `${stdout}\n${stderr}`).toBe(0)
     expect(lingerMs, 'the child printed "closed" and then exited by itself').toBeDefined()
-    const report = JSON.parse(stdout.split('\n')[0] ?? '{}') as { inFlight: number; ended: number; outcomes: Record<string, Record<string, number>> }
+    const report = JSON.parse(stdout.split('\n')[0] ?? '{}') as {
+      inFlight: number
+      ended: number
+      outcomes: Record<string, Record<string, number>>
+    }
     expect(report.inFlight).toBe(1000)
     expect(report.ended, 'no operation left without an outcome').toBe(1000)
     // The slow ones could not finish within the grace: cancelled, with ClosedError and nothing else.
@@ -44,7 +48,10 @@ describe('close() with 1,000 operations in flight on a slow cluster', () => {
     expect(report.outcomes['find']).toEqual({ CLOSED: 100 })
     // The writes answered or were cancelled; no other error (no GOAWAY, no INTERNAL, no failover).
     const writes = report.outcomes['insertOrReplace'] ?? {}
-    expect(Object.keys(writes).every((k) => k === 'ok' || k === 'CLOSED'), JSON.stringify(writes)).toBe(true)
+    expect(
+      Object.keys(writes).every((k) => k === 'ok' || k === 'CLOSED'),
+      JSON.stringify(writes),
+    ).toBe(true)
     expect((writes['ok'] ?? 0) + (writes['CLOSED'] ?? 0)).toBe(200)
   })
 })

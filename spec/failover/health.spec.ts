@@ -137,7 +137,14 @@ describe('health$ of a FailoverStore', () => {
       store.findById('k').subscribe()
       m.scheduler.stallAt(112, 250)
       m.flush()
-      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual(['timeout@10', 'failover@10', 'rerouted@10', 'stall@362', 'probe-ok@362', 'failback@362'])
+      expect(events.map((e) => `${e.type}@${e.at}`)).toEqual([
+        'timeout@10',
+        'failover@10',
+        'rerouted@10',
+        'stall@362',
+        'probe-ok@362',
+        'failback@362',
+      ])
       expect(store.stats()).toMatchObject({ probesFailed: 0, probesOk: 1, stalledMs: 242 })
     }),
   )

@@ -167,7 +167,12 @@ describe('FailoverStore over two embedded gateways', () => {
     expect(error).toBeInstanceOf(TimeoutError)
     expect(r.types()).toEqual(['timeout', 'failover', 'gave-up'])
     expect(r.events[1]).toMatchObject({ type: 'failover', cluster: 'primary', to: 'secondary', operation: 'increment', reason: 'TIMEOUT' })
-    expect(r.events[2]).toMatchObject({ cluster: 'primary', operation: 'increment', reason: 'TIMEOUT', causes: [{ cluster: 'primary', reason: 'TIMEOUT' }] })
+    expect(r.events[2]).toMatchObject({
+      cluster: 'primary',
+      operation: 'increment',
+      reason: 'TIMEOUT',
+      causes: [{ cluster: 'primary', reason: 'TIMEOUT' }],
+    })
     // It reached the primary (where it may yet be applied), and never the secondary.
     expect(primary.stats().requests.Update).toBe(1)
     expect(secondary.stats().requests.Update).toBe(0)
@@ -237,7 +242,14 @@ describe('resumable find over real gateways', () => {
 
   beforeEach(async () => {
     gateways = await startGateways()
-    await Promise.all(gateways.map((g, i) => seed(g, ids.map((_id, k) => ({ _id, n: nOf(k), on: i === 0 ? 'primary' : 'secondary', pad })))))
+    await Promise.all(
+      gateways.map((g, i) =>
+        seed(
+          g,
+          ids.map((_id, k) => ({ _id, n: nOf(k), on: i === 0 ? 'primary' : 'secondary', pad })),
+        ),
+      ),
+    )
   })
 
   afterEach(async () => {

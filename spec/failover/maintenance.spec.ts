@@ -9,7 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import type { Context } from 'rxjs-marbles'
 import { map } from 'rxjs'
-import { DEFAULT_PROBE_ID, FailoverStore, UnknownClusterError, type ClusterStatus, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
+import {
+  DEFAULT_PROBE_ID,
+  FailoverStore,
+  UnknownClusterError,
+  type ClusterStatus,
+  type FailoverStoreEvent,
+  type FailoverStoreOptions,
+} from '../../lib/failover/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
 import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../../lib/ojai/errors.js'
 import { doc, outcome, refused, setup, T, T2 } from './helpers.js'
@@ -21,7 +28,9 @@ import { VirtualStore } from './virtual-store.js'
 /** Every status `cluster$` emits until close, as `name/reason/routing@time`, e.g. `c2/operator/pinned@5`. */
 function statuses(m: Context, store: FailoverStore): string[] {
   const seen: string[] = []
-  store.cluster$.pipe(map((s: ClusterStatus) => `${s.name}/${s.reason}/${s.routing.kind}@${m.scheduler.now()}`)).subscribe((s) => seen.push(s))
+  store.cluster$
+    .pipe(map((s: ClusterStatus) => `${s.name}/${s.reason}/${s.routing.kind}@${m.scheduler.now()}`))
+    .subscribe((s) => seen.push(s))
   return seen
 }
 
@@ -34,7 +43,10 @@ function timeline(events: readonly FailoverStoreEvent[]): string[] {
 function probed(m: Context, options: FailoverStoreOptions & { count?: number } = {}) {
   const pings: number[] = []
   const count = options.count ?? 2
-  const s = setup(m, { ...options, pings: Array.from({ length: count }, (_, i) => () => (pings.push(i), m.cold('(p|)', { p: undefined }))) })
+  const s = setup(m, {
+    ...options,
+    pings: Array.from({ length: count }, (_, i) => () => (pings.push(i), m.cold('(p|)', { p: undefined }))),
+  })
   return { ...s, pings }
 }
 
@@ -54,14 +66,24 @@ describe('pin', () => {
       m.scheduler.schedule(() => store.release(), 60)
       const seen = statuses(m, store)
       m.flush()
-      expect(seen).toEqual(['c1/initial/automatic@0', 'c2/failover/automatic@0', 'c2/failover/pinned@5', 'c2/failover/automatic@60', 'c1/failback/automatic@60'])
+      expect(seen).toEqual([
+        'c1/initial/automatic@0',
+        'c2/failover/automatic@0',
+        'c2/failover/pinned@5',
+        'c2/failover/automatic@60',
+        'c1/failback/automatic@60',
+      ])
       expect(timeline(events)).toEqual(['failover@0', 'rerouted@0', 'pinned@5', 'released@60', 'probe-ok@60', 'failback@60'])
       // Probed only after the release: never while drained.
       expect(pings).toEqual([0])
       expect(stores[0]!.count('findById')).toBe(2) // the first refused attempt, then the probe read
       const pinned = events.find((e) => e.type === 'pinned')
       expect(pinned).toMatchObject({ cluster: 'c2', to: 'c2', operation: 'operator', reason: 'patching c1' })
-      expect(events.find((e) => e.type === 'released')).toMatchObject({ cluster: 'c2', elapsedMs: 55, released: { kind: 'pinned', cluster: 'c2', since: 5, reason: 'patching c1' } })
+      expect(events.find((e) => e.type === 'released')).toMatchObject({
+        cluster: 'c2',
+        elapsedMs: 55,
+        released: { kind: 'pinned', cluster: 'c2', since: 5, reason: 'patching c1' },
+      })
     }),
   )
 
@@ -339,7 +361,11 @@ describe('release: a released cluster awaits its own probe; until it succeeds no
   it(
     'with two clusters: a failure on the active cluster while the released one awaits its probe does not move there either',
     marbles((m) => {
-      const { store, stores, events } = setup(m, { lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [() => m.cold('----------(p|)', { p: undefined })] })
+      const { store, stores, events } = setup(m, {
+        lingerMs: 1000,
+        probe: { timeoutMs: 100 },
+        pings: [() => m.cold('----------(p|)', { p: undefined })],
+      })
       const c1 = logged(m, stores, 0)
       stores[1]!.on('findById', m.cold('-#', undefined, refused()))
       store.pin('c2')
@@ -351,14 +377,27 @@ describe('release: a released cluster awaits its own probe; until it succeeds no
       m.flush()
       expect(c1).toEqual(['probe@12', 'k@20'])
       // c2, left down by its refusals, is probed once no longer active (and refuses again).
-      expect(timeline(events)).toEqual(['pinned@0', 'gave-up@1', 'released@2', 'gave-up@6', 'probe-ok@12', 'failback@12', 'probe-failed@13'])
+      expect(timeline(events)).toEqual([
+        'pinned@0',
+        'gave-up@1',
+        'released@2',
+        'gave-up@6',
+        'probe-ok@12',
+        'failback@12',
+        'probe-failed@13',
+      ])
     }),
   )
 
   it(
     'a later drain that leaves a drained cluster out is a release of it: it awaits its own probe before any operation goes there',
     marbles((m) => {
-      const { store, stores, events } = setup(m, { count: 3, lingerMs: 1000, probe: { timeoutMs: 100 }, pings: [undefined, undefined, () => m.cold('----------(p|)', { p: undefined })] })
+      const { store, stores, events } = setup(m, {
+        count: 3,
+        lingerMs: 1000,
+        probe: { timeoutMs: 100 },
+        pings: [undefined, undefined, () => m.cold('----------(p|)', { p: undefined })],
+      })
       const c3 = logged(m, stores, 2)
       stores[1]!.on('findById', m.cold('-#', undefined, refused()))
       store.drain(['c1', 'c3'])
@@ -439,7 +478,9 @@ describe('maintenance calls: bad input and a closed store', () => {
     store.events$.subscribe((e) => events.push(e.type))
     expect(() => store.pin('north')).toThrow(UnknownClusterError)
     expect(() => store.pin('north')).toThrow('unknown cluster "north"; the clusters of this store are "east", "west"')
-    expect(() => store.drain(['west', 'south'])).toThrow(expect.objectContaining({ code: 'UNKNOWN_CLUSTER', cluster: 'south', known: ['east', 'west'] }))
+    expect(() => store.drain(['west', 'south'])).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_CLUSTER', cluster: 'south', known: ['east', 'west'] }),
+    )
     expect(() => store.pin(3 as never)).toThrow(UnknownClusterError)
     expect(store.cluster).toMatchObject({ name: 'east', routing: { kind: 'automatic' } })
     expect(events).toEqual([])
@@ -447,11 +488,31 @@ describe('maintenance calls: bad input and a closed store', () => {
   })
 
   it.each<[string, (s: FailoverStore) => void, new (...args: never[]) => Error, string]>([
-    ['draining every cluster', (s) => s.drain(['east', 'west']), InvalidArgumentError, 'drain would leave no cluster to serve (east, west)'],
+    [
+      'draining every cluster',
+      (s) => s.drain(['east', 'west']),
+      InvalidArgumentError,
+      'drain would leave no cluster to serve (east, west)',
+    ],
     ['draining nothing', (s) => s.drain([]), InvalidArgumentError, 'drain needs a cluster name or a non-empty array of names'],
-    ['an unknown option', (s) => s.pin('west', { why: 'x' } as never), InvalidOptionsError, 'maintenance options: unknown option "why" (known options: reason)'],
-    ['a reason that is not a string', (s) => s.pin('west', { reason: 5 } as never), InvalidOptionsError, 'reason must be a string of at most 200 characters; got 5'],
-    ['a reason too long', (s) => s.drain('west', { reason: 'x'.repeat(201) }), InvalidOptionsError, 'reason must be a string of at most 200 characters'],
+    [
+      'an unknown option',
+      (s) => s.pin('west', { why: 'x' } as never),
+      InvalidOptionsError,
+      'maintenance options: unknown option "why" (known options: reason)',
+    ],
+    [
+      'a reason that is not a string',
+      (s) => s.pin('west', { reason: 5 } as never),
+      InvalidOptionsError,
+      'reason must be a string of at most 200 characters; got 5',
+    ],
+    [
+      'a reason too long',
+      (s) => s.drain('west', { reason: 'x'.repeat(201) }),
+      InvalidOptionsError,
+      'reason must be a string of at most 200 characters',
+    ],
   ])('%s throws a typed error and changes nothing', (_, call, type, message) => {
     const store = build()
     expect(() => call(store)).toThrow(type)

@@ -228,7 +228,19 @@ class Model {
       return
     }
     const strategy = spec.strategy ?? DEFAULT_STRATEGY[spec.name]
-    const op: ModelOp = { index, spec, strategy, tried: new Set(), timedOut: new Set(), stragglers: new Set(), causes: 0, secondTry: false, pending: undefined, unknownOn: new Set(), done: false }
+    const op: ModelOp = {
+      index,
+      spec,
+      strategy,
+      tried: new Set(),
+      timedOut: new Set(),
+      stragglers: new Set(),
+      causes: 0,
+      secondTry: false,
+      pending: undefined,
+      unknownOn: new Set(),
+      done: false,
+    }
     this.attempt(op, strategy === 'primary-only' ? 0 : this.active, T)
   }
 
@@ -335,7 +347,8 @@ class Model {
     op.done = true
     this.results[op.index] = `${result}@${this.now}`
     // write-fence.ts: what may still land of a write fences the document (every op here writes 'k').
-    if (op.spec.name !== 'findById') for (const c of [...op.unknownOn, ...[...op.stragglers].map((s) => s.cluster)]) this.fences.push({ cluster: c, raisedAt: this.now })
+    if (op.spec.name !== 'findById')
+      for (const c of [...op.unknownOn, ...[...op.stragglers].map((s) => s.cluster)]) this.fences.push({ cluster: c, raisedAt: this.now })
     for (const s of op.stragglers) s.state = 'over'
     op.stragglers.clear()
   }
@@ -368,7 +381,11 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
         (op: OpName): StoreBehaviour =>
         (...args: unknown[]) => {
           if (op === 'findById' && args[0] === DEFAULT_PROBE_ID) return NEVER // probes never answer here
-          return behave(script[calls++ % script.length] as Behaviour, op === 'findById' ? { _id: 'k', on: name(c) } : undefined, m.scheduler)
+          return behave(
+            script[calls++ % script.length] as Behaviour,
+            op === 'findById' ? { _id: 'k', on: name(c) } : undefined,
+            m.scheduler,
+          )
         }
       return new VirtualStore(Object.fromEntries(NAMES.map((op) => [op, handler(op)])), `/${name(c)}/table`)
     })
@@ -417,7 +434,8 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
     const emitted = switches.map((e) => `${'to' in e ? e.to : ''}@${e.at}`)
     if (emitted.join() !== active.join()) invariants.push(`events ${emitted.join()} vs cluster$ ${active.join()}`)
     const stats = store.stats()
-    if (stats.inFlight !== 0 || stats.activeTimers !== 0) invariants.push(`left behind: ${stats.inFlight} in flight, ${stats.activeTimers} timers`)
+    if (stats.inFlight !== 0 || stats.activeTimers !== 0)
+      invariants.push(`left behind: ${stats.inFlight} in flight, ${stats.activeTimers} timers`)
   })()
   return { ops, active, invariants }
 }
@@ -434,7 +452,9 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
 )
 
 const timeline: fc.Arbitrary<Timeline> = fc.record({
-  clusters: fc.integer({ min: 2, max: 3 }).chain((n) => fc.array(fc.array(behaviour, { minLength: 1, maxLength: 3 }), { minLength: n, maxLength: n })),
+  clusters: fc
+    .integer({ min: 2, max: 3 })
+    .chain((n) => fc.array(fc.array(behaviour, { minLength: 1, maxLength: 3 }), { minLength: n, maxLength: n })),
   ops: fc
     .array(
       fc.record({
@@ -600,7 +620,16 @@ function runAfterSend(t: WriteTimeline, coverage: AfterSendCoverage): AfterSendV
     })
     const store = new FailoverStore(
       stores.map((s, c) => ({ name: name(c), store: s })),
-      { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, hold: { holdsMs: [1_000_000] }, probe: { timeoutMs: 1_000_000 }, lingerMs: 1_000, scheduler: m.scheduler, random: () => 0 },
+      {
+        timeoutMs: T,
+        secondaryTimeoutMs: T2,
+        settleMs: SETTLE,
+        hold: { holdsMs: [1_000_000] },
+        probe: { timeoutMs: 1_000_000 },
+        lingerMs: 1_000,
+        scheduler: m.scheduler,
+        random: () => 0,
+      },
     )
     const start = (i: number): void => {
       const w = t.writes[i]
@@ -613,21 +642,30 @@ function runAfterSend(t: WriteTimeline, coverage: AfterSendCoverage): AfterSendV
         const next = t.writes[i + 1]
         if (next !== undefined) m.scheduler.schedule(() => start(i + 1), next.gap)
       }
-      call.subscribe({ complete: () => ended(true, 'ok'), error: (e: unknown) => ended(false, e instanceof OjaiError ? e.code : String(e)) })
+      call.subscribe({
+        complete: () => ended(true, 'ok'),
+        error: (e: unknown) => ended(false, e instanceof OjaiError ? e.code : String(e)),
+      })
     }
     m.scheduler.schedule(() => start(0), 1)
     m.flush()
 
-    const label = (i: number) => `write ${i} (${t.writes[i - 1]?.name ?? ''}, ${outcomes[i - 1]?.code ?? 'no outcome'}@${outcomes[i - 1]?.at ?? ''})`
+    const label = (i: number) =>
+      `write ${i} (${t.writes[i - 1]?.name ?? ''}, ${outcomes[i - 1]?.code ?? 'no outcome'}@${outcomes[i - 1]?.at ?? ''})`
     outcomes.forEach((o, i) => {
       if (!o.acknowledged) return
       coverage.acknowledged++
-      for (const a of applied) if (a.write === i + 1 && a.at > o.at) violations.overtaken.push(`${label(i + 1)} applied on ${name(a.cluster)} at ${a.at}, after its acknowledgment`)
+      for (const a of applied)
+        if (a.write === i + 1 && a.at > o.at)
+          violations.overtaken.push(`${label(i + 1)} applied on ${name(a.cluster)} at ${a.at}, after its acknowledgment`)
     })
     if (outcomes.length !== t.writes.length) throw new Error(`${t.writes.length - outcomes.length} writes had no outcome`)
     const survivor = (applied[applied.length - 1] as { write: number }).write
     const lost = acknowledgedAfter([{ acknowledged: true }, ...outcomes], survivor)
-    if (lost > 0) violations.lost.push(`the replicas converge on ${survivor === 0 ? 'v0' : label(survivor)}, overwriting ${lost} later acknowledged write(s)`)
+    if (lost > 0)
+      violations.lost.push(
+        `the replicas converge on ${survivor === 0 ? 'v0' : label(survivor)}, overwriting ${lost} later acknowledged write(s)`,
+      )
   })()
   return violations
 }
@@ -637,13 +675,25 @@ const writeBehaviour: fc.Arbitrary<WriteBehaviour> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuse' as const), after: fc.constantFrom(...DELAYS) }) },
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('reset' as const), after: fc.constantFrom(...DELAYS), appliedAfter: fc.option(fc.constantFrom(...DELAYS, 1200, 1500), { nil: undefined, freq: 5 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('reset' as const),
+      after: fc.constantFrom(...DELAYS),
+      appliedAfter: fc.option(fc.constantFrom(...DELAYS, 1200, 1500), { nil: undefined, freq: 5 }),
+    }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('silent' as const), appliedAfter: fc.option(fc.constantFrom(...DELAYS, 1200, 1500), { nil: undefined, freq: 3 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('silent' as const),
+      appliedAfter: fc.option(fc.constantFrom(...DELAYS, 1200, 1500), { nil: undefined, freq: 3 }),
+    }),
+  },
 )
 
 const writeTimeline: fc.Arbitrary<WriteTimeline> = fc.record({
-  clusters: fc.integer({ min: 2, max: 3 }).chain((n) => fc.array(fc.array(writeBehaviour, { minLength: 1, maxLength: 3 }), { minLength: n, maxLength: n })),
+  clusters: fc
+    .integer({ min: 2, max: 3 })
+    .chain((n) => fc.array(fc.array(writeBehaviour, { minLength: 1, maxLength: 3 }), { minLength: n, maxLength: n })),
   writes: fc.array(
     fc.record({
       name: fc.constantFrom('insertOrReplace' as const, 'delete' as const),
@@ -680,7 +730,13 @@ describe('FailoverStore: connection failure after send (replicas that apply what
     [
       'v1 reaches c1, whose connection then resets; c1 applies it later (the held write of issue 20)',
       {
-        clusters: [[{ kind: 'reset', after: 45, appliedAfter: 1200 }, { kind: 'answer', after: 5 }], [{ kind: 'answer', after: 5 }]],
+        clusters: [
+          [
+            { kind: 'reset', after: 45, appliedAfter: 1200 },
+            { kind: 'answer', after: 5 },
+          ],
+          [{ kind: 'answer', after: 5 }],
+        ],
         writes: [
           { name: 'insertOrReplace', strategy: undefined, gap: 1 },
           { name: 'insertOrReplace', strategy: undefined, gap: 1 },
@@ -690,7 +746,13 @@ describe('FailoverStore: connection failure after send (replicas that apply what
     [
       'v1 times out on c1 and moves on; the attempt left there fails with a reset, and c1 applies it later',
       {
-        clusters: [[{ kind: 'reset', after: 335, appliedAfter: 1500 }, { kind: 'answer', after: 5 }], [{ kind: 'answer', after: 5 }]],
+        clusters: [
+          [
+            { kind: 'reset', after: 335, appliedAfter: 1500 },
+            { kind: 'answer', after: 5 },
+          ],
+          [{ kind: 'answer', after: 5 }],
+        ],
         writes: [
           { name: 'insertOrReplace', strategy: undefined, gap: 1 },
           { name: 'insertOrReplace', strategy: undefined, gap: 1 },

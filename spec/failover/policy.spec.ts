@@ -35,7 +35,11 @@ describe('operation classes', () => {
   })
 
   it('safe defaults: only idempotent operations fail over on any availability error', () => {
-    expect(DEFAULT_STRATEGIES).toEqual({ idempotent: 'failover', conditional: 'failover-if-unsent', 'non-idempotent': 'failover-if-unsent' })
+    expect(DEFAULT_STRATEGIES).toEqual({
+      idempotent: 'failover',
+      conditional: 'failover-if-unsent',
+      'non-idempotent': 'failover-if-unsent',
+    })
   })
 
   it('resolution order: call > class > all > default', () => {
@@ -60,7 +64,10 @@ const OUTCOMES = ['timeout', 'refused', 'semantic'] as const
 type Outcome = (typeof OUTCOMES)[number]
 
 /** One representative operation per class; update classes by mutation like the store does. */
-const OPS: Record<OperationClass, { name: 'insertOrReplace' | 'update'; run: (s: FailoverStore, strategy: FailoverStrategy) => Observable<void> }> = {
+const OPS: Record<
+  OperationClass,
+  { name: 'insertOrReplace' | 'update'; run: (s: FailoverStore, strategy: FailoverStrategy) => Observable<void> }
+> = {
   idempotent: { name: 'insertOrReplace', run: (s, strategy) => s.insertOrReplace(doc('k'), { strategy }) },
   conditional: { name: 'update', run: (s, strategy) => s.update('k', { $set: { a: 1 } }, { strategy }) },
   'non-idempotent': { name: 'update', run: (s, strategy) => s.update('k', { $increment: { n: 1 } }, { strategy }) },
@@ -71,7 +78,8 @@ function expected(cls: OperationClass, strategy: FailoverStrategy, o: Outcome): 
   // A value-setting write that moved on after a timeout is not acknowledged while its first
   // attempt (silent here) could still land: after the settle bound it ends with UNSETTLED_WRITE.
   // A non-idempotent one (an increment) would only be repeated, which `failover` accepts.
-  if (moves && o === 'timeout' && cls !== 'non-idempotent') return { moves, marble: `${T + 1 + SETTLE}ms (e|)`, error: 'error:UNSETTLED_WRITE' }
+  if (moves && o === 'timeout' && cls !== 'non-idempotent')
+    return { moves, marble: `${T + 1 + SETTLE}ms (e|)`, error: 'error:UNSETTLED_WRITE' }
   if (moves) return { moves, marble: o === 'timeout' ? '10ms -(s|)' : '--(s|)' }
   // Not allowed to move: it keeps waiting on its cluster up to secondaryTimeoutMs.
   if (o === 'timeout') return { moves, marble: `${T2}ms (e|)`, error: 'error:TIMEOUT' }

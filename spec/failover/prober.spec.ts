@@ -29,7 +29,10 @@ describe('prober: failback only after a probe succeeds', () => {
     'only after a probe succeeds: probes at hold end, then backoff 10, 20, 40 ms; failback on the first success',
     marbles((m) => {
       const { store, stores, events } = setup(m, OPTIONS)
-      stores[0]!.on('findById', primaryWith(m, (now) => (now < 150 ? 'down' : 'ok')))
+      stores[0]!.on(
+        'findById',
+        primaryWith(m, (now) => (now < 150 ? 'down' : 'ok')),
+      )
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
       store.findById('k').subscribe()
       // c1 until 10, c2 (hold until 110) until the 4th probe at 110 + 10 + 20 + 40 = 180.
@@ -44,12 +47,25 @@ describe('prober: failback only after a probe succeeds', () => {
     'never while probes fail: the secondary stays active, probes continue at the capped delay',
     marbles((m) => {
       const { store, stores, events } = setup(m, OPTIONS)
-      stores[0]!.on('findById', primaryWith(m, () => 'down'))
+      stores[0]!.on(
+        'findById',
+        primaryWith(m, () => 'down'),
+      )
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
       store.findById('k').subscribe()
       m.expect(names(store)).toBeObservable('a 9ms b 389ms |', { a: 'c1', b: 'c2' })
       m.flush()
-      expect(probes(events)).toEqual(['probe-failed@110', 'probe-failed@120', 'probe-failed@140', 'probe-failed@180', 'probe-failed@220', 'probe-failed@260', 'probe-failed@300', 'probe-failed@340', 'probe-failed@380'])
+      expect(probes(events)).toEqual([
+        'probe-failed@110',
+        'probe-failed@120',
+        'probe-failed@140',
+        'probe-failed@180',
+        'probe-failed@220',
+        'probe-failed@260',
+        'probe-failed@300',
+        'probe-failed@340',
+        'probe-failed@380',
+      ])
     }),
   )
 
@@ -57,7 +73,10 @@ describe('prober: failback only after a probe succeeds', () => {
     'a silent probe fails after probe.timeoutMs (default: timeoutMs)',
     marbles((m) => {
       const { store, stores, events } = setup(m, { ...OPTIONS, closeAt: 150 })
-      stores[0]!.on('findById', primaryWith(m, () => 'silent'))
+      stores[0]!.on(
+        'findById',
+        primaryWith(m, () => 'silent'),
+      )
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
       store.findById('k').subscribe()
       m.flush()
@@ -77,12 +96,21 @@ describe('prober: failback only after a probe succeeds', () => {
         random: () => 0.5,
         hold: { ...OPTIONS.hold, jitter: 0 },
       })
-      stores[0]!.on('findById', primaryWith(m, () => 'down'))
+      stores[0]!.on(
+        'findById',
+        primaryWith(m, () => 'down'),
+      )
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
       store.findById('k').subscribe()
       m.flush()
       // delays 20, 40, 80, 80 (capped), each x (1 - 0.5 x 0.5) = 15, 30, 60, 60
-      expect(probes(events).slice(0, 5)).toEqual(['probe-failed@110', 'probe-failed@125', 'probe-failed@155', 'probe-failed@215', 'probe-failed@275'])
+      expect(probes(events).slice(0, 5)).toEqual([
+        'probe-failed@110',
+        'probe-failed@125',
+        'probe-failed@155',
+        'probe-failed@215',
+        'probe-failed@275',
+      ])
     }),
   )
 
@@ -109,7 +137,10 @@ describe('prober: failback only after a probe succeeds', () => {
     'probes never delay user operations on the active cluster',
     marbles((m) => {
       const { store, stores } = setup(m, OPTIONS)
-      stores[0]!.on('findById', primaryWith(m, () => 'silent'))
+      stores[0]!.on(
+        'findById',
+        primaryWith(m, () => 'silent'),
+      )
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
       store.findById('k').subscribe()
       m.expect(store.findById('k'), '115ms ^').toBeObservable('115ms (b|)', { b: doc('s') })

@@ -23,7 +23,10 @@ describe('a process using a FailoverStore', () => {
     gateways = await startGateways()
     const [primary, secondary] = gateways as [OjaiGateway, OjaiGateway]
     await seed(primary, [{ _id: 'k', on: 'primary' }])
-    await seed(secondary, [{ _id: 'k', on: 'secondary' }, { _id: 'm', on: 'secondary' }])
+    await seed(secondary, [
+      { _id: 'k', on: 'secondary' },
+      { _id: 'm', on: 'secondary' },
+    ])
     primary.faults.set('*', { type: 'stall' })
     const run = runChild(fixture, [primary.address, secondary.address, TABLE])
     child = run.child
@@ -32,7 +35,13 @@ describe('a process using a FailoverStore', () => {
     expect(lingerMs, stdout).toBeDefined()
     expect(lingerMs).toBeLessThan(2000)
     const report = JSON.parse(stdout.split('\n')[0] ?? '{}') as Record<string, unknown>
-    expect(report).toMatchObject({ found: { _id: 'k', on: 'secondary' }, count: 2, pendingError: 'ClosedError', active: 'secondary', inFlight: 1 })
+    expect(report).toMatchObject({
+      found: { _id: 'k', on: 'secondary' },
+      count: 2,
+      pendingError: 'ClosedError',
+      active: 'secondary',
+      inFlight: 1,
+    })
     expect(report['events']).toEqual(['timeout', 'failover', 'rerouted'])
     // Before close: the in-flight call's deadline (and nothing else of the operations) was armed.
     expect(report['activeTimers']).toBe(1)

@@ -4,7 +4,12 @@ import { Query, type QueryJson } from '../../lib/ojai/query.js'
 import { ResumeNotPossibleError } from '../../lib/failover/index.js'
 import { captureError, doc, outcome, setup, unavailable } from './helpers.js'
 
-const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(doc) as [ReturnType<typeof doc>, ReturnType<typeof doc>, ReturnType<typeof doc>, ReturnType<typeof doc>]
+const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(doc) as [
+  ReturnType<typeof doc>,
+  ReturnType<typeof doc>,
+  ReturnType<typeof doc>,
+  ReturnType<typeof doc>,
+]
 const DOCS = { a, b, c, d }
 const QUERY = { $where: { $gt: { v: '' } }, $limit: 10 }
 

@@ -74,7 +74,12 @@ describe('silence: a black-holed primary is suspect within milliseconds, convict
       const first = at(m, FAULT_AT, () => s.findById('k'))
       const next = at(m, 140, () => s.findById('k'))
       // suspect and held at 600 in one frame; the store closes at 9 000.
-      m.expect(states(s)).toBeObservable('a 119ms b 479ms (cd) 8396ms |', { a: 'up up', b: 'silent up', c: 'suspect up', d: 'suspect/held up' })
+      m.expect(states(s)).toBeObservable('a 119ms b 479ms (cd) 8396ms |', {
+        a: 'up up',
+        b: 'silent up',
+        c: 'suspect up',
+        d: 'suspect/held up',
+      })
       m.flush()
       expect(first.result).toBe('ok@122')
       expect(next.result).toBe('ok@142')
@@ -83,7 +88,10 @@ describe('silence: a black-holed primary is suspect within milliseconds, convict
       // The read on c1 stayed as its witness until its limit; the probe from 120 stopped at the
       // switch (c1 is probed after its hold now); the 140 read never went to c1.
       const reads = c1.callsOf('findById').filter((c) => (c.subscribedAt ?? 0) >= FAULT_AT)
-      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual(['k:100-600:cancelled', '__ojai_failover_probe__:120-600:cancelled'])
+      expect(reads.map((c) => `${String(c.args[0])}:${c.subscribedAt}-${c.endedAt}:${c.ending}`)).toEqual([
+        'k:100-600:cancelled',
+        '__ojai_failover_probe__:120-600:cancelled',
+      ])
       expect(s.stats()).toMatchObject({ silences: 1, silenceReissues: 1, failovers: 1 })
     }),
   )
@@ -138,10 +146,14 @@ describe('silence: a false alarm costs one extra read and no failover', () => {
   it(
     'c1 turns fifteen times slower at 100 (30 ms a read), one read every 50 ms: suspected once at the change (120), its new latency learned from the read left as witness (answered at 130); no failover, and c1 serves every later read',
     marbles((m) => {
-      const c1 = fakeStore({ findById: () => marble(m.scheduler.now() < FAULT_AT ? '--(a|)' : '30ms (a|)', { a: A }) }, { scheduler: m.scheduler })
+      const c1 = fakeStore(
+        { findById: () => marble(m.scheduler.now() < FAULT_AT ? '--(a|)' : '30ms (a|)', { a: A }) },
+        { scheduler: m.scheduler },
+      )
       const { s, events } = store(m, c1, secondary(m))
       const servedBy: string[] = []
-      for (let t = FAULT_AT; t < 2_000; t += 50) m.scheduler.schedule(() => s.findById('k').subscribe((d) => servedBy.push(`${t}:${String(d?.['on'])}`)), t)
+      for (let t = FAULT_AT; t < 2_000; t += 50)
+        m.scheduler.schedule(() => s.findById('k').subscribe((d) => servedBy.push(`${t}:${String(d?.['on'])}`)), t)
       m.flush()
       expect(brief(events).filter((e) => !e.startsWith('probe'))).toEqual(['silent@120', 'rerouted@120', 'heard@130'])
       expect(servedBy[0]).toBe('100:c2')
@@ -178,7 +190,13 @@ describe('silence: a false alarm costs one extra read and no failover', () => {
 })
 
 describe('SilenceWatch: the threshold is what the latency explains, within the floor and the ceiling', () => {
-  const watch = (options = DEFAULT_SILENCE) => new SilenceWatch(1, options, () => true, () => {})
+  const watch = (options = DEFAULT_SILENCE) =>
+    new SilenceWatch(
+      1,
+      options,
+      () => true,
+      () => {},
+    )
 
   it('nothing learned: no threshold (Infinity) until minSamples answers', () => {
     const w = watch()
@@ -208,7 +226,12 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
 
   it('check: silent only with something outstanding and unheard past the threshold', () => {
     const found: number[] = []
-    const w = new SilenceWatch(2, DEFAULT_SILENCE, () => true, (s) => found.push(s.silentMs))
+    const w = new SilenceWatch(
+      2,
+      DEFAULT_SILENCE,
+      () => true,
+      (s) => found.push(s.silentMs),
+    )
     for (let i = 0; i < 20; i++) w.heard(0, i, 2)
     w.check(1_000) // nothing outstanding
     const epoch = w.sent(0, 1_000)
@@ -221,7 +244,12 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
 
   it('an answer excuses the attempts sent before it: only those sent after it count', () => {
     const found: number[] = []
-    const w = new SilenceWatch(1, DEFAULT_SILENCE, () => true, (s) => found.push(s.silentMs))
+    const w = new SilenceWatch(
+      1,
+      DEFAULT_SILENCE,
+      () => true,
+      (s) => found.push(s.silentMs),
+    )
     for (let i = 0; i < 20; i++) w.heard(0, i, 2)
     w.sent(0, 100) // slow, still outstanding
     w.heard(0, 110, -1) // the cluster answered something else (a probe)
@@ -234,7 +262,12 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
 
   it('off (`false`): never silent', () => {
     const found: number[] = []
-    const w = new SilenceWatch(1, false, () => true, (s) => found.push(s.silentMs))
+    const w = new SilenceWatch(
+      1,
+      false,
+      () => true,
+      (s) => found.push(s.silentMs),
+    )
     for (let i = 0; i < 20; i++) w.heard(0, i, 2)
     w.sent(0, 100)
     w.check(10_000)

@@ -99,7 +99,10 @@ class StallRunContext extends RunContext implements StallContext {
 export function marbles(fn: (m: StallContext) => void, limitMs = DEFAULT_LIMIT_MS): () => void {
   return () => {
     const { assert, assertDeepEqual, frameworkMatcher } = defaults()
-    const scheduler = new StallScheduler((actual, expected) => observableMatcher(actual, expected, assert, assertDeepEqual, frameworkMatcher), limitMs)
+    const scheduler = new StallScheduler(
+      (actual, expected) => observableMatcher(actual, expected, assert, assertDeepEqual, frameworkMatcher),
+      limitMs,
+    )
     scheduler.run((helpers) => fn(new StallRunContext(scheduler, helpers)))
   }
 }

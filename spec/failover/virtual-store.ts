@@ -4,7 +4,7 @@
  * and every call is logged with its arguments. An operation with no behaviour errors with a plain
  * Error (a semantic error, so it never fails over and the spec fails loudly).
  */
-import type { Observable} from 'rxjs';
+import type { Observable } from 'rxjs'
 import { throwError } from 'rxjs'
 import type { OperationName } from '../../lib/failover/index.js'
 import type { CallOptions, ConditionInput, FindByIdOptions, FindOptions, MutationInput, QueryInput, Store } from '../../lib/store.js'

@@ -12,7 +12,17 @@ import fc from 'fast-check'
 import { timer, VirtualTimeScheduler, type Subscription } from 'rxjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HEALTHY, ModelCluster } from '../../bench/fleet/cluster.js'
-import { failbackTimes, figuresOf, fleetDocument, peak, probeRate, riseMs, type LoadChart, type ScenarioDetail, type ScenarioFigures } from '../../bench/fleet/figures.js'
+import {
+  failbackTimes,
+  figuresOf,
+  fleetDocument,
+  peak,
+  probeRate,
+  riseMs,
+  type LoadChart,
+  type ScenarioDetail,
+  type ScenarioFigures,
+} from '../../bench/fleet/figures.js'
 import { downPeriods, incidentMs, PRIMARY, recoveries, SCENARIOS, type Scenario } from '../../bench/fleet/scenarios.js'
 import { FleetScheduler } from '../../bench/fleet/scheduler.js'
 import { accepts, DEFAULT_CONFIG, simulate, type ClientRecord, type FleetConfig, type RunResult } from '../../bench/fleet/simulate.js'
@@ -29,7 +39,16 @@ function attemptsSent(run: RunResult): number {
   return total((l) => l.sent) - total((l) => l.probes)
 }
 
-const JSON_KEYS = ['name', 'primaryPeakOverSteady', 'secondaryPeakOverSteady', 'probesPerClientPerMin', 'failbackSpreadMs', 'hedgeExtraRatio', 'goodput', 'errorRatio']
+const JSON_KEYS = [
+  'name',
+  'primaryPeakOverSteady',
+  'secondaryPeakOverSteady',
+  'probesPerClientPerMin',
+  'failbackSpreadMs',
+  'hedgeExtraRatio',
+  'goodput',
+  'errorRatio',
+]
 
 describe('FleetScheduler', () => {
   it('runs timers in the order of the stock VirtualTimeScheduler (time, then scheduling order), cancelled ones never', () => {
@@ -67,7 +86,14 @@ describe('FleetScheduler', () => {
 
 describe('ModelCluster', () => {
   const make = (capacityPerSec: number, scheduler = new FleetScheduler()) =>
-    new ModelCluster({ name: 'c', capacityPerSec, latency: { medianMs: 2, sigma: 0 }, scheduler, random: seededRandom(1), probeId: 'probe' })
+    new ModelCluster({
+      name: 'c',
+      capacityPerSec,
+      latency: { medianMs: 2, sigma: 0 },
+      scheduler,
+      random: seededRandom(1),
+      probeId: 'probe',
+    })
 
   it('starts no more requests per second than its capacity, in arrival order, and counts what it is sent', () => {
     const scheduler = new FleetScheduler()
@@ -149,7 +175,13 @@ describe('figures from hand-made counts', () => {
   })
 
   it('probe rate: from 2 min into a long outage, over every client', () => {
-    const s: Scenario = { name: 'x', description: '', durationMs: 400 * S, steadyMs: [0, 10 * S], faults: [{ atMs: 100 * S, cluster: PRIMARY, fault: { kind: 'black-hole' } }] }
+    const s: Scenario = {
+      name: 'x',
+      description: '',
+      durationMs: 400 * S,
+      steadyMs: [0, 10 * S],
+      faults: [{ atMs: 100 * S, cluster: PRIMARY, fault: { kind: 'black-hole' } }],
+    }
     const probes = (times: number[]): ClientRecord => ({ failovers: [], failbacks: [], probes: [times.map((t) => t * S), []] })
     // Window [220 s, 400 s) = 3 min: 6 and 3 probes in it (the ones at 150 s and 219 s are before it).
     const clients = [probes([150, 219, 220, 250, 280, 310, 340, 370]), probes([230, 300, 399])]
@@ -228,7 +260,17 @@ describe('a small fleet run', () => {
   })
 
   it('draws a line per series', () => {
-    const svg = lineSvg('t', [{ label: 'a', values: chart.primary }, { label: 'b', values: chart.secondary, dashed: true }], 1000, chart.marks, 'load', 1)
+    const svg = lineSvg(
+      't',
+      [
+        { label: 'a', values: chart.primary },
+        { label: 'b', values: chart.secondary, dashed: true },
+      ],
+      1000,
+      chart.marks,
+      'load',
+      1,
+    )
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.match(/<polyline/g)?.length).toBe(2)
     expect(svg).toContain('stroke-dasharray="6 4"')

@@ -27,7 +27,24 @@ describe('ojai-gateway CLI', () => {
   it('--help documents every flag and exits 0', async () => {
     const r = run(['--help'])
     expect((await r.exited).code).toBe(0)
-    for (const flag of ['--port', '--host', '--data', '--user', '--password', '--password-file', '--replication-user', '--replication-password', '--replication-password-file', '--max-find-streams', '--tls-cert', '--tls-key', '--replicate-to', '--replication-lag-ms', '--help']) expect(r.stdout()).toContain(flag)
+    for (const flag of [
+      '--port',
+      '--host',
+      '--data',
+      '--user',
+      '--password',
+      '--password-file',
+      '--replication-user',
+      '--replication-password',
+      '--replication-password-file',
+      '--max-find-streams',
+      '--tls-cert',
+      '--tls-key',
+      '--replicate-to',
+      '--replication-lag-ms',
+      '--help',
+    ])
+      expect(r.stdout()).toContain(flag)
     expect(r.stdout()).toContain('5678')
   })
 
@@ -58,7 +75,11 @@ describe('ojai-gateway CLI', () => {
     const c1 = new RawClient(first.address)
     clients.push(c1)
     expect(await c1.createTable('/durable')).toBe(0)
-    await Promise.all(Array.from({ length: N }, (_, i) => c1.insert('/durable', `{"_id":"d${String(i).padStart(4, '0')}","i":${i}}`).then((code) => expect(code).toBe(0))))
+    await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        c1.insert('/durable', `{"_id":"d${String(i).padStart(4, '0')}","i":${i}}`).then((code) => expect(code).toBe(0)),
+      ),
+    )
     // The last answer is in: kill -9 at once, no chance to flush anything more.
     first.child.kill('SIGKILL')
     expect((await first.exited).signal).toBe('SIGKILL')
@@ -78,7 +99,18 @@ describe('ojai-gateway CLI', () => {
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], { days: 1 } as never)
     writeFileSync(join(dir, 'cert.pem'), pems.cert)
     writeFileSync(join(dir, 'key.pem'), pems.private)
-    const gw = await start(['--port', '0', '--user', 'u', '--password', 'p', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')])
+    const gw = await start([
+      '--port',
+      '0',
+      '--user',
+      'u',
+      '--password',
+      'p',
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+    ])
     const credentials = grpc.credentials.createSsl(Buffer.from(pems.cert))
     const options = { 'grpc.ssl_target_name_override': 'localhost' }
     const anonymous = new RawClient(gw.address, credentials, options)
@@ -113,11 +145,17 @@ describe('ojai-gateway CLI', () => {
     }
     const fromFile = await start(['--port', '0', '--user', 'u', '--password-file', join(dir, 'pw')])
     expect(await authed(fromFile.address).ping()).toEqual({})
-    const fromEnv = await startCli(['--import', 'tsx', 'lib/gateway/cli.ts'], ['--port', '0', '--user', 'u'], { ...process.env, OJAI_GATEWAY_PASSWORD: 's3cret' })
+    const fromEnv = await startCli(['--import', 'tsx', 'lib/gateway/cli.ts'], ['--port', '0', '--user', 'u'], {
+      ...process.env,
+      OJAI_GATEWAY_PASSWORD: 's3cret',
+    })
     expect(await authed(fromEnv.address).ping()).toEqual({})
     expect(fromFile.stderr() + fromEnv.stderr()).not.toMatch(/WARNING/)
     const onCommandLine = await start(['--port', '0', '--user', 'u', '--password', 's3cret'])
-    await vi.waitFor(() => expect(onCommandLine.stderr()).toMatch(/WARNING: --password is visible to every user of this machine in the process list/), { timeout: 5000 })
+    await vi.waitFor(
+      () => expect(onCommandLine.stderr()).toMatch(/WARNING: --password is visible to every user of this machine in the process list/),
+      { timeout: 5000 },
+    )
     expect(onCommandLine.stderr()).not.toContain('s3cret')
     // No password anywhere, two at once, an empty file, a password without user: exit 2.
     const env = { ...process.env, OJAI_GATEWAY_PASSWORD: '' }

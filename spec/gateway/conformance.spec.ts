@@ -203,7 +203,10 @@ describe('Find streaming', () => {
   it('applies filter, then sort, then offset, then limit, then projection', async () => {
     const t = await table()
     for (let i = 0; i < 10; i++) await c.insert(t, `{"_id":"k${i}","n":${i % 5},"x":{"y":${i}}}`)
-    const r = await c.query(t, '{"$where":{"$ge":{"n":2}},"$orderby":[{"n":"desc"},{"_id":"asc"}],"$offset":1,"$limit":3,"$select":["x.y"]}')
+    const r = await c.query(
+      t,
+      '{"$where":{"$ge":{"n":2}},"$orderby":[{"n":"desc"},{"_id":"asc"}],"$offset":1,"$limit":3,"$select":["x.y"]}',
+    )
     expect(docs(r).map((d) => decodeDocument(d))).toEqual([{ x: { y: 9 } }, { x: { y: 3 } }, { x: { y: 8 } }])
   })
 
@@ -219,7 +222,17 @@ describe('Section 13 checklist', () => {
   it('13.1 the service is com.mapr.data.db.MapRDbServer with exactly nine RPCs; Find alone is server-streaming', async () => {
     const service = MapRDbServer.service
     expect(SERVICE_NAME).toBe('com.mapr.data.db.MapRDbServer')
-    expect(Object.keys(service).sort()).toEqual(['CreateTable', 'Delete', 'DeleteTable', 'Find', 'FindById', 'InsertOrReplace', 'Ping', 'TableExists', 'Update'])
+    expect(Object.keys(service).sort()).toEqual([
+      'CreateTable',
+      'Delete',
+      'DeleteTable',
+      'Find',
+      'FindById',
+      'InsertOrReplace',
+      'Ping',
+      'TableExists',
+      'Update',
+    ])
     for (const [name, def] of Object.entries(service)) {
       expect(def.path).toBe(`/com.mapr.data.db.MapRDbServer/${name}`)
       expect(def.requestStream).toBe(false)
@@ -227,7 +240,13 @@ describe('Section 13 checklist', () => {
     }
     // The path on the wire reaches the gateway with a hand-made request.
     const pong = await new Promise<unknown>((resolve, reject) =>
-      c.client.makeUnaryRequest('/com.mapr.data.db.MapRDbServer/Ping', () => Buffer.alloc(0), (b: Buffer) => b.length, {}, (err, v) => (err ? reject(err) : resolve(v))),
+      c.client.makeUnaryRequest(
+        '/com.mapr.data.db.MapRDbServer/Ping',
+        () => Buffer.alloc(0),
+        (b: Buffer) => b.length,
+        {},
+        (err, v) => (err ? reject(err) : resolve(v)),
+      ),
     )
     expect(pong).toBe(0)
   })
@@ -258,11 +277,31 @@ describe('Section 13 checklist', () => {
       return out
     }
     const s = MapRDbServer.service
-    expect(fields(s.Delete.requestSerialize({ tablePath: 't', payloadEncoding: 1, jsonCondition: 'c', jsonDocument: 'd' }))).toEqual({ 1: 't', 2: 1, 3: 'c', 4: 'd' })
-    expect(fields(s.FindById.requestSerialize({ tablePath: 't', payloadEncoding: 1, projections: ['p'], jsonCondition: 'c', jsonDocument: 'd' }))).toEqual({ 1: 't', 2: 1, 3: 'p', 4: 'c', 5: 'd' })
-    expect(fields(s.Update.requestSerialize({ tablePath: 't', payloadEncoding: 1, jsonDocument: 'd', jsonCondition: 'c', jsonMutation: 'm' }))).toEqual({ 1: 't', 2: 1, 3: 'd', 4: 'c', 30: 'm' })
-    expect(fields(s.InsertOrReplace.requestSerialize({ tablePath: 't', insertMode: 2, payloadEncoding: 1, jsonCondition: 'c', jsonDocument: 'd' }))).toEqual({ 1: 't', 2: 2, 3: 1, 4: 'c', 30: 'd' })
-    expect(fields(s.Find.requestSerialize({ tablePath: 't', payloadEncoding: 1, includeQueryPlan: true, jsonQuery: 'q' }))).toEqual({ 1: 't', 2: 1, 3: 1, 4: 'q' })
+    expect(fields(s.Delete.requestSerialize({ tablePath: 't', payloadEncoding: 1, jsonCondition: 'c', jsonDocument: 'd' }))).toEqual({
+      1: 't',
+      2: 1,
+      3: 'c',
+      4: 'd',
+    })
+    expect(
+      fields(
+        s.FindById.requestSerialize({ tablePath: 't', payloadEncoding: 1, projections: ['p'], jsonCondition: 'c', jsonDocument: 'd' }),
+      ),
+    ).toEqual({ 1: 't', 2: 1, 3: 'p', 4: 'c', 5: 'd' })
+    expect(
+      fields(s.Update.requestSerialize({ tablePath: 't', payloadEncoding: 1, jsonDocument: 'd', jsonCondition: 'c', jsonMutation: 'm' })),
+    ).toEqual({ 1: 't', 2: 1, 3: 'd', 4: 'c', 30: 'm' })
+    expect(
+      fields(
+        s.InsertOrReplace.requestSerialize({ tablePath: 't', insertMode: 2, payloadEncoding: 1, jsonCondition: 'c', jsonDocument: 'd' }),
+      ),
+    ).toEqual({ 1: 't', 2: 2, 3: 1, 4: 'c', 30: 'd' })
+    expect(fields(s.Find.requestSerialize({ tablePath: 't', payloadEncoding: 1, includeQueryPlan: true, jsonQuery: 'q' }))).toEqual({
+      1: 't',
+      2: 1,
+      3: 1,
+      4: 'q',
+    })
     expect(fields(s.FindById.responseSerialize({ payloadEncoding: 1, jsonDocument: 'd' }))).toEqual({ 2: 1, 30: 'd' })
     expect(fields(s.Find.responseSerialize({ payloadEncoding: 1, type: 2, jsonResponse: 'r' }))).toEqual({ 2: 1, 3: 2, 30: 'r' })
     const error = s.Delete.responseSerialize({ error: { errCode: 281, errorMessage: 'm', javaStackTrace: 'j' } })
@@ -388,8 +427,13 @@ describe('Section 13 checklist', () => {
     const t = await table()
     await c.insert(t, '{"_id":"a","a":{"b":1,"c":2},"d":3,"testField":{"$dateDay":"2012-10-20"}}')
     expect((await c.findById(t, '{"_id":"a"}', { projections: ['a.b'] })).jsonDocument).toBe('{"a":{"b":1}}')
-    expect((await c.findById(t, '{"_id":"a"}', { jsonCondition: '{}', projections: ['testField'] })).jsonDocument).toBe('{"testField":{"$dateDay":"2012-10-20"}}')
-    expect(decodeDocument((await c.findById(t, '{"_id":"a"}', { projections: ['_id', 'd', 'missing'] })).jsonDocument ?? '')).toEqual({ _id: 'a', d: 3 })
+    expect((await c.findById(t, '{"_id":"a"}', { jsonCondition: '{}', projections: ['testField'] })).jsonDocument).toBe(
+      '{"testField":{"$dateDay":"2012-10-20"}}',
+    )
+    expect(decodeDocument((await c.findById(t, '{"_id":"a"}', { projections: ['_id', 'd', 'missing'] })).jsonDocument ?? '')).toEqual({
+      _id: 'a',
+      d: 3,
+    })
     expect(docs(await c.query(t, '{"$select":["a.c","d"]}'))).toEqual(['{"a":{"c":2},"d":3}'])
     expect(docs(await c.query(t, '{"$select":"d"}'))).toEqual(['{"d":3}'])
   })
@@ -464,7 +508,10 @@ describe('Section 13 checklist', () => {
       const bearer = new grpc.Metadata()
       bearer.set('authorization', `bearer ${token}`)
       now += 1001
-      await expect(raw.call('Ping', {}, bearer)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'STATUS_TOKEN_EXPIRED' })
+      await expect(raw.call('Ping', {}, bearer)).rejects.toMatchObject({
+        code: grpc.status.UNAUTHENTICATED,
+        details: 'STATUS_TOKEN_EXPIRED',
+      })
       const wrong = new grpc.Metadata()
       wrong.set('authorization', `basic ${Buffer.from('u:wrong').toString('base64')}`)
       await expect(raw.call('Ping', {}, wrong)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED })
@@ -489,7 +536,9 @@ describe('Section 13 checklist', () => {
     const { generate } = await import('selfsigned')
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], { days: 1 } as never)
     const tls = await startGateway({ port: 0, tls: { cert: pems.cert, key: pems.private } })
-    const secure = new RawClient(tls.address, grpc.credentials.createSsl(Buffer.from(pems.cert)), { 'grpc.ssl_target_name_override': 'localhost' })
+    const secure = new RawClient(tls.address, grpc.credentials.createSsl(Buffer.from(pems.cert)), {
+      'grpc.ssl_target_name_override': 'localhost',
+    })
     const plain = new RawClient(tls.address)
     try {
       expect(await secure.ping()).toEqual({})
@@ -510,9 +559,35 @@ describe('Section 13 checklist', () => {
     const text = (await get(t, '"x"')) ?? ''
     const doc = decodeDocument(text)
     const types = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, v === undefined ? 'undefined' : typeOf(v)]))
-    expect(types).toEqual({ _id: 'string', b: 'byte', s: 'short', i: 'int', l: 'long', f: 'float', d: 'decimal', dd: 'date', t: 'time', ts: 'timestamp', iv: 'interval', bin: 'binary' })
+    expect(types).toEqual({
+      _id: 'string',
+      b: 'byte',
+      s: 'short',
+      i: 'int',
+      l: 'long',
+      f: 'float',
+      d: 'decimal',
+      dd: 'date',
+      t: 'time',
+      ts: 'timestamp',
+      iv: 'interval',
+      bin: 'binary',
+    })
     expect(doc.l).toBe(9223372036854775807n)
-    for (const tag of ['$numberByte', '$numberShort', '$numberInt', '$numberLong', '$numberFloat', '$decimal', '$dateDay', '$time', '$date', '$interval', '$binary']) expect(text).toContain(`"${tag}"`)
+    for (const tag of [
+      '$numberByte',
+      '$numberShort',
+      '$numberInt',
+      '$numberLong',
+      '$numberFloat',
+      '$decimal',
+      '$dateDay',
+      '$time',
+      '$date',
+      '$interval',
+      '$binary',
+    ])
+      expect(text).toContain(`"${tag}"`)
     expect(text).toContain('"$numberLong":9223372036854775807')
   })
 
@@ -555,7 +630,8 @@ describe('Section 13 checklist', () => {
   it('13.24 the Section 10.2 example set yields the documented match sets; numbers compare across types; string never equals number', async () => {
     const t = await table()
     for (const doc of EXAMPLE_DOCUMENTS) await c.insert(t, encodeDocument(doc))
-    for (const [condition, expected] of EXAMPLE_CONDITIONS) expect({ condition, ids: await ids(t, `{"$where":${condition}}`) }).toEqual({ condition, ids: expected })
+    for (const [condition, expected] of EXAMPLE_CONDITIONS)
+      expect({ condition, ids: await ids(t, `{"$where":${condition}}`) }).toEqual({ condition, ids: expected })
     const n = await table()
     await c.insert(n, '{"_id":"long","v":{"$numberLong":10}}')
     await c.insert(n, '{"_id":"int","v":{"$numberInt":20}}')

@@ -47,7 +47,10 @@ const segment = fc.oneof(
 )
 const shortPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `/${parts.join('/')}`)
 const longPath = fc.integer({ min: 900, max: 1200 }).map((n) => `/${'l'.repeat(n)}`)
-const paths = fc.uniqueArray(fc.oneof({ arbitrary: shortPath, weight: 4 }, { arbitrary: longPath, weight: 1 }), { minLength: 2, maxLength: 4 })
+const paths = fc.uniqueArray(fc.oneof({ arbitrary: shortPath, weight: 4 }, { arbitrary: longPath, weight: 1 }), {
+  minLength: 2,
+  maxLength: 4,
+})
 
 const step = (tables: number): fc.Arbitrary<Step> => {
   const table = fc.integer({ min: 0, max: tables - 1 })
@@ -55,10 +58,18 @@ const step = (tables: number): fc.Arbitrary<Step> => {
   return fc.oneof(
     { arbitrary: table.map((t) => ({ kind: 'create' as const, table: t })), weight: 2 },
     { arbitrary: table.map((t) => ({ kind: 'drop' as const, table: t })), weight: 1 },
-    { arbitrary: fc.tuple(table, id, fc.integer({ min: 0, max: 99 })).map(([t, i, v]) => ({ kind: 'put' as const, table: t, id: i, v })), weight: 6 },
+    {
+      arbitrary: fc.tuple(table, id, fc.integer({ min: 0, max: 99 })).map(([t, i, v]) => ({ kind: 'put' as const, table: t, id: i, v })),
+      weight: 6,
+    },
     { arbitrary: fc.tuple(table, id).map(([t, i]) => ({ kind: 'increment' as const, table: t, id: i })), weight: 3 },
     { arbitrary: fc.tuple(table, id).map(([t, i]) => ({ kind: 'delete' as const, table: t, id: i })), weight: 2 },
-    { arbitrary: fc.tuple(fc.constantFrom('SIGTERM' as const, 'SIGKILL' as const), fc.integer({ min: 0, max: 20 })).map(([signal, inFlight]) => ({ kind: 'restart' as const, signal, inFlight })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(fc.constantFrom('SIGTERM' as const, 'SIGKILL' as const), fc.integer({ min: 0, max: 20 }))
+        .map(([signal, inFlight]) => ({ kind: 'restart' as const, signal, inFlight })),
+      weight: 1,
+    },
   )
 }
 

@@ -28,7 +28,13 @@ describe('Faults (unit)', () => {
   it('picks latency from a distribution with the injected random source', () => {
     const draws = [0.005, 0.3, 0.95]
     const faults = new Faults(() => draws.shift() ?? 0)
-    faults.set('FindById', { type: 'latency', distribution: [{ p: 0.01, ms: 1000 }, { p: 0.49, ms: 10 }] })
+    faults.set('FindById', {
+      type: 'latency',
+      distribution: [
+        { p: 0.01, ms: 1000 },
+        { p: 0.49, ms: 10 },
+      ],
+    })
     expect(faults.decide('FindById')).toEqual({ kind: 'delay', ms: 1000 })
     expect(faults.decide('FindById')).toEqual({ kind: 'delay', ms: 10 })
     expect(faults.decide('FindById')).toBeUndefined()

@@ -27,12 +27,19 @@ export function runCli(nodeArgs: readonly string[], args: readonly string[], env
   let err = ''
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
   child.stderr?.on('data', (b: Buffer) => (err += b.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   return { child, stdout: () => out, stderr: () => err, exited }
 }
 
 /** Starts the CLI and waits (at most `boundMs`) for its one ready line. */
-export async function startCli(nodeArgs: readonly string[], args: readonly string[], env?: NodeJS.ProcessEnv, boundMs = 20_000): Promise<RunningCli> {
+export async function startCli(
+  nodeArgs: readonly string[],
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+  boundMs = 20_000,
+): Promise<RunningCli> {
   const r = runCli(nodeArgs, args, env)
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within ${boundMs} ms; stderr: ${r.stderr()}`)), boundMs)

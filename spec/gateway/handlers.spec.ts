@@ -41,7 +41,9 @@ beforeAll(async () => {
   await c.createTable('/big')
   const pad = 'x'.repeat(1000)
   for (let i = 0; i < DOCS; i += 500) {
-    await Promise.all(Array.from({ length: 500 }, (_, j) => c.insert('/big', `{"_id":"k${String(i + j).padStart(6, '0')}","pad":"${pad}"}`)))
+    await Promise.all(
+      Array.from({ length: 500 }, (_, j) => c.insert('/big', `{"_id":"k${String(i + j).padStart(6, '0')}","pad":"${pad}"}`)),
+    )
   }
 })
 
@@ -107,6 +109,9 @@ describe('Find streaming', () => {
 
   it('a sorted find collects, sorts and honours offset and limit', async () => {
     const r = await c.query('/big', '{"$orderby":{"_id":"desc"},"$offset":1,"$limit":2,"$select":"_id"}')
-    expect(r.messages.map((m) => m.jsonResponse)).toEqual([`{"_id":"k${String(DOCS - 2).padStart(6, '0')}"}`, `{"_id":"k${String(DOCS - 3).padStart(6, '0')}"}`])
+    expect(r.messages.map((m) => m.jsonResponse)).toEqual([
+      `{"_id":"k${String(DOCS - 2).padStart(6, '0')}"}`,
+      `{"_id":"k${String(DOCS - 3).padStart(6, '0')}"}`,
+    ])
   })
 })

@@ -49,7 +49,11 @@ async function fill(c: RawClient, table: string, n: number, pad: number): Promis
   expect(await c.createTable(table)).toBe(0)
   const text = 'x'.repeat(pad)
   for (let i = 0; i < n; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => c.insert(table, `{"_id":"k${String(i + j).padStart(5, '0')}","n":${i + j},"pad":"${text}"}`)))
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, (_, j) =>
+        c.insert(table, `{"_id":"k${String(i + j).padStart(5, '0')}","n":${i + j},"pad":"${text}"}`),
+      ),
+    )
   }
 }
 
@@ -133,9 +137,22 @@ function withBytes(serialize: (r: object) => Buffer, request: object, marker: st
   return buf
 }
 
-function rawUnary(c: RawClient, path: string, bytes: Buffer, decode: (b: Buffer) => object): Promise<{ response?: object; error?: grpc.ServiceError }> {
+function rawUnary(
+  c: RawClient,
+  path: string,
+  bytes: Buffer,
+  decode: (b: Buffer) => object,
+): Promise<{ response?: object; error?: grpc.ServiceError }> {
   return new Promise((resolve) => {
-    c.client.makeUnaryRequest(path, (b: Buffer) => b, decode, bytes, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, res) => resolve(err === null ? { response: res as object } : { error: err }))
+    c.client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      decode,
+      bytes,
+      new grpc.Metadata(),
+      { deadline: Date.now() + 5000 },
+      (err, res) => resolve(err === null ? { response: res as object } : { error: err }),
+    )
   })
 }
 
@@ -147,15 +164,31 @@ describe('strict UTF-8', () => {
     const c = connection(gw)
     expect(await c.createTable('/u')).toBe(0)
     const svc = MapRDbServer.service
-    const insert = withBytes(svc.InsertOrReplace.requestSerialize, { tablePath: '/u', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"a","s":"XX"}' }, 'XX', BAD)
+    const insert = withBytes(
+      svc.InsertOrReplace.requestSerialize,
+      { tablePath: '/u', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"a","s":"XX"}' },
+      'XX',
+      BAD,
+    )
     const answer = await rawUnary(c, svc.InsertOrReplace.path, insert, svc.InsertOrReplace.responseDeserialize)
-    expect(answer.response).toMatchObject({ error: { errCode: 22, errorMessage: 'json_document is not valid UTF-8 (proto3 strings must be); nothing was done' } })
+    expect(answer.response).toMatchObject({
+      error: { errCode: 22, errorMessage: 'json_document is not valid UTF-8 (proto3 strings must be); nothing was done' },
+    })
     expect((await c.findById('/u', '{"_id":"a"}')).error?.errCode).toBe(281)
     const create = withBytes(svc.CreateTable.requestSerialize, { tablePath: '/vXX' }, 'XX', BAD)
-    expect((await rawUnary(c, svc.CreateTable.path, create, svc.CreateTable.responseDeserialize)).response).toMatchObject({ error: { errCode: 22, errorMessage: expect.stringMatching(/^table_path is not valid UTF-8/) } })
+    expect((await rawUnary(c, svc.CreateTable.path, create, svc.CreateTable.responseDeserialize)).response).toMatchObject({
+      error: { errCode: 22, errorMessage: expect.stringMatching(/^table_path is not valid UTF-8/) },
+    })
     expect(gw.storage.tableMetas().map((m) => m.path)).toEqual(['/u'])
-    const byId = withBytes(svc.FindById.requestSerialize, { tablePath: '/u', payloadEncoding: 1, jsonDocument: '{"_id":"a"}', projections: ['XX'] }, 'XX', BAD)
-    expect((await rawUnary(c, svc.FindById.path, byId, svc.FindById.responseDeserialize)).response).toMatchObject({ error: { errCode: 22, errorMessage: expect.stringMatching(/^projections is not valid UTF-8/) } })
+    const byId = withBytes(
+      svc.FindById.requestSerialize,
+      { tablePath: '/u', payloadEncoding: 1, jsonDocument: '{"_id":"a"}', projections: ['XX'] },
+      'XX',
+      BAD,
+    )
+    expect((await rawUnary(c, svc.FindById.path, byId, svc.FindById.responseDeserialize)).response).toMatchObject({
+      error: { errCode: 22, errorMessage: expect.stringMatching(/^projections is not valid UTF-8/) },
+    })
     // Valid multi-byte text is of course fine.
     expect(await c.insert('/u', '{"_id":"é","s":"日本語 😀"}')).toBe(0)
     expect((await c.findById('/u', '{"_id":"é"}')).jsonDocument).toBe('{"_id":"é","s":"日本語 😀"}')
@@ -166,10 +199,22 @@ describe('strict UTF-8', () => {
     const c = connection(gw)
     await c.createTable('/u')
     const svc = MapRDbServer.service
-    const find = withBytes(svc.Find.requestSerialize, { tablePath: '/u', payloadEncoding: 1, jsonQuery: '{"$where":{"$eq":{"s":"XX"}}}' }, 'XX', BAD)
+    const find = withBytes(
+      svc.Find.requestSerialize,
+      { tablePath: '/u', payloadEncoding: 1, jsonQuery: '{"$where":{"$eq":{"s":"XX"}}}' },
+      'XX',
+      BAD,
+    )
     const messages = await new Promise<FindResponse__Output[]>((resolve) => {
       const out: FindResponse__Output[] = []
-      const stream = c.client.makeServerStreamRequest(svc.Find.path, (b: Buffer) => b, svc.Find.responseDeserialize, find, new grpc.Metadata(), { deadline: Date.now() + 5000 })
+      const stream = c.client.makeServerStreamRequest(
+        svc.Find.path,
+        (b: Buffer) => b,
+        svc.Find.responseDeserialize,
+        find,
+        new grpc.Metadata(),
+        { deadline: Date.now() + 5000 },
+      )
       stream.on('data', (m: FindResponse__Output) => out.push(m))
       stream.on('error', () => {})
       stream.on('status', () => resolve(out))
@@ -178,8 +223,28 @@ describe('strict UTF-8', () => {
     expect(messages[0]?.error).toMatchObject({ errCode: 22, errorMessage: expect.stringMatching(/^json_query is not valid UTF-8/) })
     const peer = new RawPeer(gw.address)
     closers.push(peer)
-    const apply = (ReplicationService.service as unknown as Record<string, grpc.MethodDefinition<object, object>>).Apply as grpc.MethodDefinition<object, object>
-    const batch = withBytes(apply.requestSerialize, { source: 'X', changes: [{ kind: 0, tablePath: '/u', key: encodeKey('a'), jsonDocument: '{"_id":"a","s":"XX"}', ts: 1e15, origin: 'X', tombstone: false, op: 0 }] }, 'XX', BAD)
+    const apply = (ReplicationService.service as unknown as Record<string, grpc.MethodDefinition<object, object>>)
+      .Apply as grpc.MethodDefinition<object, object>
+    const batch = withBytes(
+      apply.requestSerialize,
+      {
+        source: 'X',
+        changes: [
+          {
+            kind: 0,
+            tablePath: '/u',
+            key: encodeKey('a'),
+            jsonDocument: '{"_id":"a","s":"XX"}',
+            ts: 1e15,
+            origin: 'X',
+            tombstone: false,
+            op: 0,
+          },
+        ],
+      },
+      'XX',
+      BAD,
+    )
     const answer = await rawUnary(c, apply.path, batch, apply.responseDeserialize)
     expect(answer.error?.code).toBe(grpc.status.INVALID_ARGUMENT)
     expect(answer.error?.details).toMatch(/changes\.json_document is not valid UTF-8/)

@@ -13,7 +13,11 @@ import { applyMutation, Mutation } from '../../lib/ojai/mutation.js'
 const LIMITS = { retentionMs: 600_000, maxOps: 1000 }
 const SEED: StoredRecord = { text: '{"_id":"c","n":0,"ops":[]}', ts: 1, origin: 'A' }
 
-const inc = (ts: number, origin: string, id = `${origin}${ts}`): LoggedOp => ({ ts, origin, mutation: JSON.stringify({ $append: { ops: [id] }, $increment: { n: 1 } }) })
+const inc = (ts: number, origin: string, id = `${origin}${ts}`): LoggedOp => ({
+  ts,
+  origin,
+  mutation: JSON.stringify({ $append: { ops: [id] }, $increment: { n: 1 } }),
+})
 
 type Op = { type: 'put'; ts: number; origin: string; text: string | null } | ({ type: 'mutate' } & LoggedOp)
 
@@ -24,7 +28,9 @@ function deliver(w: WorkingDoc, op: Op): void {
 
 /** The reference: sort, dedupe, replay from the seed. */
 function reference(ops: readonly Op[]): string | null {
-  const sorted = [...new Map(ops.map((o) => [`${o.ts}/${o.origin}`, o])).values()].sort((a, b) => a.ts - b.ts || (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0))
+  const sorted = [...new Map(ops.map((o) => [`${o.ts}/${o.origin}`, o])).values()].sort(
+    (a, b) => a.ts - b.ts || (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0),
+  )
   let text: string | null = SEED.text
   for (const op of sorted) {
     if (op.ts <= SEED.ts) continue
@@ -49,10 +55,30 @@ function reload(w: WorkingDoc): WorkingDoc {
 }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') }).map(({ ts, origin }) => ({ type: 'mutate' as const, ...inc(ts, origin) })) },
-  { weight: 1, arbitrary: fc.record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') }).map(({ ts, origin }) => ({ type: 'mutate' as const, ts, origin, mutation: '{"$set":{"n":"text"}}' })) },
-  { weight: 1, arbitrary: fc.record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B'), v: fc.integer({ min: 0, max: 9 }) }).map(({ ts, origin, v }) => ({ type: 'put' as const, ts, origin, text: `{"_id":"c","n":${v * 100},"ops":["put${v}"]}` })) },
-  { weight: 1, arbitrary: fc.record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') }).map(({ ts, origin }) => ({ type: 'put' as const, ts, origin, text: null })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') })
+      .map(({ ts, origin }) => ({ type: 'mutate' as const, ...inc(ts, origin) })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') })
+      .map(({ ts, origin }) => ({ type: 'mutate' as const, ts, origin, mutation: '{"$set":{"n":"text"}}' })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B'), v: fc.integer({ min: 0, max: 9 }) })
+      .map(({ ts, origin, v }) => ({ type: 'put' as const, ts, origin, text: `{"_id":"c","n":${v * 100},"ops":["put${v}"]}` })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ ts: fc.integer({ min: 2, max: 60 }), origin: fc.constantFrom('A', 'B') })
+      .map(({ ts, origin }) => ({ type: 'put' as const, ts, origin, text: null })),
+  },
 )
 
 /** Same (ts, origin) must mean the same operation, as it does in a real run. */
@@ -142,29 +168,38 @@ describe('operation log', () => {
 
   it('any delivery order, with duplicates, stable folding and storage round trips, gives the replay of the sorted operations', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), fc.integer({ min: 0, max: 0xffff }), (raw, dupIdx, seed) => {
-        const ops = distinct(raw)
-        const withDups = [...ops, ...dupIdx.filter(() => ops.length > 0).map((i) => ops[i % ops.length] as Op)]
-        // Two replicas receiving in two different orders.
-        const orderA = shuffle(withDups, seed)
-        const orderB = shuffle(withDups, seed + 1)
-        let a = new WorkingDoc(SEED)
-        const b = new WorkingDoc(SEED)
-        const delivered = new Set<string>()
-        orderA.forEach((op, i) => {
-          deliver(a, op)
-          delivered.add(`${op.ts}/${op.origin}`)
-          // Fold what is stable: everything older than the oldest operation still on its way.
-          const pending = orderA.slice(i + 1).filter((o) => !delivered.has(`${o.ts}/${o.origin}`))
-          a.fold(pending.reduce((min, o) => Math.min(min, o.ts - 1), Number.POSITIVE_INFINITY), 0, LIMITS)
-          expect(a.state().history?.exact ?? true).toBe(true)
-          a = reload(a)
-        })
-        for (const op of orderB) deliver(b, op)
-        const expected = reference(ops)
-        expect(a.current).toBe(expected)
-        expect(b.current).toBe(expected)
-      }),
+      fc.property(
+        fc.array(opArb, { minLength: 1, maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        (raw, dupIdx, seed) => {
+          const ops = distinct(raw)
+          const withDups = [...ops, ...dupIdx.filter(() => ops.length > 0).map((i) => ops[i % ops.length] as Op)]
+          // Two replicas receiving in two different orders.
+          const orderA = shuffle(withDups, seed)
+          const orderB = shuffle(withDups, seed + 1)
+          let a = new WorkingDoc(SEED)
+          const b = new WorkingDoc(SEED)
+          const delivered = new Set<string>()
+          orderA.forEach((op, i) => {
+            deliver(a, op)
+            delivered.add(`${op.ts}/${op.origin}`)
+            // Fold what is stable: everything older than the oldest operation still on its way.
+            const pending = orderA.slice(i + 1).filter((o) => !delivered.has(`${o.ts}/${o.origin}`))
+            a.fold(
+              pending.reduce((min, o) => Math.min(min, o.ts - 1), Number.POSITIVE_INFINITY),
+              0,
+              LIMITS,
+            )
+            expect(a.state().history?.exact ?? true).toBe(true)
+            a = reload(a)
+          })
+          for (const op of orderB) deliver(b, op)
+          const expected = reference(ops)
+          expect(a.current).toBe(expected)
+          expect(b.current).toBe(expected)
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -108,7 +108,13 @@ export class RawClient {
   }
 
   async update(tablePath: string, jsonDocument: string, jsonMutation: string, extra: Partial<UpdateRequest> = {}): Promise<number> {
-    const { response } = await this.call<UpdateResponse__Output>('Update', { tablePath, payloadEncoding: 1, jsonDocument, jsonMutation, ...extra })
+    const { response } = await this.call<UpdateResponse__Output>('Update', {
+      tablePath,
+      payloadEncoding: 1,
+      jsonDocument,
+      jsonMutation,
+      ...extra,
+    })
     return response.error?.errCode ?? -1
   }
 
@@ -138,7 +144,12 @@ export class RawClient {
 /** A raw client of the gateway's internal Replication service, for forging batches. */
 export class RawPeer {
   private readonly client: grpc.Client & {
-    Apply: (req: ApplyRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void) => void
+    Apply: (
+      req: ApplyRequest,
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: ApplyResponse) => void,
+    ) => void
   }
 
   constructor(
@@ -151,7 +162,9 @@ export class RawPeer {
   /** Sends one batch; resolves with the answer or the gRPC error (never rejects). */
   apply(request: ApplyRequest, metadata = this.metadata()): Promise<{ response?: ApplyResponse; error?: grpc.ServiceError }> {
     return new Promise((resolve) => {
-      this.client.Apply(request, metadata, { deadline: Date.now() + 10_000 }, (err, res) => resolve(err === null ? { response: res as ApplyResponse } : { error: err }))
+      this.client.Apply(request, metadata, { deadline: Date.now() + 10_000 }, (err, res) =>
+        resolve(err === null ? { response: res as ApplyResponse } : { error: err }),
+      )
     })
   }
 

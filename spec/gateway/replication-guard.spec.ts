@@ -58,7 +58,11 @@ describe('Replication.Apply validates every batch like the data RPCs', () => {
     ['a table path over the limit', put(`/${'p'.repeat(1100)}`, 'alice', '{"_id":"alice"}'), /at most 1024 are allowed/],
     ['a key that is no storage key', { ...put('/t', 'alice', '{"_id":"alice"}'), key: Buffer.from([9, 1, 2]) }, /not a storage key/],
     ['an empty key', { ...put('/t', 'alice', '{"_id":"alice"}'), key: Buffer.alloc(0) }, /not a storage key/],
-    ['a key of invalid UTF-8', { ...put('/t', 'alice', '{"_id":"alice"}'), key: Buffer.from([2, 0xff, 0xfe]) }, /not the storage key of a non-empty _id/],
+    [
+      'a key of invalid UTF-8',
+      { ...put('/t', 'alice', '{"_id":"alice"}'), key: Buffer.from([2, 0xff, 0xfe]) },
+      /not the storage key of a non-empty _id/,
+    ],
     ['an unparsable mutation', put('/t', 'alice', '{"$frob":{"a":1}}', { op: 1 }), /unknown mutation operator|\$frob/],
     ['a mutation of _id', put('/t', 'alice', '{"$set":{"_id":"bob"}}', { op: 1 }), /_id can never be mutated/],
     ['a NaN timestamp', put('/t', 'alice', '{"_id":"alice"}', { ts: Number.NaN }), /timestamp NaN is not a positive finite number/],
@@ -67,7 +71,11 @@ describe('Replication.Apply validates every batch like the data RPCs', () => {
     ['an unknown change kind', { ...put('/t', 'alice', '{"_id":"alice"}'), kind: 7 }, /unknown change kind 7/],
     ['an unknown operation', put('/t', 'alice', '{"_id":"alice"}', { op: 9 }), /unknown document operation 9/],
     ['a tombstone with a document', put('/t', 'alice', '{"_id":"alice"}', { tombstone: true }), /a tombstone carries no document/],
-    ['a state whose log holds a bad mutation', put('/t', 'alice', '{"_id":"alice"}', { op: 2, resetTs: TS, resetOrigin: 'X', log: [{ ts: TS + 1, origin: 'X', mutation: 'nope' }] }), /mutation is not valid extended JSON/],
+    [
+      'a state whose log holds a bad mutation',
+      put('/t', 'alice', '{"_id":"alice"}', { op: 2, resetTs: TS, resetOrigin: 'X', log: [{ ts: TS + 1, origin: 'X', mutation: 'nope' }] }),
+      /mutation is not valid extended JSON/,
+    ],
   ])('refuses %s with INVALID_ARGUMENT and applies nothing of the batch', async (_label, bad, message) => {
     const gw = await gateway()
     const c = new RawClient(gw.address)
@@ -111,7 +119,9 @@ describe('Replication.Apply validates every batch like the data RPCs', () => {
     const peer = new RawPeer(gw.address)
     closers.push(c, peer)
     await c.createTable('/t')
-    expect((await peer.apply({ source: 'X', changes: [put('/t', 'a', '{ "n" : {"$numberLong":"7"}, "_id" : "a" }')] })).response?.applied).toBe(1)
+    expect(
+      (await peer.apply({ source: 'X', changes: [put('/t', 'a', '{ "n" : {"$numberLong":"7"}, "_id" : "a" }')] })).response?.applied,
+    ).toBe(1)
     expect((await c.findById('/t', '{"_id":"a"}')).jsonDocument).toBe('{"n":{"$numberLong":7},"_id":"a"}')
   })
 })
@@ -136,7 +146,11 @@ describe('replication credentials', () => {
 
   it('two gateways sharing replication credentials replicate to each other', async () => {
     const [pa, pb] = await Promise.all([closedPort(), closedPort()])
-    const shared = { auth: { user: 'app', password: 'app-secret' }, replicationAuth: { user: 'peer', password: 'peer-secret' }, replication: { retryMinMs: 20, retryMaxMs: 200, heartbeatMs: 100 } }
+    const shared = {
+      auth: { user: 'app', password: 'app-secret' },
+      replicationAuth: { user: 'peer', password: 'peer-secret' },
+      replication: { retryMinMs: 20, retryMaxMs: 200, heartbeatMs: 100 },
+    }
     const a = await gateway({ ...shared, port: pa, replicateTo: [`127.0.0.1:${pb}`] })
     const b = await gateway({ ...shared, port: pb, replicateTo: [`127.0.0.1:${pa}`] })
     const ca = new RawClient(a.address, undefined, undefined, basic('app', 'app-secret'))
@@ -144,7 +158,10 @@ describe('replication credentials', () => {
     closers.push(ca, cb)
     expect(await ca.createTable('/r')).toBe(0)
     expect(await ca.insert('/r', '{"_id":"x","v":1}')).toBe(0)
-    await vi.waitFor(async () => expect((await cb.findById('/r', '{"_id":"x"}')).jsonDocument).toBe('{"_id":"x","v":1}'), { timeout: 10_000, interval: 50 })
+    await vi.waitFor(async () => expect((await cb.findById('/r', '{"_id":"x"}')).jsonDocument).toBe('{"_id":"x","v":1}'), {
+      timeout: 10_000,
+      interval: 50,
+    })
     expect(b.stats().replication.peers[0]?.failures ?? 0).toBe(0)
   })
 })

@@ -68,7 +68,10 @@ describe('addReplicationPeers', () => {
     for (const g of gateways) g.addReplicationPeers(gateways.filter((o) => o !== g).map((o) => o.address))
     const [c0, c1, c2] = gateways.map(client) as [RawClient, RawClient, RawClient]
     expect(await c0.createTable('/n')).toBe(0)
-    await vi.waitFor(async () => expect([await c1.tableExists('/n'), await c2.tableExists('/n')]).toEqual([0, 0]), { timeout: 15_000, interval: 50 })
+    await vi.waitFor(async () => expect([await c1.tableExists('/n'), await c2.tableExists('/n')]).toEqual([0, 0]), {
+      timeout: 15_000,
+      interval: 50,
+    })
     expect(await c0.insert('/n', '{"_id":"k","n":0}')).toBe(0)
     for (const c of [c1, c2]) await eventually(c, '/n', ['{"_id":"k","n":0}'])
     // 5 increments on each gateway, interleaved, without waiting for replication in between.

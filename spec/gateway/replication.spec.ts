@@ -222,7 +222,9 @@ describe('replication between two gateways', () => {
     const [doc] = await converged(ca, cb, '/inc')
     const parsed = JSON.parse(doc as string) as { n: number; ops: string[] }
     expect(parsed.n).toBe(120)
-    expect([...parsed.ops].sort()).toEqual([...Array.from({ length: 60 }, (_, i) => `a${i}`), ...Array.from({ length: 60 }, (_, i) => `b${i}`)].sort())
+    expect([...parsed.ops].sort()).toEqual(
+      [...Array.from({ length: 60 }, (_, i) => `a${i}`), ...Array.from({ length: 60 }, (_, i) => `b${i}`)].sort(),
+    )
 
     // Once both links have exchanged watermarks, the next write folds the log into the base.
     await new Promise((r) => setTimeout(r, 400))
@@ -263,9 +265,21 @@ describe('replication between two gateways', () => {
       const key = encodeKey('c')
       const request: ApplyRequest = {
         source: 'X',
-        changes: [1, 2].map((i) => ({ kind: 0, tablePath: '/dup', key, jsonDocument: `{"$append":{"ops":["x${i}"]},"$increment":{"n":1}}`, ts: ts + i, origin: 'X', tombstone: false, op: 1 })),
+        changes: [1, 2].map((i) => ({
+          kind: 0,
+          tablePath: '/dup',
+          key,
+          jsonDocument: `{"$append":{"ops":["x${i}"]},"$increment":{"n":1}}`,
+          ts: ts + i,
+          origin: 'X',
+          tombstone: false,
+          op: 1,
+        })),
       }
-      const apply = () => new Promise<ApplyResponse>((resolve, reject) => peer.Apply(request, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no answer')))))
+      const apply = () =>
+        new Promise<ApplyResponse>((resolve, reject) =>
+          peer.Apply(request, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no answer')))),
+        )
       expect((await apply()).applied).toBe(2)
       expect((await apply()).applied).toBe(0)
       expect((await cb.findById('/dup', '{"_id":"c"}')).jsonDocument).toBe('{"_id":"c","n":2,"ops":["x1","x2"]}')
@@ -288,7 +302,10 @@ describe('replication between two gateways', () => {
       await c.createTable('/k')
       await c.insert('/k', '{"_id":"c","n":0,"ops":[]}', 1)
     }
-    await vi.waitFor(async () => expect((await ca.findById('/k', '{"_id":"c"}')).jsonDocument).toBe((await cb.findById('/k', '{"_id":"c"}')).jsonDocument), REPLICATED)
+    await vi.waitFor(
+      async () => expect((await ca.findById('/k', '{"_id":"c"}')).jsonDocument).toBe((await cb.findById('/k', '{"_id":"c"}')).jsonDocument),
+      REPLICATED,
+    )
     const acked: string[] = []
     const inc = async (c: RawClient, id: string) => {
       if ((await c.update('/k', '{"_id":"c"}', `{"$append":{"ops":["${id}"]},"$increment":{"n":1}}`)) === 0) acked.push(id)
@@ -317,10 +334,19 @@ describe('replication between two gateways', () => {
     gw.faults.set('Update', { type: 'stall' })
     gw.faults.set('InsertOrReplace', { type: 'stall' })
     // Deadline passes while the request waits.
-    const late = c.call('Update', { tablePath: '/x', payloadEncoding: 1, jsonDocument: '{"_id":"k"}', jsonMutation: '{"$increment":{"n":1}}' }, undefined, 150)
+    const late = c.call(
+      'Update',
+      { tablePath: '/x', payloadEncoding: 1, jsonDocument: '{"_id":"k"}', jsonMutation: '{"$increment":{"n":1}}' },
+      undefined,
+      150,
+    )
     await expect(late).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED })
     // Cancelled by the client while the request waits.
-    const call = c.client.InsertOrReplace({ tablePath: '/x', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"k","n":100}' }, new grpc.Metadata(), () => undefined)
+    const call = c.client.InsertOrReplace(
+      { tablePath: '/x', insertMode: 1, payloadEncoding: 1, jsonDocument: '{"_id":"k","n":100}' },
+      new grpc.Metadata(),
+      () => undefined,
+    )
     await vi.waitFor(() => expect(gw.stats().faults.stalled).toBe(2), ARRIVED)
     call.cancel()
     await new Promise((r) => setTimeout(r, 100))

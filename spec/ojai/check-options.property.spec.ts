@@ -25,29 +25,54 @@ const notObjects = [fc.string(), fc.integer(), fc.boolean(), fc.constant(null), 
 const notNumbers = [fc.string(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { maxLength: 2 })]
 
 /** A time in ms (a deadline, a delay, a grace): never negative, never past 2^31-1, never NaN. */
-const ms: Kind = { good: fc.integer({ min: 1, max: 10_000 }), wrong: fc.oneof(...notNumbers, fc.constantFrom(-1, Number.NaN, 2 ** 31, -Infinity)) }
+const ms: Kind = {
+  good: fc.integer({ min: 1, max: 10_000 }),
+  wrong: fc.oneof(...notNumbers, fc.constantFrom(-1, Number.NaN, 2 ** 31, -Infinity)),
+}
 /** A count (a burst, a batch size, a limit): a whole number of at least 1. */
 const count: Kind = { good: fc.integer({ min: 1, max: 100 }), wrong: fc.oneof(...notNumbers, fc.constantFrom(0, -1, 1.5, Number.NaN)) }
 /** A share or a jitter in [0, 1]. */
-const unit: Kind = { good: fc.double({ min: 0, max: 1, noNaN: true }), wrong: fc.oneof(...notNumbers, fc.constantFrom(-0.1, 1.5, Number.NaN)) }
+const unit: Kind = {
+  good: fc.double({ min: 0, max: 1, noNaN: true }),
+  wrong: fc.oneof(...notNumbers, fc.constantFrom(-0.1, 1.5, Number.NaN)),
+}
 /** A rate: any number above 0. */
 const rate: Kind = { good: fc.integer({ min: 1, max: 100 }), wrong: fc.oneof(...notNumbers, fc.constantFrom(0, -1, Number.NaN)) }
 const bool: Kind = { good: fc.boolean(), wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.object({ maxDepth: 1 })) }
-const text: Kind = { good: fc.string({ minLength: 1, maxLength: 20 }), wrong: fc.oneof(fc.constant(''), fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 })) }
+const text: Kind = {
+  good: fc.string({ minLength: 1, maxLength: 20 }),
+  wrong: fc.oneof(fc.constant(''), fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 })),
+}
 const strategy: Kind = {
   good: fc.constantFrom('primary-only', 'current-only', 'failover-if-unsent', 'failover'),
-  wrong: fc.oneof(fc.string().filter((s) => !['primary-only', 'current-only', 'failover-if-unsent', 'failover'].includes(s)), fc.integer(), fc.constant(null)),
+  wrong: fc.oneof(
+    fc.string().filter((s) => !['primary-only', 'current-only', 'failover-if-unsent', 'failover'].includes(s)),
+    fc.integer(),
+    fc.constant(null),
+  ),
 }
 /** A nested options object whose every key is optional. */
 const object: Kind = { good: fc.constant({}), wrong: fc.oneof(...notObjects) }
-const objectOrFalse: Kind = { good: fc.constantFrom({}, false), wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(true), fc.constant(null), fc.constant([])) }
+const objectOrFalse: Kind = {
+  good: fc.constantFrom({}, false),
+  wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(true), fc.constant(null), fc.constant([])),
+}
 const fn: Kind = { good: fc.constant(() => 0.5), wrong: fc.oneof(...notObjects, fc.object({ maxDepth: 1 })) }
 const logger: Kind = { good: fc.constant(pino({ level: 'silent' })), wrong: fc.oneof(...notObjects, fc.constant({})) }
 const scheduler: Kind = { good: fc.constant(asyncScheduler), wrong: fc.oneof(...notObjects, fc.constant({ now: () => 0 })) }
-const msList: Kind = { good: fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 3 }), wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant([]), fc.constant(['1000'])) }
-const fields: Kind = { good: fc.constant(['a', 'b.c']), wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(['']), fc.constant([1])) }
+const msList: Kind = {
+  good: fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 3 }),
+  wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant([]), fc.constant(['1000'])),
+}
+const fields: Kind = {
+  good: fc.constant(['a', 'b.c']),
+  wrong: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(['']), fc.constant([1])),
+}
 const condition: Kind = { good: fc.constant({}), wrong: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant([])) }
-const pem: Kind = { good: fc.constant('PEM'), wrong: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.constant([])) }
+const pem: Kind = {
+  good: fc.constant('PEM'),
+  wrong: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.constant([])),
+}
 const required = (kind: Kind, good: unknown): Kind => ({ good: fc.constant(good), wrong: fc.oneof(kind.wrong, fc.constant({})) })
 const auth: Kind = required(object, { user: 'u', password: 'p' })
 
@@ -55,7 +80,13 @@ const auth: Kind = required(object, { user: 'u', password: 'p' })
 function oneThingWrong(keys: Readonly<Record<string, Kind>>): fc.Arbitrary<{ options: Record<string, unknown>; wrong: string }> {
   const names = Object.keys(keys)
   const base = fc.record(Object.fromEntries(names.map((k) => [k, (keys[k] as Kind).good])), { requiredKeys: [] })
-  const unknownKey = fc.tuple(base, fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !names.includes(k) && k !== '__proto__'), fc.anything()).map(([b, k, v]) => ({ options: { ...b, [k]: v }, wrong: k }))
+  const unknownKey = fc
+    .tuple(
+      base,
+      fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !names.includes(k) && k !== '__proto__'),
+      fc.anything(),
+    )
+    .map(([b, k, v]) => ({ options: { ...b, [k]: v }, wrong: k }))
   const wrongValue = fc
     .constantFrom(...names)
     .chain((k) => fc.tuple(base, fc.constant(k), (keys[k] as Kind).wrong))
@@ -91,14 +122,41 @@ const FAILOVER_NESTED: readonly [string, (o: unknown) => unknown, Readonly<Recor
   ['hold', (o) => ({ hold: o }), { holdsMs: msList, decayAfterMs: ms, jitter: unit }],
   ['failback', (o) => ({ failback: o }), { rampMs: ms, shares: { good: fc.constant([0.5, 1]), wrong: msList.wrong } }],
   ['probe', (o) => ({ probe: o }), { id: text, timeoutMs: ms, backoff: object }],
-  ['probe.backoff', (o) => ({ probe: { backoff: o } }), { initialMs: { good: fc.constant(100), wrong: ms.wrong }, multiplier: { good: fc.constant(2), wrong: fc.oneof(...notNumbers, fc.constantFrom(0, 101, Number.NaN)) }, maxMs: { good: fc.constant(1000), wrong: ms.wrong }, jitter: unit }],
+  [
+    'probe.backoff',
+    (o) => ({ probe: { backoff: o } }),
+    {
+      initialMs: { good: fc.constant(100), wrong: ms.wrong },
+      multiplier: { good: fc.constant(2), wrong: fc.oneof(...notNumbers, fc.constantFrom(0, 101, Number.NaN)) },
+      maxMs: { good: fc.constant(1000), wrong: ms.wrong },
+      jitter: unit,
+    },
+  ],
   ['hedge', (o) => ({ hedge: o }), { delayMs: ms, budget: object }],
-  ['hedge.budget', (o) => ({ hedge: { budget: o } }), { ratio: unit, burst: { good: count.good, wrong: fc.oneof(...notNumbers, fc.constantFrom(0, -1, Number.NaN, 2e6)) } }],
-  ['silence', (o) => ({ silence: o }), { floorMs: { good: fc.constant(15), wrong: ms.wrong }, ceilingMs: { good: fc.constant(1000), wrong: ms.wrong }, minSamples: count }],
+  [
+    'hedge.budget',
+    (o) => ({ hedge: { budget: o } }),
+    { ratio: unit, burst: { good: count.good, wrong: fc.oneof(...notNumbers, fc.constantFrom(0, -1, Number.NaN, 2e6)) } },
+  ],
+  [
+    'silence',
+    (o) => ({ silence: o }),
+    { floorMs: { good: fc.constant(15), wrong: ms.wrong }, ceilingMs: { good: fc.constant(1000), wrong: ms.wrong }, minSamples: count },
+  ],
   ['stall', (o) => ({ stall: o }), { tickMs: { good: fc.constant(10), wrong: ms.wrong }, thresholdMs: ms }],
 ]
 
-const CONNECT = { logger, deadlineMs: ms, findIdleMs: ms, findDeadlineMs: ms, connectTimeoutMs: ms, cancelBudget: object, channelOptions: object, tls: object, closeGraceMs: ms }
+const CONNECT = {
+  logger,
+  deadlineMs: ms,
+  findIdleMs: ms,
+  findDeadlineMs: ms,
+  connectTimeoutMs: ms,
+  cancelBudget: object,
+  channelOptions: object,
+  tls: object,
+  closeGraceMs: ms,
+}
 
 const GATEWAY = {
   port: { good: fc.constant(0), wrong: fc.oneof(...notNumbers, fc.constantFrom(-1, 65_536, 1.5)) },
@@ -120,11 +178,33 @@ const GATEWAY = {
   random: fn,
 }
 const GATEWAY_NESTED: readonly [string, (o: unknown) => unknown, Readonly<Record<string, Kind>>][] = [
-  ['auth', (o) => ({ auth: { user: 'u', password: 'p', ...(o as object) } }), { user: text, password: { good: fc.constant('p'), wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) }, tokenTtlMs: ms }],
+  [
+    'auth',
+    (o) => ({ auth: { user: 'u', password: 'p', ...(o as object) } }),
+    { user: text, password: { good: fc.constant('p'), wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) }, tokenTtlMs: ms },
+  ],
   ['tls', (o) => ({ tls: { cert: 'PEM', key: 'PEM', ...(o as object) } }), { cert: pem, key: pem }],
-  ['replication', (o) => ({ replication: o }), { batchSize: count, maxQueue: count, retryMinMs: ms, retryMaxMs: ms, heartbeatMs: ms, callTimeoutMs: ms, credentials: object, channelOptions: object, authorization: text }],
+  [
+    'replication',
+    (o) => ({ replication: o }),
+    {
+      batchSize: count,
+      maxQueue: count,
+      retryMinMs: ms,
+      retryMaxMs: ms,
+      heartbeatMs: ms,
+      callTimeoutMs: ms,
+      credentials: object,
+      channelOptions: object,
+      authorization: text,
+    },
+  ],
   ['opLog', (o) => ({ opLog: o }), { retentionMs: ms, maxOps: count }],
-  ['findLimits', (o) => ({ findLimits: o }), { maxStreams: count, maxStreamsPerConnection: count, maxWaiting: count, maxBufferedBytes: count, maxSortBytes: count, sliceMs: ms }],
+  [
+    'findLimits',
+    (o) => ({ findLimits: o }),
+    { maxStreams: count, maxStreamsPerConnection: count, maxWaiting: count, maxBufferedBytes: count, maxSortBytes: count, sliceMs: ms },
+  ],
 ]
 
 const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length
@@ -132,7 +212,6 @@ const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TC
 function refused(error: unknown, wrong: string): void {
   expect(error, `with ${JSON.stringify(wrong)} wrong`).toBeInstanceOf(InvalidOptionsError)
 }
-
 
 describe('every options type: one unknown key or one wrong value is a typed error, before anything is sent or started', () => {
   let gateway: OjaiGateway
@@ -152,11 +231,17 @@ describe('every options type: one unknown key or one wrong value is a typed erro
 
   it('ConnectOptions (and their tls and cancelBudget): connect throws, nothing is sent', () => {
     const tls = oneThingWrong({ ca: pem, targetNameOverride: text }).map(({ options, wrong }) => ({ options: { tls: options }, wrong }))
-    const budget = oneThingWrong({ burst: count, perSecond: rate }).map(({ options, wrong }) => ({ options: { cancelBudget: options }, wrong }))
+    const budget = oneThingWrong({ burst: count, perSecond: rate }).map(({ options, wrong }) => ({
+      options: { cancelBudget: options },
+      wrong,
+    }))
     fc.assert(
       fc.property(fc.oneof(oneThingWrong(CONNECT), tls, budget), ({ options, wrong }) => {
         const before = requests()
-        refused(thrown(() => connect(`${gateway.address}?ssl=false`, options).close()), wrong)
+        refused(
+          thrown(() => connect(`${gateway.address}?ssl=false`, options).close()),
+          wrong,
+        )
         expect(requests()).toBe(before)
       }),
     )
@@ -177,8 +262,15 @@ describe('every options type: one unknown key or one wrong value is a typed erro
   })
 
   describe('on a FailoverStore over fakes', () => {
-    const fakes = (): FakeStore[] => [fakeStore({ findById: () => null, find: () => [], insert: '(x|)' }), fakeStore({ findById: () => null, find: () => [], insert: '(x|)' })]
-    const over = (stores: FakeStore[], options?: object) => new FailoverStore(stores.map((s, i) => ({ name: `c${i}`, store: s })), options)
+    const fakes = (): FakeStore[] => [
+      fakeStore({ findById: () => null, find: () => [], insert: '(x|)' }),
+      fakeStore({ findById: () => null, find: () => [], insert: '(x|)' }),
+    ]
+    const over = (stores: FakeStore[], options?: object) =>
+      new FailoverStore(
+        stores.map((s, i) => ({ name: `c${i}`, store: s })),
+        options,
+      )
 
     it.each<[string, Readonly<Record<string, Kind>>, (s: FailoverStore, o: object) => Observable<unknown>]>([
       ['CallOptions (insert)', CALL, (s: FailoverStore, o: object) => s.insert({ _id: 'k' }, o)],
@@ -200,11 +292,16 @@ describe('every options type: one unknown key or one wrong value is a typed erro
     })
 
     it('FailoverStoreOptions and every nested options object: construction throws, no cluster is called', () => {
-      const nested = FAILOVER_NESTED.map(([, wrap, keys]) => oneThingWrong(keys).map(({ options, wrong }) => ({ options: wrap(options) as Record<string, unknown>, wrong })))
+      const nested = FAILOVER_NESTED.map(([, wrap, keys]) =>
+        oneThingWrong(keys).map(({ options, wrong }) => ({ options: wrap(options) as Record<string, unknown>, wrong })),
+      )
       fc.assert(
         fc.property(fc.oneof(oneThingWrong(FAILOVER_STORE), ...nested), ({ options, wrong }) => {
           const stores = fakes()
-          refused(thrown(() => void over(stores, options).close()), wrong)
+          refused(
+            thrown(() => void over(stores, options).close()),
+            wrong,
+          )
           expect(stores.map((s) => s.calls.length)).toEqual([0, 0])
         }),
       )
@@ -214,20 +311,32 @@ describe('every options type: one unknown key or one wrong value is a typed erro
       const stores = fakes()
       const store = over(stores)
       try {
-        const reason: Kind = { good: fc.string({ maxLength: 200 }), wrong: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.constant('x'.repeat(201))) }
+        const reason: Kind = {
+          good: fc.string({ maxLength: 200 }),
+          wrong: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.constant('x'.repeat(201))),
+        }
         fc.assert(
           fc.property(oneThingWrong({ reason }), ({ options, wrong }) => {
             const before = store.cluster
-            refused(thrown(() => store.pin('c1', options)), wrong)
-            refused(thrown(() => store.drain('c1', options)), wrong)
+            refused(
+              thrown(() => store.pin('c1', options)),
+              wrong,
+            )
+            refused(
+              thrown(() => store.drain('c1', options)),
+              wrong,
+            )
             expect(store.cluster).toEqual(before)
           }),
         )
         await fc.assert(
-          fc.asyncProperty(oneThingWrong({ graceMs: { good: fc.integer({ min: 0, max: 100 }), wrong: ms.wrong } }), async ({ options, wrong }) => {
-            refused(await rejection(() => store.close(options)), wrong)
-            expect(store.closed).toBe(false)
-          }),
+          fc.asyncProperty(
+            oneThingWrong({ graceMs: { good: fc.integer({ min: 0, max: 100 }), wrong: ms.wrong } }),
+            async ({ options, wrong }) => {
+              refused(await rejection(() => store.close(options)), wrong)
+              expect(store.closed).toBe(false)
+            },
+          ),
         )
         expect(stores.map((s) => s.calls.length)).toEqual([0, 0])
       } finally {
@@ -238,11 +347,17 @@ describe('every options type: one unknown key or one wrong value is a typed erro
 
   it('ConnectFailoverOptions (the FailoverStore options and the connect options of its connections): connectFailover throws, nothing is sent', () => {
     const base = { clusters: [`${gateway.address}?ssl=false`, `${gateway.address}?ssl=false`], table: '/property' }
-    const connectOptions = oneThingWrong(CONNECT).map(({ options, wrong }) => ({ options: { connectOptions: options } as Record<string, unknown>, wrong }))
+    const connectOptions = oneThingWrong(CONNECT).map(({ options, wrong }) => ({
+      options: { connectOptions: options } as Record<string, unknown>,
+      wrong,
+    }))
     fc.assert(
       fc.property(fc.oneof(oneThingWrong({ ...FAILOVER_STORE, connectOptions: object }), connectOptions), ({ options, wrong }) => {
         const before = requests()
-        refused(thrown(() => void connectFailover({ ...base, ...options }).close()), wrong)
+        refused(
+          thrown(() => void connectFailover({ ...base, ...options }).close()),
+          wrong,
+        )
         expect(requests()).toBe(before)
       }),
       { numRuns: 50 },
@@ -250,11 +365,20 @@ describe('every options type: one unknown key or one wrong value is a typed erro
   })
 
   it('FakeStoreOptions: fakeStore throws when the fake is made', () => {
-    fc.assert(fc.property(oneThingWrong({ scheduler }), ({ options, wrong }) => refused(thrown(() => fakeStore({}, options)), wrong)))
+    fc.assert(
+      fc.property(oneThingWrong({ scheduler }), ({ options, wrong }) =>
+        refused(
+          thrown(() => fakeStore({}, options)),
+          wrong,
+        ),
+      ),
+    )
   })
 
   it('GatewayOptions and every nested options object: startGateway rejects, nothing listens', async () => {
-    const nested = GATEWAY_NESTED.map(([, wrap, keys]) => oneThingWrong(keys).map(({ options, wrong }) => ({ options: wrap(options) as Record<string, unknown>, wrong })))
+    const nested = GATEWAY_NESTED.map(([, wrap, keys]) =>
+      oneThingWrong(keys).map(({ options, wrong }) => ({ options: wrap(options) as Record<string, unknown>, wrong })),
+    )
     await fc.assert(
       fc.asyncProperty(fc.oneof(oneThingWrong(GATEWAY), ...nested), async ({ options, wrong }) => {
         const before = listening()
@@ -266,8 +390,21 @@ describe('every options type: one unknown key or one wrong value is a typed erro
   })
 
   it('ControlClientOptions: the GatewayControlClient constructor throws, so no client exists to send anything', () => {
-    const keys = { credentials: object, channelOptions: object, user: text, password: { good: fc.constant('p'), wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) }, timeoutMs: ms }
-    fc.assert(fc.property(oneThingWrong(keys), ({ options, wrong }) => refused(thrown(() => new GatewayControlClient(gateway.address, options).close()), wrong)))
+    const keys = {
+      credentials: object,
+      channelOptions: object,
+      user: text,
+      password: { good: fc.constant('p'), wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) },
+      timeoutMs: ms,
+    }
+    fc.assert(
+      fc.property(oneThingWrong(keys), ({ options, wrong }) =>
+        refused(
+          thrown(() => new GatewayControlClient(gateway.address, options).close()),
+          wrong,
+        ),
+      ),
+    )
   })
 
   it('StartClustersOptions and the gateway options they pass on: startClusters rejects, no gateway starts', async () => {
@@ -279,8 +416,14 @@ describe('every options type: one unknown key or one wrong value is a typed erro
       gateway: object,
       waitTimeoutMs: ms,
     }
-    const gatewayOptions = oneThingWrong(passedOn).map(({ options, wrong }) => ({ options: { gateway: options } as Record<string, unknown>, wrong }))
-    const fromFunction = oneThingWrong(passedOn).map(({ options, wrong }) => ({ options: { gateway: () => options } as Record<string, unknown>, wrong }))
+    const gatewayOptions = oneThingWrong(passedOn).map(({ options, wrong }) => ({
+      options: { gateway: options } as Record<string, unknown>,
+      wrong,
+    }))
+    const fromFunction = oneThingWrong(passedOn).map(({ options, wrong }) => ({
+      options: { gateway: () => options } as Record<string, unknown>,
+      wrong,
+    }))
     await fc.assert(
       fc.asyncProperty(fc.oneof(oneThingWrong(clusters), gatewayOptions, fromFunction), async ({ options, wrong }) => {
         const before = listening()

@@ -23,7 +23,10 @@ const decimalText = fc
     fc.option(fc.stringMatching(/^\d{0,20}$/), { nil: undefined }),
     fc.option(fc.integer({ min: -500, max: 500 }), { nil: undefined }),
   )
-  .map(([sign, whole, fraction, exponent]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}${exponent === undefined ? '' : `E${exponent}`}`)
+  .map(
+    ([sign, whole, fraction, exponent]) =>
+      `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}${exponent === undefined ? '' : `E${exponent}`}`,
+  )
 
 /** One arbitrary per OJAI scalar type. */
 const scalar: fc.Arbitrary<Value> = fc.oneof(

@@ -51,7 +51,9 @@ describe('decoding the eleven tags (protocol Section 7.1)', () => {
 
   it('keeps all the digits of a $decimal written as a JSON number', () => {
     expect(decodeValue('{"$decimal":1.10}')).toEqual(new ODecimal('1.10'))
-    expect(decodeValue('{"$decimal":123456789012345678901234567890.123456789}')).toEqual(new ODecimal('123456789012345678901234567890.123456789'))
+    expect(decodeValue('{"$decimal":123456789012345678901234567890.123456789}')).toEqual(
+      new ODecimal('123456789012345678901234567890.123456789'),
+    )
   })
 
   it('keeps every digit of a LONG deep inside a document, beside ordinary values', () => {
@@ -160,9 +162,19 @@ describe('round trips keep value and type', () => {
     ['64-bit extremes', [MAX_LONG, MIN_LONG, 0n, -1n, 2n ** 53n + 1n]],
     ['numbers of every width', [new OByte(127), new OShort(-32768), new OInt(2147483647), new OFloat(-1.25), 1.25, MAX_LONG]],
     ['five of every kind', [5, 5n, new OInt(5), new OShort(5), new OByte(5), new OFloat(5), new ODecimal('5')]],
-    ['temporal', [new ODate(-1, 1, 1), new ODate(275759, 12, 31), new ODate(0, 2, 29), OTime.of(23, 59, 59, 999), new OTimestamp(-1), new OInterval(-Number.MAX_SAFE_INTEGER)]],
+    [
+      'temporal',
+      [
+        new ODate(-1, 1, 1),
+        new ODate(275759, 12, 31),
+        new ODate(0, 2, 29),
+        OTime.of(23, 59, 59, 999),
+        new OTimestamp(-1),
+        new OInterval(-Number.MAX_SAFE_INTEGER),
+      ],
+    ],
     ['doubles at the edges', [Number.MAX_VALUE, Number.MIN_VALUE, -0, 1e21, 2 ** 53 + 2, Number.EPSILON]],
-    ['unicode keys and strings', { 'ключ': 'значение', '🔑': ['\ud800', 'a\u2028b'], '': 'empty key', 'a.b': { '[0]': 1 } }],
+    ['unicode keys and strings', { ключ: 'значение', '🔑': ['\ud800', 'a\u2028b'], '': 'empty key', 'a.b': { '[0]': 1 } }],
   ])('%s', (_name, value) => {
     const back = roundTrip(value)
     expect(sameValue(back, value)).toBe(true)
@@ -197,7 +209,12 @@ describe('documents and keys', () => {
 
 describe('fromExtendedJson: in-memory extended JSON', () => {
   it('turns tag objects into values, at any depth', () => {
-    const value = fromExtendedJson({ a: { $numberLong: '95196' }, b: [{ $dateDay: '2012-10-20' }], c: { $numberInt: 5 }, d: { $binary: 'MTIzNA==' } })
+    const value = fromExtendedJson({
+      a: { $numberLong: '95196' },
+      b: [{ $dateDay: '2012-10-20' }],
+      c: { $numberInt: 5 },
+      d: { $binary: 'MTIzNA==' },
+    })
     expect(sameValue(value, { a: 95196n, b: [new ODate(2012, 10, 20)], c: new OInt(5), d: Buffer.from('1234') })).toBe(true)
   })
 
@@ -257,16 +274,46 @@ describe('malformed input is rejected with a typed error that names the problem'
     ['top-level tag', () => decodeDocument('{"$binary":"MTIzNA=="}'), DecodingError, /got a \$binary value/],
     // bad tag payloads
     ['impossible day', () => decodeDocument('{"d":{"$dateDay":"2020-13-45"}}'), DecodingError, /\$dateDay.*2020-13-45.* at "d"/],
-    ['not an integer', () => decodeDocument('{"n":{"$numberInt":"abc"}}'), DecodingError, /\$numberInt needs an integer, got string "abc" at "n"/],
-    ['INT overflow', () => decodeDocument('{"a":{"b":[0,0,{"$numberInt":3000000000}]}}'), DecodingError, /\$numberInt 3000000000 is out of range.* at "a\.b\[2\]"/],
-    ['BYTE overflow', () => decodeValue('{"$numberByte":128}'), DecodingError, /\$numberByte 128 is out of range: it must be from -128 to 127/],
-    ['LONG overflow', () => decodeValue('{"$numberLong":9223372036854775808}'), DecodingError, /\$numberLong 9223372036854775808 is out of range/],
+    [
+      'not an integer',
+      () => decodeDocument('{"n":{"$numberInt":"abc"}}'),
+      DecodingError,
+      /\$numberInt needs an integer, got string "abc" at "n"/,
+    ],
+    [
+      'INT overflow',
+      () => decodeDocument('{"a":{"b":[0,0,{"$numberInt":3000000000}]}}'),
+      DecodingError,
+      /\$numberInt 3000000000 is out of range.* at "a\.b\[2\]"/,
+    ],
+    [
+      'BYTE overflow',
+      () => decodeValue('{"$numberByte":128}'),
+      DecodingError,
+      /\$numberByte 128 is out of range: it must be from -128 to 127/,
+    ],
+    [
+      'LONG overflow',
+      () => decodeValue('{"$numberLong":9223372036854775808}'),
+      DecodingError,
+      /\$numberLong 9223372036854775808 is out of range/,
+    ],
     ['LONG with a fraction', () => decodeValue('{"$numberLong":1.5}'), DecodingError, /\$numberLong needs an integer/],
     ['LONG as a boolean', () => decodeValue('{"$numberLong":true}'), DecodingError, /needs a number or a numeric string, got boolean true/],
     ['bad base64', () => decodeDocument('{"b":{"$binary":"!!"}}'), DecodingError, /\$binary needs standard base64.*"!!" at "b"/],
     ['base64 of the wrong length', () => decodeValue('{"$binary":"MTIzN"}'), DecodingError, /standard base64/],
-    ['tag with an extra key', () => decodeDocument('{"t":{"$numberLong":1,"x":2}}'), DecodingError, /\$numberLong tag object must have exactly one key, but it also has "x" at "t"/],
-    ['tag after another key', () => decodeDocument('{"t":{"x":2,"$date":"2020-01-01"}}'), DecodingError, /\$date tag object must have exactly one key/],
+    [
+      'tag with an extra key',
+      () => decodeDocument('{"t":{"$numberLong":1,"x":2}}'),
+      DecodingError,
+      /\$numberLong tag object must have exactly one key, but it also has "x" at "t"/,
+    ],
+    [
+      'tag after another key',
+      () => decodeDocument('{"t":{"x":2,"$date":"2020-01-01"}}'),
+      DecodingError,
+      /\$date tag object must have exactly one key/,
+    ],
     ['non-ISO timestamp', () => decodeValue('{"$date":"March 7 2020"}'), DecodingError, /ISO-8601/],
     ['time out of range', () => decodeValue('{"$time":"24:00:00"}'), DecodingError, /OTime out of range/],
     ['decimal that is not a number', () => decodeValue('{"$decimal":"1.2.3"}'), DecodingError, /ODecimal needs decimal digits/],
@@ -275,33 +322,88 @@ describe('malformed input is rejected with a typed error that names the problem'
     // values that are not OJAI values
     ['NaN', () => encodeDocument({ a: { b: [1, 2, Number.NaN] } }), InvalidValueError, /NaN .*finite at "a\.b\[2\]"/],
     ['Infinity', () => encodeValue(Number.POSITIVE_INFINITY), InvalidValueError, /Infinity is not an OJAI value/],
-    ['FLOAT Infinity', () => encodeValue([new OFloat(Number.POSITIVE_INFINITY)]), InvalidValueError, /OFloat Infinity cannot be written as JSON.* at "\[0\]"/],
+    [
+      'FLOAT Infinity',
+      () => encodeValue([new OFloat(Number.POSITIVE_INFINITY)]),
+      InvalidValueError,
+      /OFloat Infinity cannot be written as JSON.* at "\[0\]"/,
+    ],
     ['function', () => encodeDocument({ f: (() => 1) as unknown as Value }), InvalidValueError, /a function is not an OJAI value at "f"/],
     ['symbol', () => encodeDocument({ s: Symbol('x') as unknown as Value }), InvalidValueError, /a symbol is not an OJAI value at "s"/],
     ['Date', () => encodeDocument({ when: new Date() as unknown as Value }), InvalidValueError, /Date .*OTimestamp\.fromDate.* at "when"/],
     ['Map', () => encodeDocument({ m: new Map() as unknown as Value }), InvalidValueError, /Map .*plain object at "m"/],
     ['Set', () => encodeDocument({ s: new Set() as unknown as Value }), InvalidValueError, /Set .*array at "s"/],
-    ['class instance', () => encodeDocument({ c: new (class Point {})() as unknown as Value }), InvalidValueError, /a Point is not an OJAI value.* at "c"/],
-    ['other typed array', () => encodeDocument({ t: new Int16Array(2) as unknown as Value }), InvalidValueError, /an Int16Array is not an OJAI value: use a Uint8Array.* at "t"/],
-    ['undefined array element', () => encodeValue([1, undefined as unknown as Value]), InvalidValueError, /array element is undefined.*use null at "\[1\]"/],
+    [
+      'class instance',
+      () => encodeDocument({ c: new (class Point {})() as unknown as Value }),
+      InvalidValueError,
+      /a Point is not an OJAI value.* at "c"/,
+    ],
+    [
+      'other typed array',
+      () => encodeDocument({ t: new Int16Array(2) as unknown as Value }),
+      InvalidValueError,
+      /an Int16Array is not an OJAI value: use a Uint8Array.* at "t"/,
+    ],
+    [
+      'undefined array element',
+      () => encodeValue([1, undefined as unknown as Value]),
+      InvalidValueError,
+      /array element is undefined.*use null at "\[1\]"/,
+    ],
     ['LONG out of range', () => encodeValue(2n ** 63n), InvalidValueError, /does not fit in a LONG/],
-    ['hand-written tag with a bad payload', () => encodeDocument({ a: { $date: 'x' } }), InvalidValueError, /bad \$date value: .*ISO-8601.* \(or write OTimestamp\.parse\(.*\) or OTimestamp\.fromDate\(date\)\) at "a"/],
-    ['hand-written tag beside another field', () => encodeDocument({ a: { $date: '2016-02-22', x: 1 } }), InvalidValueError, /\$date tag object must have exactly one key, but it also has "x": for a \$date value write OTimestamp\.parse.*rename the field "\$date" at "a"/],
-    ['document that is a hand-written tag', () => encodeDocument({ $numberLong: '5' } as unknown as Document), InvalidDocumentError, /hand-written \$numberLong value; put it in a field/],
+    [
+      'hand-written tag with a bad payload',
+      () => encodeDocument({ a: { $date: 'x' } }),
+      InvalidValueError,
+      /bad \$date value: .*ISO-8601.* \(or write OTimestamp\.parse\(.*\) or OTimestamp\.fromDate\(date\)\) at "a"/,
+    ],
+    [
+      'hand-written tag beside another field',
+      () => encodeDocument({ a: { $date: '2016-02-22', x: 1 } }),
+      InvalidValueError,
+      /\$date tag object must have exactly one key, but it also has "x": for a \$date value write OTimestamp\.parse.*rename the field "\$date" at "a"/,
+    ],
+    [
+      'document that is a hand-written tag',
+      () => encodeDocument({ $numberLong: '5' } as unknown as Document),
+      InvalidDocumentError,
+      /hand-written \$numberLong value; put it in a field/,
+    ],
     ['cyclic object', () => encodeDocument(cyclic as Document), InvalidValueError, /cyclic structure.* at "a\.b\[0\]"/],
     ['cyclic array', () => encodeValue(selfArray as Value), InvalidValueError, /cyclic structure: this array contains itself at "\[1\]"/],
     ['path with a quoted name', () => encodeDocument({ 'x.y': { 'a b': [Number.NaN] } }), InvalidValueError, /at "`x\.y`\.a b\[0\]"/],
     // documents and keys
-    ['document that is an array', () => encodeDocument([] as unknown as Document), InvalidDocumentError, /document must be a plain object \(a MAP\), got an array/],
-    ['_id of the wrong type', () => encodeDocument({ _id: 5 as unknown as string }), InvalidIdError, /_id must be a non-empty string or a Uint8Array.*got number 5: write it as a string, String\(5\).*padStart/],
+    [
+      'document that is an array',
+      () => encodeDocument([] as unknown as Document),
+      InvalidDocumentError,
+      /document must be a plain object \(a MAP\), got an array/,
+    ],
+    [
+      '_id of the wrong type',
+      () => encodeDocument({ _id: 5 as unknown as string }),
+      InvalidIdError,
+      /_id must be a non-empty string or a Uint8Array.*got number 5: write it as a string, String\(5\).*padStart/,
+    ],
     ['empty string _id', () => encodeDocument({ _id: '' }), InvalidIdError, /_id must not be an empty string/],
     ['empty binary _id', () => encodeId(new Uint8Array(0)), InvalidIdError, /_id must not be an empty binary/],
     ['key document without _id', () => decodeId('{"a":1}'), InvalidIdError, /no _id/],
     ['key document with a LONG _id', () => decodeId('{"_id":{"$numberLong":5}}'), InvalidIdError, /got bigint 5n/],
     ['key document that is bad JSON', () => decodeId('{"_id":'), DecodingError, /invalid JSON/],
     // in-memory extended JSON
-    ['lossy LONG number in memory', () => fromExtendedJson({ n: { $numberLong: 2 ** 60 } }), InvalidValueError, /beyond 2\^53.*string.* at "n"/],
-    ['bad tag payload in memory', () => fromExtendedJson([{ $numberInt: 'abc' }]), InvalidValueError, /\$numberInt needs an integer, got string "abc" at "\[0\]"/],
+    [
+      'lossy LONG number in memory',
+      () => fromExtendedJson({ n: { $numberLong: 2 ** 60 } }),
+      InvalidValueError,
+      /beyond 2\^53.*string.* at "n"/,
+    ],
+    [
+      'bad tag payload in memory',
+      () => fromExtendedJson([{ $numberInt: 'abc' }]),
+      InvalidValueError,
+      /\$numberInt needs an integer, got string "abc" at "\[0\]"/,
+    ],
     ['Date in memory', () => fromExtendedJson({ a: [new Date()] }), InvalidValueError, /Date .* at "a\[0\]"/],
     ['cycle in memory', () => fromExtendedJson(cyclic), InvalidValueError, /cyclic structure/],
     ['NaN in memory', () => fromExtendedJson({ x: Number.NaN }), InvalidValueError, /NaN .* at "x"/],

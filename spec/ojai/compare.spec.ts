@@ -104,13 +104,17 @@ describe('compareValues', () => {
 
   it('LONG against DOUBLE is exact beyond 2^53 (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e20, max: 1e20 }), (l, d) => {
-        // l < d exactly when l <= floor(d) for a fractional d; plain bigint comparison otherwise
-        const fl = BigInt(Math.floor(d))
-        const expected = Number.isInteger(d) ? (l < fl ? -1 : l > fl ? 1 : 0) : l <= fl ? -1 : 1
-        expect(Math.sign(compareNumeric(l, d) as number)).toBe(expected)
-        expect(Math.sign(compareNumeric(d, l) as number)).toBe(-expected || 0)
-      }),
+      fc.property(
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e20, max: 1e20 }),
+        (l, d) => {
+          // l < d exactly when l <= floor(d) for a fractional d; plain bigint comparison otherwise
+          const fl = BigInt(Math.floor(d))
+          const expected = Number.isInteger(d) ? (l < fl ? -1 : l > fl ? 1 : 0) : l <= fl ? -1 : 1
+          expect(Math.sign(compareNumeric(l, d) as number)).toBe(expected)
+          expect(Math.sign(compareNumeric(d, l) as number)).toBe(-expected || 0)
+        },
+      ),
       { numRuns: 500 },
     )
   })

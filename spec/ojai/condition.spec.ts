@@ -60,7 +60,10 @@ describe('numeric cross-type comparisons (Section 10.3)', () => {
   })
 
   it('compares LONG values beyond 2^53 exactly', () => {
-    const big: Document[] = [{ _id: 'a', n: 2n ** 53n + 1n }, { _id: 'b', n: 2n ** 53n }]
+    const big: Document[] = [
+      { _id: 'a', n: 2n ** 53n + 1n },
+      { _id: 'b', n: 2n ** 53n },
+    ]
     expect(ids(cond.eq('n', 2n ** 53n + 1n), big)).toEqual(['a'])
     expect(ids('{"$eq":{"n":{"$numberLong":9007199254740993}}}', big)).toEqual(['a'])
     expect(ids(cond.gt('n', 2 ** 53), big)).toEqual(['a'])
@@ -82,7 +85,10 @@ describe('operators', () => {
     nothing: null,
     flag: true,
     m: { a: 1, b: 2 },
-    list: [{ k: 'a', v: 1 }, { k: 'b', v: 2 }],
+    list: [
+      { k: 'a', v: 1 },
+      { k: 'b', v: 2 },
+    ],
     scalars: [1, 5, 9],
   }
   const yes = (c: Condition) => expect(c.matches(doc)).toBe(true)
@@ -164,7 +170,7 @@ describe('operators', () => {
     no(cond.like('empty', '_'))
     yes(cond.like('name', 'John_Doe 100%'))
     no(cond.like('age', '42'))
-    yes(cond.like('name', '%.%') .or(cond.like('name', 'John%')))
+    yes(cond.like('name', '%.%').or(cond.like('name', 'John%')))
     no(cond.like('name', 'J.hn%'))
     yes(cond.notLike('name', 'Jane%'))
     no(cond.notLike('name', 'John%'))
@@ -211,7 +217,25 @@ describe('operators', () => {
       m: {},
       a: [],
     }
-    const expected = { n: 'null', b: 'boolean', s: 'string', by: 'byte', sh: 'short', i: 'int', l: 'long', f: 'float', d: 'double', de: 'decimal', da: 'date', t: 'time', ts: 'timestamp', iv: 'interval', bi: 'binary', m: 'map', a: 'array' } as const
+    const expected = {
+      n: 'null',
+      b: 'boolean',
+      s: 'string',
+      by: 'byte',
+      sh: 'short',
+      i: 'int',
+      l: 'long',
+      f: 'float',
+      d: 'double',
+      de: 'decimal',
+      da: 'date',
+      t: 'time',
+      ts: 'timestamp',
+      iv: 'interval',
+      bi: 'binary',
+      m: 'map',
+      a: 'array',
+    } as const
     for (const [field, type] of Object.entries(expected)) {
       expect(cond.typeOf(field, type).matches(typed)).toBe(true)
       expect(cond.notTypeOf(field, type).matches(typed)).toBe(false)
@@ -320,7 +344,29 @@ describe('Condition object', () => {
     const text = all.toJsonString()
     expect(Condition.parse(text).toJsonString()).toBe(text)
     expect(Condition.parse(all.toJSON()).toJsonString()).toBe(text)
-    for (const op of ['$eq', '$ne', '$lt', '$le', '$gt', '$ge', '$between', '$in', '$notin', '$exists', '$notexists', '$like', '$notlike', '$matches', '$notmatches', '$typeof', '$nottypeof', '$sizeof', '$and', '$or', '$elementAnd']) {
+    for (const op of [
+      '$eq',
+      '$ne',
+      '$lt',
+      '$le',
+      '$gt',
+      '$ge',
+      '$between',
+      '$in',
+      '$notin',
+      '$exists',
+      '$notexists',
+      '$like',
+      '$notlike',
+      '$matches',
+      '$notmatches',
+      '$typeof',
+      '$nottypeof',
+      '$sizeof',
+      '$and',
+      '$or',
+      '$elementAnd',
+    ]) {
       expect(text).toContain(`"${op}"`)
     }
   })

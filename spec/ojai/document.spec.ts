@@ -64,7 +64,24 @@ describe('validateDocument', () => {
 
 describe('validateValue', () => {
   it('accepts every value type', () => {
-    const all: Value = [null, true, 's', 1.5, 1n, new Uint8Array(1), new OByte(1), new OShort(1), new OInt(1), new OFloat(1), new ODecimal('1'), new ODate(2020, 1, 1), new OTime(1), new OTimestamp(1), new OInterval(1), { m: [] }]
+    const all: Value = [
+      null,
+      true,
+      's',
+      1.5,
+      1n,
+      new Uint8Array(1),
+      new OByte(1),
+      new OShort(1),
+      new OInt(1),
+      new OFloat(1),
+      new ODecimal('1'),
+      new ODate(2020, 1, 1),
+      new OTime(1),
+      new OTimestamp(1),
+      new OInterval(1),
+      { m: [] },
+    ]
     expect(validateValue(all)).toBe(all)
   })
 
@@ -81,7 +98,10 @@ describe('validateValue', () => {
     [[1, [2, () => 3]], /a function is not an OJAI value at "\[1\]\[1\]"/],
     [{ a: [undefined] }, /undefined .*use null at "a\[0\]"/],
     [{ a: { $numberLong: 1.5 } }, /\$numberLong needs an integer.*\(or write a bigint such as 5n\) at "a"/],
-    [{ a: [{ $numberInt: 1, other: 2 }] }, /\$numberInt tag object must have exactly one key, but it also has "other": for a \$numberInt value write new OInt\(5\); for a map, rename the field "\$numberInt" at "a\[0\]"/],
+    [
+      { a: [{ $numberInt: 1, other: 2 }] },
+      /\$numberInt tag object must have exactly one key, but it also has "other": for a \$numberInt value write new OInt\(5\); for a map, rename the field "\$numberInt" at "a\[0\]"/,
+    ],
     [2n ** 64n, /does not fit in a LONG/],
     [new ArrayBuffer(1), /ArrayBuffer .*Uint8Array/],
   ])('refuses %o', (value, message) => {

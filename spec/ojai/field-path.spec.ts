@@ -134,7 +134,12 @@ describe('FieldPath.toString', () => {
   it('round-trips: parse(toString(p)) equals p for arbitrary segments', () => {
     const segment = fc.oneof(
       { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme-composite' }).map(name) },
-      { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 4, unit: fc.constantFrom('a', '.', '[', ']', '"', '`', '\\', ' ', '\n', '\u0001', '0') }).map(name) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .string({ minLength: 1, maxLength: 4, unit: fc.constantFrom('a', '.', '[', ']', '"', '`', '\\', ' ', '\n', '\u0001', '0') })
+          .map(name),
+      },
       { weight: 1, arbitrary: fc.nat(1000).map(index) },
       { weight: 1, arbitrary: fc.constant(container) },
     )

@@ -84,8 +84,14 @@ describe('parsing', () => {
     const m = mutation().set('a', 1).increment('n', 2).delete('old')
     expect(m).toBeInstanceOf(Mutation)
     expect(m.toJsonString()).toBe('{"$set":{"a":1},"$increment":{"n":2},"$delete":"old"}')
-    const multi = mutation().set('a', 1n).set('b.c', 'x').delete('x', 'y').merge('m', { k: new OInt(1) })
-    expect(multi.toJsonString()).toBe('{"$set":[{"a":{"$numberLong":1}},{"b.c":"x"}],"$delete":["x","y"],"$merge":{"m":{"k":{"$numberInt":1}}}}')
+    const multi = mutation()
+      .set('a', 1n)
+      .set('b.c', 'x')
+      .delete('x', 'y')
+      .merge('m', { k: new OInt(1) })
+    expect(multi.toJsonString()).toBe(
+      '{"$set":[{"a":{"$numberLong":1}},{"b.c":"x"}],"$delete":["x","y"],"$merge":{"m":{"k":{"$numberInt":1}}}}',
+    )
     expect(Mutation.parse(multi.toJsonString()).toJsonString()).toBe(multi.toJsonString())
     expect(Mutation.from(multi)).toBe(multi)
   })
@@ -270,7 +276,10 @@ describe('applyMutation: Section 11.2 semantics', () => {
   })
 
   it('applies several operations together', () => {
-    const out = apply({ _id: 'k', a: 1, b: 'x', c: new OInt(2), l: [1] }, '{"$set":{"a":5},"$delete":"b","$increment":{"c":2},"$append":{"l":[2]},"$put":{"z.y":true}}')
+    const out = apply(
+      { _id: 'k', a: 1, b: 'x', c: new OInt(2), l: [1] },
+      '{"$set":{"a":5},"$delete":"b","$increment":{"c":2},"$append":{"l":[2]},"$put":{"z.y":true}}',
+    )
     expect(out).toEqual({ _id: 'k', a: 5, c: new OInt(4), l: [1, 2], z: { y: true } })
   })
 

@@ -45,12 +45,32 @@ describe('hand-written extended-JSON tags in a document', () => {
   })
 
   it.each<[string, Document, RegExp]>([
-    ['a bad payload', { _id: 'k', n: { $numberInt: 'five' } }, /\$numberInt needs an integer, got string "five" \(or write new OInt\(5\)\) at "n"/],
-    ['a LONG beyond 2^53 as a number (digits already lost)', { _id: 'k', n: { $numberLong: 2 ** 60 } }, /beyond 2\^53.*write it as a string.*\(or write a bigint such as 5n\) at "n"/],
-    ['a decimal that is no number', { _id: 'k', n: { $decimal: 'x' } }, /bad \$decimal value.*\(or write new ODecimal\('123\.456'\)\) at "n"/],
+    [
+      'a bad payload',
+      { _id: 'k', n: { $numberInt: 'five' } },
+      /\$numberInt needs an integer, got string "five" \(or write new OInt\(5\)\) at "n"/,
+    ],
+    [
+      'a LONG beyond 2^53 as a number (digits already lost)',
+      { _id: 'k', n: { $numberLong: 2 ** 60 } },
+      /beyond 2\^53.*write it as a string.*\(or write a bigint such as 5n\) at "n"/,
+    ],
+    [
+      'a decimal that is no number',
+      { _id: 'k', n: { $decimal: 'x' } },
+      /bad \$decimal value.*\(or write new ODecimal\('123\.456'\)\) at "n"/,
+    ],
     ['a non-ISO date', { _id: 'k', n: { $date: 'Feb 22 2016' } }, /ISO-8601.*\(or write OTimestamp\.parse\(.*\) at "n"/],
-    ['bad base64', { _id: 'k', n: { $binary: '!!' } }, /standard base64.*\(or write a Uint8Array or Buffer, e\.g\. Buffer\.from\(text, 'base64'\)\) at "n"/],
-    ['a tag beside another field (ambiguous)', { _id: 'k', m: { $date: '2016-02-22', note: 'x' } }, /\$date tag object must have exactly one key, but it also has "note": for a \$date value write .*; for a map, rename the field "\$date" at "m"/],
+    [
+      'bad base64',
+      { _id: 'k', n: { $binary: '!!' } },
+      /standard base64.*\(or write a Uint8Array or Buffer, e\.g\. Buffer\.from\(text, 'base64'\)\) at "n"/,
+    ],
+    [
+      'a tag beside another field (ambiguous)',
+      { _id: 'k', m: { $date: '2016-02-22', note: 'x' } },
+      /\$date tag object must have exactly one key, but it also has "note": for a \$date value write .*; for a map, rename the field "\$date" at "m"/,
+    ],
   ])('%s is refused with the replacement named', (_name, doc, message) => {
     expect(() => encodeDocument(doc)).toThrow(InvalidValueError)
     expect(() => encodeDocument(doc)).toThrow(message)
@@ -65,9 +85,9 @@ describe('hand-written extended-JSON tags in a document', () => {
 
 describe('other official-client habits', () => {
   it('the official value constructors from text work unchanged', () => {
-    expect(encodeDocument({ _id: 'k', d: new ODate('2012-10-20'), t: new OTime('10:26:12'), ts: new OTimestamp('2016-02-22T10:26:12.487') })).toBe(
-      '{"_id":"k","d":{"$dateDay":"2012-10-20"},"t":{"$time":"10:26:12"},"ts":{"$date":"2016-02-22T10:26:12.487"}}',
-    )
+    expect(
+      encodeDocument({ _id: 'k', d: new ODate('2012-10-20'), t: new OTime('10:26:12'), ts: new OTimestamp('2016-02-22T10:26:12.487') }),
+    ).toBe('{"_id":"k","d":{"$dateDay":"2012-10-20"},"t":{"$time":"10:26:12"},"ts":{"$date":"2016-02-22T10:26:12.487"}}')
     expect(() => new ODate('20.10.2012')).toThrow(/ODate expects "yyyy-MM-dd"/)
     expect(() => new OTime('10h26')).toThrow(/OTime expects "HH:mm:ss"/)
     expect(() => new OTimestamp('22/02/2016')).toThrow(/OTimestamp expects an ISO-8601 date-time/)
@@ -80,11 +100,16 @@ describe('other official-client habits', () => {
   it('a Date value: names OTimestamp.fromDate, ODate.fromDate, and the ISO string the official client stored', () => {
     const doc = { _id: 'k', when: new Date(0) as unknown as Value }
     expect(() => encodeDocument(doc)).toThrow(InvalidValueError)
-    expect(() => encodeDocument(doc)).toThrow(/use OTimestamp\.fromDate\(date\) for an instant or ODate\.fromDate\(date\) for a day \(the official Node client stored a Date as its ISO text; to store that string, write date\.toISOString\(\)\) at "when"/)
+    expect(() => encodeDocument(doc)).toThrow(
+      /use OTimestamp\.fromDate\(date\) for an instant or ODate\.fromDate\(date\) for a day \(the official Node client stored a Date as its ISO text; to store that string, write date\.toISOString\(\)\) at "when"/,
+    )
   })
 
   it.each<[unknown, RegExp]>([
-    [42, /got number 42: write it as a string, String\(42\); keys sort by their bytes, so pad numbers that must sort numerically, e\.g\. String\(42\)\.padStart\(10, '0'\)/],
+    [
+      42,
+      /got number 42: write it as a string, String\(42\); keys sort by their bytes, so pad numbers that must sort numerically, e\.g\. String\(42\)\.padStart\(10, '0'\)/,
+    ],
     [new Date(0), /got a Date: write it as a string, e\.g\. date\.toISOString\(\)/],
     [{ $binary: 'MTIz' }, /Buffer\.from\(text, 'base64'\)/],
   ])('an _id of %o: names the key to write instead', (id, message) => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { Query, compileQuery, executeQuery, orderComparator, project, query } from '../../lib/ojai/query.js'
-import type { QueryJson , QueryBuilder} from '../../lib/ojai/query.js'
+import type { QueryJson, QueryBuilder } from '../../lib/ojai/query.js'
 import { cond } from '../../lib/ojai/condition.js'
 import { compareIds } from '../../lib/ojai/compare.js'
 import { InvalidQueryError } from '../../lib/ojai/errors.js'
@@ -44,10 +44,38 @@ describe('Query.parse', () => {
   it.each<[string, unknown, [string, 'asc' | 'desc'][]]>([
     ['"path"', 'n', [['n', 'asc']]],
     ['{"path":"desc"}', { n: 'desc' }, [['n', 'desc']]],
-    ['{"p1":"asc","p2":"desc"}', { n: 'asc', s: 'DESC' }, [['n', 'asc'], ['s', 'desc']]],
-    ['["p1","p2"]', ['n', 's'], [['n', 'asc'], ['s', 'asc']]],
-    ['[{"p1":"asc"},{"p2":"desc"}]', [{ n: 'Asc' }, { s: 'desc' }], [['n', 'asc'], ['s', 'desc']]],
-    ['a mixed array', ['n', { s: 'desc' }], [['n', 'asc'], ['s', 'desc']]],
+    [
+      '{"p1":"asc","p2":"desc"}',
+      { n: 'asc', s: 'DESC' },
+      [
+        ['n', 'asc'],
+        ['s', 'desc'],
+      ],
+    ],
+    [
+      '["p1","p2"]',
+      ['n', 's'],
+      [
+        ['n', 'asc'],
+        ['s', 'asc'],
+      ],
+    ],
+    [
+      '[{"p1":"asc"},{"p2":"desc"}]',
+      [{ n: 'Asc' }, { s: 'desc' }],
+      [
+        ['n', 'asc'],
+        ['s', 'desc'],
+      ],
+    ],
+    [
+      'a mixed array',
+      ['n', { s: 'desc' }],
+      [
+        ['n', 'asc'],
+        ['s', 'desc'],
+      ],
+    ],
   ])('$orderby form %s', (_label, raw, expected) => {
     const q = Query.parse({ $orderby: raw } as QueryJson)
     expect(q.orderBy.map((k) => [k.path.toString(), k.direction])).toEqual(expected)
@@ -61,7 +89,13 @@ describe('Query.parse', () => {
   })
 
   it('toJsonString writes every part and parses back', () => {
-    const q = Query.parse({ $select: ['a', 'b.c'], $where: { $eq: { a: { $numberLong: 1 } } }, $orderby: { a: 'desc' }, $limit: 3, $offset: 2 })
+    const q = Query.parse({
+      $select: ['a', 'b.c'],
+      $where: { $eq: { a: { $numberLong: 1 } } },
+      $orderby: { a: 'desc' },
+      $limit: 3,
+      $offset: 2,
+    })
     const text = q.toJsonString()
     expect(text).toBe('{"$select":["a","b.c"],"$where":{"$eq":{"a":{"$numberLong":1}}},"$orderby":[{"a":"desc"}],"$limit":3,"$offset":2}')
     expect(Query.parse(text).toJsonString()).toBe(text)
@@ -79,7 +113,11 @@ describe('malformed queries', () => {
   it.each<[string, unknown, RegExp]>([
     ['not JSON', '{"$limit":', /query is not valid extended JSON/],
     ['not an object', '[1]', /a query must be a JSON object, got \[1\]/],
-    ['unknown key', { $where: {}, $filter: {} }, /unknown query key "\$filter"; allowed keys are \$select, \$where, \$orderby, \$limit, \$offset/],
+    [
+      'unknown key',
+      { $where: {}, $filter: {} },
+      /unknown query key "\$filter"; allowed keys are \$select, \$where, \$orderby, \$limit, \$offset/,
+    ],
     ['$options', { $options: {} }, /unknown query key "\$options"/],
     ['a plain field key', { n: 1 }, /unknown query key "n"/],
     ['$select with a number', { $select: 5 }, /\$select needs a path or an array of paths, got 5/],
@@ -116,11 +154,16 @@ describe('malformed queries', () => {
 describe('builder', () => {
   it('builds the same query as the JSON form', () => {
     const built = query().select('a', 'b').where(cond.gt('n', 1)).orderBy('n', 'desc').limit(10).offset(5).build()
-    expect(built.toJsonString()).toBe(Query.parse({ $select: ['a', 'b'], $where: { $gt: { n: 1 } }, $orderby: [{ n: 'desc' }], $limit: 10, $offset: 5 }).toJsonString())
+    expect(built.toJsonString()).toBe(
+      Query.parse({ $select: ['a', 'b'], $where: { $gt: { n: 1 } }, $orderby: [{ n: 'desc' }], $limit: 10, $offset: 5 }).toJsonString(),
+    )
   })
 
   it('ANDs repeated where calls and accepts JSON conditions', () => {
-    const q = query().where(cond.gt('n', 1)).where({ $lt: { n: 8 } }).build()
+    const q = query()
+      .where(cond.gt('n', 1))
+      .where({ $lt: { n: 8 } })
+      .build()
     expect(q.where?.toJsonString()).toBe('{"$and":[{"$gt":{"n":1}},{"$lt":{"n":8}}]}')
     expect(idsOf(run(q))).toEqual(['id001', 'id002', 'id005'])
   })
@@ -260,7 +303,9 @@ describe('resumeAfter', () => {
   })
 
   it('after a binary key, continues with greater binary keys and every string key', () => {
-    const docs: Document[] = [{ _id: new Uint8Array([1]) }, { _id: new Uint8Array([2]) }, { _id: 'a' }].sort((x, y) => compareIds(x._id as Uint8Array, y._id as Uint8Array))
+    const docs: Document[] = [{ _id: new Uint8Array([1]) }, { _id: new Uint8Array([2]) }, { _id: 'a' }].sort((x, y) =>
+      compareIds(x._id as Uint8Array, y._id as Uint8Array),
+    )
     const rest = run(Query.ALL.resumeAfter(new Uint8Array([1]), 1), docs)
     expect(rest.map((d) => d._id)).toEqual([new Uint8Array([2]), 'a'])
   })

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidValueError } from '../../lib/ojai/errors.js'
-import { OByte, ODate, ODecimal, OFloat, OInt, OInterval, OJAI_TYPES, OShort, OTime, OTimestamp, isDocumentId, isDocumentMap, typeOf } from '../../lib/ojai/values.js'
+import {
+  OByte,
+  ODate,
+  ODecimal,
+  OFloat,
+  OInt,
+  OInterval,
+  OJAI_TYPES,
+  OShort,
+  OTime,
+  OTimestamp,
+  isDocumentId,
+  isDocumentMap,
+  typeOf,
+} from '../../lib/ojai/values.js'
 import type { Value } from '../../lib/ojai/values.js'
 
 describe('integer classes', () => {

@@ -62,8 +62,21 @@ describe('ojai-failover/otel over real gateways', () => {
     })
     const [timedOut, answered] = op?.children ?? []
     expect(op?.children).toHaveLength(2)
-    expect(timedOut?.attributes).toMatchObject({ 'ojai.cluster.name': 'primary', 'server.address': primaryHost, 'server.port': primaryPort, 'ojai.attempt.kind': 'first', 'ojai.attempt.outcome': 'timed-out', 'error.type': 'TIMEOUT' })
-    expect(answered?.attributes).toMatchObject({ 'ojai.cluster.name': 'secondary', 'server.address': secondaryHost, 'server.port': secondaryPort, 'ojai.attempt.kind': 'failover', 'ojai.attempt.outcome': 'answered' })
+    expect(timedOut?.attributes).toMatchObject({
+      'ojai.cluster.name': 'primary',
+      'server.address': primaryHost,
+      'server.port': primaryPort,
+      'ojai.attempt.kind': 'first',
+      'ojai.attempt.outcome': 'timed-out',
+      'error.type': 'TIMEOUT',
+    })
+    expect(answered?.attributes).toMatchObject({
+      'ojai.cluster.name': 'secondary',
+      'server.address': secondaryHost,
+      'server.port': secondaryPort,
+      'ojai.attempt.kind': 'failover',
+      'ojai.attempt.outcome': 'answered',
+    })
     // The timed-out attempt lasted its limit (a late timer may make it longer, never shorter); the answer came after it.
     const node = timedOut as SpanNode
     expect(node.end - node.start).toBeGreaterThanOrEqual(299)
@@ -75,7 +88,8 @@ describe('ojai-failover/otel over real gateways', () => {
   it('propagateTraceContext: each gateway receives the traceparent of the attempt that called it', async () => {
     t = telemetry({ propagateTraceContext: true, propagator: new W3CTraceContextPropagator() })
     const traceparents: Record<string, string[]> = { primary: [], secondary: [] }
-    const record = (name: string) => (call: { metadata: { get(key: string): unknown[] } }) => traceparents[name]?.push(String(call.metadata.get('traceparent')[0]))
+    const record = (name: string) => (call: { metadata: { get(key: string): unknown[] } }) =>
+      traceparents[name]?.push(String(call.metadata.get('traceparent')[0]))
     const primary = await ScriptedServer.start({ FindById: (call) => record('primary')(call) }) // never answers
     const secondary = await ScriptedServer.start({
       FindById: (call, callback) => {
@@ -109,7 +123,12 @@ describe('ojai-failover/otel over real gateways', () => {
   it('without propagateTraceContext nothing is added to the calls', async () => {
     t = telemetry()
     const seen: unknown[] = []
-    const a = await ScriptedServer.start({ FindById: (call, callback) => (seen.push(call.metadata.get('traceparent')[0]), callback(null, { error: { errCode: 0, errorMessage: '', javaStackTrace: '' } })) })
+    const a = await ScriptedServer.start({
+      FindById: (call, callback) => (
+        seen.push(call.metadata.get('traceparent')[0]),
+        callback(null, { error: { errCode: 0, errorMessage: '', javaStackTrace: '' } })
+      ),
+    })
     const b = await ScriptedServer.start()
     servers.push(a, b)
     const store = connectFailover({ clusters: [`127.0.0.1:${a.port}?ssl=false`, `127.0.0.1:${b.port}?ssl=false`], table: '/apps/users' })

@@ -34,7 +34,10 @@ afterEach(async () => {
 /** Two fake clusters in virtual time; `body` runs inside the scheduler and flushes at the end. */
 function virtual(primary: FakeScript, secondary: FakeScript, options: FailoverStoreOptions, body: (store: FailoverStore) => void): void {
   new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ flush }) => {
-    const store = testFailoverStore({ primary: fakeStore({ path: PATH, ...primary }), secondary: fakeStore({ path: PATH, ...secondary }) }, options)
+    const store = testFailoverStore(
+      { primary: fakeStore({ path: PATH, ...primary }), secondary: fakeStore({ path: PATH, ...secondary }) },
+      options,
+    )
     body(store)
     flush()
   })
@@ -43,13 +46,43 @@ function virtual(primary: FakeScript, secondary: FakeScript, options: FailoverSt
 /** Runs `fn` at virtual time `at` (inside TestScheduler.run, the asyncScheduler is virtual). */
 const asyncSchedulerAt = (at: number, fn: () => void) => asyncScheduler.schedule(fn, at)
 
-const db = (operation: string): Attributes => ({ 'db.system.name': 'hpe.maprdb', 'db.collection.name': PATH, 'db.operation.name': operation })
+const db = (operation: string): Attributes => ({
+  'db.system.name': 'hpe.maprdb',
+  'db.collection.name': PATH,
+  'db.operation.name': operation,
+})
 
-function operationSpan(operation: string, start: number, end: number, attributes: Attributes, children: SpanNode[], events: SpanNode['events'] = [], status: SpanNode['status'] = OK): SpanNode {
-  return { name: `${operation} ${PATH}`, kind: CLIENT, start, end, status, attributes: { ...db(operation), 'ojai.failover.strategy': 'failover', ...attributes }, events, children }
+function operationSpan(
+  operation: string,
+  start: number,
+  end: number,
+  attributes: Attributes,
+  children: SpanNode[],
+  events: SpanNode['events'] = [],
+  status: SpanNode['status'] = OK,
+): SpanNode {
+  return {
+    name: `${operation} ${PATH}`,
+    kind: CLIENT,
+    start,
+    end,
+    status,
+    attributes: { ...db(operation), 'ojai.failover.strategy': 'failover', ...attributes },
+    events,
+    children,
+  }
 }
 
-function attemptSpan(operation: string, cluster: string, kind: string, number: number, start: number, end: number, attributes: Attributes, status: SpanNode['status'] = OK): SpanNode {
+function attemptSpan(
+  operation: string,
+  cluster: string,
+  kind: string,
+  number: number,
+  start: number,
+  end: number,
+  attributes: Attributes,
+  status: SpanNode['status'] = OK,
+): SpanNode {
   return {
     name: `attempt ${cluster}`,
     kind: CLIENT,
@@ -81,7 +114,15 @@ const operationPoint = (operation: string, cluster: string, seconds: number, err
   attributes: { ...db(operation), 'ojai.cluster.name': cluster, ...(errorType === undefined ? {} : { 'error.type': errorType }) },
   value: one(seconds),
 })
-const SPAN_METRICS = ['db.client.operation.duration', 'ojai.client.attempt.duration', 'ojai.client.operations.in_flight', 'ojai.client.failovers', 'ojai.client.hedges', 'ojai.client.retries', 'ojai.client.unsettled_writes']
+const SPAN_METRICS = [
+  'db.client.operation.duration',
+  'ojai.client.attempt.duration',
+  'ojai.client.operations.in_flight',
+  'ojai.client.failovers',
+  'ojai.client.hedges',
+  'ojai.client.retries',
+  'ojai.client.unsettled_writes',
+]
 
 describe('enableOpenTelemetry options', () => {
   it('bad options are refused with InvalidOptionsError saying what to fix, before anything subscribes', () => {
@@ -106,13 +147,29 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     t = telemetry()
     virtual({ findById: marble('---(a|)', { a: ada }) }, {}, {}, (store) => store.findById('u1').subscribe())
     expect(t.spans()).toEqual([
-      operationSpan('findById', 0, 3, { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'ok', 'ojai.cluster.name': 'primary' }, [
-        attemptSpan('findById', 'primary', 'first', 1, 0, 3, { 'ojai.attempt.outcome': 'answered' }),
-      ]),
+      operationSpan(
+        'findById',
+        0,
+        3,
+        { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'ok', 'ojai.cluster.name': 'primary' },
+        [attemptSpan('findById', 'primary', 'first', 1, 0, 3, { 'ojai.attempt.outcome': 'answered' })],
+      ),
     ])
-    expect(await t.points(...SPAN_METRICS)).toEqual([operationPoint('findById', 'primary', 0.003), attemptPoint('primary', 'first', 'answered', 0.003), inFlightZero('findById')])
-    const gauge = (cluster: string, state: string, value: number) => ({ name: 'ojai.client.cluster.health', attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': cluster, 'ojai.cluster.state': state }, value })
-    const active = (cluster: string, value: number) => ({ name: 'ojai.client.cluster.active', attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': cluster }, value })
+    expect(await t.points(...SPAN_METRICS)).toEqual([
+      operationPoint('findById', 'primary', 0.003),
+      attemptPoint('primary', 'first', 'answered', 0.003),
+      inFlightZero('findById'),
+    ])
+    const gauge = (cluster: string, state: string, value: number) => ({
+      name: 'ojai.client.cluster.health',
+      attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': cluster, 'ojai.cluster.state': state },
+      value,
+    })
+    const active = (cluster: string, value: number) => ({
+      name: 'ojai.client.cluster.active',
+      attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': cluster },
+      value,
+    })
     expect(await t.points('ojai.client.cluster.health', 'ojai.client.cluster.active')).toEqual([
       active('primary', 1),
       active('secondary', 0),
@@ -142,14 +199,41 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
         'findById',
         0,
         502,
-        { 'ojai.attempts': 2, 'ojai.clusters_contacted': ['primary', 'secondary'], 'ojai.operation.outcome': 'ok', 'ojai.cluster.name': 'secondary' },
+        {
+          'ojai.attempts': 2,
+          'ojai.clusters_contacted': ['primary', 'secondary'],
+          'ojai.operation.outcome': 'ok',
+          'ojai.cluster.name': 'secondary',
+        },
         [
-          attemptSpan('findById', 'primary', 'first', 1, 0, 500, { 'ojai.attempt.outcome': 'timed-out', 'error.type': 'TIMEOUT', 'db.response.status_code': 'TIMEOUT' }, { code: SpanStatusCode.ERROR, message: 'findById on primary: no answer within 500 ms' }),
+          attemptSpan(
+            'findById',
+            'primary',
+            'first',
+            1,
+            0,
+            500,
+            { 'ojai.attempt.outcome': 'timed-out', 'error.type': 'TIMEOUT', 'db.response.status_code': 'TIMEOUT' },
+            { code: SpanStatusCode.ERROR, message: 'findById on primary: no answer within 500 ms' },
+          ),
           attemptSpan('findById', 'secondary', 'failover', 2, 500, 502, { 'ojai.attempt.outcome': 'answered' }),
         ],
         [
-          { name: 'ojai.suspicion', at: 500, attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'suspect', 'ojai.reason': 'TIMEOUT' } },
-          { name: 'ojai.switch', at: 500, attributes: { 'ojai.switch.kind': 'failover', 'ojai.switch.from': 'primary', 'ojai.switch.to': 'secondary', 'ojai.reason': 'TIMEOUT' } },
+          {
+            name: 'ojai.suspicion',
+            at: 500,
+            attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'suspect', 'ojai.reason': 'TIMEOUT' },
+          },
+          {
+            name: 'ojai.switch',
+            at: 500,
+            attributes: {
+              'ojai.switch.kind': 'failover',
+              'ojai.switch.from': 'primary',
+              'ojai.switch.to': 'secondary',
+              'ojai.reason': 'TIMEOUT',
+            },
+          },
         ],
       ),
     ])
@@ -157,26 +241,51 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
       operationPoint('findById', 'secondary', 0.502),
       attemptPoint('primary', 'first', 'timed-out', 0.5),
       attemptPoint('secondary', 'failover', 'answered', 0.002),
-      { name: 'ojai.client.failovers', attributes: { 'db.collection.name': PATH, 'ojai.switch.from': 'primary', 'ojai.switch.to': 'secondary' }, value: 1 },
+      {
+        name: 'ojai.client.failovers',
+        attributes: { 'db.collection.name': PATH, 'ojai.switch.from': 'primary', 'ojai.switch.to': 'secondary' },
+        value: 1,
+      },
       inFlightZero('findById'),
-      { name: 'ojai.client.retries', attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': 'secondary', 'ojai.attempt.kind': 'failover' }, value: 1 },
+      {
+        name: 'ojai.client.retries',
+        attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': 'secondary', 'ojai.attempt.kind': 'failover' },
+        value: 1,
+      },
     ])
   })
 
   it('a hedged read won by the second cluster: the first attempt cancelled, the hedge answered', async () => {
     t = telemetry()
-    virtual({ findById: '-' }, { findById: marble('--(a|)', { a: ada }) }, { hedge: { delayMs: 100 } }, (store) => store.findById('u1').subscribe())
+    virtual({ findById: '-' }, { findById: marble('--(a|)', { a: ada }) }, { hedge: { delayMs: 100 } }, (store) =>
+      store.findById('u1').subscribe(),
+    )
     expect(t.spans()).toEqual([
-      operationSpan('findById', 0, 102, { 'ojai.attempts': 2, 'ojai.clusters_contacted': ['primary', 'secondary'], 'ojai.operation.outcome': 'ok', 'ojai.cluster.name': 'secondary' }, [
-        attemptSpan('findById', 'primary', 'first', 1, 0, 102, { 'ojai.attempt.outcome': 'cancelled' }),
-        attemptSpan('findById', 'secondary', 'hedge', 2, 100, 102, { 'ojai.attempt.outcome': 'answered' }),
-      ]),
+      operationSpan(
+        'findById',
+        0,
+        102,
+        {
+          'ojai.attempts': 2,
+          'ojai.clusters_contacted': ['primary', 'secondary'],
+          'ojai.operation.outcome': 'ok',
+          'ojai.cluster.name': 'secondary',
+        },
+        [
+          attemptSpan('findById', 'primary', 'first', 1, 0, 102, { 'ojai.attempt.outcome': 'cancelled' }),
+          attemptSpan('findById', 'secondary', 'hedge', 2, 100, 102, { 'ojai.attempt.outcome': 'answered' }),
+        ],
+      ),
     ])
     expect(await t.points(...SPAN_METRICS)).toEqual([
       operationPoint('findById', 'secondary', 0.102),
       attemptPoint('primary', 'first', 'cancelled', 0.102),
       attemptPoint('secondary', 'hedge', 'answered', 0.002),
-      { name: 'ojai.client.hedges', attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': 'secondary', 'ojai.attempt.kind': 'hedge' }, value: 1 },
+      {
+        name: 'ojai.client.hedges',
+        attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': 'secondary', 'ojai.attempt.kind': 'hedge' },
+        value: 1,
+      },
       inFlightZero('findById'),
     ])
   })
@@ -187,21 +296,54 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     const a = { _id: 'a' }
     const b = { _id: 'b' }
     const c = { _id: 'c' }
-    virtual({ find: marble('a-b-#', { a, b }) }, { find: marble('-c|', { c }) }, {}, (store) => store.find().pipe(toArray()).subscribe((all) => docs.push(...all)))
+    virtual({ find: marble('a-b-#', { a, b }) }, { find: marble('-c|', { c }) }, {}, (store) =>
+      store
+        .find()
+        .pipe(toArray())
+        .subscribe((all) => docs.push(...all)),
+    )
     expect(docs).toEqual([a, b, c])
     expect(t.spans()).toEqual([
       operationSpan(
         'find',
         0,
         6,
-        { 'ojai.attempts': 2, 'ojai.clusters_contacted': ['primary', 'secondary'], 'ojai.operation.outcome': 'ok', 'ojai.cluster.name': 'secondary', 'db.response.returned_rows': 3 },
+        {
+          'ojai.attempts': 2,
+          'ojai.clusters_contacted': ['primary', 'secondary'],
+          'ojai.operation.outcome': 'ok',
+          'ojai.cluster.name': 'secondary',
+          'db.response.returned_rows': 3,
+        },
         [
-          attemptSpan('find', 'primary', 'first', 1, 0, 4, { 'ojai.attempt.outcome': 'unknown', 'error.type': 'UNAVAILABLE', 'db.response.status_code': 'UNAVAILABLE' }, { code: SpanStatusCode.ERROR, message: expect.any(String) as string }),
+          attemptSpan(
+            'find',
+            'primary',
+            'first',
+            1,
+            0,
+            4,
+            { 'ojai.attempt.outcome': 'unknown', 'error.type': 'UNAVAILABLE', 'db.response.status_code': 'UNAVAILABLE' },
+            { code: SpanStatusCode.ERROR, message: expect.any(String) as string },
+          ),
           attemptSpan('find', 'secondary', 'failover', 2, 4, 6, { 'ojai.attempt.outcome': 'answered', 'ojai.find.resumed_after': 2 }),
         ],
         [
-          { name: 'ojai.suspicion', at: 4, attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'down', 'ojai.reason': 'UNAVAILABLE' } },
-          { name: 'ojai.switch', at: 4, attributes: { 'ojai.switch.kind': 'failover', 'ojai.switch.from': 'primary', 'ojai.switch.to': 'secondary', 'ojai.reason': 'UNAVAILABLE' } },
+          {
+            name: 'ojai.suspicion',
+            at: 4,
+            attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'down', 'ojai.reason': 'UNAVAILABLE' },
+          },
+          {
+            name: 'ojai.switch',
+            at: 4,
+            attributes: {
+              'ojai.switch.kind': 'failover',
+              'ojai.switch.from': 'primary',
+              'ojai.switch.to': 'secondary',
+              'ojai.reason': 'UNAVAILABLE',
+            },
+          },
         ],
       ),
     ])
@@ -215,7 +357,9 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
   it('a write left running to settle that never answers: the attempt span stays open until the write ends unsettled (settleMs after the answer)', async () => {
     t = telemetry()
     const errors: unknown[] = []
-    virtual({ insertOrReplace: '-' }, { insertOrReplace: '-(x|)' }, {}, (store) => store.insertOrReplace({ _id: 'u1', name: 'Ada' }).subscribe({ error: (e: unknown) => errors.push(e) }))
+    virtual({ insertOrReplace: '-' }, { insertOrReplace: '-(x|)' }, {}, (store) =>
+      store.insertOrReplace({ _id: 'u1', name: 'Ada' }).subscribe({ error: (e: unknown) => errors.push(e) }),
+    )
     expect(errors).toHaveLength(1)
     const message = (errors[0] as Error).message
     expect(t.spans()).toEqual([
@@ -223,7 +367,14 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
         'insertOrReplace',
         0,
         5501,
-        { 'ojai.attempts': 2, 'ojai.clusters_contacted': ['primary', 'secondary'], 'ojai.operation.outcome': 'error', 'ojai.cluster.name': 'secondary', 'error.type': 'UNSETTLED_WRITE', 'db.response.status_code': 'UNSETTLED_WRITE' },
+        {
+          'ojai.attempts': 2,
+          'ojai.clusters_contacted': ['primary', 'secondary'],
+          'ojai.operation.outcome': 'error',
+          'ojai.cluster.name': 'secondary',
+          'error.type': 'UNSETTLED_WRITE',
+          'db.response.status_code': 'UNSETTLED_WRITE',
+        },
         [
           attemptSpan(
             'insertOrReplace',
@@ -232,14 +383,32 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
             1,
             0,
             5501,
-            { 'ojai.attempt.outcome': 'left-running', 'ojai.attempt.settled': 'cancelled', 'error.type': 'TIMEOUT', 'db.response.status_code': 'TIMEOUT' },
+            {
+              'ojai.attempt.outcome': 'left-running',
+              'ojai.attempt.settled': 'cancelled',
+              'error.type': 'TIMEOUT',
+              'db.response.status_code': 'TIMEOUT',
+            },
             { code: SpanStatusCode.ERROR, message: 'insertOrReplace on primary: no answer within 500 ms' },
           ),
           attemptSpan('insertOrReplace', 'secondary', 'failover', 2, 500, 501, { 'ojai.attempt.outcome': 'answered' }),
         ],
         [
-          { name: 'ojai.suspicion', at: 500, attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'suspect', 'ojai.reason': 'TIMEOUT' } },
-          { name: 'ojai.switch', at: 500, attributes: { 'ojai.switch.kind': 'failover', 'ojai.switch.from': 'primary', 'ojai.switch.to': 'secondary', 'ojai.reason': 'TIMEOUT' } },
+          {
+            name: 'ojai.suspicion',
+            at: 500,
+            attributes: { 'ojai.cluster.name': 'primary', 'ojai.cluster.state': 'suspect', 'ojai.reason': 'TIMEOUT' },
+          },
+          {
+            name: 'ojai.switch',
+            at: 500,
+            attributes: {
+              'ojai.switch.kind': 'failover',
+              'ojai.switch.from': 'primary',
+              'ojai.switch.to': 'secondary',
+              'ojai.reason': 'TIMEOUT',
+            },
+          },
         ],
         { code: SpanStatusCode.ERROR, message },
       ),
@@ -255,10 +424,14 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
 
   it('a write left running that answers later: acknowledged then, its attempt settled as answered', async () => {
     t = telemetry()
-    virtual({ insertOrReplace: '800ms (x|)' }, { insertOrReplace: '-(x|)' }, {}, (store) => store.insertOrReplace({ _id: 'u1', name: 'Ada' }).subscribe())
+    virtual({ insertOrReplace: '800ms (x|)' }, { insertOrReplace: '-(x|)' }, {}, (store) =>
+      store.insertOrReplace({ _id: 'u1', name: 'Ada' }).subscribe(),
+    )
     const [op] = t.spans()
     expect(op).toMatchObject({ start: 0, end: 800, status: OK, attributes: { 'ojai.operation.outcome': 'ok' } })
-    expect(op?.children.map((a) => [a.name, a.start, a.end, a.attributes['ojai.attempt.outcome'], a.attributes['ojai.attempt.settled']])).toEqual([
+    expect(
+      op?.children.map((a) => [a.name, a.start, a.end, a.attributes['ojai.attempt.outcome'], a.attributes['ojai.attempt.settled']]),
+    ).toEqual([
       ['attempt primary', 0, 800, 'left-running', 'answered'],
       ['attempt secondary', 500, 501, 'answered', undefined],
     ])
@@ -268,18 +441,44 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
   it('a semantic error: an answer, not a fault; one attempt, no failover, the OJAI error code on both spans', async () => {
     t = telemetry()
     const exists = new DocumentExistsError('u1 exists')
-    virtual({ insert: marble('-#', {}, exists) }, { insert: '-(x|)' }, {}, (store) => store.insert({ _id: 'u1', name: 'Ada' }).subscribe({ error: () => undefined }))
+    virtual({ insert: marble('-#', {}, exists) }, { insert: '-(x|)' }, {}, (store) =>
+      store.insert({ _id: 'u1', name: 'Ada' }).subscribe({ error: () => undefined }),
+    )
     const failed = { code: SpanStatusCode.ERROR, message: 'u1 exists' }
     const code = { 'error.type': 'DOCUMENT_EXISTS', 'db.response.status_code': 'DOCUMENT_EXISTS' }
     expect(t.spans()).toEqual([
       {
-        ...operationSpan('insert', 0, 1, { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'error', 'ojai.cluster.name': 'primary', ...code }, [
-          attemptSpan('insert', 'primary', 'first', 1, 0, 1, { 'ojai.attempt.outcome': 'answered', ...code }, failed),
-        ], [], failed),
-        attributes: { ...db('insert'), 'ojai.failover.strategy': 'failover-if-unsent', 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'error', 'ojai.cluster.name': 'primary', ...code },
+        ...operationSpan(
+          'insert',
+          0,
+          1,
+          {
+            'ojai.attempts': 1,
+            'ojai.clusters_contacted': ['primary'],
+            'ojai.operation.outcome': 'error',
+            'ojai.cluster.name': 'primary',
+            ...code,
+          },
+          [attemptSpan('insert', 'primary', 'first', 1, 0, 1, { 'ojai.attempt.outcome': 'answered', ...code }, failed)],
+          [],
+          failed,
+        ),
+        attributes: {
+          ...db('insert'),
+          'ojai.failover.strategy': 'failover-if-unsent',
+          'ojai.attempts': 1,
+          'ojai.clusters_contacted': ['primary'],
+          'ojai.operation.outcome': 'error',
+          'ojai.cluster.name': 'primary',
+          ...code,
+        },
       },
     ])
-    expect(await t.points(...SPAN_METRICS)).toEqual([operationPoint('insert', 'primary', 0.001, 'DOCUMENT_EXISTS'), attemptPoint('primary', 'first', 'answered', 0.001), inFlightZero('insert')])
+    expect(await t.points(...SPAN_METRICS)).toEqual([
+      operationPoint('insert', 'primary', 0.001, 'DOCUMENT_EXISTS'),
+      attemptPoint('primary', 'first', 'answered', 0.001),
+      inFlightZero('insert'),
+    ])
   })
 
   it('a gave-up operation: the primary failed, was retried once (same cluster) and the secondary failed too: FailoverError on the operation span', async () => {
@@ -296,7 +495,16 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
       'db.response.status_code': 'FAILOVER',
     })
     expect([op?.start, op?.end, op?.status.code]).toEqual([0, 3, SpanStatusCode.ERROR])
-    expect(op?.children.map((a) => [a.name, a.attributes['ojai.attempt.kind'], a.attributes['ojai.attempt.outcome'], a.attributes['error.type'], a.start, a.end])).toEqual([
+    expect(
+      op?.children.map((a) => [
+        a.name,
+        a.attributes['ojai.attempt.kind'],
+        a.attributes['ojai.attempt.outcome'],
+        a.attributes['error.type'],
+        a.start,
+        a.end,
+      ]),
+    ).toEqual([
       ['attempt primary', 'first', 'unknown', 'UNAVAILABLE', 0, 1],
       ['attempt primary', 'retry', 'unknown', 'UNAVAILABLE', 1, 2],
       ['attempt secondary', 'failover', 'unknown', 'UNAVAILABLE', 2, 3],
@@ -309,7 +517,10 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     // A 250 ms stall of "this process" from 30 on (the clock jumps; the store's heartbeat sees it late).
     stallMarbles((m) => {
       m.scheduler.stallAt(30, 250)
-      const store = testFailoverStore({ primary: fakeStore({ path: PATH, findById: '-' }), secondary: fakeStore({ path: PATH, findById: '-' }) }, { scheduler: m.scheduler, timeoutMs: 400, secondaryTimeoutMs: 400 })
+      const store = testFailoverStore(
+        { primary: fakeStore({ path: PATH, findById: '-' }), secondary: fakeStore({ path: PATH, findById: '-' }) },
+        { scheduler: m.scheduler, timeoutMs: 400, secondaryTimeoutMs: 400 },
+      )
       store.findById('u1').subscribe({ error: () => undefined })
       m.flush()
     })()
@@ -318,7 +529,9 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
     expect(stalls).toHaveLength(1)
     const stalledMs = stalls[0]?.attributes['ojai.stall.duration_ms'] as number
     expect(stalledMs).toBeGreaterThanOrEqual(240)
-    expect(await t.points('ojai.client.stall.duration')).toEqual([{ name: 'ojai.client.stall.duration', attributes: { 'db.collection.name': PATH }, value: one(stalledMs / 1000, STALL_BOUNDARIES) }])
+    expect(await t.points('ojai.client.stall.duration')).toEqual([
+      { name: 'ojai.client.stall.duration', attributes: { 'db.collection.name': PATH }, value: one(stalledMs / 1000, STALL_BOUNDARIES) },
+    ])
     expect(await t.boundaries('ojai.client.stall.duration')).toEqual(STALL_BOUNDARIES)
   })
 
@@ -331,9 +544,13 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
       flush()
     })
     expect(t.spans()).toEqual([
-      operationSpan('findById', 0, 100, { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'cancelled' }, [
-        attemptSpan('findById', 'primary', 'first', 1, 0, 100, { 'ojai.attempt.outcome': 'cancelled' }),
-      ]),
+      operationSpan(
+        'findById',
+        0,
+        100,
+        { 'ojai.attempts': 1, 'ojai.clusters_contacted': ['primary'], 'ojai.operation.outcome': 'cancelled' },
+        [attemptSpan('findById', 'primary', 'first', 1, 0, 100, { 'ojai.attempt.outcome': 'cancelled' })],
+      ),
     ])
     expect(await t.points('db.client.operation.duration')).toEqual([{ ...operationPoint('findById', 'primary', 0.1) }])
   })

@@ -86,7 +86,9 @@ export function telemetry(options: Omit<OpenTelemetryOptions, 'tracerProvider' |
           out.push({ name: metric.descriptor.name, attributes: p.attributes, value })
         }
       }
-      return out.sort((a, b) => (a.name === b.name ? JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)) : a.name.localeCompare(b.name)))
+      return out.sort((a, b) =>
+        a.name === b.name ? JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)) : a.name.localeCompare(b.name),
+      )
     },
     async boundaries(name) {
       const metric = (await collect()).find((m) => m.descriptor.name === name)

@@ -24,36 +24,53 @@ const typedoc = join(dirname(createRequire(import.meta.url).resolve('typedoc/pac
 
 function runTypedoc(): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [typedoc, '--out', join(out, 'html'), '--json', join(out, 'api.json')], { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: `${stdout}${stderr}` })
-    })
+    execFile(
+      process.execPath,
+      [typedoc, '--out', join(out, 'html'), '--json', join(out, 'api.json')],
+      { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: `${stdout}${stderr}` })
+      },
+    )
   })
 }
 
 describe('API reference (npm run docs)', () => {
-  it('builds with 0 warnings; a start page linking the entry points; three modules whose categories hold every name', { timeout: 300_000 }, async () => {
-    const { code, output } = await runTypedoc()
-    expect(output).not.toMatch(/\[warning\]|\[error\]/)
-    expect(code).toBe(0)
+  it(
+    'builds with 0 warnings; a start page linking the entry points; three modules whose categories hold every name',
+    { timeout: 300_000 },
+    async () => {
+      const { code, output } = await runTypedoc()
+      expect(output).not.toMatch(/\[warning\]|\[error\]/)
+      expect(code).toBe(0)
 
-    const project = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8')) as Reflection
-    const modules = project.children ?? []
-    expect(modules.map((m) => m.name)).toEqual(expect.arrayContaining(['ojai-failover', 'ojai-failover/gateway', 'ojai-failover/testing']))
-    for (const module of modules) {
-      if (module.categories === undefined) continue
-      const placed = new Set(module.categories.flatMap((c) => c.children))
-      const unplaced = (module.children ?? []).filter((c) => !placed.has(c.id)).map((c) => c.name)
-      expect(unplaced, `${module.name}: names without @category`).toEqual([])
-      expect(module.categories.map((c) => c.title)).not.toContain('Other')
-    }
-    const main = modules.find((m) => m.name === 'ojai-failover')
-    const internals = new Set(main?.categories?.find((c) => c.title === 'Internals')?.children)
-    for (const name of ['Backoff', 'StickyHold', 'HedgeBudget', 'classifyStatus', 'DEFAULT_TIMEOUT_MS']) {
-      const id = main?.children?.find((c) => c.name === name)?.id
-      expect(id !== undefined && internals.has(id), `${name} is in Internals`).toBe(true)
-    }
+      const project = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8')) as Reflection
+      const modules = project.children ?? []
+      expect(modules.map((m) => m.name)).toEqual(
+        expect.arrayContaining(['ojai-failover', 'ojai-failover/gateway', 'ojai-failover/testing']),
+      )
+      for (const module of modules) {
+        if (module.categories === undefined) continue
+        const placed = new Set(module.categories.flatMap((c) => c.children))
+        const unplaced = (module.children ?? []).filter((c) => !placed.has(c.id)).map((c) => c.name)
+        expect(unplaced, `${module.name}: names without @category`).toEqual([])
+        expect(module.categories.map((c) => c.title)).not.toContain('Other')
+      }
+      const main = modules.find((m) => m.name === 'ojai-failover')
+      const internals = new Set(main?.categories?.find((c) => c.title === 'Internals')?.children)
+      for (const name of ['Backoff', 'StickyHold', 'HedgeBudget', 'classifyStatus', 'DEFAULT_TIMEOUT_MS']) {
+        const id = main?.children?.find((c) => c.name === name)?.id
+        expect(id !== undefined && internals.has(id), `${name} is in Internals`).toBe(true)
+      }
 
-    const start = readFileSync(join(out, 'html', 'index.html'), 'utf8')
-    for (const page of ['ojai-failover.connectFailover.html', 'ojai-failover.connect.html', 'ojai-failover_gateway.startGateway.html', 'ojai-failover_testing.startClusters.html']) expect(start).toContain(page)
-  })
+      const start = readFileSync(join(out, 'html', 'index.html'), 'utf8')
+      for (const page of [
+        'ojai-failover.connectFailover.html',
+        'ojai-failover.connect.html',
+        'ojai-failover_gateway.startGateway.html',
+        'ojai-failover_testing.startClusters.html',
+      ])
+        expect(start).toContain(page)
+    },
+  )
 })

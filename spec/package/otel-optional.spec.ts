@@ -22,22 +22,25 @@ describe('@opentelemetry/api is optional', () => {
     expect(importers).toEqual([])
   })
 
-  it('the main entry, the gateway and the testing kit load and a FailoverStore runs where @opentelemetry/api cannot be resolved', { timeout: 60_000 }, async () => {
-    const hook = join(dir, 'hide-otel.mjs')
-    writeFileSync(
-      hook,
-      `export async function resolve(specifier, context, next) {
+  it(
+    'the main entry, the gateway and the testing kit load and a FailoverStore runs where @opentelemetry/api cannot be resolved',
+    { timeout: 60_000 },
+    async () => {
+      const hook = join(dir, 'hide-otel.mjs')
+      writeFileSync(
+        hook,
+        `export async function resolve(specifier, context, next) {
   if (specifier.startsWith('@opentelemetry/')) throw Object.assign(new Error("Cannot find package '" + specifier + "'"), { code: 'ERR_MODULE_NOT_FOUND' })
   return next(specifier, context)
 }
 `,
-    )
-    const preload = join(dir, 'preload.mjs')
-    writeFileSync(preload, `import { register } from 'node:module'\nregister(${JSON.stringify(`file://${hook}`)})\n`)
-    const script = join(dir, 'main.mts')
-    writeFileSync(
-      script,
-      `import { FailoverStore } from ${JSON.stringify(join(ROOT, 'lib/index.ts'))}
+      )
+      const preload = join(dir, 'preload.mjs')
+      writeFileSync(preload, `import { register } from 'node:module'\nregister(${JSON.stringify(`file://${hook}`)})\n`)
+      const script = join(dir, 'main.mts')
+      writeFileSync(
+        script,
+        `import { FailoverStore } from ${JSON.stringify(join(ROOT, 'lib/index.ts'))}
 await import(${JSON.stringify(join(ROOT, 'lib/gateway/index.ts'))})
 const { fakeStore } = await import(${JSON.stringify(join(ROOT, 'lib/testing/index.ts'))})
 const store = fakeStore({ findById: () => ({ _id: 'k' }) })
@@ -48,16 +51,21 @@ let otel = 'loaded'
 try { await import(${JSON.stringify(join(ROOT, 'lib/otel/index.ts'))}) } catch (error) { otel = String((error as Error).message) }
 console.log(otel)
 `,
-    )
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['--import', preload, '--import', 'tsx', script], { cwd: ROOT, timeout: 50_000 }, (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
-      ),
-    )
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
-    const [answer, otel] = result.stdout.trim().split('\n')
-    expect(answer).toBe('{"_id":"k"}')
-    // The otel entry itself needs the package, and says which.
-    expect(otel).toContain("Cannot find package '@opentelemetry/api'")
-  })
+      )
+      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ['--import', preload, '--import', 'tsx', script],
+          { cwd: ROOT, timeout: 50_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+        ),
+      )
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
+      const [answer, otel] = result.stdout.trim().split('\n')
+      expect(answer).toBe('{"_id":"k"}')
+      // The otel entry itself needs the package, and says which.
+      expect(otel).toContain("Cannot find package '@opentelemetry/api'")
+    },
+  )
 })

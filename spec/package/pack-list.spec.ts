@@ -29,7 +29,8 @@ const AREAS: Readonly<Record<string, RegExp>> = {
 const SINGLE_FILES = /^(?:package\.json|LICENSE|(?:.+\/)?README\.md)$/
 
 /** Never part of the product, wherever it stands. */
-const STRAY = /(?:\.(?:orig|rej|tmp|bak|swp|log|diff|patch)|~|\.(?:spec|test)\.[cm]?[jt]sx?|\/\.DS_Store|^\.env.*)$|(?:^|\/)(?:spec|__tests__|fixtures|coverage|node_modules)\//
+const STRAY =
+  /(?:\.(?:orig|rej|tmp|bak|swp|log|diff|patch)|~|\.(?:spec|test)\.[cm]?[jt]sx?|\/\.DS_Store|^\.env.*)$|(?:^|\/)(?:spec|__tests__|fixtures|coverage|node_modules)\//
 
 interface PackResult {
   readonly files: readonly { readonly path: string }[]
@@ -38,10 +39,15 @@ interface PackResult {
 
 function packList(): Promise<PackResult> {
   return new Promise((resolve, reject) => {
-    execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`npm pack --dry-run failed: ${error.message}\n${stderr}`))
-      else resolve((JSON.parse(stdout) as readonly PackResult[])[0] as PackResult)
-    })
+    execFile(
+      'npm',
+      ['pack', '--dry-run', '--json', '--ignore-scripts'],
+      { cwd: ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`npm pack --dry-run failed: ${error.message}\n${stderr}`))
+        else resolve((JSON.parse(stdout) as readonly PackResult[])[0] as PackResult)
+      },
+    )
   })
 }
 
@@ -74,8 +80,18 @@ describe('npm pack', () => {
   it('lists no spec, test, merge leftover, backup, log or temporary file', () => {
     expect(packed.filter((path) => STRAY.test(path))).toEqual([])
     // The rule itself, on the kinds of file it is there to keep out.
-    for (const stray of ['lib/connect-failover.ts.orig', 'lib/a.ts.rej', 'lib/x.ts.tmp', 'lib/x.ts~', 'lib/x.spec.ts', 'spec/x.ts', 'examples/fixtures/a.ts']) expect(STRAY.test(stray), stray).toBe(true)
-    for (const product of ['lib/index.ts', 'dist/gateway/cli.js', 'dist/index.d.ts.map', 'bench/results/bench.json']) expect(STRAY.test(product), product).toBe(false)
+    for (const stray of [
+      'lib/connect-failover.ts.orig',
+      'lib/a.ts.rej',
+      'lib/x.ts.tmp',
+      'lib/x.ts~',
+      'lib/x.spec.ts',
+      'spec/x.ts',
+      'examples/fixtures/a.ts',
+    ])
+      expect(STRAY.test(stray), stray).toBe(true)
+    for (const product of ['lib/index.ts', 'dist/gateway/cli.js', 'dist/index.d.ts.map', 'bench/results/bench.json'])
+      expect(STRAY.test(product), product).toBe(false)
   })
 
   it('ships the product: package.json, README.md, LICENSE, every source of lib/', () => {

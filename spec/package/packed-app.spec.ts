@@ -10,12 +10,20 @@ import { runExample } from '../examples/run-example.js'
 const CHECK_TIMEOUT_MS = 1_200_000
 
 describe('the packed package in a fresh app', () => {
-  it('typechecks with skipLibCheck false, runs the README tests and blocks, and cleans up', { timeout: CHECK_TIMEOUT_MS + 10_000 }, async () => {
-    const run = await runExample('scripts/check-packed-app.ts', [], CHECK_TIMEOUT_MS)
-    expect({ code: run.code, signal: run.signal, output: run.code === 0 ? '' : `${run.stdout.slice(-6000)}\n${run.stderr.slice(-2000)}` }).toEqual({ code: 0, signal: null, output: '' })
-    expect(run.stdout).toMatch(/^tsc \(strict, skipLibCheck false\): ok/m)
-    expect(run.stdout).toMatch(/^vitest run \(test files\): ok/m)
-    expect(run.stdout).toMatch(/^ {2}readme-\d+\.test\.ts > .*: passed in \d+ ms wall clock$/m)
-    expect(run.stdout).toMatch(/^packed app: every check passed/m)
-  })
+  it(
+    'typechecks with skipLibCheck false, runs the README tests and blocks, and cleans up',
+    { timeout: CHECK_TIMEOUT_MS + 10_000 },
+    async () => {
+      const run = await runExample('scripts/check-packed-app.ts', [], CHECK_TIMEOUT_MS)
+      expect({
+        code: run.code,
+        signal: run.signal,
+        output: run.code === 0 ? '' : `${run.stdout.slice(-6000)}\n${run.stderr.slice(-2000)}`,
+      }).toEqual({ code: 0, signal: null, output: '' })
+      expect(run.stdout).toMatch(/^tsc \(strict, skipLibCheck false\): ok/m)
+      expect(run.stdout).toMatch(/^vitest run \(test files\): ok/m)
+      expect(run.stdout).toMatch(/^ {2}readme-\d+\.test\.ts > .*: passed in \d+ ms wall clock$/m)
+      expect(run.stdout).toMatch(/^packed app: every check passed/m)
+    },
+  )
 })

@@ -64,7 +64,9 @@ const names = Object.keys(FROM_WIRE) as (keyof typeof FROM_WIRE)[]
 
 describe('WireErrorCode', () => {
   it('is the ErrorCode enum of maprdb-server.proto, name for name and number for number', () => {
-    const protoEnum = packageDefinition['com.mapr.data.db.ErrorCode'] as unknown as { type: { value: readonly { name: string; number: number }[] } }
+    const protoEnum = packageDefinition['com.mapr.data.db.ErrorCode'] as unknown as {
+      type: { value: readonly { name: string; number: number }[] }
+    }
     expect(Object.fromEntries(protoEnum.type.value.map((v) => [v.name, v.number]))).toEqual(WireErrorCode)
     // And the table below covers every one of them.
     expect(['NO_ERROR', ...names].sort()).toEqual(Object.keys(WireErrorCode).sort())
@@ -147,11 +149,14 @@ describe('round trips', () => {
     expect(wireCodeOf(errorFromWire(999, 'm'))).toBe(999)
   })
 
-  it.each(names.filter((name) => MANY_TO_ONE[name] === undefined))('error of %s -> code -> an error of the same class and code, with the same message', (name) => {
-    const original = errorFromWire(WireErrorCode[name], `message of ${name}`)
-    const again = errorFromWire(wireCodeOf(original), original.message)
-    expect(again.constructor).toBe(original.constructor)
-    expect(again.code).toBe(original.code)
-    expect(again.message).toBe(name === 'UNKNOWN_ERROR' || name === 'ENCODING_ERROR' ? `${name}: ${original.message}` : original.message)
-  })
+  it.each(names.filter((name) => MANY_TO_ONE[name] === undefined))(
+    'error of %s -> code -> an error of the same class and code, with the same message',
+    (name) => {
+      const original = errorFromWire(WireErrorCode[name], `message of ${name}`)
+      const again = errorFromWire(wireCodeOf(original), original.message)
+      expect(again.constructor).toBe(original.constructor)
+      expect(again.code).toBe(original.code)
+      expect(again.message).toBe(name === 'UNKNOWN_ERROR' || name === 'ENCODING_ERROR' ? `${name}: ${original.message}` : original.message)
+    },
+  )
 })

@@ -272,7 +272,9 @@ describe('maprdb-server.proto on the wire (protocol Section 2)', () => {
     const bytes = type.encode(type.fromObject(fullMessage(fields))).finish()
     const tags = readTags(bytes)
     const sorted = [...tags].sort((a, b) => a.field - b.field)
-    expect(sorted.map((t) => ({ field: t.field, wireType: t.wireType }))).toEqual(expectedTags([...fields].sort((a, b) => a.number - b.number)))
+    expect(sorted.map((t) => ({ field: t.field, wireType: t.wireType }))).toEqual(
+      expectedTags([...fields].sort((a, b) => a.number - b.number)),
+    )
     checkPayloads(tags, fields)
   })
 
@@ -353,19 +355,22 @@ describe('the MapRDbServer service (protocol Section 1)', () => {
 
   // The driver and the gateway serialize through the loader, not through protobufjs directly:
   // check that path too.
-  it.each(Object.entries(RPCS))('%s serializes requests and responses with the reference tags through the loader', (name, [request, response]) => {
-    const method = service[name]
-    if (method === undefined) throw new Error(`missing RPC ${name}`)
-    for (const [message, serialize] of [
-      [request, method.requestSerialize],
-      [response, method.responseSerialize],
-    ] as const) {
-      const fields = MESSAGES[message] ?? []
-      const tags = readTags(serialize(fullMessage(fields)))
-      expect(tags.map((t) => ({ field: t.field, wireType: t.wireType })).sort((a, b) => a.field - b.field)).toEqual(
-        expectedTags([...fields].sort((a, b) => a.number - b.number)),
-      )
-      checkPayloads(tags, fields)
-    }
-  })
+  it.each(Object.entries(RPCS))(
+    '%s serializes requests and responses with the reference tags through the loader',
+    (name, [request, response]) => {
+      const method = service[name]
+      if (method === undefined) throw new Error(`missing RPC ${name}`)
+      for (const [message, serialize] of [
+        [request, method.requestSerialize],
+        [response, method.responseSerialize],
+      ] as const) {
+        const fields = MESSAGES[message] ?? []
+        const tags = readTags(serialize(fullMessage(fields)))
+        expect(tags.map((t) => ({ field: t.field, wireType: t.wireType })).sort((a, b) => a.field - b.field)).toEqual(
+          expectedTags([...fields].sort((a, b) => a.number - b.number)),
+        )
+        checkPayloads(tags, fields)
+      }
+    },
+  )
 })

@@ -22,7 +22,8 @@ export function commandProblems(command: string): string[] {
     if (!(script in pkg.scripts)) problems.push(`\`${command}\`: no npm script "${script}" in package.json`)
   } else if (program === 'npx' && first !== undefined) {
     const bin = words.slice(1).find((w) => !w.startsWith('-'))
-    if (bin !== undefined && !(bin in (pkg.bin ?? {})) && !existsSync(join(ROOT, 'node_modules', '.bin', bin))) problems.push(`\`${command}\`: no bin "${bin}" in this package or its dependencies`)
+    if (bin !== undefined && !(bin in (pkg.bin ?? {})) && !existsSync(join(ROOT, 'node_modules', '.bin', bin)))
+      problems.push(`\`${command}\`: no bin "${bin}" in this package or its dependencies`)
     if (bin === 'tsx') problems.push(...fileProblems(command, words.slice(words.indexOf('tsx') + 1)))
   } else if (program === 'node' || program === 'tsx') {
     problems.push(...fileProblems(command, words.slice(1)))
@@ -46,6 +47,11 @@ function fileProblems(command: string, args: readonly string[]): string[] {
 function matches(file: string): boolean {
   if (!file.includes('<')) return existsSync(join(ROOT, file))
   const dir = join(ROOT, dirname(file))
-  const pattern = new RegExp(`^${file.slice(dirname(file).length + 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/<[^>]*>/g, '.+')}$`)
+  const pattern = new RegExp(
+    `^${file
+      .slice(dirname(file).length + 1)
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/<[^>]*>/g, '.+')}$`,
+  )
   return existsSync(dir) && readdirSync(dir).some((name) => pattern.test(name))
 }

@@ -23,7 +23,11 @@ const workspace = writeWorkspace(blocks)
 afterAll(() => workspace.remove())
 // A test file that cannot load or run fails its own test below, not the collection of this file
 // (which would skip afterAll and leave the workspace behind).
-const tests = await Promise.all(modules.filter((b) => b.role === 'test').map(async (b) => ({ block: b, imports: await loadImports(b.fence.code).catch((error: unknown) => error) })))
+const tests = await Promise.all(
+  modules
+    .filter((b) => b.role === 'test')
+    .map(async (b) => ({ block: b, imports: await loadImports(b.fence.code).catch((error: unknown) => error) })),
+)
 
 describe('README.md code blocks', () => {
   it('every fence says how it is checked (a language, and a known marker)', () => {
@@ -41,7 +45,9 @@ describe('README.md code blocks', () => {
   })
 
   it('every shell command names an npm script, a bin or a file that exists', () => {
-    const shell = blocks.flatMap((b) => (b.kind === 'shell' ? b.commands.flatMap((c) => commandProblems(c).map((p) => `README.md:${b.fence.line}: ${p}`)) : []))
+    const shell = blocks.flatMap((b) =>
+      b.kind === 'shell' ? b.commands.flatMap((c) => commandProblems(c).map((p) => `README.md:${b.fence.line}: ${p}`)) : [],
+    )
     expect(blocks.some((b) => b.kind === 'shell')).toBe(true)
     expect(shell).toEqual([])
   })
@@ -63,7 +69,11 @@ describe('README.md code blocks', () => {
     if (block.role !== 'run') continue
     it(`README.md:${block.fence.line} runs with tsx and exits 0 by itself`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
       const run = await runExample(file, [], RUN_TIMEOUT_MS, workspace.dir)
-      expect({ code: run.code, signal: run.signal, stderr: run.code === 0 ? '' : run.stderr.slice(-3000) }).toEqual({ code: 0, signal: null, stderr: '' })
+      expect({ code: run.code, signal: run.signal, stderr: run.code === 0 ? '' : run.stderr.slice(-3000) }).toEqual({
+        code: 0,
+        signal: null,
+        stderr: '',
+      })
     })
   }
 

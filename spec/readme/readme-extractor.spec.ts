@@ -17,7 +17,9 @@ describe('fences', () => {
   })
 
   it('a longer fence closes only with at least as many marks; indentation is removed from the text', () => {
-    expect(fences(md('- item', '  ````md', '  ```ts', '  x', '  ```', '  ````')).fences).toEqual([{ line: 2, info: 'md', code: '```ts\nx\n```\n' }])
+    expect(fences(md('- item', '  ````md', '  ```ts', '  x', '  ```', '  ````')).fences).toEqual([
+      { line: 2, info: 'md', code: '```ts\nx\n```\n' },
+    ])
   })
 
   it('inline code with three backticks is not a fence; an unclosed fence is a problem', () => {
@@ -30,7 +32,8 @@ describe('readmeBlocks', () => {
   const classify = (info: string, code = 'x()') => readmeBlocks(md('```' + info, code, '```'))
 
   it('a TypeScript block runs by default, is a test when it imports vitest, is typechecked only when it needs a cluster', () => {
-    const roles = (info: string, code?: string) => classify(info, code).blocks.map((b) => (b.kind === 'typescript' ? [b.role, b.reason] : b.kind))
+    const roles = (info: string, code?: string) =>
+      classify(info, code).blocks.map((b) => (b.kind === 'typescript' ? [b.role, b.reason] : b.kind))
     expect(roles('ts')).toEqual([['run', undefined]])
     expect(roles('typescript', "import { it } from 'vitest'")).toEqual([['test', undefined]])
     expect(roles('ts', "import {\n  describe,\n  it,\n} from 'vitest'")).toEqual([['test', undefined]])
@@ -41,16 +44,22 @@ describe('readmeBlocks', () => {
   })
 
   it('a bare fence, an unknown language or marker, and a fragment without a reason are problems', () => {
-    expect(classify('').problems).toEqual(["README.md:1: a code fence without a language: write ```text for a diagram or output, or the code's language so it is checked"])
+    expect(classify('').problems).toEqual([
+      "README.md:1: a code fence without a language: write ```text for a diagram or output, or the code's language so it is checked",
+    ])
     expect(classify('js').problems[0]).toMatch(/^README\.md:1: unsupported code fence ```js: use ts, /)
-    expect(classify('ts runs').problems[0]).toMatch(/^README\.md:1: unknown marker in ```ts runs: use none \(run\), needs-cluster, or fragment: <reason>$/)
+    expect(classify('ts runs').problems[0]).toMatch(
+      /^README\.md:1: unknown marker in ```ts runs: use none \(run\), needs-cluster, or fragment: <reason>$/,
+    )
     expect(classify('ts fragment').problems[0]).toMatch(/^README\.md:1: ```ts fragment needs a reason/)
     expect(classify('sh needs-cluster').problems).toEqual(['README.md:1: ```sh takes no marker (found "needs-cluster")'])
     expect(classify('ts fragment').blocks).toEqual([])
   })
 
   it('shell, console, json and text blocks', () => {
-    const { blocks } = readmeBlocks(md('```console', '$ npm test', 'ok', '```', '```json', '{}', '```', '```text', 'a --b|', '```', '```bash', 'npm ci', '```'))
+    const { blocks } = readmeBlocks(
+      md('```console', '$ npm test', 'ok', '```', '```json', '{}', '```', '```text', 'a --b|', '```', '```bash', 'npm ci', '```'),
+    )
     expect(blocks.map((b) => [b.kind, b.kind === 'shell' ? b.commands : b.fence.line])).toEqual([
       ['shell', ['npm test']],
       ['json', 5],
@@ -62,7 +71,14 @@ describe('readmeBlocks', () => {
 
 describe('shellCommands', () => {
   it('drops comments, joins continued lines and splits at && || ; |', () => {
-    expect(shellCommands('npm install && npm start   # the demo\n# only a comment\nnode a.js \\\n  --flag; x | y || z\n')).toEqual(['npm install', 'npm start', 'node a.js    --flag', 'x', 'y', 'z'])
+    expect(shellCommands('npm install && npm start   # the demo\n# only a comment\nnode a.js \\\n  --flag; x | y || z\n')).toEqual([
+      'npm install',
+      'npm start',
+      'node a.js    --flag',
+      'x',
+      'y',
+      'z',
+    ])
   })
 })
 
@@ -75,7 +91,9 @@ describe('commandProblems', () => {
     expect(commandProblems('npx tsx examples/<name>.ts')).toEqual([])
     expect(commandProblems('npx tsx examples/missing.ts')).toEqual(['`npx tsx examples/missing.ts`: examples/missing.ts does not exist'])
     expect(commandProblems('npx tsx examples/<name>.js')).toEqual(['`npx tsx examples/<name>.js`: examples/<name>.js does not exist'])
-    expect(commandProblems('npx no-such-tool --x')).toEqual(['`npx no-such-tool --x`: no bin "no-such-tool" in this package or its dependencies'])
+    expect(commandProblems('npx no-such-tool --x')).toEqual([
+      '`npx no-such-tool --x`: no bin "no-such-tool" in this package or its dependencies',
+    ])
     expect(commandProblems('NO_COLOR=1 node --import tsx examples/find-all.ts')).toEqual([])
     expect(commandProblems('node dist/nowhere.js')).toEqual(['`node dist/nowhere.js`: dist/nowhere.js does not exist'])
   })

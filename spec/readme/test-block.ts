@@ -49,7 +49,10 @@ export function runTestBlock(code: string, imports: ReadonlyMap<string, unknown>
   const marbles = (fn: (m: StallContext) => void) =>
     boundedMarbles((m) => {
       const counted = new Proxy(m, {
-        get: (target, key) => (key === 'expect' ? (...args: Parameters<StallContext['expect']>) => (marbleExpectations++, target.expect(...args)) : Reflect.get(target, key)),
+        get: (target, key) =>
+          key === 'expect'
+            ? (...args: Parameters<StallContext['expect']>) => (marbleExpectations++, target.expect(...args))
+            : Reflect.get(target, key),
       })
       fn(counted)
     })

@@ -83,7 +83,12 @@ export function writeWorkspace(blocks: readonly ReadmeBlock[]): Workspace {
  * returns one `README.md:LINE: message` per error (errors in other files name those files).
  */
 export function typecheck(workspace: Workspace): string[] {
-  const host: ts.ParseConfigFileHost = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')) } }
+  const host: ts.ParseConfigFileHost = {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    },
+  }
   const config = ts.getParsedCommandLineOfConfigFile(join(workspace.dir, 'tsconfig.json'), {}, host)
   if (config === undefined) throw new Error('the workspace tsconfig.json cannot be read')
   const program = ts.createProgram({ rootNames: [...workspace.files.keys()], options: config.options })
@@ -101,6 +106,8 @@ export function typecheck(workspace: Workspace): string[] {
     if (d.file === undefined || d.start === undefined) return `TS${d.code}: ${message}`
     const { line } = d.file.getLineAndCharacterOfPosition(d.start)
     const readme = workspace.readmeLine(d.file.fileName, line + 1)
-    return readme === undefined ? `${relative(ROOT, d.file.fileName)}:${line + 1}: TS${d.code}: ${message}` : `README.md:${readme}: TS${d.code}: ${message}`
+    return readme === undefined
+      ? `${relative(ROOT, d.file.fileName)}:${line + 1}: TS${d.code}: ${message}`
+      : `README.md:${readme}: TS${d.code}: ${message}`
   })
 }

@@ -12,7 +12,13 @@ export const EXAMPLE_DOCUMENTS: readonly Document[] = [
   { _id: '004', tags: [10, 'ipod', { t: 'ipod' }] },
   { _id: '005', tags: { t: 'ipod' } },
   { _id: '006', tags: [{ t: 'ipod' }, { t: 'apple' }] },
-  { _id: '007', tags: [{ t: 'ipod', v: 10 }, { t: 'apple', v: 9 }] },
+  {
+    _id: '007',
+    tags: [
+      { t: 'ipod', v: 10 },
+      { t: 'apple', v: 9 },
+    ],
+  },
   { _id: '008', tags: { t: 'ipod', v: 10 } },
 ].map((d, i) => ({ ...d, name: `Ipod 00${i + 1}` }))
 

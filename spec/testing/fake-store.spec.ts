@@ -7,14 +7,19 @@ import { firstValueFrom, lastValueFrom, of, switchMap, takeUntil, tap, toArray }
 import { TestScheduler } from 'rxjs/testing'
 import { marbles } from 'rxjs-marbles'
 import { describe, expect, it } from 'vitest'
-import { DocumentExistsError, InvalidOptionsError, isAvailabilityError, UnavailableError, UnsupportedOperationError } from '../../lib/index.js'
+import {
+  DocumentExistsError,
+  InvalidOptionsError,
+  isAvailabilityError,
+  UnavailableError,
+  UnsupportedOperationError,
+} from '../../lib/index.js'
 import { fakeStore, marble, UnscriptedCallError, type FakeStore } from '../../lib/testing/index.js'
 import { thrown } from '../support/thrown.js'
 
 type User = { _id: string; name: string }
 const ada: User = { _id: 'u1', name: 'Ada' }
 const alan: User = { _id: 'u2', name: 'Alan' }
-
 
 describe('fakeStore in virtual time', () => {
   it(
@@ -40,7 +45,13 @@ describe('fakeStore in virtual time', () => {
   it(
     'writes emit undefined whatever the letter; check-and-* read t and f as booleans',
     marbles((m) => {
-      const store = fakeStore({ insert: '-(x|)', delete: '(k|)', checkAndDelete: '--(t|)', checkAndReplace: '(f|)', checkAndMutate: marble('(y|)', { y: true }) })
+      const store = fakeStore({
+        insert: '-(x|)',
+        delete: '(k|)',
+        checkAndDelete: '--(t|)',
+        checkAndReplace: '(f|)',
+        checkAndMutate: marble('(y|)', { y: true }),
+      })
       m.expect(store.insert({ _id: 'u1' })).toBeObservable('-(u|)', { u: undefined })
       m.expect(store.delete('u1')).toBeObservable('(u|)', { u: undefined })
       m.expect(store.checkAndDelete('u1', {})).toBeObservable('--(t|)', { t: true })
@@ -89,7 +100,10 @@ describe('fakeStore in virtual time', () => {
     'logs every call: arguments, frames, and whether it completed, errored or was cancelled',
     marbles((m) => {
       const store = fakeStore({ findById: '-', insert: '--(x|)', delete: '-#' })
-      store.findById('slow', { fields: ['name'] }).pipe(takeUntil(m.cold('5ms x'))).subscribe()
+      store
+        .findById('slow', { fields: ['name'] })
+        .pipe(takeUntil(m.cold('5ms x')))
+        .subscribe()
       m.cold('10ms x').subscribe(() => store.insert({ _id: 'w' }).subscribe())
       store.delete('d').subscribe({ error: () => {} })
       const neverSubscribed = store.increment('k', 'n', 1)
@@ -130,7 +144,9 @@ describe('an unscripted method', () => {
     expect(error).toBeInstanceOf(UnsupportedOperationError)
     expect(isAvailabilityError(error)).toBe(false)
     expect(error).toMatchObject({ path: '/apps/users', method: 'update', code: 'UNSUPPORTED_OPERATION' })
-    expect((error as Error).message).toBe("fake store /apps/users: update was called but not scripted; script it, e.g. fakeStore({ update: '--(a|)' }) or fakeStore({ update: (...args) => of(…) })")
+    expect((error as Error).message).toBe(
+      "fake store /apps/users: update was called but not scripted; script it, e.g. fakeStore({ update: '--(a|)' }) or fakeStore({ update: (...args) => of(…) })",
+    )
     expect(store.callsOf('update')).toHaveLength(1)
   })
 
@@ -143,7 +159,10 @@ describe('an unscripted method', () => {
 describe('a bad script', () => {
   it.each([
     [{ findByID: '-' }, /"findByID" is not a Store method \(did you mean "findById"\?\)/],
-    [{ findById: '--a|' }, /fakeStore \/fake\/table findById: the marble "--a\|" emits "a" but gives no value for it; script it as marble\("--a\|", \{ a: … \}\)/],
+    [
+      { findById: '--a|' },
+      /fakeStore \/fake\/table findById: the marble "--a\|" emits "a" but gives no value for it; script it as marble\("--a\|", \{ a: … \}\)/,
+    ],
     [{ checkAndDelete: '(x|)' }, /checkAndDelete: the marble "\(x\|\)" emits "x" but gives no value/],
     [{ findById: '^-a|' }, /cannot have "\^" or "!"/],
     [{ findById: '-a!' }, /cannot have "\^" or "!"/],
@@ -177,7 +196,12 @@ describe('fakeStore outside TestScheduler.run', () => {
   it('plays in real milliseconds on the default scheduler', async () => {
     const store = fakeStore<User>({ find: marble('20ms a 5ms (b|)', { a: ada, b: alan }) })
     let emitted = false
-    const all = lastValueFrom(store.find().pipe(tap(() => (emitted = true)), toArray()))
+    const all = lastValueFrom(
+      store.find().pipe(
+        tap(() => (emitted = true)),
+        toArray(),
+      ),
+    )
     expect(emitted).toBe(false) // nothing at subscription: the first answer is 20 ms away
     expect(await all).toEqual([ada, alan])
     const [call] = store.calls

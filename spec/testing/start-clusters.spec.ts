@@ -47,7 +47,11 @@ describe('startClusters', () => {
     const onSecond = open(c1?.connectionString ?? '').store('/apps/users')
     // The table reached cluster 1 before createTable resolved.
     expect(await firstValueFrom(open(c1?.connectionString ?? '').storeExists('/apps/users'))).toBe(true)
-    await firstValueFrom(open(c0?.connectionString ?? '').store('/apps/users').insert({ _id: 'u1', name: 'Ada' }))
+    await firstValueFrom(
+      open(c0?.connectionString ?? '')
+        .store('/apps/users')
+        .insert({ _id: 'u1', name: 'Ada' }),
+    )
     await kit.waitForReplication()
     expect(await firstValueFrom(onSecond.findById('u1'))).toEqual({ _id: 'u1', name: 'Ada' })
 
@@ -84,7 +88,9 @@ describe('startClusters', () => {
       await firstValueFrom(open(short.cluster(0).connectionString).store('/t').insert({ _id: 'late' }))
       const error = await short.waitForReplication().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(TimeoutError)
-      expect((error as Error).message).toMatch(/^cluster1 has not shipped everything to cluster2 \(queue \d+, resync due (true|false), connected (true|false)\) within 200 ms/)
+      expect((error as Error).message).toMatch(
+        /^cluster1 has not shipped everything to cluster2 \(queue \d+, resync due (true|false), connected (true|false)\) within 200 ms/,
+      )
     } finally {
       await short.close()
     }
@@ -146,16 +152,36 @@ describe('startClusters with bad input', () => {
     [2, { nmaes: ['a', 'b'] } as never, /unknown option "nmaes" \(did you mean "names"\?\)/],
     [2, { storage: 'disk' } as never, /storage must be 'memory' or \{ dir: '<directory>' \}; got "disk"/],
     [2, { auth: { user: '' } } as never, /auth.user must be a non-empty string; got ""/],
-    [2, { gateway: { port: 5678 } } as never, /startClusters gateway: port is set by startClusters \(every gateway listens on a free port\)/],
+    [
+      2,
+      { gateway: { port: 5678 } } as never,
+      /startClusters gateway: port is set by startClusters \(every gateway listens on a free port\)/,
+    ],
     [2, { gateway: { replicateTo: [] } } as never, /startClusters gateway: replicateTo is set by startClusters/],
     [2, { waitTimeoutMs: 0 }, /waitTimeoutMs must be an integer in \[1, 2\^31-1\]; got 0/],
     [2, { auth: { user: 'u' } } as never, /auth.password must be a string; got undefined/],
-    [2, { gateway: { bogus: 1 } } as never, /startClusters gateway: unknown option "bogus" \(known options: host, replicationAuth, tls, replicationLagMs, /],
-    [2, { gateway: { replicatonLagMs: 5 } } as never, /startClusters gateway: unknown option "replicatonLagMs" \(did you mean "replicationLagMs"\?\)/],
+    [
+      2,
+      { gateway: { bogus: 1 } } as never,
+      /startClusters gateway: unknown option "bogus" \(known options: host, replicationAuth, tls, replicationLagMs, /,
+    ],
+    [
+      2,
+      { gateway: { replicatonLagMs: 5 } } as never,
+      /startClusters gateway: unknown option "replicatonLagMs" \(did you mean "replicationLagMs"\?\)/,
+    ],
     [2, { gateway: { replicationLagMs: -1 } }, /replicationLagMs must be an integer in \[0, 2\^31-1\]; got -1/],
     [2, { gateway: { findLimits: { maxStreams: 0 } } }, /findLimits.maxStreams must be an integer of at least 1; got 0/],
-    [2, { gateway: ({ index }: { index: number }) => (index === 1 ? { bogus: 1 } : {}) } as never, /gateway options of cluster2 \(from the gateway function\): unknown option "bogus"/],
-    [2, { gateway: () => ({ port: 1 }) } as never, /gateway options of cluster1 \(from the gateway function\): port is set by startClusters/],
+    [
+      2,
+      { gateway: ({ index }: { index: number }) => (index === 1 ? { bogus: 1 } : {}) } as never,
+      /gateway options of cluster2 \(from the gateway function\): unknown option "bogus"/,
+    ],
+    [
+      2,
+      { gateway: () => ({ port: 1 }) } as never,
+      /gateway options of cluster1 \(from the gateway function\): port is set by startClusters/,
+    ],
   ])('startClusters(%j, %j) rejects with InvalidOptionsError, before any gateway starts', async (n, options, message) => {
     const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length
     const before = listening()

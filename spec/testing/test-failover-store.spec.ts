@@ -23,7 +23,12 @@ describe('testFailoverStore', () => {
       m.expect(store.cluster$.pipe(map((c) => c.name))).toBeObservable('p 499ms s', { p: 'primary', s: 'secondary' })
       m.flush()
       expect(primary.callsOf('findById')[0]).toMatchObject({ args: ['u1', undefined], subscribedAt: 0, endedAt: 500, ending: 'cancelled' })
-      expect(secondary.callsOf('findById')[0]).toMatchObject({ args: ['u1', undefined], subscribedAt: 500, endedAt: 502, ending: 'completed' })
+      expect(secondary.callsOf('findById')[0]).toMatchObject({
+        args: ['u1', undefined],
+        subscribedAt: 500,
+        endedAt: 502,
+        ending: 'completed',
+      })
       expect(store.closed).toBe(false)
     }),
   )
@@ -73,7 +78,10 @@ describe('testFailoverStore', () => {
     'options win over the test defaults',
     boundedMarbles((m) => {
       const primary = fakeStore({ findById: '-' })
-      const store = testFailoverStore({ primary, secondary: fakeStore({ findById: marble('-(a|)', { a: ada }) }) }, { timeoutMs: 100, random: () => 0.5 })
+      const store = testFailoverStore(
+        { primary, secondary: fakeStore({ findById: marble('-(a|)', { a: ada }) }) },
+        { timeoutMs: 100, random: () => 0.5 },
+      )
       m.expect(store.findById('u1')).toBeObservable('100ms -(a|)', { a: ada })
       m.flush()
       // Failover at 100; the 20 s hold less half its 10 % jitter: 19 s.

@@ -173,7 +173,10 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
       }
     }
     const name = run.clusterName(this.cluster)
-    const error = new TimeoutError(`${run.name} on ${name}: no answer within ${phase === 'extended' ? core.secondaryTimeoutMs : this.limitMs} ms`, this.limitMs)
+    const error = new TimeoutError(
+      `${run.name} on ${name}: no answer within ${phase === 'extended' ? core.secondaryTimeoutMs : this.limitMs} ms`,
+      this.limitMs,
+    )
     if (phase !== 'extended') this.timedOut()
     const next = run.nextAfter(this.cluster, 'timeout', error)
     if (next < 0 && phase === 'waiting' && core.secondaryTimeoutMs > this.limitMs) {
@@ -191,7 +194,14 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     const core = run.core
     const now = core.clock.scheduler.now()
     core.stats.op(this.cluster, run.name).timeouts++
-    core.emit({ type: 'timeout', cluster: run.clusterName(this.cluster), operation: run.name, at: now, elapsedMs: now - run.startedAt, timeoutMs: this.limitMs })
+    core.emit({
+      type: 'timeout',
+      cluster: run.clusterName(this.cluster),
+      operation: run.name,
+      at: now,
+      elapsedMs: now - run.startedAt,
+      timeoutMs: this.limitMs,
+    })
     core.state.report(this.cluster, { kind: 'timed-out', why: 'TIMEOUT' }, run.name)
   }
 
@@ -205,7 +215,10 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     const run = this.run
     if (this.closed || (this.phase !== 'waiting' && this.phase !== 'answering') || !run.isRead) return false
     const name = run.clusterName(this.cluster)
-    const error = new TimeoutError(`${run.name} on ${name}: ${name} silent for ${silentMs} ms, longer than its latency explains`, this.limitMs)
+    const error = new TimeoutError(
+      `${run.name} on ${name}: ${name} silent for ${silentMs} ms, longer than its latency explains`,
+      this.limitMs,
+    )
     if (run.nextAfter(this.cluster, 'timeout', error) < 0) return false
     if (this.phase === 'answering') {
       run.core.clock.disarm(this)
@@ -225,7 +238,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     const core = this.run.core
     attemptSettled(this, error !== undefined && isAvailabilityError(error) ? 'failed' : 'answered')
     this.cancel()
-    if (error !== undefined && isAvailabilityError(error)) return core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, this.run.name)
+    if (error !== undefined && isAvailabilityError(error))
+      return core.state.report(this.cluster, { kind: 'failed', why: reasonOf(error) }, this.run.name)
     const now = core.clock.now()
     core.silence.heard(this.cluster, now, now - this.startedAt)
     core.state.report(this.cluster, ANSWERED, this.run.name)

@@ -79,7 +79,10 @@ class Settle<T> extends Subscriber<T> implements TimedEntry {
     const unknown = (this.run.unanswered ?? []).filter((u) => u.kind === 'unknown')
     if (unknown.length > 0) {
       const why = unknown.map((u) => `${this.run.clusterName(u.cluster)} failed after it may have been sent (${u.why})`).join('; ')
-      return this.unsettled(unknown.map((u) => u.cluster), why)
+      return this.unsettled(
+        unknown.map((u) => u.cluster),
+        why,
+      )
     }
     this.run.core.clock.disarm(this)
     this.unsubscribe()
@@ -99,7 +102,15 @@ class Settle<T> extends Subscriber<T> implements TimedEntry {
     const now = core.clock.scheduler.now()
     const pending = clusters.map((c) => run.clusterName(c))
     core.stats.unsettled++
-    core.emit({ type: 'unsettled', cluster: pending[0] ?? '', operation: run.name, at: now, elapsedMs: now - run.startedAt, pending, reason: why })
+    core.emit({
+      type: 'unsettled',
+      cluster: pending[0] ?? '',
+      operation: run.name,
+      at: now,
+      elapsedMs: now - run.startedAt,
+      pending,
+      reason: why,
+    })
     this.unsubscribe()
     this.out.error(new UnsettledWriteError(run.name, run.clusterName(run.answeredOn), pending, why))
   }

@@ -62,7 +62,8 @@ class LmdbTable implements TableStore {
   }
 
   private full(key: Buffer): Buffer {
-    if (key.length > MAX_KEY_BYTES) throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; durable storage allows at most ${MAX_KEY_BYTES - 1}`)
+    if (key.length > MAX_KEY_BYTES)
+      throw new InvalidArgumentError(`_id is ${key.length - 1} bytes; durable storage allows at most ${MAX_KEY_BYTES - 1}`)
     return Buffer.concat([this.prefix, key], 4 + key.length)
   }
 
@@ -208,7 +209,8 @@ export class LmdbEngine implements StorageEngine {
   async setTable(meta: TableMeta, decide: (current: TableMeta | undefined) => boolean): Promise<boolean> {
     // Checked before the transaction: once it starts, nothing in it may fail half-way.
     const bytes = Buffer.byteLength(meta.path, 'utf8')
-    if (bytes > MAX_CATALOG_KEY_BYTES) throw new InvalidArgumentError(`table path is ${bytes} bytes; durable storage allows at most ${MAX_CATALOG_KEY_BYTES}`)
+    if (bytes > MAX_CATALOG_KEY_BYTES)
+      throw new InvalidArgumentError(`table path is ${bytes} bytes; durable storage allows at most ${MAX_CATALOG_KEY_BYTES}`)
     const outcome = await this.root.transaction((): Outcome<boolean> => {
       try {
         return { value: this.applyTable(meta, decide) }

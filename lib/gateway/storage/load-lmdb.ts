@@ -17,7 +17,11 @@ export function loadLmdb(load: ModuleLoader = createRequire(import.meta.url)): t
     return load('lmdb') as typeof Lmdb
   } catch (error) {
     if (!isMissing(error, 'lmdb')) throw error
-    throw new MissingDependencyError('durable storage ({ dir } or --data) needs the optional package lmdb, which is not installed: npm install lmdb', 'lmdb', { cause: error })
+    throw new MissingDependencyError(
+      'durable storage ({ dir } or --data) needs the optional package lmdb, which is not installed: npm install lmdb',
+      'lmdb',
+      { cause: error },
+    )
   }
 }
 

@@ -73,12 +73,17 @@ export class ScriptedServer {
       },
     })
     s.port = await new Promise<number>((resolve, reject) =>
-      s.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+      s.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      ),
     )
     return s
   }
 
-  private record(method: string, call: { request: Record<string, unknown>; metadata: grpc.Metadata; getDeadline(): grpc.Deadline }): RecordedCall {
+  private record(
+    method: string,
+    call: { request: Record<string, unknown>; metadata: grpc.Metadata; getDeadline(): grpc.Deadline },
+  ): RecordedCall {
     const auth = call.metadata.get('authorization')[0]
     const deadline = call.getDeadline()
     const entry: RecordedCall = {
@@ -107,7 +112,10 @@ export class ScriptedServer {
 }
 
 /** A response carrying a wire error code. */
-export function wireError(errCode: number, errorMessage = ''): { error: { errCode: number; errorMessage: string; javaStackTrace: string } } {
+export function wireError(
+  errCode: number,
+  errorMessage = '',
+): { error: { errCode: number; errorMessage: string; javaStackTrace: string } } {
   return { error: { errCode, errorMessage, javaStackTrace: '' } }
 }
 

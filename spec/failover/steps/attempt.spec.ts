@@ -130,18 +130,16 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
   it.each([
     ['answers at 259, inside the moved limit: its answer', 259, '259ms (a|)', 0],
     ['answers at 261, past it: timeout at 260, the secondary answers', 261, '262ms (b|)', 1],
-  ])(
-    'the limit (due 10) moves out by the stalled 250 ms to 260: the primary %s',
-    (_, answerAt, expected, timeouts) =>
-      stallMarbles((m) => {
-        const { store, stores } = setup(m, EXACT)
-        stores[0]!.on('findById', m.scheduler.io(m.cold(`${answerAt}ms (a|)`, A)))
-        stores[1]!.on('findById', m.cold('--(b|)', B))
-        m.scheduler.stallAt(4, 250)
-        m.expect(store.findById('k')).toBeObservable(expected, { ...A, ...B })
-        m.flush()
-        expect(store.stats().clusters['c1']?.findById?.timeouts).toBe(timeouts)
-      })(),
+  ])('the limit (due 10) moves out by the stalled 250 ms to 260: the primary %s', (_, answerAt, expected, timeouts) =>
+    stallMarbles((m) => {
+      const { store, stores } = setup(m, EXACT)
+      stores[0]!.on('findById', m.scheduler.io(m.cold(`${answerAt}ms (a|)`, A)))
+      stores[1]!.on('findById', m.cold('--(b|)', B))
+      m.scheduler.stallAt(4, 250)
+      m.expect(store.findById('k')).toBeObservable(expected, { ...A, ...B })
+      m.flush()
+      expect(store.stats().clusters['c1']?.findById?.timeouts).toBe(timeouts)
+    })(),
   )
 
   it(
@@ -241,7 +239,8 @@ describe('attempt: the limit runs on the runnable clock (a stall of this process
         stores[0]!.on('findById', m.cold('-'))
         stores[1]!.on('findById', m.cold('-(b|)', B))
         const ends: number[] = []
-        for (let i = 0; i < 50; i++) m.scheduler.schedule(() => store.findById(`k${i}`).subscribe(() => ends.push(m.scheduler.now())), i % 5)
+        for (let i = 0; i < 50; i++)
+          m.scheduler.schedule(() => store.findById(`k${i}`).subscribe(() => ends.push(m.scheduler.now())), i % 5)
         m.scheduler.stallAt(5, 250)
         m.flush()
         // Limits due 10…14 on the runnable clock: 256…259 after the stall (the late wake at 255 expires nothing).

@@ -54,7 +54,10 @@ describe('fail over: the timelines of its doc', () => {
       const box = captureError(store.findById('k'))
       m.flush()
       expect(box.error).toBeInstanceOf(FailoverError)
-      expect((box.error as FailoverError).causes.map((c) => `${c.cluster}:${(c.error as { code: string }).code}`)).toEqual(['c1:UNAVAILABLE', 'c2:UNAVAILABLE'])
+      expect((box.error as FailoverError).causes.map((c) => `${c.cluster}:${(c.error as { code: string }).code}`)).toEqual([
+        'c1:UNAVAILABLE',
+        'c2:UNAVAILABLE',
+      ])
     }),
   )
 })
@@ -79,7 +82,12 @@ describe('fail over: policy decides whether an operation may move', () => {
       stores[0]!.on(op, m.cold('-#', undefined, failure === 'refused' ? refused() : unavailable()))
       stores[1]!.on(op, s)
       const options = strategy === undefined ? undefined : { strategy: strategy as FailoverStrategy }
-      const call: Observable<unknown> = op === 'findById' ? store.findById('k', options) : op === 'increment' ? store.increment('k', 'n', 1, options) : store[op](doc('k'), options)
+      const call: Observable<unknown> =
+        op === 'findById'
+          ? store.findById('k', options)
+          : op === 'increment'
+            ? store.increment('k', 'n', 1, options)
+            : store[op](doc('k'), options)
       const unsettled = moves && failure === 'reset' && op === 'insertOrReplace'
       m.expect<unknown>(outcome(call)).toBeObservable(unsettled ? '--(u|)' : moves ? '--(b|)' : '-(e|)', {
         b: op === 'findById' ? doc('s') : undefined,
@@ -111,7 +119,10 @@ describe('fail over: routing by health', () => {
         const { store, stores, events } = setup(m, { hold: { holdsMs: [100] }, closeAt: 200 })
         const primaryCalls: string[] = []
         const secondary = [m.cold('(b|)', B), m.cold('25ms (b|)', B)]
-        stores[0]!.on('findById', recorded(m, primaryCalls, () => m.cold(primary, undefined, refused())))
+        stores[0]!.on(
+          'findById',
+          recorded(m, primaryCalls, () => m.cold(primary, undefined, refused())),
+        )
         stores[1]!.on('findById', () => secondary.shift() ?? m.cold('#'))
         store.findById('k').subscribe() // fails over at `failoverAt`, the primary held for 100 ms
         m.expect(store.findById('k'), '20ms ^').toBeObservable('45ms (b|)', B)
@@ -130,9 +141,15 @@ describe('fail over: routing by health', () => {
       const c1 = [m.cold('-'), m.cold('-(a|)', A)]
       stores[0]!.on('findById', () => c1.shift() ?? m.cold('-'))
       const c2 = [m.cold('(b|)', B), m.cold('-#', undefined, refused())]
-      stores[1]!.on('findById', (id: unknown) => (id === DEFAULT_PROBE_ID ? m.cold('-') : (c2.shift() ?? m.cold('#', undefined, refused()))))
+      stores[1]!.on('findById', (id: unknown) =>
+        id === DEFAULT_PROBE_ID ? m.cold('-') : (c2.shift() ?? m.cold('#', undefined, refused())),
+      )
       stores[2]!.on('findById', (id: unknown) =>
-        id === DEFAULT_PROBE_ID ? m.cold('-') : m.scheduler.now() < 40 ? m.cold('(c|)', { c: doc('3') }) : m.cold('-#', undefined, refused()),
+        id === DEFAULT_PROBE_ID
+          ? m.cold('-')
+          : m.scheduler.now() < 40
+            ? m.cold('(c|)', { c: doc('3') })
+            : m.cold('-#', undefined, refused()),
       )
       // A: c1 silent, times out at 10; c2 is up: switch and move there.
       m.expect(store.findById('k')).toBeObservable('10ms (b|)', B)

@@ -110,9 +110,11 @@ describe('hedged reads', () => {
   )
 
   it(
-    'percentile delay: hedges after the active cluster\'s running p50',
+    "percentile delay: hedges after the active cluster's running p50",
     marbles((m) => {
-      const { store, stores } = setup(m, { hedge: { delayMs: { percentile: 50, minSamples: 2, minMs: 1, fallbackMs: 9 }, budget: { ratio: 1, burst: 1 } } })
+      const { store, stores } = setup(m, {
+        hedge: { delayMs: { percentile: 50, minSamples: 2, minMs: 1, fallbackMs: 9 }, budget: { ratio: 1, burst: 1 } },
+      })
       const s = m.cold('(b|)', { b: doc('s') })
       let calls = 0
       // Two fast reads (3 ms) teach the p50; the third read is slow.

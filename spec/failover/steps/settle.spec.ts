@@ -15,7 +15,7 @@ const OK = { a: undefined, b: undefined }
 
 describe('settle: a write is not acknowledged while an attempt it left behind could still land', () => {
   it(
-    "the settle.ts timeline: c1 times out at 10 and answers at 16, c2 applies at 12: acknowledged at 16",
+    'the settle.ts timeline: c1 times out at 10 and answers at 16, c2 applies at 12: acknowledged at 16',
     marbles((m) => {
       const { store, stores, events } = setup(m)
       const c1 = m.cold('----------------(a|)', OK)
@@ -51,7 +51,12 @@ describe('settle: a write is not acknowledged while an attempt it left behind co
       m.expect(outcome(store.replace(doc('k')))).toBeObservable('20ms (e|)', { e: 'error:UNSETTLED_WRITE' })
       const box = captureError(store.replace(doc('k')))
       m.flush()
-      expect(box.error).toMatchObject({ code: 'UNSETTLED_WRITE', appliedOn: 'c2', pending: ['c1'], reason: 'c1 failed after it may have been sent (UNAVAILABLE)' })
+      expect(box.error).toMatchObject({
+        code: 'UNSETTLED_WRITE',
+        appliedOn: 'c2',
+        pending: ['c1'],
+        reason: 'c1 failed after it may have been sent (UNAVAILABLE)',
+      })
       expect(events.filter((e) => e.type === 'unsettled').map((e) => `${e.at}`)).toEqual(['20', '20'])
       expect(store.stats()).toMatchObject({ inFlight: 0, activeTimers: 0, unsettled: 2 })
     }),

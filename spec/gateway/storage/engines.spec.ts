@@ -26,7 +26,10 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-const idArb: fc.Arbitrary<DocumentId> = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), fc.uint8Array({ minLength: 1, maxLength: 12 }))
+const idArb: fc.Arbitrary<DocumentId> = fc.oneof(
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
+  fc.uint8Array({ minLength: 1, maxLength: 12 }),
+)
 
 describe('storage keys', () => {
   it('byte order of encoded keys is compareIds order (binary first, strings by UTF-8 bytes)', () => {
@@ -101,7 +104,11 @@ describe.each(kinds)('%s engine', (_kind, make) => {
     const e = open()
     const t = await withTable(e)
     const k = encodeKey('k')
-    await expect(t.transact(k, () => { throw new Error('no') })).rejects.toThrow('no')
+    await expect(
+      t.transact(k, () => {
+        throw new Error('no')
+      }),
+    ).rejects.toThrow('no')
     expect(t.get(k)).toBeUndefined()
     await expect(t.transact(k, (cur) => ({ result: cur, write: rec('{"a":1}') }))).resolves.toBeUndefined()
     expect(t.get(k)?.text).toBe('{"a":1}')
@@ -111,7 +118,9 @@ describe.each(kinds)('%s engine', (_kind, make) => {
     const e = open()
     const t = await withTable(e)
     const k = encodeKey('counter')
-    await Promise.all(Array.from({ length: 50 }, () => t.transact(k, (cur) => ({ result: 0, write: rec(String(Number(cur?.text ?? '0') + 1)) }))))
+    await Promise.all(
+      Array.from({ length: 50 }, () => t.transact(k, (cur) => ({ result: 0, write: rec(String(Number(cur?.text ?? '0') + 1)) }))),
+    )
     expect(t.get(k)?.text).toBe('50')
   })
 
@@ -137,7 +146,8 @@ describe('lmdb engine durability', () => {
     await first.setTable({ path: '/gone', ts: 1, origin: 'o', dropped: false }, () => true)
     await first.setTable({ path: '/gone', ts: 2, origin: 'o', dropped: true }, () => true)
     const t = first.table('/t')
-    for (let i = 0; i < 100; i++) await t?.transact(encodeKey(`k${i}`), () => ({ result: 0, write: { text: `{"i":${i}}`, ts: i, origin: 'o' } }))
+    for (let i = 0; i < 100; i++)
+      await t?.transact(encodeKey(`k${i}`), () => ({ result: 0, write: { text: `{"i":${i}}`, ts: i, origin: 'o' } }))
     await first.close()
     const second = new LmdbEngine({ dir })
     engines.push(second)
@@ -152,7 +162,9 @@ describe('lmdb engine durability', () => {
     engines.push(e)
     await e.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)
     const t = e.table('/t')
-    await expect(t?.transact(encodeKey('x'.repeat(5000)), () => ({ result: 0, write: { text: '{}', ts: 1, origin: 'o' } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(
+      t?.transact(encodeKey('x'.repeat(5000)), () => ({ result: 0, write: { text: '{}', ts: 1, origin: 'o' } })),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(t?.get(encodeKey('x'.repeat(5000)))).toBeUndefined()
     await expect(t?.transact(encodeKey('ok'), () => ({ result: 1, write: { text: '{}', ts: 1, origin: 'o' } }))).resolves.toBe(1)
   })
@@ -161,7 +173,9 @@ describe('lmdb engine durability', () => {
     const dir = tempDir()
     const e = new LmdbEngine({ dir })
     const long = `/${'p'.repeat(2500)}`
-    await expect(e.setTable({ path: long, ts: 1, origin: 'o', dropped: false }, () => true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(e.setTable({ path: long, ts: 1, origin: 'o', dropped: false }, () => true)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
     expect(e.table(long)).toBeUndefined()
     expect(e.tableMeta(long)).toBeUndefined()
     await expect(e.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)).resolves.toBe(true)
@@ -197,7 +211,15 @@ describe('lmdb engine durability', () => {
     await first.setTable({ path: '/t', ts: 1, origin: 'o', dropped: false }, () => true)
     const t = first.table('/t')
     const key = encodeKey('c')
-    const history = { base: '{"_id":"c","n":0}', baseTs: 1, baseOrigin: 'A', resetTs: 1, resetOrigin: 'A', exact: true, log: [{ ts: 5, origin: 'B', mutation: '{"$increment":{"n":1}}' }] }
+    const history = {
+      base: '{"_id":"c","n":0}',
+      baseTs: 1,
+      baseOrigin: 'A',
+      resetTs: 1,
+      resetOrigin: 'A',
+      exact: true,
+      log: [{ ts: 5, origin: 'B', mutation: '{"$increment":{"n":1}}' }],
+    }
     await t?.transact(key, () => ({ result: 0, write: { text: '{"_id":"c","n":1}', ts: 5, origin: 'B', history } }))
     // The read path leaves the history out; transact and history() bring it.
     expect(t?.get(key)).toEqual({ text: '{"_id":"c","n":1}', ts: 5, origin: 'B' })
@@ -206,7 +228,9 @@ describe('lmdb engine durability', () => {
     engines.push(second)
     const again = second.table('/t')
     expect(again?.history(key)).toEqual(history)
-    expect(await again?.transact(key, (cur) => ({ result: cur?.history, write: { text: '{"_id":"c","n":1}', ts: 6, origin: 'B' } }))).toEqual(history)
+    expect(
+      await again?.transact(key, (cur) => ({ result: cur?.history, write: { text: '{"_id":"c","n":1}', ts: 6, origin: 'B' } })),
+    ).toEqual(history)
     // Written without a history: the stored one is gone too.
     expect(again?.history(key)).toBeUndefined()
   })
