@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { marbles, type Context } from 'rxjs-marbles'
-import { of, type Observable } from 'rxjs'
+import type { Observable } from 'rxjs'
 import { FailoverStore, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
 import { DEFAULT_SILENCE, SilenceWatch } from '../../lib/failover/silence.js'
 import { fakeStore, marble, type FakeStore } from '../../lib/testing/index.js'
@@ -189,6 +189,19 @@ describe('silence: a false alarm costs one extra read and no failover', () => {
   )
 })
 
+/** A watch over one cluster that learned 20 answers of 2 ms (threshold: the floor), and the silences it finds. */
+function learned(options: typeof DEFAULT_SILENCE | false) {
+  const found: number[] = []
+  const w = new SilenceWatch(
+    1,
+    options,
+    () => true,
+    (s) => found.push(s.silentMs),
+  )
+  for (let i = 0; i < 20; i++) w.heard(0, i, 2)
+  return { w, found }
+}
+
 describe('SilenceWatch: the threshold is what the latency explains, within the floor and the ceiling', () => {
   const watch = (options = DEFAULT_SILENCE) =>
     new SilenceWatch(
@@ -225,14 +238,7 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
   })
 
   it('check: silent only with something outstanding and unheard past the threshold', () => {
-    const found: number[] = []
-    const w = new SilenceWatch(
-      2,
-      DEFAULT_SILENCE,
-      () => true,
-      (s) => found.push(s.silentMs),
-    )
-    for (let i = 0; i < 20; i++) w.heard(0, i, 2)
+    const { w, found } = learned(DEFAULT_SILENCE)
     w.check(1_000) // nothing outstanding
     const epoch = w.sent(0, 1_000)
     w.check(1_015) // 15: not past 15
@@ -243,14 +249,7 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
   })
 
   it('an answer excuses the attempts sent before it: only those sent after it count', () => {
-    const found: number[] = []
-    const w = new SilenceWatch(
-      1,
-      DEFAULT_SILENCE,
-      () => true,
-      (s) => found.push(s.silentMs),
-    )
-    for (let i = 0; i < 20; i++) w.heard(0, i, 2)
+    const { w, found } = learned(DEFAULT_SILENCE)
     w.sent(0, 100) // slow, still outstanding
     w.heard(0, 110, -1) // the cluster answered something else (a probe)
     w.check(200) // only the excused attempt is out: not silent
@@ -261,17 +260,10 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
   })
 
   it('off (`false`): never silent', () => {
-    const found: number[] = []
-    const w = new SilenceWatch(
-      1,
-      false,
-      () => true,
-      (s) => found.push(s.silentMs),
-    )
-    for (let i = 0; i < 20; i++) w.heard(0, i, 2)
+    const { w, found } = learned(false)
     w.sent(0, 100)
     w.check(10_000)
     expect(found).toEqual([])
-    expect(of(w.thresholdOf(0))).toBeDefined()
+    expect(w.thresholdOf(0)).toBe(Infinity)
   })
 })
