@@ -164,7 +164,6 @@ class Context implements Core {
     )
     this.health = new HealthBook(this.names, scheduler.now())
     this.fence = new WriteFence(this.names, this.health, o.settleMs)
-    this.heardWhenBackUp()
     this.state = new ClusterState(
       this.names,
       this.health,
@@ -175,7 +174,8 @@ class Context implements Core {
       o.failback,
       o.random,
     )
-    this.session = new Session(o.session, this.state, o.random)
+    this.session = new Session(o.session, this.names.length, this.state, o.random)
+    this.watchHealth()
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)
@@ -183,12 +183,20 @@ class Context implements Core {
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
   }
 
-  /** A cluster that comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers. */
-  private heardWhenBackUp(): void {
+  /**
+   * What a cluster entering or leaving `up` tells the silence watch and the session: a cluster that
+   * comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers;
+   * one that leaves `up` may hold writes that never replicated (session.ts).
+   */
+  private watchHealth(): void {
     let before = this.health.current
     this.health.health$.subscribe((view) => {
-      for (let c = 0; c < view.length; c++)
-        if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
+      for (let c = 0; c < view.length; c++) {
+        const up = view[c]?.state === 'up'
+        if (up === (before[c]?.state === 'up')) continue
+        if (up) this.silence.heard(c, this.clock.now(), -1)
+        this.session.upChanged(c, up, this.clock.scheduler.now())
+      }
       before = view
     })
   }

@@ -33,7 +33,9 @@
  * What cannot be avoided, and is said: when the cluster that acknowledged a write inside the
  * window is not in good standing (it failed, or fell silent), the read is answered by another
  * cluster, which may not have the write yet. That read emits a `possibly-stale` event and counts
- * in `possiblyStaleReads`.
+ * in `possiblyStaleReads`. A cluster that left `up` inside a write's window may not have shipped
+ * it, so that write keeps counting after its window: while the cluster is away (reads answered
+ * elsewhere are said), and for a window after it is back (reads go to it, as inside the window).
  *
  * The window should outlast the clusters' replication lag: the embedded gateways replicate within
  * a few milliseconds (see the README for the figures), and `windowMs` defaults to 1 000 ms to
@@ -113,11 +115,9 @@ export class RecentWrites {
     if (this.acks.size > this.options.maxDocuments) this.acks.delete(this.acks.keys().next().value as string)
   }
 
-  /** The acknowledgment of this store's latest write of `key`, if it is inside the window at `now`. */
-  within(key: string, now: number): Acknowledgment | undefined {
-    if (this.acks.size === 0) return undefined
-    const ack = this.acks.get(key)
-    return ack !== undefined && now - ack.at < this.options.windowMs ? ack : undefined
+  /** The acknowledgment of this store's latest write of `key`, if remembered, inside the window or not. */
+  latestOf(key: string): Acknowledgment | undefined {
+    return this.acks.size === 0 ? undefined : this.acks.get(key)
   }
 
   /** The acknowledgment of this store's latest write of any document, if it is inside the window at `now`. */
@@ -126,6 +126,12 @@ export class RecentWrites {
     return ack !== null && now - ack.at < this.options.windowMs ? ack : undefined
   }
 }
+
+/** Whether a cluster ever left `up`, and if so whether it is back (times in scheduler ms). */
+type Reach =
+  | { readonly kind: 'never-left' }
+  | { readonly kind: 'away'; readonly leftAt: number }
+  | { readonly kind: 'back'; readonly leftAt: number; readonly backAt: number }
 
 /** A write that moves its document to `cluster`: it waits `waitMs` before its first attempt (rule 2). */
 export interface Handoff {
@@ -139,13 +145,34 @@ export class Session {
   private readonly recent: RecentWrites | null
   /** Drawn at the first ramp that needs it (a store that never ramps draws nothing from `random`). */
   private salt = -1
+  /** Per cluster: when it last left `up`, and whether (and when) it came back (scheduler ms). */
+  private readonly reach: Reach[]
 
   constructor(
     options: Required<SessionOptions> | false,
+    clusters: number,
     private readonly state: ClusterState,
     private readonly random: () => number,
   ) {
     this.recent = options === false ? null : new RecentWrites(options)
+    this.reach = Array.from({ length: clusters }, (): Reach => ({ kind: 'never-left' }))
+  }
+
+  /** Cluster `c` entered (`up`) or left `up` at `now`. */
+  upChanged(c: number, up: boolean, now: number): void {
+    const reach = this.reach[c] as Reach
+    if (!up) this.reach[c] = { kind: 'away', leftAt: now }
+    else if (reach.kind === 'away') this.reach[c] = { kind: 'back', leftAt: reach.leftAt, backAt: now }
+  }
+
+  /**
+   * True when `ack`, past its window, may still not have shipped: its cluster left `up` inside the
+   * window, and is still away or came back less than a window ago (what it queued ships then).
+   */
+  private mayNotHaveShipped(ack: Acknowledgment, windowMs: number, now: number): boolean {
+    const reach = this.reach[ack.cluster] as Reach
+    if (reach.kind === 'never-left' || reach.leftAt >= ack.at + windowMs) return false
+    return reach.kind === 'away' || now - reach.backAt < windowMs
   }
 
   /** The document's place in a ramp, if one is in progress (else any value does: the ramp is not asked). */
@@ -160,9 +187,16 @@ export class Session {
     return this.recent?.size ?? 0
   }
 
-  /** The acknowledgment of this store's latest write of `key`, while inside the window at `now`. */
+  /**
+   * The acknowledgment of this store's latest write of `key`, while inside the window at `now`;
+   * after the window too while it may not have shipped (its cluster left `up` inside the window):
+   * reads then go to that cluster once it is back, and one answered elsewhere is said.
+   */
   ownWrite(key: string, now: number): Acknowledgment | undefined {
-    return this.recent?.within(key, now)
+    const ack = this.recent?.latestOf(key)
+    if (ack === undefined) return undefined
+    const windowMs = (this.recent as RecentWrites).windowMs
+    return now - ack.at < windowMs || this.mayNotHaveShipped(ack, windowMs, now) ? ack : undefined
   }
 
   /** `cluster` acknowledged a write of `key` at `now`. */

@@ -148,6 +148,19 @@ describe('handoff', () => {
 
 describe('what cannot be avoided is said', () => {
   it(
+    'after the window, a write whose cluster stayed up no longer counts',
+    marbles((m) => {
+      const { store, stores, events } = twoClusters(m)
+      m.scheduler.schedule(() => void store.insertOrReplace({ _id: 'd', v: 1 }).subscribe(), 2) // acknowledged by c1
+      // c1 refuses from 60, after the window (2 + 50): the write had time to ship.
+      m.scheduler.schedule(() => stores[0]!.on('findById', () => m.cold('#', undefined, refused())), 60)
+      m.scheduler.schedule(() => void store.findById('d').subscribe(), 61)
+      m.flush()
+      expect(staleEvents(events)).toEqual([])
+    }),
+  )
+
+  it(
     'the cluster that acknowledged the write fails: the read is answered elsewhere, with a possibly-stale event before the answer',
     marbles((m) => {
       const { store, stores, events } = twoClusters(m)
@@ -156,11 +169,12 @@ describe('what cannot be avoided is said', () => {
       const seen: string[] = []
       events$Into(store, seen)
       m.scheduler.schedule(() => store.findById('d').subscribe((d) => seen.push(`answer ${String(d?.v)}`)), 7)
-      // A read of a document never written, and one after the window, say nothing.
+      // A read of a document never written says nothing. After the window the write still counts:
+      // c1 left up inside it (at 7), so the write may never have shipped.
       m.scheduler.schedule(() => void store.findById('e').subscribe(), 8)
       m.scheduler.schedule(() => void store.findById('d').subscribe(), 60)
       m.flush()
-      expect(seen).toEqual(['possibly-stale', 'answer s'])
+      expect(seen).toEqual(['possibly-stale', 'answer s', 'possibly-stale'])
       expect(staleEvents(events)).toEqual([
         {
           type: 'possibly-stale',
@@ -172,8 +186,9 @@ describe('what cannot be avoided is said', () => {
           acknowledgedBy: 'c1',
           writtenMsAgo: 5,
         },
+        expect.objectContaining({ at: 60, acknowledgedBy: 'c1', writtenMsAgo: 58 }),
       ])
-      expect(store.stats().possiblyStaleReads).toBe(1)
+      expect(store.stats().possiblyStaleReads).toBe(2)
     }),
   )
 })
@@ -186,13 +201,15 @@ function events$Into(store: FailoverStore, seen: string[]): void {
 }
 
 describe('RecentWrites', () => {
-  it('forgets an acknowledgment once the window has passed', () => {
+  it("keeps each document's latest acknowledgment; the latest of all counts only inside the window", () => {
     const recent = new RecentWrites({ windowMs: 100, maxDocuments: 10 })
     recent.acknowledged('sd', 1, 1000)
-    expect(recent.within('sd', 1099)).toEqual({ cluster: 1, at: 1000 })
-    expect(recent.within('sd', 1100)).toBeUndefined()
-    expect(recent.latestWithin(1050)).toEqual({ cluster: 1, at: 1000 })
-    expect(recent.latestWithin(1100)).toBeUndefined()
+    recent.acknowledged('se', 0, 1010)
+    recent.acknowledged('sd', 0, 1020)
+    expect(recent.latestOf('sd')).toEqual({ cluster: 0, at: 1020 })
+    expect(recent.latestOf('sf')).toBeUndefined()
+    expect(recent.latestWithin(1119)).toEqual({ cluster: 0, at: 1020 })
+    expect(recent.latestWithin(1120)).toBeUndefined()
   })
 })
 
