@@ -37,7 +37,7 @@ class OwnWrites<T> extends Subscriber<T> {
   protected override _next(value: T): void {
     const run = this.run
     const ownWrite = run.ownWrite
-    if (ownWrite !== undefined && run.answeredOn !== ownWrite.cluster && run.answeredOn >= 0) {
+    if (run.isRead && ownWrite !== undefined && run.answeredOn !== ownWrite.cluster && run.answeredOn >= 0) {
       const core = run.core
       const now = core.clock.scheduler.now()
       core.stats.possiblyStaleReads++
