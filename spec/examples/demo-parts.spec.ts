@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Operation } from '../../lib/chaos/history.js'
 import { judge } from '../../examples/demo/run.js'
-import { escapeHtml, renderReport } from '../../examples/demo/report.js'
+import { renderReport } from '../../examples/demo/report.js'
+import { escapeHtml } from '../../examples/demo/svg.js'
 import { bucketWidth, latencyBuckets, summarizePhases } from '../../examples/demo/summary.js'
 import { PHASES, phaseDurations } from '../../examples/demo/timeline.js'
 import type { DemoResult, PhaseSummary } from '../../examples/demo/types.js'
@@ -71,6 +72,7 @@ const good: Parameters<typeof judge>[1] = {
   divergent: 0,
   documents: 42,
   aborted: false,
+  traced: { description: 'findById: attempt on east timed-out after 500.3 ms, attempt on west answered in 1.2 ms', problems: [] },
 }
 const showcase = [
   phaseSummary('healthy'),
@@ -191,6 +193,7 @@ describe('demo: output', () => {
     },
     checks: [{ name: 'replicas converged', ok: true, detail: 'same 42 documents' }],
     errorsByKind: { 'increment FAILOVER': 2 },
+    trace: null,
     anomalies: [],
     ok: true,
   }
