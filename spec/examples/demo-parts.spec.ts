@@ -158,6 +158,17 @@ describe('demo: checks', () => {
       ),
     ).toEqual(['failback once the network healed'])
     expect(failed({ aborted: true })).toEqual(['timeline completed'])
+    const traced = 'one failover traced by OpenTelemetry, its waterfall drawn from the recorded spans'
+    expect(failed({ traced: null })).toEqual([traced])
+    const wrong = judge(showcase, {
+      ...good,
+      traced: { description: 'findById: …', problems: ['row 2: bar at x=400', 'row 3: parent a, recorded b'] },
+    })
+    expect(wrong.find((c) => c.name === traced)).toEqual({
+      name: traced,
+      ok: false,
+      detail: 'row 2: bar at x=400; row 3: parent a, recorded b',
+    })
   })
 })
 
@@ -207,6 +218,7 @@ describe('demo: output', () => {
     expect(html).not.toContain('<link>')
     expect(html).toContain('/demo/&lt;users&gt;')
     expect(html).toContain('Every check passed.')
+    expect(html).toContain('No traced operation failed over during this run.')
     expect(renderReport({ ...result, ok: false })).toContain('Some checks FAILED.')
     expect(escapeHtml('a"b&')).toBe('a&quot;b&amp;')
   })
