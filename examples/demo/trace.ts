@@ -156,19 +156,22 @@ export function offsetMs(from: HrTime, to: HrTime): number {
 }
 
 /**
- * How clearly a trace shows a failover (undefined: it shows none). First an attempt that timed out
- * (the black hole), then a read (no write left to settle: a short picture), then suspicion or a
- * switch on the operation span; among equals, the fewer span events the clearer (the demo's
- * machine is busy, and stalls of the process come as span events too).
+ * How clearly a trace shows a failover (undefined: it shows none). First, the missed attempt never
+ * answered (a cluster really gone, not one that was only slow: a read left running as the witness
+ * of a silent cluster may answer after all); then it timed out (the black hole); then a read (no
+ * write left to settle: a short picture); then suspicion or a switch on the operation span; among
+ * equals, the fewer span events the clearer (the demo's machine is busy, and stalls of the process
+ * come as span events too).
  */
 export function clarity(trace: readonly ReadableSpan[]): number | undefined {
   const f = failoverIn(trace)
   if (f === undefined) return undefined
+  const gone = attribute(f.missed, ATTR.attemptSettled) === 'answered' ? 0 : 16
   const timedOut = attribute(f.missed, ATTR.errorType) === 'TIMEOUT' ? 8 : 0
   const read = attribute(f.operation, ATTR.dbOperationName) === 'findById' ? 4 : 0
   const events = f.operation.events
   const told = events.some((e) => e.name === SPAN_EVENT.suspicion || e.name === SPAN_EVENT.switch) ? 2 : 0
-  return timedOut + read + told + 1 / (1 + events.length)
+  return gone + timedOut + read + told + 1 / (1 + events.length)
 }
 
 /** Spans of `trace` under `root`, depth first, siblings in start order. */

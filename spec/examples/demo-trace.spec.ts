@@ -149,6 +149,11 @@ describe('BestTracesProcessor (with the real SDK)', () => {
     const failedWrite = operation('insertOrReplace', [attempt('east', 'unknown', 'UNAVAILABLE'), attempt('west', 'answered')])
     const timedOutWrite = operation('insertOrReplace', [attempt('east', 'timed-out', 'TIMEOUT'), attempt('west', 'answered')])
     operation('findById', [attempt('west', 'answered')], [attempt('east', 'left-running', 'TIMEOUT')]) // not complete: never scored
+    // East was only slow: its attempt, left running as the witness of a silent cluster, answered after all.
+    const slowNotGone = operation('findById', [
+      { ...attempt('east', 'left-running', 'TIMEOUT'), 'ojai.attempt.settled': 'answered' },
+      attempt('west', 'answered'),
+    ])
     operation('findById', [attempt('east', 'failed', 'UNAVAILABLE'), attempt('east', 'answered')]) // answered on the same cluster
     expect(exporter.getFinishedSpans()).toEqual([]) // nothing passed on before a flush
     const timedOutRead = operation('findById', [attempt('east', 'timed-out', 'TIMEOUT'), attempt('west', 'answered')])
@@ -158,5 +163,6 @@ describe('BestTracesProcessor (with the real SDK)', () => {
     expect(exporter.getFinishedSpans()).toHaveLength(6)
     expect(clarity(exporter.getFinishedSpans().slice(0, 3))).toBeGreaterThan(clarity(exporter.getFinishedSpans().slice(3)) as number)
     expect(tracesExported()).not.toContain(failedWrite)
+    expect(tracesExported()).not.toContain(slowNotGone)
   })
 })
