@@ -4,6 +4,7 @@
  */
 import { clusterColour, escapeHtml, fmt } from './svg.js'
 import type { DemoResult, PhaseSummary } from './types.js'
+import { offsetMs } from './trace.js'
 import { waterfallSvg } from './waterfall.js'
 const EVENT_COLOURS: Record<string, string> = {
   failover: '#c92a2a',
@@ -133,8 +134,14 @@ function traceSection(result: DemoResult): string {
   const trace = result.trace
   if (trace === null) return '<p class="muted">No traced operation failed over during this run.</p>'
   const operation = trace.spans[0]
-  const phase = result.phases.find((p) => trace.atMs >= p.fromMs && trace.atMs < p.toMs)?.name
-  return `<div class="muted">The spans <code>ojai-failover/otel</code> recorded (real OpenTelemetry SDK, in-memory exporter) for one <b>${escapeHtml(operation?.name ?? '')}</b> that started at ${fmt(trace.atMs / 1000)} s${phase === undefined ? '' : ` (${escapeHtml(phase)} phase)`}, trace <code>${escapeHtml(trace.traceId)}</code>, as a tracing UI shows them. Times from the operation's start. The operation span is dark; attempts take their cluster's colour, pale with a red edge when they ended in error. Diamonds: the operation span's events. An attempt may outlive its operation: a read's attempt on a cluster that fell silent is left running as a witness, a write's until it settles.</div>
+  const phaseAt = (ms: number) => result.phases.find((p) => ms >= p.fromMs && ms < p.toMs)?.name
+  const endMs = operation === undefined ? trace.atMs : trace.atMs + offsetMs(operation.startTime, operation.endTime)
+  const [from, to] = [phaseAt(trace.atMs), phaseAt(endMs)]
+  const when =
+    from === to
+      ? `ran at ${fmt(trace.atMs / 1000)} s${from === undefined ? '' : ` (${escapeHtml(from)} phase)`}`
+      : `started at ${fmt(trace.atMs / 1000)} s${from === undefined ? '' : ` (end of the ${escapeHtml(from)} phase)`} and ended at ${fmt(endMs / 1000)} s${to === undefined ? '' : ` (${escapeHtml(to)} phase)`}`
+  return `<div class="muted">The spans <code>ojai-failover/otel</code> recorded (real OpenTelemetry SDK, in-memory exporter) for one <b>${escapeHtml(operation?.name ?? '')}</b> that ${when}, trace <code>${escapeHtml(trace.traceId)}</code>, as a tracing UI shows them. Times from the operation's start. The operation span is dark; attempts take their cluster's colour, pale with a red edge when they ended in error. Diamonds: the operation span's events. An attempt may outlive its operation: a read's attempt on a cluster that fell silent is left running as a witness, a write's until it settles.</div>
 ${waterfallSvg(trace, result.clusters)}`
 }
 
