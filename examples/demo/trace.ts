@@ -20,7 +20,7 @@ import { ATTR, enableOpenTelemetry, SPAN_EVENT, type AttemptOutcome } from '../.
 const MOVED_ON: readonly AttemptOutcome[] = ['timed-out', 'left-running', 'failed', 'unknown']
 
 /** The three spans a failover waterfall is about. */
-export interface FailoverSpans {
+interface FailoverSpans {
   readonly operation: ReadableSpan
   /** An attempt that did not answer (timed out, failed…). */
   readonly missed: ReadableSpan
@@ -32,7 +32,7 @@ const attribute = (span: ReadableSpan, key: string): AttributeValue | undefined 
 const startMs = (span: ReadableSpan): number => hrTimeToMilliseconds(span.startTime)
 
 /** The operation, the missed attempt and the answered one, when `spans` (one trace) shows a failover. */
-export function failoverIn(spans: readonly ReadableSpan[]): FailoverSpans | undefined {
+function failoverIn(spans: readonly ReadableSpan[]): FailoverSpans | undefined {
   const operation = spans.find((s) => s.parentSpanContext === undefined)
   if (operation === undefined) return undefined
   const attempts = spans
@@ -135,7 +135,7 @@ export interface RecordedTrace {
 const defined = (attributes: Record<string, AttributeValue | undefined> | undefined): Record<string, AttributeValue> =>
   Object.fromEntries(Object.entries(attributes ?? {}).filter((e): e is [string, AttributeValue] => e[1] !== undefined))
 
-export function recordedSpan(span: ReadableSpan): RecordedSpan {
+function recordedSpan(span: ReadableSpan): RecordedSpan {
   const { traceId, spanId } = span.spanContext()
   return {
     traceId,

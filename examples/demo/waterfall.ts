@@ -33,7 +33,7 @@ const EVENT_COLOURS: Record<string, string> = {
 }
 
 /** Milliseconds from the operation's start to x, over `extentMs`. */
-export class WaterfallScale {
+class WaterfallScale {
   constructor(readonly extentMs: number) {}
   x(ms: number): number {
     return PLOT_LEFT + (Math.min(Math.max(ms, 0), this.extentMs) / Math.max(this.extentMs, 0.001)) * (PLOT_RIGHT - PLOT_LEFT)
@@ -84,7 +84,7 @@ function eventDetails(name: string, a: Readonly<Record<string, AttributeValue>>)
 }
 
 /** The extent of the time axis: the latest end of a span or time of an event, from the operation's start. */
-export function extentOf(trace: RecordedTrace): number {
+function extentOf(trace: RecordedTrace): number {
   const root = trace.spans[0]
   if (root === undefined) return 0
   return Math.max(
