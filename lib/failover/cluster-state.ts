@@ -100,8 +100,9 @@ export interface FailbackRampOptions {
   /** How long the ramp lasts, ms. Default 30 000. */
   readonly rampMs?: number
   /**
-   * Share of operations started on the cluster failed back to, per equal part of the ramp; the
-   * rest start on the cluster left. Ascending, in (0, 1], the last 1. Default [0.05, 0.25, 1].
+   * Share of documents moved back to the cluster failed back to, per equal part of the ramp; the
+   * rest stay on the cluster left (each document by its place in the ramp, a hash of its `_id`:
+   * session.ts). Ascending, in (0, 1], the last 1. Default [0.05, 0.25, 1].
    */
   readonly shares?: readonly number[]
 }
