@@ -2,12 +2,15 @@
  * The FailoverStore's own cost per operation, on the compiled library (`npm run build` first: tsx
  * would inflate closure-heavy code), over stores that answer synchronously, so only the wrapper is
  * measured: CPU per operation over the raw store (findById, insertOrReplace), heap retained per
- * operation in flight, and CPU per document of a find. Medians of interleaved repetitions.
+ * operation in flight, CPU per document of a find (medians of interleaved repetitions), and the
+ * heap of the session window (session.ts) full at its default size.
  *
  *   npm run build && npx tsx bench/experiments/per-operation.ts
  */
 import { from, NEVER, of, type Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
+import type * as Policy from '../../lib/failover/policy.js'
+import type * as Session from '../../lib/failover/session.js'
 import type { Store } from '../../lib/index.js'
 import { settledHeap } from '../gc.js'
 import { cpuUsPer, median } from '../stats.js'
@@ -16,8 +19,10 @@ import { cpuUsPer, median } from '../stats.js'
 const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
 const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
+const { OPERATION_NAMES } = (await import(new URL('../../dist/failover/policy.js', import.meta.url).href)) as typeof Policy
+/** A store whose every call answers `answer` (a find: the 1 000 documents). */
 const fake = (answer: Observable<unknown>): Store =>
-  ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
+  Object.fromEntries([['path', '/t'], ...OPERATION_NAMES.map((op) => [op, op === 'find' ? () => from(docs) : () => answer])]) as Store
 const over = (answer: Observable<unknown>) =>
   new FailoverStore(
     [
@@ -66,6 +71,16 @@ const heap = {
 }
 void silent.close({ graceMs: 0 })
 
+// The session window at its default size, full: 10 000 documents with ids like `user-00001234`.
+const { RecentWrites, keyOf, DEFAULT_SESSION } = (await import(
+  new URL('../../dist/failover/session.js', import.meta.url).href
+)) as typeof Session
+const ids = Array.from({ length: DEFAULT_SESSION.maxDocuments }, (_, i) => `user-${String(i).padStart(8, '0')}`)
+const beforeWindow = settledHeap()
+const recent = new RecentWrites(DEFAULT_SESSION)
+ids.forEach((id, i) => recent.acknowledged(keyOf(id), i % 2, i))
+const windowBytes = settledHeap() - beforeWindow
+
 console.log('FailoverStore over the raw store, compiled code, synchronous stores (medians of 7 interleaved repetitions)')
 console.table({
   'findById: CPU us per operation': median(rows['findById']!),
@@ -73,4 +88,5 @@ console.table({
   'find: CPU us per document': median(rows['findPerDocument']!),
   'findById: heap bytes per operation in flight': Math.round(heap.findById),
   'insertOrReplace: heap bytes per operation in flight': Math.round(heap.insertOrReplace),
+  [`session window, ${recent.size} documents (default): heap KiB`]: Math.round(windowBytes / 1024),
 })
