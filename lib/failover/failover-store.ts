@@ -583,6 +583,8 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         }
         const key = document === undefined ? undefined : keyOf(document)
         const ownWrite = key === undefined ? undefined : ctx.session.ownWrite(key, now)
+        // A read of a document this store just wrote is not hedged: the other cluster may not have the write yet.
+        if (ownWrite !== undefined) hedged = false
         const placed = ctx.place(strategy, isRead, find !== undefined, key, ownWrite, now)
         const first = typeof placed === 'number' ? placed : placed.cluster
         const handoffMs = typeof placed === 'number' ? 0 : placed.waitMs

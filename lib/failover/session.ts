@@ -13,7 +13,9 @@
  *    document starts on that cluster while the cluster is in *good standing*: `up` and open to
  *    traffic (not drained or awaiting its probe), wherever the active cluster or a failback ramp
  *    would send it. A hold does not count here: a cluster left by a failover that then answered
- *    this write is the one cluster known to have it.
+ *    this write is the one cluster known to have it. Such a read is not hedged, and does not move
+ *    on when its cluster falls silent: it moves on at its time limit or on an error, as any read
+ *    did before suspicion, and is then said (below).
  * 2. **Handoff.** A write of such a document that routing sends to *another* cluster waits out
  *    the rest of the window first. When the cluster left is healthy, the previous write has
  *    replicated by then. When it failed (a failover), the previous write may ship only when it

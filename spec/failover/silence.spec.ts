@@ -267,3 +267,21 @@ describe('SilenceWatch: the threshold is what the latency explains, within the f
     expect(w.thresholdOf(0)).toBe(Infinity)
   })
 })
+
+describe('silence and a read of a document this store just wrote (session.ts)', () => {
+  it(
+    'written on c1 at 90, read at 100 as c1 goes dark: the read does not move at suspicion (c2 may not have the write); it moves at its limit (600) and is said possibly stale',
+    marbles((m) => {
+      const c1 = primary(m)
+      const c2 = secondary(m)
+      const { s, events } = store(m, c1, c2)
+      m.scheduler.schedule(() => void s.insertOrReplace({ _id: 'k' }).subscribe(), 90) // acknowledged by c1 at 92
+      const own = at(m, FAULT_AT, () => s.findById('k'))
+      const other = at(m, FAULT_AT, () => s.findById('other'))
+      m.flush()
+      expect(other.result).toBe('ok@122') // moved at suspicion (120), answered by c2 at 122
+      expect(own.result).toBe('ok@602') // waited on c1 to its limit (600), then c2
+      expect(brief(events).filter((e) => e.startsWith('possibly-stale'))).toEqual(['possibly-stale@602'])
+    }),
+  )
+})

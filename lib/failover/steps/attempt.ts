@@ -214,6 +214,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
   silenced(silentMs: number): boolean {
     const run = this.run
     if (this.closed || (this.phase !== 'waiting' && this.phase !== 'answering') || !run.isRead) return false
+    // A read of a document this store wrote here moments ago waits: elsewhere it may be stale (session.ts).
+    if (run.ownWrite?.cluster === this.cluster) return false
     const name = run.clusterName(this.cluster)
     const error = new TimeoutError(
       `${run.name} on ${name}: ${name} silent for ${silentMs} ms, longer than its latency explains`,
