@@ -427,6 +427,8 @@ function findStaleOwnReads(history: HistorySnapshot, anomalies: AnomalyList): { 
       history.downtime.some((d) => d.cluster === acknowledgedBy && d.fromMs <= end && read.invokeMs < (d.toMs ?? history.endMs))
     if (down) unavoidable++
     else avoidable++
+    const lastSwitch = history.switches.filter((w) => w.atMs <= read.invokeMs).at(-1)
+    const since = lastSwitch === undefined ? '' : `; ${Math.round(read.invokeMs - lastSwitch.atMs)} ms after the switch to ${lastSwitch.to}`
     anomalies.add({
       kind: 'stale-own-read',
       opId: read.id,
@@ -434,7 +436,7 @@ function findStaleOwnReads(history: HistorySnapshot, anomalies: AnomalyList): { 
       key: read.key,
       cluster: acknowledgedBy ?? 'unknown',
       avoidable: !down,
-      detail: `read ${read.id} by client ${read.process} returned ${read.value === null ? 'nothing' : JSON.stringify(read.value)}, older than its write ${own.id} (${JSON.stringify(own.value)}) acknowledged by ${acknowledgedBy ?? 'an unrecorded cluster'}${down ? ', which was down' : ''}`,
+      detail: `read ${read.id} by client ${read.process} returned ${read.value === null ? 'nothing' : JSON.stringify(read.value)}, older than its write ${own.id} (${JSON.stringify(own.value)}) acknowledged by ${acknowledgedBy ?? 'an unrecorded cluster'}${down ? ', which was down' : ''}${since}`,
     })
   }
   return { avoidable, unavoidable }
