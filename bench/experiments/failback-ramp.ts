@@ -85,6 +85,8 @@ interface WindowCounts {
   writes: number
   /** Operations that ended in an error, by operation and code. */
   readonly errors: Record<string, number>
+  /** Operations that moved on to another cluster (`rerouted` events: timeouts, suspicion, errors). */
+  movedOn: number
 }
 
 interface Figures extends WindowCounts {
@@ -123,12 +125,13 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   let windowFrom = Infinity
   let windowTo = Infinity
   const inWindow = (t: number) => t >= windowFrom && t < windowTo
-  const f: WindowCounts = { reads: 0, readsOn: {}, stale: 0, staleOn: {}, writes: 0, errors: {} }
+  const f: WindowCounts = { reads: 0, readsOn: {}, stale: 0, staleOn: {}, writes: 0, errors: {}, movedOn: 0 }
   let failoverAt = NaN
   let failbackAt = NaN
   let failedBack: () => void = () => {}
   const failback = new Promise<void>((resolve) => (failedBack = resolve))
   const events = store.events$.subscribe((e) => {
+    if (e.type === 'rerouted' && inWindow(performance.now())) f.movedOn++
     if (e.type === 'failover' && Number.isNaN(failoverAt)) failoverAt = performance.now()
     if (e.type === 'failback' && Number.isNaN(failbackAt)) {
       failbackAt = performance.now()
@@ -220,7 +223,7 @@ try {
     rows.push(figures)
     console.log(
       `run ${r}: ${figures.stale} stale of ${figures.reads} reads (${pct(figures.stale, figures.reads)}; on ${byKey(figures.staleOn)}), ` +
-        `reads on ${byKey(figures.readsOn)}, ${figures.writes} writes acknowledged, ${figures.lost} lost, ${figures.unexplained} unexplained, ` +
+        `reads on ${byKey(figures.readsOn)}, ${figures.movedOn} operations moved on, ${figures.writes} writes acknowledged, ${figures.lost} lost, ${figures.unexplained} unexplained, ` +
         `errors: ${byKey(figures.errors)}; failback ${(figures.failbackAfterFailoverMs / 1000).toFixed(1)} s after the failover`,
     )
     await env.heal()
@@ -240,7 +243,7 @@ console.log(
 )
 console.log(
   textTable(
-    ['run', 'reads', 'stale', 'stale %', 'stale on', 'acked writes', 'lost', 'unexplained', 'errors by code'],
+    ['run', 'reads', 'stale', 'stale %', 'stale on', 'acked writes', 'lost', 'unexplained', 'moved on', 'errors by code'],
     rows.map((f, i) => [
       String(i + 1),
       String(f.reads),
@@ -250,6 +253,7 @@ console.log(
       String(f.writes),
       String(f.lost),
       String(f.unexplained),
+      String(f.movedOn),
       byKey(f.errors),
     ]),
   ),
