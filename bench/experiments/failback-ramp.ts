@@ -29,6 +29,7 @@ import { firstValueFrom, toArray, timeout } from 'rxjs'
 import { textTable } from '../../lib/chaos/report.js'
 import type { FailoverStoreOptions } from '../../lib/failover/options.js'
 import { reasonOf } from '../../lib/failover/run.js'
+import { messageOf } from '../../lib/ojai/message-of.js'
 import type { GatewayNode } from '../../lib/chaos/cluster.js'
 import { GatewayEnv } from '../env.js'
 import { oursOverProxies } from '../sections/failover.js'
@@ -90,6 +91,12 @@ interface WindowCounts {
 }
 
 interface Figures extends WindowCounts {
+  /**
+   * When B, the cluster failed back from, first left good standing (silent, suspect or down) after
+   * the failback, in ms from it: the ramp ends there and every operation starts on A (NaN: never
+   * before the window's end).
+   */
+  readonly rampCutAtMs: number
   readonly lost: number
   readonly unexplained: number
   readonly failbackAfterFailoverMs: number
@@ -130,6 +137,13 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   let failbackAt = NaN
   let failedBack: () => void = () => {}
   const failback = new Promise<void>((resolve) => (failedBack = resolve))
+  let rampCutAtMs = NaN
+  const health = store.health$.subscribe((clusters) => {
+    const now = performance.now()
+    const b = clusters.find((c) => c.name === 'B')
+    if (b !== undefined && b.state !== 'up' && now >= failbackAt && now < windowTo && Number.isNaN(rampCutAtMs))
+      rampCutAtMs = now - failbackAt
+  })
   const events = store.events$.subscribe((e) => {
     if (e.type === 'rerouted' && inWindow(performance.now())) f.movedOn++
     if (e.type === 'failover' && Number.isNaN(failoverAt)) failoverAt = performance.now()
@@ -188,6 +202,7 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
     // Every operation is bounded by the store's own limits; this bounds the wait for them anyway.
     await Promise.race([loops, sleep(15_000)])
     events.unsubscribe()
+    health.unsubscribe()
     dispose()
   }
 
@@ -208,7 +223,7 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
     if (values.some((v) => typeof v !== 'number' || v < w.lastAcked)) lost++
     else if (values.some((v) => v !== w.lastAcked && !w.unacknowledged.has(v as number))) unexplained++
   }
-  return { ...f, lost, unexplained, failbackAfterFailoverMs: failbackAt - failoverAt }
+  return { ...f, rampCutAtMs, lost, unexplained, failbackAfterFailoverMs: failbackAt - failoverAt }
 }
 
 const env = await GatewayEnv.start({
@@ -216,15 +231,26 @@ const env = await GatewayEnv.start({
   gatewayArgs: (cluster) => (cluster === 'A' && clockOffsetMs > 0 ? [`--clock-offset-ms=-${clockOffsetMs}`] : []),
 })
 const rows: Figures[] = []
+let failedRuns = 0
 try {
   const path = await env.table([])
   for (let r = 1; r <= runs; r++) {
-    const figures = await run(env, path, r)
+    let figures: Figures
+    try {
+      figures = await run(env, path, r)
+    } catch (error) {
+      // A bound passed in the harness (a gateway slow to restart on a loaded machine): not a figure.
+      failedRuns++
+      console.log(`run ${r}: could not run: ${messageOf(error)}`)
+      await env.heal().catch((e: unknown) => console.log(`  heal failed: ${messageOf(e)}`))
+      continue
+    }
     rows.push(figures)
     console.log(
       `run ${r}: ${figures.stale} stale of ${figures.reads} reads (${pct(figures.stale, figures.reads)}; on ${byKey(figures.staleOn)}), ` +
         `reads on ${byKey(figures.readsOn)}, ${figures.movedOn} operations moved on, ${figures.writes} writes acknowledged, ${figures.lost} lost, ${figures.unexplained} unexplained, ` +
-        `errors: ${byKey(figures.errors)}; failback ${(figures.failbackAfterFailoverMs / 1000).toFixed(1)} s after the failover`,
+        `errors: ${byKey(figures.errors)}; failback ${(figures.failbackAfterFailoverMs / 1000).toFixed(1)} s after the failover` +
+        (Number.isNaN(figures.rampCutAtMs) ? '' : `; ramp cut short ${(figures.rampCutAtMs / 1000).toFixed(1)} s into it (B not up)`),
     )
     await env.heal()
     await sleep(500)
@@ -239,11 +265,12 @@ function pct(part: number, whole: number): string {
 
 console.log(
   `\nfailback ramp: ${writers} writers, window ${rampOffsetMs}-${rampOffsetMs + durationMs} ms into the ramp, ${runs} runs, ` +
-    `options ${JSON.stringify(options)}, A's clock ${clockOffsetMs} ms behind B's`,
+    `options ${JSON.stringify(options)}, A's clock ${clockOffsetMs} ms behind B's` +
+    (failedRuns > 0 ? `; ${failedRuns} runs could not run` : ''),
 )
 console.log(
   textTable(
-    ['run', 'reads', 'stale', 'stale %', 'stale on', 'acked writes', 'lost', 'unexplained', 'moved on', 'errors by code'],
+    ['run', 'reads', 'stale', 'stale %', 'stale on', 'acked writes', 'lost', 'unexplained', 'moved on', 'ramp cut s', 'errors by code'],
     rows.map((f, i) => [
       String(i + 1),
       String(f.reads),
@@ -254,6 +281,7 @@ console.log(
       String(f.lost),
       String(f.unexplained),
       String(f.movedOn),
+      Number.isNaN(f.rampCutAtMs) ? '-' : (f.rampCutAtMs / 1000).toFixed(1),
       byKey(f.errors),
     ]),
   ),
