@@ -8,6 +8,11 @@
  *
  * - **stale reads**: a writer's findById that returned an older `v` than its own last acknowledged
  *   write (or nothing), with the cluster that answered;
+ * - **when the ramp was cut short**: the store ends a ramp as soon as the cluster failed back from
+ *   (B) leaves good standing (on a loaded machine it falls silent now and then); from then on
+ *   every operation starts on A;
+ * - **operations that moved on** to the other cluster (timeouts, silence, errors): a read that
+ *   moves on from A to B may miss a write A acknowledged and B has not received yet;
  * - **errors by code**, of the operations started in that window;
  * - **acknowledged writes lost**, once the writers stopped and both replicas hold the same
  *   documents: a document whose final `v` on a cluster is older than its writer's last
@@ -94,7 +99,7 @@ interface Figures extends WindowCounts {
   /**
    * When B, the cluster failed back from, first left good standing (silent, suspect or down) after
    * the failback, in ms from it: the ramp ends there and every operation starts on A (NaN: never
-   * before the window's end).
+   * before the window's end, or no ramp).
    */
   readonly rampCutAtMs: number
   readonly lost: number
@@ -140,9 +145,8 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   let rampCutAtMs = NaN
   const health = store.health$.subscribe((clusters) => {
     const now = performance.now()
-    const b = clusters.find((c) => c.name === 'B')
-    if (b !== undefined && b.state !== 'up' && now >= failbackAt && now < windowTo && Number.isNaN(rampCutAtMs))
-      rampCutAtMs = now - failbackAt
+    if (options.failback === false || !Number.isNaN(rampCutAtMs) || !(now >= failbackAt && now < windowTo)) return
+    if (clusters.some((c) => c.name === 'B' && c.state !== 'up')) rampCutAtMs = now - failbackAt
   })
   const events = store.events$.subscribe((e) => {
     if (e.type === 'rerouted' && inWindow(performance.now())) f.movedOn++
