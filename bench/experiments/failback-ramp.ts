@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { firstValueFrom, toArray, timeout } from 'rxjs'
 import { textTable } from '../../lib/chaos/report.js'
+import type { ClusterHealth } from '../../lib/failover/health.js'
 import type { FailoverStoreOptions } from '../../lib/failover/options.js'
 import { reasonOf } from '../../lib/failover/run.js'
 import { messageOf } from '../../lib/ojai/message-of.js'
@@ -143,10 +144,16 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   let failedBack: () => void = () => {}
   const failback = new Promise<void>((resolve) => (failedBack = resolve))
   let rampCutAtMs = NaN
-  const health = store.health$.subscribe((clusters) => {
+  let standing: readonly ClusterHealth[] = []
+  /** Notes the first moment after the failback, within the window, that B is not up. */
+  const watchRamp = () => {
     const now = performance.now()
     if (options.failback === false || !Number.isNaN(rampCutAtMs) || !(now >= failbackAt && now < windowTo)) return
-    if (clusters.some((c) => c.name === 'B' && c.state !== 'up')) rampCutAtMs = now - failbackAt
+    if (standing.some((c) => c.name === 'B' && c.state !== 'up')) rampCutAtMs = now - failbackAt
+  }
+  const health = store.health$.subscribe((clusters) => {
+    standing = clusters
+    watchRamp()
   })
   const events = store.events$.subscribe((e) => {
     if (e.type === 'rerouted' && inWindow(performance.now())) f.movedOn++
@@ -155,6 +162,7 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
       failbackAt = performance.now()
       windowFrom = failbackAt + rampOffsetMs
       windowTo = windowFrom + durationMs
+      watchRamp()
       failedBack()
     }
   })
