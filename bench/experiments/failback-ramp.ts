@@ -94,6 +94,8 @@ interface WindowCounts {
   readonly errors: Record<string, number>
   /** Operations that moved on to another cluster (`rerouted` events: timeouts, suspicion, errors). */
   movedOn: number
+  /** Failovers and failbacks after the first failback, until the window's end: each failback starts a new ramp. */
+  switchesAfterFailback: number
 }
 
 interface Figures extends WindowCounts {
@@ -138,7 +140,7 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   let windowFrom = Infinity
   let windowTo = Infinity
   const inWindow = (t: number) => t >= windowFrom && t < windowTo
-  const f: WindowCounts = { reads: 0, readsOn: {}, stale: 0, staleOn: {}, writes: 0, errors: {}, movedOn: 0 }
+  const f: WindowCounts = { reads: 0, readsOn: {}, stale: 0, staleOn: {}, writes: 0, errors: {}, movedOn: 0, switchesAfterFailback: 0 }
   let failoverAt = NaN
   let failbackAt = NaN
   let failedBack: () => void = () => {}
@@ -158,6 +160,8 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   const events = store.events$.subscribe((e) => {
     if (e.type === 'rerouted' && inWindow(performance.now())) f.movedOn++
     if (e.type === 'failover' && Number.isNaN(failoverAt)) failoverAt = performance.now()
+    else if ((e.type === 'failover' || e.type === 'failback') && !Number.isNaN(failbackAt) && performance.now() < windowTo)
+      f.switchesAfterFailback++
     if (e.type === 'failback' && Number.isNaN(failbackAt)) {
       failbackAt = performance.now()
       windowFrom = failbackAt + rampOffsetMs
@@ -282,7 +286,20 @@ console.log(
 )
 console.log(
   textTable(
-    ['run', 'reads', 'stale', 'stale %', 'stale on', 'acked writes', 'lost', 'unexplained', 'moved on', 'ramp cut s', 'errors by code'],
+    [
+      'run',
+      'reads',
+      'stale',
+      'stale %',
+      'stale on',
+      'acked writes',
+      'lost',
+      'unexplained',
+      'moved on',
+      'ramp cut s',
+      'switches',
+      'errors by code',
+    ],
     rows.map((f, i) => [
       String(i + 1),
       String(f.reads),
@@ -294,6 +311,7 @@ console.log(
       String(f.unexplained),
       String(f.movedOn),
       Number.isNaN(f.rampCutAtMs) ? '-' : (f.rampCutAtMs / 1000).toFixed(1),
+      String(f.switchesAfterFailback),
       byKey(f.errors),
     ]),
   ),
