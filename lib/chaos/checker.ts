@@ -436,7 +436,7 @@ function findStaleOwnReads(history: HistorySnapshot, anomalies: AnomalyList): { 
       key: read.key,
       cluster: acknowledgedBy ?? 'unknown',
       avoidable: !down,
-      detail: `read ${read.id} by client ${read.process} returned ${read.value === null ? 'nothing' : JSON.stringify(read.value)}, older than its write ${own.id} (${JSON.stringify(own.value)}) acknowledged by ${acknowledgedBy ?? 'an unrecorded cluster'}${down ? ', which was down' : ''}${since}`,
+      detail: `read ${read.id} by client ${read.process}${read.cluster === undefined ? '' : ` on ${read.cluster}`} returned ${read.value === null ? 'nothing' : JSON.stringify(read.value)}, older than its write ${own.id} (${JSON.stringify(own.value)}) acknowledged by ${acknowledgedBy ?? 'an unrecorded cluster'}${down ? ', which was down' : ''}${since}`,
     })
   }
   return { avoidable, unavoidable }

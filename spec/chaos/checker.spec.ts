@@ -529,7 +529,7 @@ describe("check: stale reads of a client's own writes", () => {
       key: 'r',
       cluster: 'A',
       avoidable: true,
-      detail: `read ${read} by client 1 returned "old", older than its write 2 ("new") acknowledged by A; 8 ms after the switch to B`,
+      detail: `read ${read} by client 1 on B returned "old", older than its write 2 ("new") acknowledged by A; 8 ms after the switch to B`,
     })
   })
 
