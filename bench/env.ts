@@ -8,7 +8,7 @@
  *   gateway restarts.
  */
 import { firstValueFrom, timeout } from 'rxjs'
-import { ClusterHarness, type GatewayNode } from '../lib/chaos/cluster.js'
+import { ClusterHarness, type ClusterHarnessOptions, type GatewayNode } from '../lib/chaos/cluster.js'
 import { connect, type Connection } from '../lib/driver/index.js'
 import type { ConnectOptions } from '../lib/driver/options.js'
 import { OjaiError } from '../lib/ojai/errors.js'
@@ -23,9 +23,13 @@ export class GatewayEnv {
 
   private constructor(readonly harness: ClusterHarness) {}
 
-  static async start(): Promise<GatewayEnv> {
-    // No replication: the bench seeds both clusters itself, and replication traffic would only add noise.
-    const harness = await ClusterHarness.start({ clusters: ['A', 'B'], replicate: false })
+  /**
+   * Clusters A and B. By default without replication: the bench seeds both clusters itself, and
+   * replication traffic would only add noise; an experiment about replicas passes
+   * `{ replicate: true }` (and e.g. per-gateway `gatewayArgs`).
+   */
+  static async start(options: Pick<ClusterHarnessOptions, 'replicate' | 'gatewayArgs'> = {}): Promise<GatewayEnv> {
+    const harness = await ClusterHarness.start({ clusters: ['A', 'B'], replicate: false, ...options })
     return new GatewayEnv(harness)
   }
 

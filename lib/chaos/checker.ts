@@ -28,6 +28,20 @@
  * may legitimately win over anything: it never overtakes. Concurrent writes (V ended after W was
  * invoked) may take effect in either order. When several writes stored the same value, the value
  * is blamed on V only if every one of them ended before W was invoked.
+ *
+ * ## Stale reads of a client's own writes
+ *
+ * A read by a client (a workload process) of a document it wrote itself, invoked after that write
+ * W was acknowledged, that returned an older version: nothing, or a value only writes ended before
+ * W was invoked could have stored (the same test as for an overtaken write, so a concurrent or
+ * unacknowledged write's value is never stale). Replicas that lag make such reads possible; a
+ * store that routes a document's reads to the cluster that acknowledged its last write avoids
+ * them while that cluster can serve. So each is:
+ * - *unavoidable* when the cluster that acknowledged W was down (killed, paused, partitioned,
+ *   refusing: a downtime span of the history) at some moment of the read;
+ * - *avoidable* otherwise, and also when the history does not say which cluster acknowledged W.
+ *
+ * They are counted, not judged: they do not make a run invalid.
  */
 import type { HistorySnapshot, Operation, Switch } from './history.js'
 import { summarize, type LatencySummary } from './percentiles.js'
@@ -92,6 +106,20 @@ export type Anomaly =
       readonly cluster: string
       readonly detail: string
     }
+  /**
+   * Read `opId` by the client that wrote `key` returned an older version than its acknowledged
+   * write `writeId` (see the module doc). `cluster` acknowledged the write; `avoidable` is false
+   * when it was down during the read.
+   */
+  | {
+      readonly kind: 'stale-own-read'
+      readonly opId: number
+      readonly writeId: number
+      readonly key: string
+      readonly cluster: string
+      readonly avoidable: boolean
+      readonly detail: string
+    }
   | { readonly kind: 'duplicate-apply'; readonly opId: number; readonly key: string; readonly cluster: string; readonly times: number }
   | { readonly kind: 'unexplained'; readonly key: string; readonly cluster: string; readonly detail: string }
   | { readonly kind: 'counter-mismatch'; readonly key: string; readonly cluster: string; readonly detail: string }
@@ -118,6 +146,13 @@ export interface CheckResult {
    * state are also in {@link lostWrites}; those seen only by a read are not.
    */
   readonly overtakenWrites: number
+  /**
+   * Reads by a client of a document it wrote that returned an older version than its acknowledged
+   * write (see the module doc), while the cluster that acknowledged it was reachable.
+   */
+  readonly avoidableStaleOwnReads: number
+  /** The same while the cluster that acknowledged the write was down: no cluster that could answer had it. */
+  readonly unavoidableStaleOwnReads: number
   /** Increments applied more than once on some cluster. */
   readonly duplicateApplies: number
   /** Idempotent operations (idempotent writes, reads) that failed while a cluster was up. */
@@ -158,6 +193,7 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
     unexplained += found.unexplained
   }
   if (options.freshReads === true) for (const id of findOvertakingReads(ops, anomalies)) overtaken.add(id)
+  const staleOwnReads = findStaleOwnReads(history, anomalies)
 
   const divergent = divergentKeys(clusters)
   for (const [key, detail] of divergent) anomalies.add({ kind: 'divergent', key, detail })
@@ -177,6 +213,8 @@ export function check(history: HistorySnapshot, clusters: ReadonlyMap<string, Cl
     lostIncrements: ops.filter((op) => op.type === 'increment' && lost.has(op.id)).length,
     overtakenWrites: overtaken.size,
     duplicateApplies: duplicated.size,
+    avoidableStaleOwnReads: staleOwnReads.avoidable,
+    unavoidableStaleOwnReads: staleOwnReads.unavoidable,
     callerErrors,
     hangs,
     unexplained,
@@ -356,6 +394,52 @@ function findOvertakingReads(ops: readonly Operation[], anomalies: AnomalyList):
     }
   }
   return overtaken
+}
+
+/**
+ * Stale reads of a client's own writes (see the module doc): for each read, the last write of the
+ * same document by the same process acknowledged before the read was invoked, and whether the
+ * read returned an older version; split by whether the acknowledging cluster was down meanwhile.
+ */
+function findStaleOwnReads(history: HistorySnapshot, anomalies: AnomalyList): { avoidable: number; unavoidable: number } {
+  const ops = history.operations
+  const writesByKey = groupByKey(ops, isWrite)
+  let avoidable = 0
+  let unavoidable = 0
+  for (const read of ops) {
+    if (read.type !== 'read' || read.outcome !== 'ok' || read.value === undefined) continue
+    const writes = writesByKey.get(read.key) ?? []
+    let own: Operation | undefined
+    for (const w of writes) {
+      if (w.process !== read.process || knownEnd(w) >= read.invokeMs) continue
+      if (own === undefined || knownEnd(w) > knownEnd(own)) own = w
+    }
+    if (own === undefined || read.value === own.value) continue
+    if (read.value !== null) {
+      const sources = writes.filter((w) => w.value === read.value)
+      // A value no write stored is the final-state check's business (unexplained), not a version.
+      if (sources.length === 0 || overtakingWrite(own, sources) === undefined) continue
+    }
+    const acknowledgedBy = own.cluster
+    const end = read.completeMs ?? history.endMs
+    const down =
+      acknowledgedBy !== undefined &&
+      history.downtime.some((d) => d.cluster === acknowledgedBy && d.fromMs <= end && read.invokeMs < (d.toMs ?? history.endMs))
+    if (down) unavoidable++
+    else avoidable++
+    const lastSwitch = history.switches.filter((w) => w.atMs <= read.invokeMs).at(-1)
+    const since = lastSwitch === undefined ? '' : `; ${Math.round(read.invokeMs - lastSwitch.atMs)} ms after the switch to ${lastSwitch.to}`
+    anomalies.add({
+      kind: 'stale-own-read',
+      opId: read.id,
+      writeId: own.id,
+      key: read.key,
+      cluster: acknowledgedBy ?? 'unknown',
+      avoidable: !down,
+      detail: `read ${read.id} by client ${read.process}${read.cluster === undefined ? '' : ` on ${read.cluster}`} returned ${read.value === null ? 'nothing' : JSON.stringify(read.value)}, older than its write ${own.id} (${JSON.stringify(own.value)}) acknowledged by ${acknowledgedBy ?? 'an unrecorded cluster'}${down ? ', which was down' : ''}${since}`,
+    })
+  }
+  return { avoidable, unavoidable }
 }
 
 function sameState(a: KeyState | undefined, b: KeyState | undefined): boolean {

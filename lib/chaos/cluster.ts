@@ -52,8 +52,11 @@ export interface ClusterHarnessOptions {
   readonly clusters?: number | readonly string[]
   /** How to start a gateway. Default {@link defaultGatewayLaunch}. */
   readonly launch?: GatewayLaunch
-  /** Extra CLI arguments for every gateway (e.g. replication lag). Default none. */
-  readonly gatewayArgs?: readonly string[]
+  /**
+   * Extra CLI arguments for every gateway (e.g. replication lag), or per gateway as a function of
+   * its cluster's name (e.g. `--clock-offset-ms=-200` for one of them). Default none.
+   */
+  readonly gatewayArgs?: readonly string[] | ((cluster: string) => readonly string[])
   /** Replicate every cluster to every other one. Default true. */
   readonly replicate?: boolean
   /** Bound on waiting for `listening on`. Default 15 000 ms. */
@@ -139,7 +142,8 @@ export class GatewayNode {
     const launch = this.options.launch ?? defaultGatewayLaunch()
     const args = [...launch.args, '--port', '0', '--data', this.dataDir]
     if (this.options.replicate ?? true) for (const peer of this.peers) args.push('--replicate-to', peer)
-    args.push(...(this.options.gatewayArgs ?? []))
+    const extra = this.options.gatewayArgs
+    args.push(...(typeof extra === 'function' ? extra(this.name) : (extra ?? [])))
     const child = spawn(launch.command, args, { cwd: launch.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     reapOnExit(child)
     this.child = child

@@ -6,6 +6,8 @@ const COLUMNS: readonly { readonly title: string; readonly value: (r: ScenarioRe
   { title: 'ops', value: (r) => String(r.ops) },
   { title: 'lost', value: (r) => String(r.lostWrites) },
   { title: 'dup', value: (r) => String(r.duplicateApplies) },
+  { title: 'staleOwn', value: (r) => String(r.avoidableStaleOwnReads) },
+  { title: 'unavoidable', value: (r) => String(r.unavoidableStaleOwnReads) },
   { title: 'callerErr', value: (r) => String(r.callerErrors) },
   { title: 'hangs', value: (r) => String(r.hangs) },
   { title: 'converge ms', value: (r) => (r.convergenceMs === null ? 'never' : String(r.convergenceMs)) },

@@ -7,6 +7,7 @@ import { connect, type Connection } from '../driver/index.js'
 import { FailoverStore } from '../failover/failover-store.js'
 import type { FailoverStoreOptions } from '../failover/options.js'
 import { OjaiError } from '../ojai/errors.js'
+import { AnsweringClusters } from './answering-clusters.js'
 import { caughtUpPing } from './caught-up-ping.js'
 import { check, divergentKeys, type CheckResult, type ClusterState } from './checker.js'
 import type { ClusterHarness, GatewayNode } from './cluster.js'
@@ -29,6 +30,8 @@ export interface ScenarioReport extends Pick<
   | 'lostIncrements'
   | 'overtakenWrites'
   | 'duplicateApplies'
+  | 'avoidableStaleOwnReads'
+  | 'unavoidableStaleOwnReads'
   | 'callerErrors'
   | 'hangs'
   | 'convergenceMs'
@@ -198,6 +201,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
   let store: FailoverStore | undefined
   let switches: Subscription | undefined
   let workload: Workload | undefined
+  let answers: AnsweringClusters | undefined
   let result: CheckResult
   let convergenceMs: number | null
   try {
@@ -210,6 +214,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       return { name: node.name, store: s, ping: options.failbackWhenCaughtUp === true ? caughtUpPing(harness, node, ping) : ping }
     })
     store = new FailoverStore(clusters, failoverOptions)
+    answers = new AnsweringClusters()
     const failoverStore = store
     let current = failoverStore.cluster.name
     switches = failoverStore.cluster$.subscribe((status) => {
@@ -228,6 +233,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
       ...shape,
       ...(mix === undefined ? {} : { mix }),
       activeCluster: () => failoverStore.cluster.name,
+      answers,
     })
     const running = workload.start()
     await scenario.run(ctx)
@@ -257,6 +263,7 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     })
   } finally {
     switches?.unsubscribe()
+    answers?.close()
     if (workload !== undefined) await workload.stop(0)
     await store?.close({ graceMs: 0 })
     await Promise.all(connections.map((c) => c.close({ graceMs: 0 })))
@@ -278,6 +285,8 @@ export async function runScenario(harness: ClusterHarness, scenario: Scenario, o
     lostIncrements: result.lostIncrements,
     overtakenWrites: result.overtakenWrites,
     duplicateApplies: result.duplicateApplies,
+    avoidableStaleOwnReads: result.avoidableStaleOwnReads,
+    unavoidableStaleOwnReads: result.unavoidableStaleOwnReads,
     callerErrors: result.callerErrors,
     hangs: result.hangs,
     convergenceMs,

@@ -24,6 +24,7 @@ import { firstValueFrom, timeout, toArray, type Observable, type Subscription } 
 import { OjaiError } from '../ojai/errors.js'
 import type { Document } from '../ojai/values.js'
 import type { CallOptions, Store } from '../store.js'
+import type { AnsweringClusters } from './answering-clusters.js'
 import type { ClusterState, KeyState } from './checker.js'
 import type { History, OpType, Outcome } from './history.js'
 import type { Random } from './distribution.js'
@@ -73,6 +74,12 @@ export interface WorkloadOptions {
   readonly random?: Random
   /** Name of the cluster serving now, recorded with each outcome. Default: none recorded. */
   readonly activeCluster?: () => string | undefined
+  /**
+   * Learns which cluster answered each operation (a FailoverStore's diagnostics), recorded with its
+   * outcome in place of `activeCluster`, which is then only the fallback (an operation no cluster
+   * answered). Default: `activeCluster` only.
+   */
+  readonly answers?: AnsweringClusters
   /** Options for increments (e.g. a strategy override to prove the checker catches duplicates). */
   readonly incrementOptions?: CallOptions
 }
@@ -104,7 +111,7 @@ interface InFlight {
 }
 
 export class Workload {
-  private readonly o: Required<Omit<WorkloadOptions, 'activeCluster' | 'incrementOptions' | 'maxOps' | 'mix'>> & {
+  private readonly o: Required<Omit<WorkloadOptions, 'activeCluster' | 'answers' | 'incrementOptions' | 'maxOps' | 'mix'>> & {
     readonly mix: WorkloadMix
     readonly maxOps: number
   }
@@ -274,6 +281,7 @@ export class Workload {
         break
       }
     }
+    const token = {}
     return new Promise<void>((resolve) => {
       let settled = false
       let last: unknown
@@ -282,14 +290,14 @@ export class Workload {
         settled = true
         this.inFlight.delete(id)
         this.settleWaiters.delete(resolve)
-        const cluster = this.options.activeCluster?.()
+        const cluster = this.options.answers?.clusterOf(token) ?? this.options.activeCluster?.()
         h.complete(id, outcome, { ...detail, ...(cluster === undefined ? {} : { cluster }) })
         resolve()
       }
       // stop() wakes the process when it abandons this operation.
       this.settleWaiters.add(resolve)
-      const subscription = call.subscribe({
-        next: (v) => (last = v),
+      const observer = {
+        next: (v: unknown) => (last = v),
         error: (error: unknown) => {
           const c = classifyError(error)
           // The message says which cluster failed how; kept short, it is for diagnosis only.
@@ -297,7 +305,9 @@ export class Workload {
           finish(c.outcome, { error: message === '' || !(error instanceof OjaiError) ? c.error : `${c.error}: ${message}` })
         },
         complete: () => finish('ok', readValue ? { value: readField(last as Document | null | undefined) } : {}),
-      })
+      }
+      const answers = this.options.answers
+      const subscription = answers === undefined ? call.subscribe(observer) : answers.starting(token, () => call.subscribe(observer))
       if (!settled) this.inFlight.set(id, { id, subscription })
     })
   }

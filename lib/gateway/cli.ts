@@ -12,6 +12,7 @@ import { DEFAULT_PORT } from '../proto/index.js'
 import { DEFAULT_FIND_LIMITS } from './find-limits.js'
 import { exposureWarnings, startGateway } from './gateway.js'
 import type { GatewayOptions } from './gateway.js'
+import { MAX_CLOCK_OFFSET_MS } from './hlc.js'
 import type { GatewayLogger } from './logger.js'
 import { messageOf } from '../ojai/message-of.js'
 
@@ -41,6 +42,10 @@ Options:
   --replication-lag-ms <n>   delay before a write is shipped to peers (default 0)
   --peer-ca <file>           PEM CA to verify TLS peers (default: peers are plaintext)
   --gateway-id <id>          id used as replication origin (default random)
+  --clock-offset-ms <n>      run this gateway's clock n ms ahead of the machine's (negative:
+                             behind; write --clock-offset-ms=-200), as a cluster whose clock
+                             is off: its write timestamps and last-writer-wins order follow it
+                             (default 0; at most 86400000 either way)
   --max-find-streams <n>     Find streams served at once by the gateway (default 64)
   --max-find-streams-per-connection <n>
                              ... and by one client connection (default 16)
@@ -59,6 +64,15 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   if (text === undefined) return fallback
   const n = Number(text)
   if (!Number.isInteger(n) || n < 0) fail(`--${name} needs a non-negative integer, got ${JSON.stringify(text)}`)
+  return n
+}
+
+function clockOffset(text: string): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isInteger(n) || Math.abs(n) > MAX_CLOCK_OFFSET_MS)
+    fail(
+      `--clock-offset-ms needs an integer in [-${MAX_CLOCK_OFFSET_MS}, ${MAX_CLOCK_OFFSET_MS}] (negative: --clock-offset-ms=-200), got ${JSON.stringify(text)}`,
+    )
   return n
 }
 
@@ -130,6 +144,7 @@ async function main(): Promise<void> {
         'replication-lag-ms': { type: 'string' },
         'peer-ca': { type: 'string' },
         'gateway-id': { type: 'string' },
+        'clock-offset-ms': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
     replicationLagMs: integer('replication-lag-ms', values['replication-lag-ms'], 0),
     ...(peerCa === undefined ? {} : { replication: { credentials: credentials.createSsl(peerCa) } }),
     ...(values['gateway-id'] === undefined ? {} : { gatewayId: values['gateway-id'] }),
+    ...(values['clock-offset-ms'] === undefined ? {} : { clockOffsetMs: clockOffset(values['clock-offset-ms']) }),
     ...(values.verbose ? { logger: stderrLogger() } : {}),
     findLimits: {
       maxStreams: positive('max-find-streams', values['max-find-streams'], DEFAULT_FIND_LIMITS.maxStreams),

@@ -23,7 +23,7 @@ import type { Fault, FaultTarget } from './faults.js'
 import { FindThrottle } from './find-limits.js'
 import type { FindLimits } from './find-limits.js'
 import { createHandlers } from './handlers.js'
-import { HybridClock } from './hlc.js'
+import { HybridClock, skewedClock } from './hlc.js'
 import { ControlService, INTERNAL_PACKAGE, internalDefinitions, ReplicationService } from './internal-proto.js'
 import type { ApplyRequest, ApplyResponse, ClearFaultsRequest, ControlResponse, SetFaultRequest } from './internal-proto.js'
 import { SILENT } from './logger.js'
@@ -96,6 +96,15 @@ export interface GatewayOptions {
   readonly logger?: GatewayLogger
   /** Wall clock (ms) for token expiry and timestamps; injectable for tests. Default `Date.now`. */
   readonly clock?: () => number
+  /**
+   * How many ms this gateway's clock runs ahead of `clock` (positive) or behind it (negative), as
+   * on a machine whose clock is off by that much: its hybrid clock, hence every timestamp it stamps
+   * on writes and table changes and the last-writer-wins order of concurrent writes, runs on the
+   * shifted clock (so do token expiry and replication lag, which only measure spans of it). For
+   * tests that model clusters whose clocks differ. An integer in [-86 400 000, 86 400 000] (a
+   * day). Default 0.
+   */
+  readonly clockOffsetMs?: number
   /** Random source of probabilistic faults; injectable for tests. Default `Math.random`. */
   readonly random?: () => number
 }
@@ -178,8 +187,11 @@ class GatewayImpl implements OjaiGateway {
   private server: grpc.Server | undefined
   private closing: Promise<void> | undefined
   private markCrashed: () => void = () => {}
+  /** This gateway's wall clock: `clock` shifted by `clockOffsetMs`. */
+  private readonly now: () => number
 
   constructor(private readonly options: GatewayOptions) {
+    this.now = skewedClock(options.clock ?? Date.now, options.clockOffsetMs ?? 0)
     this.host = options.host ?? '127.0.0.1'
     this.id = options.gatewayId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? SILENT
@@ -190,10 +202,11 @@ class GatewayImpl implements OjaiGateway {
     else this.storage = storage as StorageEngine
     this.ownsStorage = typeof storage === 'string' || !('tableMeta' in storage)
     this.crashed = new Promise((resolve) => (this.markCrashed = resolve))
-    const clock = new HybridClock(options.clock)
+    const now = this.now
+    const clock = new HybridClock(now)
     const peers = options.replicateTo ?? []
-    this.auth = options.auth === undefined ? undefined : new Authenticator(options.auth, options.clock)
-    const replicationAuth = options.replicationAuth === undefined ? undefined : new Authenticator(options.replicationAuth, options.clock)
+    this.auth = options.auth === undefined ? undefined : new Authenticator(options.auth, now)
+    const replicationAuth = options.replicationAuth === undefined ? undefined : new Authenticator(options.replicationAuth, now)
     this.db = new Database({
       engine: this.storage,
       clock,
@@ -203,7 +216,7 @@ class GatewayImpl implements OjaiGateway {
       // Full mesh: the gateways this one ships to are the ones that ship to it.
       expectedPeers: peers.length,
       ...(options.opLog === undefined ? {} : { opLog: options.opLog }),
-      ...(options.clock === undefined ? {} : { now: options.clock }),
+      now,
     })
     if (peers.length > 0) this.replicator = this.newReplicator(peers)
     this.finds = new FindThrottle(options.findLimits)
@@ -226,7 +239,7 @@ class GatewayImpl implements OjaiGateway {
         snapshot: () => this.db.snapshot(),
         localWatermark: () => this.db.localWatermark(),
         logger: this.logger,
-        ...(options.clock === undefined ? {} : { now: options.clock }),
+        now: this.now,
       },
     )
   }

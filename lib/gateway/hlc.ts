@@ -35,6 +35,17 @@ export class HybridClock {
 
 export const COUNTER_SPAN = 1024
 
+/** The largest clock offset a gateway takes (`clockOffsetMs`), either way: one day. */
+export const MAX_CLOCK_OFFSET_MS = 86_400_000
+
+/**
+ * `now` shifted by `offsetMs`: the wall clock of a machine whose clock runs that many ms ahead
+ * (positive) or behind (negative). `now` itself when the offset is 0.
+ */
+export function skewedClock(now: () => number, offsetMs: number): () => number {
+  return offsetMs === 0 ? now : () => now() + offsetMs
+}
+
 /** The wall-clock milliseconds part of a packed timestamp. */
 export function wallMillisOf(ts: number): number {
   return Math.floor(ts / COUNTER_SPAN)

@@ -28,6 +28,7 @@ import {
 import type { AuthOptions } from './auth.js'
 import type { FindLimits } from './find-limits.js'
 import type { GatewayOptions, TlsOptions } from './gateway.js'
+import { MAX_CLOCK_OFFSET_MS } from './hlc.js'
 import type { OpLogLimits } from './oplog.js'
 import type { ReplicationOptions } from './replication.js'
 
@@ -113,6 +114,7 @@ export const GATEWAY_OPTIONS: Rules<GatewayOptions> = {
   closeGraceMs: msOrZero,
   logger: withMethods('a logger with debug, info, warn and error methods (pino fits)', ['debug', 'info', 'warn', 'error']),
   clock: func('a function returning the time in ms'),
+  clockOffsetMs: integerIn(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS),
   random: func('a function returning a number in [0, 1)'),
 }
 

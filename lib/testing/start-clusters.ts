@@ -52,7 +52,11 @@ export interface StartClustersOptions {
   readonly storage?: 'memory' | { readonly dir: string }
   /** Credentials every gateway requires (and replicates with); the connection strings carry them. Default: no auth. */
   readonly auth?: AuthOptions
-  /** More options for every gateway, or per gateway as a function of its index and name (e.g. `replicationLagMs`, `logger`). */
+  /**
+   * More options for every gateway, or per gateway as a function of its index and name (e.g.
+   * `replicationLagMs`, `logger`, or `clockOffsetMs` to run one cluster's clock behind the others':
+   * `gateway: ({ index }) => (index === 1 ? { clockOffsetMs: -200 } : {})`).
+   */
   readonly gateway?: ClusterGatewayOptions | ((cluster: { readonly index: number; readonly name: string }) => ClusterGatewayOptions)
   /** How long `createTable` and `waitForReplication` wait for every cluster. Default 10 000 ms. */
   readonly waitTimeoutMs?: number

@@ -20,10 +20,10 @@ class Script {
     from: number,
     to: number | undefined,
     outcome: Outcome,
-    extra: { value?: string; cluster?: string; error?: string } = {},
+    extra: { value?: string | null; cluster?: string; error?: string; process?: number } = {},
   ): number {
     this.t = from
-    const id = this.h.invoke(1, type, key, extra.value === undefined ? {} : { value: extra.value })
+    const id = this.h.invoke(extra.process ?? 1, type, key, extra.value === undefined ? {} : { value: extra.value })
     if (to !== undefined) {
       this.t = to
       this.h.complete(id, outcome, {
@@ -223,8 +223,9 @@ describe('check: overtaken writes', () => {
     it('flags a read after the acknowledgment that returns the overtaking value', () => {
       const { s, v1, v2, read, final } = transient(600, 'v1')
       const r = check(s.at(900).h.snapshot(), final, { ...OPTIONS, freshReads: true })
-      expect(r).toMatchObject({ overtakenWrites: 1, lostWrites: 0, valid: false })
-      expect(r.anomalies).toEqual([
+      // The reader wrote v2 itself: the read is also a stale read of its own write.
+      expect(r).toMatchObject({ overtakenWrites: 1, lostWrites: 0, avoidableStaleOwnReads: 1, valid: false })
+      expect(r.anomalies.filter((a) => a.kind !== 'stale-own-read')).toEqual([
         {
           kind: 'overtaken-write',
           opId: v2,
@@ -502,5 +503,88 @@ describe('divergentKeys / allDownSpans', () => {
       { fromMs: 30, toMs: 50 },
     ])
     expect(allDownSpans(s.h.snapshot(), ['A', 'B', 'C'])).toEqual([])
+  })
+})
+
+describe("check: stale reads of a client's own writes", () => {
+  /** Client 1 writes `r` twice (`old`, then `new`, acknowledged by A at 30); a later read of it by client 1. */
+  function ownWrites(): Script {
+    const s = new Script()
+    s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'old', cluster: 'A' })
+    s.op('write-idempotent', 'r', 20, 30, 'ok', { value: 'new', cluster: 'A' })
+    return s
+  }
+  const final = both({ r: { value: 'new' } })
+
+  it('a read of the older version while the acknowledging cluster is up is avoidable; it does not invalidate the run', () => {
+    const s = ownWrites()
+    s.at(32).h.switched('A', 'B')
+    const read = s.op('read', 'r', 40, 45, 'ok', { value: 'old', cluster: 'B' })
+    const r = check(s.at(50).h.snapshot(), final, OPTIONS)
+    expect(r).toMatchObject({ avoidableStaleOwnReads: 1, unavoidableStaleOwnReads: 0, valid: true })
+    expect(r.anomalies).toContainEqual({
+      kind: 'stale-own-read',
+      opId: read,
+      writeId: 2,
+      key: 'r',
+      cluster: 'A',
+      avoidable: true,
+      detail: `read ${read} by client 1 on B returned "old", older than its write 2 ("new") acknowledged by A; 8 ms after the switch to B`,
+    })
+  })
+
+  it('the same read while the acknowledging cluster is down is unavoidable', () => {
+    const s = ownWrites()
+    s.at(35).h.clusterDown('A')
+    s.op('read', 'r', 40, 45, 'ok', { value: 'old', cluster: 'B' })
+    s.at(60).h.clusterUp('A')
+    const r = check(s.at(70).h.snapshot(), final, OPTIONS)
+    expect(r).toMatchObject({ avoidableStaleOwnReads: 0, unavoidableStaleOwnReads: 1 })
+    expect(r.anomalies).toContainEqual(expect.objectContaining({ kind: 'stale-own-read', avoidable: false }))
+  })
+
+  it('down for only part of the read counts as down; down before or after it does not', () => {
+    const s = ownWrites()
+    s.at(31).h.clusterDown('A')
+    s.at(33).h.clusterUp('A')
+    s.op('read', 'r', 40, 50, 'ok', { value: 'old' }) // A was back: avoidable
+    s.at(48).h.clusterDown('A')
+    s.at(49).h.clusterUp('A')
+    s.op('read', 'r', 60, 70, 'ok', { value: 'old' }) // after the second span: avoidable
+    const r = check(s.at(80).h.snapshot(), final, OPTIONS)
+    // The first read overlaps the second span (48-49).
+    expect(r).toMatchObject({ avoidableStaleOwnReads: 1, unavoidableStaleOwnReads: 1 })
+  })
+
+  it('reading nothing after an acknowledged write is stale; an unrecorded acknowledging cluster counts as avoidable', () => {
+    const s = new Script()
+    s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'x' })
+    s.at(12).h.clusterDown('A')
+    s.op('read', 'r', 20, 25, 'ok', { value: null })
+    const r = check(s.at(30).h.snapshot(), both({ r: { value: 'x' } }), OPTIONS)
+    expect(r).toMatchObject({ avoidableStaleOwnReads: 1, unavoidableStaleOwnReads: 0 })
+  })
+
+  it('is not stale: the write itself, a concurrent or unacknowledged write, another client, a read begun before the acknowledgment', () => {
+    const s = ownWrites()
+    s.op('read', 'r', 40, 45, 'ok', { value: 'new' }) // its own write
+    s.op('write-idempotent', 'r', 25, 50, 'ok', { value: 'other', process: 2 }) // concurrent with "new"
+    s.op('read', 'r', 55, 60, 'ok', { value: 'other' })
+    s.op('write-idempotent', 'r', 15, 18, 'info', { value: 'lost?', error: 'TIMEOUT' }) // may land any time
+    s.op('read', 'r', 61, 62, 'ok', { value: 'lost?' })
+    s.op('read', 'r', 63, 64, 'ok', { value: 'old', process: 3 }) // client 3 never wrote
+    s.op('read', 'r', 25, 35, 'ok', { value: 'old' }) // invoked before "new" was acknowledged
+    const r = check(s.at(70).h.snapshot(), both({ r: { value: 'other' } }), OPTIONS)
+    expect(r).toMatchObject({ avoidableStaleOwnReads: 0, unavoidableStaleOwnReads: 0 })
+    expect(r.anomalies.filter((a) => a.kind === 'stale-own-read')).toEqual([])
+  })
+
+  it("another client's write acknowledged before the client's own write began is an older version", () => {
+    const s = new Script()
+    s.op('write-idempotent', 'r', 0, 10, 'ok', { value: 'theirs', process: 2 })
+    s.op('write-idempotent', 'r', 20, 30, 'ok', { value: 'mine', cluster: 'B' })
+    s.op('read', 'r', 40, 45, 'ok', { value: 'theirs' })
+    const r = check(s.at(50).h.snapshot(), both({ r: { value: 'mine' } }), OPTIONS)
+    expect(r.avoidableStaleOwnReads).toBe(1)
   })
 })

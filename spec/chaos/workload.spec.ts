@@ -5,6 +5,10 @@ import { History } from '../../lib/chaos/history.js'
 import { classifyError, ownKey, readClusterState, Workload } from '../../lib/chaos/workload.js'
 import { UnsettledWriteError } from '../../lib/failover/errors.js'
 import { DocumentExistsError, TimeoutError, UnavailableError } from '../../lib/ojai/errors.js'
+import type { MutationJson } from '../../lib/ojai/mutation.js'
+import type { DocumentWithId } from '../../lib/ojai/values.js'
+import { AnsweringClusters } from '../../lib/chaos/answering-clusters.js'
+import { fakeStore, testFailoverStore } from '../../lib/testing/index.js'
 import { FakeStore, type FakeBehaviour } from './fake-store.js'
 
 const OPTIONS = { primary: 'A', timeoutMs: 100, secondaryTimeoutMs: 100, hangMarginMs: 0, recoveryGraceMs: 0 }
@@ -181,6 +185,45 @@ describe('Workload', () => {
       expect(later).toBeGreaterThan(30)
       expect(result).toMatchObject({ overtakenWrites: later, lostWrites: later, valid: false })
     })
+  })
+
+  it('with answers, records the cluster that answered each operation, not the one the store calls active', async () => {
+    // Reads fail on the primary and move on (the store switches to the secondary); writes go to the
+    // primary only: neither is the cluster the store calls active.
+    const store = testFailoverStore({
+      primary: fakeStore({ findById: '#', insertOrReplace: () => undefined }),
+      secondary: fakeStore({ findById: () => null, insertOrReplace: '#' }),
+    })
+    const workloadStore = {
+      findById: (id: string) => store.findById(id),
+      insertOrReplace: (doc: DocumentWithId) => store.insertOrReplace(doc, { strategy: 'primary-only' }),
+      insert: (doc: DocumentWithId) => store.insert(doc),
+      update: (id: string, mutation: MutationJson) => store.update(id, mutation),
+    }
+    const answers = new AnsweringClusters()
+    const history = new History()
+    const mix = { writeIdempotent: 1, writeConditional: 0, increment: 0, read: 1 }
+    const workload = new Workload({
+      store: workloadStore,
+      history,
+      concurrency: 1,
+      maxOps: 20,
+      mix,
+      activeCluster: () => 'active',
+      answers,
+    })
+    try {
+      await workload.start()
+    } finally {
+      answers.close()
+      await store.close()
+    }
+    const ops = history.snapshot().operations
+    expect(ops.filter((op) => op.type === 'read').map((op) => op.cluster)).toEqual(
+      ops.filter((op) => op.type === 'read').map(() => 'secondary'),
+    )
+    expect(ops.filter((op) => op.type === 'write-idempotent').every((op) => op.outcome === 'ok' && op.cluster === 'primary')).toBe(true)
+    expect(ops.some((op) => op.type === 'write-idempotent')).toBe(true)
   })
 
   it('classifies errors: availability and give-ups are unknown, answers are failures', () => {

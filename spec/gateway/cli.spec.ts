@@ -7,15 +7,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { GatewayControlClient } from '../../lib/gateway/index.js'
+import { GatewayControlClient, startGateway, type OjaiGateway } from '../../lib/gateway/index.js'
+import { wallMillisOf } from '../../lib/gateway/hlc.js'
+import { encodeKey } from '../../lib/gateway/storage/keys.js'
 import { killAll, runCli, startCli } from './gateway-process.js'
 import { docs, RawClient } from './raw-client.js'
 
 const dirs: string[] = []
 const clients: { close(): void }[] = []
+const gateways: OjaiGateway[] = []
 
-afterEach(() => {
+afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
+  await Promise.all(gateways.splice(0).map((g) => g.close()))
   killAll()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
@@ -42,6 +46,7 @@ describe('ojai-gateway CLI', () => {
       '--tls-key',
       '--replicate-to',
       '--replication-lag-ms',
+      '--clock-offset-ms',
       '--help',
     ])
       expect(r.stdout()).toContain(flag)
@@ -52,6 +57,30 @@ describe('ojai-gateway CLI', () => {
     expect((await run(['--bogus']).exited).code).toBe(2)
     expect((await run(['--user', 'u']).exited).code).toBe(2)
     expect((await run(['--port', 'abc']).exited).code).toBe(2)
+  })
+
+  it('--clock-offset-ms takes an integer within a day either way, or exits 2 saying so', async () => {
+    for (const bad of ['abc', '1.5', '', '86400001']) {
+      const r = run(['--port', '0', `--clock-offset-ms=${bad}`])
+      expect((await r.exited).code).toBe(2)
+      expect(r.stderr()).toContain('--clock-offset-ms needs an integer in [-86400000, 86400000]')
+    }
+  })
+
+  it('--clock-offset-ms=-5000 stamps writes 5 s behind the machine clock, as a peer sees them', async () => {
+    const peer = await startGateway({ port: 0 })
+    gateways.push(peer)
+    const skewed = await start(['--port', '0', '--clock-offset-ms=-5000', '--replicate-to', peer.address])
+    const client = new RawClient(skewed.address)
+    clients.push(client)
+    await client.createTable('/skew')
+    const before = Date.now()
+    await client.insert('/skew', '{"_id":"k"}')
+    const after = Date.now()
+    await vi.waitFor(() => expect(peer.storage.table('/skew')?.get(encodeKey('k'))).toBeDefined(), { timeout: 10_000, interval: 50 })
+    const stamped = wallMillisOf(peer.storage.table('/skew')?.get(encodeKey('k'))?.ts ?? 0)
+    expect(stamped).toBeGreaterThanOrEqual(before - 5000)
+    expect(stamped).toBeLessThanOrEqual(after - 5000)
   })
 
   it('prints exactly one line "listening on <host>:<port>", serves, and exits 0 on SIGTERM and on SIGINT', async () => {

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { wallMillisOf } from '../../lib/gateway/hlc.js'
+import { encodeKey } from '../../lib/gateway/storage/keys.js'
 import { connect, InvalidOptionsError, TimeoutError, type Connection } from '../../lib/index.js'
 import { startClusters, type EmbeddedClusters, type StartClustersOptions } from '../../lib/testing/index.js'
 import { runChild } from '../support/child-exit.js'
@@ -138,6 +140,22 @@ describe('startClusters', () => {
   })
 })
 
+describe('startClusters with a clock offset on one cluster', () => {
+  it("that cluster's gateway stamps its writes a minute behind the machine clock", async () => {
+    kit = await startClusters(2, { gateway: ({ index }) => (index === 1 ? { clockOffsetMs: -60_000 } : {}) })
+    const behind = kit.cluster(1)
+    // Written on that cluster first: it has seen no peer's timestamp its own clock would follow.
+    const connection = open(behind.connectionString)
+    await firstValueFrom(connection.createStore('/t'))
+    const before = Date.now()
+    await firstValueFrom(connection.store('/t').insert({ _id: 'k' }))
+    const after = Date.now()
+    const stamped = wallMillisOf(behind.gateway.storage.table('/t')?.get(encodeKey('k'))?.ts ?? 0)
+    expect(stamped).toBeGreaterThanOrEqual(before - 60_000)
+    expect(stamped).toBeLessThanOrEqual(after - 60_000)
+  })
+})
+
 describe('startClusters with bad input', () => {
   it.each<[unknown, StartClustersOptions | undefined, RegExp]>([
     [0, undefined, /a whole number of clusters from 1 to 30, got 0/],
@@ -176,6 +194,11 @@ describe('startClusters with bad input', () => {
       2,
       { gateway: ({ index }: { index: number }) => (index === 1 ? { bogus: 1 } : {}) } as never,
       /gateway options of cluster2 \(from the gateway function\): unknown option "bogus"/,
+    ],
+    [
+      2,
+      { gateway: ({ index }: { index: number }) => (index === 1 ? { clockOffsetMs: 0.5 } : {}) },
+      /clockOffsetMs must be an integer in \[-86400000, 86400000\]; got 0.5/,
     ],
     [
       2,
