@@ -186,9 +186,9 @@ export class ClusterState {
    * Where a new operation starts: the active cluster, or during a failback ramp the cluster left
    * while the ramp's share is at most the operation's `affinity` in [0, 1) (a hash of its
    * document's `_id`, so each document moves back at one moment: session.ts; random when it has
-   * none). The ramp ends early when the cluster left is no longer up: operations are not started
-   * on a cluster that timed out or failed. A cluster that fell silent gets no new operation while
-   * another is up and not held (routing.ts, {@link startAvoidingSilence}).
+   * none). The ramp ends early when the cluster left timed out or failed: operations are not
+   * started on it. A cluster that fell silent gets no new operation while another is up and not
+   * held (routing.ts, {@link startAvoidingSilence}), and the ramp goes on once it is heard again.
    */
   startCluster(affinity: number = this.random()): number {
     const chosen = this.routed(affinity)
@@ -220,7 +220,9 @@ export class ClusterState {
     const { rampMs, shares } = this.failbackRamp
     const elapsed = this.scheduler.now() - ramp.startedAt
     const step = Math.floor((elapsed * shares.length) / rampMs)
-    if (step >= shares.length || this.health.of(ramp.from).state !== 'up') {
+    const left = this.health.of(ramp.from).state
+    // A timeout or a failure ends the ramp; a suspicion (silent) does not: startCluster avoids it meanwhile.
+    if (step >= shares.length || left === 'suspect' || left === 'down') {
       this.ramp = null
       return active
     }
