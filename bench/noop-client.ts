@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline'
 import * as grpc from '@grpc/grpc-js'
 import { Observable } from 'rxjs'
 import { reapOnExit } from '../lib/chaos/reaper.js'
-import { NOOP_PATH } from './noop-service.js'
+import { NOOP_PATH, NOOP_STREAM_PATH } from './noop-service.js'
 
 const EMPTY = Buffer.alloc(0)
 const identity = (b: Buffer): Buffer => b
@@ -56,6 +56,24 @@ export class NoopGrpc {
           if (error !== null) subscriber.error(error)
           else subscriber.complete()
         },
+      )
+      return () => call.cancel()
+    })
+  }
+
+  /** One no-op stream: `payload` received `count` times, one message each; completes at the stream's end. */
+  stream(payload: Buffer, count: number): Observable<void> {
+    const request = Buffer.concat([Buffer.alloc(4), payload])
+    request.writeUInt32BE(count, 0)
+    return new Observable<void>((subscriber) => {
+      const call = this.client.makeServerStreamRequest<Buffer, Buffer>(NOOP_STREAM_PATH, identity, identity, request, {
+        deadline: Date.now() + 60_000,
+      })
+      let received = 0
+      call.on('data', () => received++)
+      call.on('error', (error) => subscriber.error(error))
+      call.on('end', () =>
+        received === count ? subscriber.complete() : subscriber.error(new Error(`no-op stream ended after ${received} of ${count} messages`)),
       )
       return () => call.cancel()
     })
