@@ -73,7 +73,9 @@ export class NoopGrpc {
       call.on('data', () => received++)
       call.on('error', (error) => subscriber.error(error))
       call.on('end', () =>
-        received === count ? subscriber.complete() : subscriber.error(new Error(`no-op stream ended after ${received} of ${count} messages`)),
+        received === count
+          ? subscriber.complete()
+          : subscriber.error(new Error(`no-op stream ended after ${received} of ${count} messages`)),
       )
       return () => call.cancel()
     })

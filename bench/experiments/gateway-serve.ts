@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util'
 import * as grpc from '@grpc/grpc-js'
 import { firstValueFrom, lastValueFrom, Observable, tap, toArray } from 'rxjs'
 import { reapOnExit } from '../../lib/chaos/reaper.js'
+import type * as GatewayModule from '../../lib/gateway/index.js'
 import { connect } from '../../lib/driver/index.js'
 import { ODate, ODecimal, OInt, OTimestamp } from '../../lib/ojai/values.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
@@ -64,7 +65,7 @@ const OWN_ROOT = resolve(HERE, '..', '..', '..')
 // The gateway process: a gateway on a free port; `cpu` on stdin answers its CPU time so far.
 
 async function serveGateway(root: string, storage: string): Promise<void> {
-  const module = (await import(pathToFileURL(join(root, 'lib', 'gateway', 'index.ts')).href)) as typeof import('../../lib/gateway/index.js')
+  const module = (await import(pathToFileURL(join(root, 'lib', 'gateway', 'index.ts')).href)) as typeof GatewayModule
   const dir = storage === 'lmdb' ? mkdtempSync(join(tmpdir(), 'gateway-serve-')) : undefined
   const gateway = await module.startGateway({ port: 0, storage: dir === undefined ? 'memory' : { dir } })
   console.log(`listening on ${gateway.port}`)
@@ -208,7 +209,11 @@ function gatewayTarget(gateway: GatewayProcess, path: string, docs: number): Tar
   )
   const finds: Record<FindKind, Buffer> = {
     'no condition': methods.Find.requestSerialize({ tablePath: path, payloadEncoding: JSON_ENCODING, jsonQuery: '{}' }),
-    condition: methods.Find.requestSerialize({ tablePath: path, payloadEncoding: JSON_ENCODING, jsonQuery: '{"$where":{"$ge":{"score":0}}}' }),
+    condition: methods.Find.requestSerialize({
+      tablePath: path,
+      payloadEncoding: JSON_ENCODING,
+      jsonQuery: '{"$where":{"$ge":{"score":0}}}',
+    }),
   }
   return {
     name: gateway.name,
@@ -291,7 +296,8 @@ async function bench(): Promise<void> {
   const profileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof'])
 
   const gateways = [await GatewayProcess.start('gateway', OWN_ROOT, storage, profileDir)]
-  if (values.baseline !== undefined) gateways.push(await GatewayProcess.start('baseline gateway', resolve(values.baseline), storage, profileDir))
+  if (values.baseline !== undefined)
+    gateways.push(await GatewayProcess.start('baseline gateway', resolve(values.baseline), storage, profileDir))
   const noop = await NoopGrpc.start()
   const targets: Target[] = []
   try {
