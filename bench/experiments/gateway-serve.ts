@@ -16,11 +16,13 @@
  * this repository (an earlier commit, its `node_modules` in place) and every repetition runs the
  * same loads against both, interleaved in a rotating order with the no-op server: before and
  * after in one run, under the same machine load. Ratios are medians of per-repetition ratios.
- * `--cpu-prof <dir>` writes the gateways' CPU profiles there, one folder per gateway (node
- * `--cpu-prof`; the largest file is the main thread's).
+ * `--only` runs one kind of load (to profile it alone). `--cpu-prof <dir>` writes the gateways'
+ * CPU profiles there, one folder per gateway (node `--cpu-prof`; the largest file is the main
+ * thread's).
  *
  *   npx tsx bench/experiments/gateway-serve.ts [--storage memory|lmdb] [--reps 7] [--duration-ms 1000]
- *     [--docs 1000] [--concurrency 16] [--streams 4] [--baseline <checkout>] [--cpu-prof <dir>]
+ *     [--docs 1000] [--concurrency 16] [--streams 4] [--only all|findById|find] [--baseline <checkout>]
+ *     [--cpu-prof <dir>]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -55,6 +57,7 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '4' },
     baseline: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    only: { type: 'string', default: 'all' },
   },
 })
 
@@ -294,6 +297,9 @@ async function bench(): Promise<void> {
   for (const [name, n] of Object.entries({ reps, 'duration-ms': durationMs, docs, concurrency, streams }))
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`)
   const profileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof'])
+  const allOps = ['findById', ...FIND_KINDS.map((k) => `find ${k}`)]
+  const ops = values.only === 'all' ? allOps : allOps.filter((op) => op.startsWith(values.only as string))
+  if (ops.length === 0) throw new Error(`--only must be all, findById or find, got ${values.only}`)
 
   const gateways = [await GatewayProcess.start('gateway', OWN_ROOT, storage, profileDir)]
   if (values.baseline !== undefined)
@@ -337,9 +343,10 @@ async function bench(): Promise<void> {
     for (let r = 0; r < reps; r++) {
       for (let k = 0; k < targets.length; k++) {
         const target = targets[(k + r) % targets.length] as Target
-        record(`${target.name}/findById`, await measure(target, (i) => target.findById(i).pipe(toCount), concurrency, durationMs))
+        if (ops.includes('findById'))
+          record(`${target.name}/findById`, await measure(target, (i) => target.findById(i).pipe(toCount), concurrency, durationMs))
         for (const kind of FIND_KINDS)
-          if (target.name !== 'bare grpc-js' || kind === 'no condition')
+          if (ops.includes(`find ${kind}`) && (target.name !== 'bare grpc-js' || kind === 'no condition'))
             record(`${target.name}/find ${kind}`, await measure(target, () => target.find(kind), streams, durationMs))
       }
       console.error(`repetition ${r + 1}/${reps} done`)
@@ -348,7 +355,7 @@ async function bench(): Promise<void> {
     const bare = (op: string) => runs.get(`bare grpc-js/${op === 'findById' ? 'findById' : 'find no condition'}`) as Run[]
     const rows: Record<string, Record<string, number | string>> = {}
     for (const gateway of gateways) {
-      for (const op of ['findById', ...FIND_KINDS.map((k) => `find ${k}`)]) {
+      for (const op of ops) {
         const list = runs.get(`${gateway.name}/${op}`) as Run[]
         const base = bare(op)
         rows[`${gateway.name}: ${op}`] = {
