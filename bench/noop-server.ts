@@ -5,9 +5,11 @@
  * gateway experiment. Run as a child process (like the gateways) so client and server do not
  * share an event loop.
  *
- * Prints `listening on 127.0.0.1:<port>` when ready; exits on SIGTERM or when stdin closes.
+ * Prints `listening on 127.0.0.1:<port>` when ready; answers `cpu` lines on stdin with its CPU time
+ * (cpu-query.ts); exits on SIGTERM or when stdin closes.
  */
 import * as grpc from '@grpc/grpc-js'
+import { answerCpuQueries } from './cpu-query.js'
 import { NOOP_SERVICE } from './noop-service.js'
 
 const server = new grpc.Server()
@@ -29,5 +31,4 @@ server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error,
 })
 const stop = () => server.tryShutdown(() => process.exit(0))
 process.once('SIGTERM', stop)
-process.stdin.on('end', stop)
-process.stdin.resume()
+answerCpuQueries().once('close', stop)

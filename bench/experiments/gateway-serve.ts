@@ -9,8 +9,8 @@
  * - find: whole-table Finds of `--docs` documents, `--streams` at once, with no condition and
  *   with a condition every document meets (it must be evaluated on each); against the no-op
  *   stream sending the same number of messages of the same size as the gateway's.
- * - gateway CPU: `process.cpuUsage()` of the gateway process over each run, per answer
- *   (findById) or per document streamed (find).
+ * - server CPU: `process.cpuUsage()` of the gateway process (and of the no-op server) over each
+ *   run, per answer (findById) or per document streamed (find).
  *
  * With `--baseline <checkout>`, a second gateway runs the `lib/gateway` of another checkout of
  * this repository (an earlier commit, its `node_modules` in place) and every repetition runs the
@@ -41,6 +41,7 @@ import { connect } from '../../lib/driver/index.js'
 import { ODate, ODecimal, OInt, OTimestamp } from '../../lib/ojai/values.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
 import { MapRDbServer, PayloadEncoding } from '../../lib/proto/index.js'
+import { answerCpuQueries, CpuQuery } from '../cpu-query.js'
 import { closedLoop, type ClosedLoopResult } from '../load.js'
 import { NoopGrpc } from '../noop-client.js'
 import { median, round } from '../stats.js'
@@ -72,14 +73,7 @@ async function serveGateway(root: string, storage: string): Promise<void> {
   const dir = storage === 'lmdb' ? mkdtempSync(join(tmpdir(), 'gateway-serve-')) : undefined
   const gateway = await module.startGateway({ port: 0, storage: dir === undefined ? 'memory' : { dir } })
   console.log(`listening on ${gateway.port}`)
-  const input = createInterface({ input: process.stdin })
-  input.on('line', (line) => {
-    if (line === 'cpu') {
-      const used = process.cpuUsage()
-      console.log(`cpu ${used.user + used.system}`)
-    }
-  })
-  input.once('close', () => {
+  answerCpuQueries().once('close', () => {
     void gateway.close().finally(() => {
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
       process.exit(0)
@@ -88,7 +82,7 @@ async function serveGateway(root: string, storage: string): Promise<void> {
 }
 
 class GatewayProcess {
-  private readonly waiting: ((line: string) => void)[] = []
+  private readonly cpu: CpuQuery
 
   private constructor(
     readonly name: string,
@@ -96,7 +90,7 @@ class GatewayProcess {
     private readonly child: ChildProcess,
     lines: Interface,
   ) {
-    lines.on('line', (line) => this.waiting.shift()?.(line))
+    this.cpu = new CpuQuery(name, child, lines)
   }
 
   static async start(name: string, root: string, storage: string, profileDir: string | undefined): Promise<GatewayProcess> {
@@ -123,18 +117,8 @@ class GatewayProcess {
   }
 
   /** The gateway process's CPU time so far (user + system), in µs. */
-  async cpuUs(): Promise<number> {
-    const answer = new Promise<string>((resolveLine, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway ${this.name}: no CPU answer within 10 s`)), 10_000)
-      this.waiting.push((line) => {
-        clearTimeout(timer)
-        resolveLine(line)
-      })
-    })
-    this.child.stdin?.write('cpu\n')
-    const m = /^cpu (\d+)$/.exec(await answer)
-    if (m === null) throw new Error(`gateway ${this.name}: unexpected CPU answer`)
-    return Number(m[1])
+  cpuUs(): Promise<number> {
+    return this.cpu.cpuUs()
   }
 
   async close(): Promise<void> {
@@ -255,14 +239,14 @@ function bareTarget(noop: NoopGrpc, message: Buffer, docs: number): Target {
           },
         }),
       ),
-    cpuUs: () => Promise.resolve(Number.NaN),
+    cpuUs: () => noop.cpuUs(),
     close: () => {},
   }
 }
 
 interface Run {
   readonly loop: ClosedLoopResult
-  /** Gateway CPU µs per answer (findById) or per document (find); NaN for the bare server. */
+  /** The server's CPU µs per answer (findById) or per document (find). */
   readonly serverCpuUs: number
   /** Answers (findById) or documents (find) per second. */
   readonly perSec: number
@@ -298,7 +282,7 @@ async function bench(): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`)
   const profileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof'])
   const allOps = ['findById', ...FIND_KINDS.map((k) => `find ${k}`)]
-  const ops = values.only === 'all' ? allOps : allOps.filter((op) => op.startsWith(values.only as string))
+  const ops = values.only === 'all' ? allOps : allOps.filter((op) => op === values.only || op.startsWith(`${values.only} `))
   if (ops.length === 0) throw new Error(`--only must be all, findById or find, got ${values.only}`)
 
   const gateways = [await GatewayProcess.start('gateway', OWN_ROOT, storage, profileDir)]
@@ -364,6 +348,7 @@ async function bench(): Promise<void> {
           'bare grpc-js': round(median(base.map((x) => x.perSec))),
           'ratio to bare': round(median(list.map((x, i) => x.perSec / (base[i] as Run).perSec))),
           'gateway CPU µs per unit': round(median(list.map((x) => x.serverCpuUs))),
+          'bare CPU µs per unit': round(median(base.map((x) => x.serverCpuUs))),
           errors: list.reduce((s, x) => s + x.loop.errors, 0),
         }
       }
