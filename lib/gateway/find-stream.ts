@@ -58,7 +58,7 @@ export async function streamFind(db: Database, throttle: FindThrottle, responses
   call.on('cancelled', stop)
   call.on('close', stop)
   call.on('error', stop)
-  /** Messages written and not yet flushed: their byte counts, given back on flush or at the end. */
+  /** Groups of messages written and not yet flushed: their byte counts, given back on flush or at the end. */
   const unflushed = new Set<{ bytes: number }>()
   let unflushedBytes = 0
   let wake: (() => void) | undefined
@@ -79,33 +79,48 @@ export async function streamFind(db: Database, throttle: FindThrottle, responses
     { once: true },
   )
 
-  /** Writes one result whose bytes are reserved; counted until grpc-js reports it flushed. */
-  const send = (response: DocumentResponse, bytes: number) => {
-    const m = { bytes }
-    unflushed.add(m)
+  /**
+   * Writes results whose bytes are reserved, counted as one group until grpc-js reports the last
+   * of them flushed (a stream flushes its messages in order): one callback per turn, not per result.
+   */
+  const send = (batch: readonly DocumentResponse[], bytes: number) => {
+    const group = { bytes }
+    unflushed.add(group)
     unflushedBytes += bytes
-    call.write(response, () => flushed(m))
+    const last = batch.length - 1
+    for (let i = 0; i < last; i++) call.write(batch[i] as DocumentResponse)
+    call.write(batch[last] as DocumentResponse, () => flushed(group))
   }
 
   /**
-   * One turn: the next results, each written at once while the budget and the stream's window
-   * have room; the first that does not fit is held for the caller. Ends after RESULTS_PER_TURN
+   * One turn: the next results, written together while the budget and the stream's window have
+   * room; the first that does not fit is held for the caller. Ends after RESULTS_PER_TURN
    * results, after a slice of time, or when the cursor did a batch of work without a result.
    */
   const turn = (): Turn => {
+    if (gone.signal.aborted) return DONE
     const until = performance.now() + throttle.limits.sliceMs
-    for (let written = 0; written < RESULTS_PER_TURN; written++) {
-      if (gone.signal.aborted) return DONE
-      if (written > 0 && (unflushedBytes >= STREAM_WINDOW_BYTES || performance.now() >= until)) return WRITTEN
+    const batch: DocumentResponse[] = []
+    let bytes = 0
+    let outcome: Turn = WRITTEN
+    while (batch.length < RESULTS_PER_TURN) {
+      if (batch.length > 0 && (unflushedBytes + bytes >= STREAM_WINDOW_BYTES || performance.now() >= until)) break
       const text = cursor.next()
-      if (text === NOT_YET) return written > 0 ? WRITTEN : NONE_YET
-      if (text === undefined) return DONE
+      if (text === NOT_YET || text === undefined) {
+        outcome = text === undefined ? DONE : batch.length > 0 ? WRITTEN : NONE_YET
+        break
+      }
       const response = responses.findResult(text)
-      const bytes = response.bytes.length
-      if (!throttle.tryReserve(bytes)) return { kind: 'held', response, bytes }
-      send(response, bytes)
+      const size = response.bytes.length
+      if (!throttle.tryReserve(size)) {
+        outcome = { kind: 'held', response, bytes: size }
+        break
+      }
+      batch.push(response)
+      bytes += size
     }
-    return WRITTEN
+    if (batch.length > 0) send(batch, bytes)
+    return outcome
   }
 
   let release: (() => void) | undefined
@@ -122,7 +137,7 @@ export async function streamFind(db: Database, throttle: FindThrottle, responses
       if (done.kind === 'done') break
       if (done.kind !== 'held') continue
       if (!(await throttle.reserve(done.bytes, gone.signal))) return
-      await throttle.run(() => send(done.response, done.bytes))
+      await throttle.run(() => send([done.response], done.bytes))
     }
     if (!gone.signal.aborted) call.end()
   } catch (error) {
