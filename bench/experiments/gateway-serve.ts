@@ -11,6 +11,9 @@
  *   stream sending the same number of messages of the same size as the gateway's.
  * - server CPU: `process.cpuUsage()` of the gateway process (and of the no-op server) over each
  *   run, per answer (findById) or per document streamed (find).
+ * - the gateway's own steps, in this process without gRPC (the steady part of the figures above):
+ *   request decoding, `Database.findById`, a Find's cursor per document, and serialising an answer
+ *   with protobufjs (as the build before this experiment's change did) and as a DocumentResponse.
  *
  * With `--baseline <checkout>`, a second gateway runs the `lib/gateway` of another checkout of
  * this repository (an earlier commit, its `node_modules` in place) and every repetition runs the
@@ -40,11 +43,22 @@ import type * as GatewayModule from '../../lib/gateway/index.js'
 import { connect } from '../../lib/driver/index.js'
 import { ODate, ODecimal, OInt, OTimestamp } from '../../lib/ojai/values.js'
 import type { DocumentWithId } from '../../lib/ojai/values.js'
-import { MapRDbServer, PayloadEncoding } from '../../lib/proto/index.js'
+import { Database } from '../../lib/gateway/database.js'
+import { acceptingDocumentResponses, DocumentResponses } from '../../lib/gateway/document-response.js'
+import { NOT_YET } from '../../lib/gateway/find-cursor.js'
+import { HybridClock } from '../../lib/gateway/hlc.js'
+import { MemoryEngine } from '../../lib/gateway/storage/memory.js'
+import { strictUtf8 } from '../../lib/gateway/strict-utf8.js'
+import { NO_ERROR } from '../../lib/gateway/wire.js'
+import { encodeDocument } from '../../lib/ojai/codec.js'
+import { FindResponseType, InsertMode, MapRDbServer, packageDefinition, PayloadEncoding } from '../../lib/proto/index.js'
+import type { FindByIdRequest__Output } from '../../lib/proto/generated/com/mapr/data/db/FindByIdRequest.js'
+import type { FindRequest__Output } from '../../lib/proto/generated/com/mapr/data/db/FindRequest.js'
+import type { InsertOrReplaceRequest__Output } from '../../lib/proto/generated/com/mapr/data/db/InsertOrReplaceRequest.js'
 import { answerCpuQueries, CpuQuery } from '../cpu-query.js'
 import { closedLoop, type ClosedLoopResult } from '../load.js'
 import { NoopGrpc } from '../noop-client.js'
-import { median, round } from '../stats.js'
+import { cpuUsPer, median, round } from '../stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -137,6 +151,7 @@ class GatewayProcess {
 const identity = (b: Buffer): Buffer => b
 const methods = MapRDbServer.service
 const { JSON_ENCODING } = PayloadEncoding
+const { RESULT_DOCUMENT } = FindResponseType
 
 function unary(client: grpc.Client, path: string, request: Buffer): Observable<void> {
   return new Observable<void>((subscriber) => {
@@ -359,11 +374,76 @@ async function bench(): Promise<void> {
         `the bare stream sends messages of the gateway's size (${findMessage?.length ?? 0} bytes). Shared machine: figures are noisy.`,
     )
     console.table(rows)
+    console.log(`the gateway's own steps in this process (no gRPC), CPU µs per answer or per document, medians of ${reps} repetitions`)
+    console.table(await ownSteps(reps, docs))
   } finally {
     for (const target of targets) target.close()
     await noop.close()
     await Promise.all(gateways.map((g) => g.close()))
   }
+}
+
+/**
+ * The gateway's own work per answer, measured in this process on the current tree's modules: what
+ * the figures above contain besides grpc-js, and the serialisation before (protobufjs, as the
+ * build before this change answered) and now ({@link DocumentResponses}).
+ */
+async function ownSteps(reps: number, docs: number): Promise<Record<string, { 'CPU µs': number }>> {
+  const db = new Database({ engine: new MemoryEngine(), clock: new HybridClock(), gatewayId: 'bench' })
+  const path = '/own'
+  await db.createTable(path)
+  for (let i = 0; i < docs; i++)
+    await db.insertOrReplace({
+      tablePath: path,
+      payloadEncoding: JSON_ENCODING,
+      insertMode: InsertMode.INSERT_OR_REPLACE,
+      data: 'jsonDocument',
+      jsonDocument: encodeDocument(documentOf(i)),
+    } as InsertOrReplaceRequest__Output)
+  const service = acceptingDocumentResponses(strictUtf8(methods, packageDefinition, 'com.mapr.data.db'))
+  const responses = new DocumentResponses(service)
+  // Every call over all the table's keys and documents, so that no step runs on one value only.
+  const requests = Array.from({ length: docs }, (_, i) =>
+    methods.FindById.requestSerialize({
+      tablePath: path,
+      payloadEncoding: JSON_ENCODING,
+      jsonDocument: JSON.stringify({ _id: documentOf(i)._id }),
+    }),
+  )
+  const decoded = requests.map((r) => service.FindById.requestDeserialize(r) as FindByIdRequest__Output)
+  const texts = decoded.map((r) => db.findById(r))
+  const each =
+    <T>(values: readonly T[], fn: (value: T) => unknown) =>
+    () => {
+      for (const value of values) fn(value)
+    }
+  const find = (query: string) => () => {
+    const request = { tablePath: path, payloadEncoding: JSON_ENCODING, data: 'jsonQuery', jsonQuery: query } as FindRequest__Output
+    const cursor = db.openFind(request, 1 << 30)
+    for (let next = cursor.next(); next !== undefined; next = cursor.next()) if (next !== NOT_YET) responses.findResult(next)
+  }
+  const steps: Record<string, () => void> = {
+    'findById: request decoded, UTF-8 checked': each(requests, (r) => service.FindById.requestDeserialize(r)),
+    'findById: Database.findById': each(decoded, (r) => db.findById(r)),
+    'findById: answer serialised by protobufjs (before)': each(texts, (text) =>
+      methods.FindById.responseSerialize({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, jsonDocument: text }),
+    ),
+    'findById: answer serialised as a DocumentResponse (now)': each(texts, (text) => responses.findById(text)),
+    'find: result serialised by protobufjs (before)': each(texts, (text) =>
+      methods.Find.responseSerialize({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: RESULT_DOCUMENT, jsonResponse: text }),
+    ),
+    'find: result serialised as a DocumentResponse (now)': each(texts, (text) => responses.findResult(text)),
+    'find: cursor and DocumentResponse, no condition': find('{}'),
+    'find: cursor and DocumentResponse, condition': find('{"$where":{"$ge":{"score":0}}}'),
+  }
+  const out: Record<string, { 'CPU µs': number }> = {}
+  // Each step handles `docs` values per call; about 100 000 values per repetition.
+  const calls = Math.max(1, Math.round(100_000 / docs))
+  for (const [name, fn] of Object.entries(steps)) {
+    cpuUsPer(calls, fn)
+    out[name] = { 'CPU µs': round(median(Array.from({ length: reps }, () => cpuUsPer(calls, fn) / docs))) }
+  }
+  return out
 }
 
 /** A findById counts one answer. */
