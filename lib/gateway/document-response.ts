@@ -4,10 +4,10 @@
  *
  * The stored text is already the wire form (the canonical extended JSON the driver decodes,
  * `$date`, `$numberLong` and the other tags included), so when no projection applies it goes out
- * as stored. Such an answer is its protobuf message, built once: the bytes protobufjs writes for
- * `{ error: NO_ERROR, payloadEncoding: JSON_ENCODING[, type: RESULT_DOCUMENT] }` (computed with
- * the service's own serialiser, so they cannot drift from it) followed by field 30, the document,
- * which is the last field in field-number order, where protobufjs writes it too. The result is
+ * as stored. Such an answer's message is a prefix, computed once with the service's own serialiser
+ * (so it cannot drift from it): the bytes protobufjs writes for
+ * `{ error: NO_ERROR, payloadEncoding: JSON_ENCODING[, type: RESULT_DOCUMENT] }`; then field 30,
+ * the document, the last field in field-number order, where protobufjs writes it too. The result is
  * byte for byte what the service's serialiser would produce for the same answer
  * (spec/gateway/document-response.spec.ts). Every other answer goes through that serialiser.
  *
