@@ -25,8 +25,7 @@
  *
  *   npx tsx bench/experiments/gateway-serve.ts [--storage memory|lmdb] [--reps 7] [--duration-ms 1000]
  *     [--docs 1000] [--concurrency 16] [--streams 4] [--only all|findById|find|"find condition"|…]
- *     [--baseline <checkout>]
- *     [--cpu-prof <dir>]
+ *     [--baseline <checkout>] [--cpu-prof <dir>]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
