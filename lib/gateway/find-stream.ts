@@ -1,7 +1,9 @@
 /**
  * Serving one Find stream within the gateway's {@link FindThrottle}: wait for a slot, then produce
- * and write one result per turn of work, each message counted against the stream's window and the
- * gateway's in-flight budget until it is flushed. Cancellation (or a passed deadline) stops the
+ * and write results in turns of work (at most {@link RESULTS_PER_TURN} results, or one slice of
+ * time, each), each message counted against the stream's window and the gateway's in-flight
+ * budget until it is flushed. A result goes out as its stored text, serialised straight into its
+ * message ({@link DocumentResponses}). Cancellation (or a passed deadline) stops the
  * stream where it is and gives back at once its slot, its budget and everything its cursor held.
  * Errors, before or during the stream, are one in-band message followed by a normal end
  * (protocol Section 12); a full waiting line is the gRPC status RESOURCE_EXHAUSTED.
@@ -11,6 +13,7 @@ import { FindResponseType, PayloadEncoding } from '../proto/constants.js'
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import type { Database } from './database.js'
+import type { DocumentResponse, DocumentResponses } from './document-response.js'
 import { NOT_YET } from './find-cursor.js'
 import type { FindCursor } from './find-cursor.js'
 import { STREAM_WINDOW_BYTES, TooManyFindsError } from './find-limits.js'
@@ -19,18 +22,27 @@ import { requireValidUtf8 } from './strict-utf8.js'
 import { errorOf, findError, NO_ERROR } from './wire.js'
 
 const { JSON_ENCODING } = PayloadEncoding
-const { RESULT_DOCUMENT, QUERY_PLAN } = FindResponseType
+const { QUERY_PLAN } = FindResponseType
 
-type FindCall = grpc.ServerWritableStream<FindRequest__Output, FindResponse>
+type FindCall = grpc.ServerWritableStream<FindRequest__Output, FindResponse | DocumentResponse>
+
+/**
+ * Results one turn of work writes at most: enough that the hop between turns (a promise and a
+ * place in the throttle's queue) is paid once for many results, few enough that a turn stays short
+ * beside the other streams' and calls'.
+ */
+export const RESULTS_PER_TURN = 32
 
 /** What one turn of work did. */
-type Turn = { readonly kind: 'written' | 'none-yet' | 'done' } | { readonly kind: 'held'; readonly text: string; readonly bytes: number }
+type Turn =
+  | { readonly kind: 'written' | 'none-yet' | 'done' }
+  | { readonly kind: 'held'; readonly response: DocumentResponse; readonly bytes: number }
 
 const WRITTEN: Turn = { kind: 'written' }
 const NONE_YET: Turn = { kind: 'none-yet' }
 const DONE: Turn = { kind: 'done' }
 
-export async function streamFind(db: Database, throttle: FindThrottle, call: FindCall): Promise<void> {
+export async function streamFind(db: Database, throttle: FindThrottle, responses: DocumentResponses, call: FindCall): Promise<void> {
   let cursor: FindCursor
   try {
     requireValidUtf8(call.request)
@@ -46,7 +58,7 @@ export async function streamFind(db: Database, throttle: FindThrottle, call: Fin
   call.on('cancelled', stop)
   call.on('close', stop)
   call.on('error', stop)
-  /** Messages written and not yet flushed: their byte counts, given back on flush or at the end. */
+  /** Groups of messages written and not yet flushed: their byte counts, given back on flush or at the end. */
   const unflushed = new Set<{ bytes: number }>()
   let unflushedBytes = 0
   let wake: (() => void) | undefined
@@ -67,24 +79,48 @@ export async function streamFind(db: Database, throttle: FindThrottle, call: Fin
     { once: true },
   )
 
-  /** Writes one result whose bytes are reserved; counted until grpc-js reports it flushed. */
-  const send = (text: string, bytes: number) => {
-    const m = { bytes }
-    unflushed.add(m)
+  /**
+   * Writes results whose bytes are reserved, counted as one group until grpc-js reports the last
+   * of them flushed (a stream flushes its messages in order): one callback per turn, not per result.
+   */
+  const send = (batch: readonly DocumentResponse[], bytes: number) => {
+    const group = { bytes }
+    unflushed.add(group)
     unflushedBytes += bytes
-    call.write({ error: NO_ERROR, payloadEncoding: JSON_ENCODING, type: RESULT_DOCUMENT, jsonResponse: text }, () => flushed(m))
+    const last = batch.length - 1
+    for (let i = 0; i < last; i++) call.write(batch[i] as DocumentResponse)
+    call.write(batch[last] as DocumentResponse, () => flushed(group))
   }
 
-  /** One turn: the next result, written at once when the budget has room, else held for the caller. */
+  /**
+   * One turn: the next results, written together while the budget and the stream's window have
+   * room; the first that does not fit is held for the caller. Ends after RESULTS_PER_TURN
+   * results, after a slice of time, or when the cursor did a batch of work without a result.
+   */
   const turn = (): Turn => {
     if (gone.signal.aborted) return DONE
-    const text = cursor.next()
-    if (text === NOT_YET) return NONE_YET
-    if (text === undefined) return DONE
-    const bytes = Buffer.byteLength(text, 'utf8')
-    if (!throttle.tryReserve(bytes)) return { kind: 'held', text, bytes }
-    send(text, bytes)
-    return WRITTEN
+    const until = performance.now() + throttle.limits.sliceMs
+    const batch: DocumentResponse[] = []
+    let bytes = 0
+    let outcome: Turn = WRITTEN
+    while (batch.length < RESULTS_PER_TURN) {
+      if (batch.length > 0 && (unflushedBytes + bytes >= STREAM_WINDOW_BYTES || performance.now() >= until)) break
+      const text = cursor.next()
+      if (text === NOT_YET || text === undefined) {
+        outcome = text === undefined ? DONE : batch.length > 0 ? WRITTEN : NONE_YET
+        break
+      }
+      const response = responses.findResult(text)
+      const size = response.bytes.length
+      if (!throttle.tryReserve(size)) {
+        outcome = { kind: 'held', response, bytes: size }
+        break
+      }
+      batch.push(response)
+      bytes += size
+    }
+    if (batch.length > 0) send(batch, bytes)
+    return outcome
   }
 
   let release: (() => void) | undefined
@@ -101,7 +137,7 @@ export async function streamFind(db: Database, throttle: FindThrottle, call: Fin
       if (done.kind === 'done') break
       if (done.kind !== 'held') continue
       if (!(await throttle.reserve(done.bytes, gone.signal))) return
-      await throttle.run(() => send(done.text, done.bytes))
+      await throttle.run(() => send([done.response], done.bytes))
     }
     if (!gone.signal.aborted) call.end()
   } catch (error) {

@@ -18,6 +18,7 @@ import { CallGuard, CallStatusError, emptyCounts } from './call-guard.js'
 import type { RequestCounts } from './call-guard.js'
 import { ClosedError, InvalidOptionsError } from '../ojai/errors.js'
 import { Database } from './database.js'
+import { acceptingDocumentResponses, DocumentResponses } from './document-response.js'
 import { Faults } from './faults.js'
 import type { Fault, FaultTarget } from './faults.js'
 import { FindThrottle } from './find-limits.js'
@@ -277,10 +278,8 @@ class GatewayImpl implements OjaiGateway {
   async listen(port: number): Promise<void> {
     const maxBytes = this.options.maxMessageBytes ?? 32 * 1024 * 1024
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes })
-    server.addService(
-      strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'),
-      createHandlers(this.db, this.guard, this.finds),
-    )
+    const service = acceptingDocumentResponses(strictUtf8(MapRDbServer.service, packageDefinition, 'com.mapr.data.db'))
+    server.addService(service, createHandlers(this.db, this.guard, this.finds, new DocumentResponses(service)))
     server.addService(strictUtf8(ReplicationService.service, internalDefinitions, INTERNAL_PACKAGE), {
       Apply: this.guard.internal('replication', (r: ApplyRequest) => this.applyReplicated(r)),
     })

@@ -8,6 +8,8 @@
  */
 import { PayloadEncoding } from '../proto/constants.js'
 import type { MapRDbServerHandlers } from '../proto/index.js'
+import type { FindByIdRequest__Output } from '../proto/generated/com/mapr/data/db/FindByIdRequest.js'
+import type { FindByIdResponse } from '../proto/generated/com/mapr/data/db/FindByIdResponse.js'
 import type { FindRequest__Output } from '../proto/generated/com/mapr/data/db/FindRequest.js'
 import type { FindResponse } from '../proto/generated/com/mapr/data/db/FindResponse.js'
 import * as grpc from '@grpc/grpc-js'
@@ -15,6 +17,7 @@ import { CallStatusError } from './call-guard.js'
 import type { CallGuard } from './call-guard.js'
 import { CallAbandonedError } from './database.js'
 import type { AbandonCheck, Database } from './database.js'
+import type { DocumentResponse, DocumentResponses } from './document-response.js'
 import type { FindThrottle } from './find-limits.js'
 import { streamFind } from './find-stream.js'
 import { requireValidUtf8 } from './strict-utf8.js'
@@ -65,7 +68,17 @@ function valid<R>(request: R): R {
   return request
 }
 
-export function createHandlers(db: Database, guard: CallGuard, throttle: FindThrottle): MapRDbServerHandlers {
+/**
+ * The service's handlers. FindById and Find answer a found document with a {@link DocumentResponse}
+ * (already serialised), so the service they serve must pass those through
+ * (`acceptingDocumentResponses`).
+ */
+export type GatewayHandlers = Omit<MapRDbServerHandlers, 'FindById' | 'Find'> & {
+  readonly FindById: grpc.handleUnaryCall<FindByIdRequest__Output, FindByIdResponse | DocumentResponse>
+  readonly Find: grpc.handleServerStreamingCall<FindRequest__Output, FindResponse | DocumentResponse>
+}
+
+export function createHandlers(db: Database, guard: CallGuard, throttle: FindThrottle, responses: DocumentResponses): GatewayHandlers {
   return {
     Ping: guard.unary(
       'Ping',
@@ -80,21 +93,21 @@ export function createHandlers(db: Database, guard: CallGuard, throttle: FindThr
     ),
     Update: guard.unary('Update', errorOnly, (r, call) => outcome(() => db.update(valid(r), abandonCheck(call)))),
     Delete: guard.unary('Delete', errorOnly, (r, call) => outcome(() => db.delete(valid(r), abandonCheck(call)))),
-    FindById: guard.unary(
+    FindById: guard.unary<FindByIdRequest__Output, FindByIdResponse | DocumentResponse>(
       'FindById',
       (errCode, message) => ({ error: rpcError(errCode, message), payloadEncoding: JSON_ENCODING }),
       (r) => {
         try {
-          return { error: NO_ERROR, payloadEncoding: JSON_ENCODING, jsonDocument: db.findById(valid(r)) }
+          return responses.findById(db.findById(valid(r)))
         } catch (error) {
           return { error: errorOf(error), payloadEncoding: JSON_ENCODING }
         }
       },
     ),
-    Find: guard.streaming<FindRequest__Output, FindResponse>(
+    Find: guard.streaming<FindRequest__Output, FindResponse | DocumentResponse>(
       'Find',
       (errCode, message) => findError(rpcError(errCode, message)),
-      (call) => streamFind(db, throttle, call),
+      (call) => streamFind(db, throttle, responses, call),
     ),
   }
 }

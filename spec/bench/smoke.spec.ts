@@ -204,6 +204,18 @@ describe('bench bare gRPC no-op', () => {
       await noop.close()
     }
   })
+
+  it('streams a payload the number of times asked and answers its CPU time', async () => {
+    const noop = await NoopGrpc.start()
+    try {
+      const before = await noop.cpuUs()
+      await lastValueFrom(noop.stream(Buffer.from('payload'), 50), { defaultValue: undefined })
+      expect(before).toBeGreaterThan(0)
+      expect(await noop.cpuUs()).toBeGreaterThanOrEqual(before)
+    } finally {
+      await noop.close()
+    }
+  })
 })
 
 describe('bench gateway slice', () => {
