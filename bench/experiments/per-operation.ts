@@ -13,11 +13,12 @@ import { settledHeap } from '../gc.js'
 import { cpuUsPer, median } from '../stats.js'
 
 // The compiled library, loaded at run time (types from the source, which it is built from).
-const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
+const { FailoverStore, OPERATION_NAMES } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
 const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
+/** Every Store method answers `answer` at once (a FailoverStore checks that a store has all of them); find streams `docs`. */
 const fake = (answer: Observable<unknown>): Store =>
-  ({ path: '/t', findById: () => answer, insertOrReplace: () => answer, find: () => from(docs) }) as unknown as Store
+  ({ path: '/t', ...Object.fromEntries(OPERATION_NAMES.map((m) => [m, () => answer])), find: () => from(docs) }) as unknown as Store
 const over = (answer: Observable<unknown>) =>
   new FailoverStore(
     [
