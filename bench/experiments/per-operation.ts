@@ -2,10 +2,13 @@
  * The FailoverStore's own cost per operation, on the compiled library (`npm run build` first: tsx
  * would inflate closure-heavy code), over stores that answer synchronously, so only the wrapper is
  * measured: CPU per operation over the raw store (findById, insertOrReplace), heap retained per
- * operation in flight, and CPU per document of a find. Medians of interleaved repetitions.
+ * operation in flight, heap allocated per operation (garbage included: against a real driver
+ * every byte of it brings the next scavenge closer, and a scavenge there copies the gRPC calls
+ * in flight), and CPU per document of a find. Medians of interleaved repetitions.
  *
  *   npm run build && npx tsx bench/experiments/per-operation.ts
  */
+import { Session } from 'node:inspector/promises'
 import { from, NEVER, of, type Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
 import type { Store } from '../../lib/index.js'
@@ -43,7 +46,6 @@ for (let r = 0; r < 7; r++) {
     (cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length,
   )
 }
-void wrapped.close({ graceMs: 0 })
 
 function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', n: number): number {
   const before = settledHeap()
@@ -67,6 +69,41 @@ const heap = {
 }
 void silent.close({ graceMs: 0 })
 
+interface SamplingNode {
+  readonly selfSize: number
+  readonly children: readonly SamplingNode[]
+}
+const sampledBytes = (node: SamplingNode): number => node.children.reduce((sum, c) => sum + sampledBytes(c), node.selfSize)
+
+/** Bytes allocated per call of `fn` (V8's sampling heap profiler, every 64 bytes on average, collected objects included). */
+async function allocatedPerOperation(n: number, fn: () => void): Promise<number> {
+  const session = new Session()
+  session.connect()
+  await session.post('HeapProfiler.enable')
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  })
+  for (let i = 0; i < n; i++) fn()
+  const { profile } = await session.post('HeapProfiler.stopSampling')
+  session.disconnect()
+  return sampledBytes(profile.head as SamplingNode) / n
+}
+const allocated: Record<'findById' | 'insertOrReplace', number[]> = { findById: [], insertOrReplace: [] }
+for (let r = 0; r < 5; r++) {
+  const n = 50_000
+  allocated.findById.push(
+    (await allocatedPerOperation(n, () => wrapped.findById('k').subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.findById('k').subscribe(noop))),
+  )
+  allocated.insertOrReplace.push(
+    (await allocatedPerOperation(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop))),
+  )
+}
+void wrapped.close({ graceMs: 0 })
+
 console.log('FailoverStore over the raw store, compiled code, synchronous stores (medians of 7 interleaved repetitions)')
 console.table({
   'findById: CPU us per operation': median(rows['findById']!),
@@ -74,4 +111,6 @@ console.table({
   'find: CPU us per document': median(rows['findPerDocument']!),
   'findById: heap bytes per operation in flight': Math.round(heap.findById),
   'insertOrReplace: heap bytes per operation in flight': Math.round(heap.insertOrReplace),
+  'findById: heap bytes allocated per operation': Math.round(median(allocated.findById)),
+  'insertOrReplace: heap bytes allocated per operation': Math.round(median(allocated.insertOrReplace)),
 })
