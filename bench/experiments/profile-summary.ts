@@ -3,7 +3,9 @@
  * library by directory, rxjs, grpc-js, Node internals, GC, idle) and the functions with the most
  * self time, so two profiles (raw driver, FailoverStore) compare at a glance.
  *
- *   npx tsx bench/experiments/profile-summary.ts prof/CPU.*.cpuprofile [--top 25]
+ *   npx tsx bench/experiments/profile-summary.ts prof/*.cpuprofile [--top 25]
+ *
+ * A file named `<name>.<n>ops.cpuprofile` (write-overhead.ts --profile) also gets µs per operation.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -22,7 +24,7 @@ interface Profile {
 function placeOf(url: string, name: string): string {
   if (url === '') return name === '(garbage collector)' || name === '(idle)' || name === '(program)' ? name : '(native)'
   const dist = /\/dist\/([^/]+)\//.exec(url) ?? /\/lib\/([^/]+)\//.exec(url)
-  if (dist !== null && !url.includes('node_modules')) return `ojai-failover ${dist[1]}`
+  if (dist !== null && !url.includes('node_modules')) return `ojai-failover ${url.includes('/dist/') ? 'dist' : 'lib'}/${dist[1]}`
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg !== null) return pkg[1] as string
   if (url.startsWith('node:')) return 'node internals'
@@ -46,16 +48,20 @@ for (const file of positionals) {
     functions.set(key, (functions.get(key) ?? 0) + us)
   }
   const share = (us: number) => `${((100 * us) / total).toFixed(1)} %`
-  console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`)
+  const ops = Number(/\.(\d+)ops\.cpuprofile$/.exec(file)?.[1] ?? Number.NaN)
+  const perOp = (us: number) => (Number.isNaN(ops) ? '-' : (us / ops).toFixed(1))
+  console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled${Number.isNaN(ops) ? '' : `, ${ops} operations`}`)
   console.table(
-    Object.fromEntries([...places].sort((a, b) => b[1] - a[1]).map(([p, us]) => [p, { ms: Math.round(us / 1000), share: share(us) }])),
+    Object.fromEntries(
+      [...places].sort((a, b) => b[1] - a[1]).map(([p, us]) => [p, { ms: Math.round(us / 1000), 'µs/op': perOp(us), share: share(us) }]),
+    ),
   )
   console.table(
     Object.fromEntries(
       [...functions]
         .sort((a, b) => b[1] - a[1])
         .slice(0, Number(values.top))
-        .map(([f, us]) => [f, { ms: Math.round(us / 1000), share: share(us) }]),
+        .map(([f, us]) => [f, { ms: Math.round(us / 1000), 'µs/op': perOp(us), share: share(us) }]),
     ),
   )
 }

@@ -8,13 +8,18 @@
  *
  *   npm run build && npx tsx bench/experiments/write-overhead.ts [--op insertOrReplace|findById] [--concurrency 16]
  *
- * For a CPU profile of the FailoverStore side alone (the .cpuprofile files then summarised by
- * bench/experiments/profile-summary.ts):
+ * `--profile <dir>` adds one profiled run per variant (V8 CPU profiler through node:inspector,
+ * started and stopped around the run, so start-up and seeding stay out) and writes
+ * `<dir>/<variant>.cpuprofile`, with the run's operation count in the file name for
+ * bench/experiments/profile-summary.ts to turn sample time into µs per operation:
  *
- *   npm run build && node --cpu-prof --cpu-prof-dir=prof --import tsx bench/experiments/write-overhead.ts --only failover
+ *   npm run build && npx tsx bench/experiments/write-overhead.ts --profile prof
+ *   npx tsx bench/experiments/profile-summary.ts prof/*.cpuprofile
  */
 import { createHook } from 'node:async_hooks'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { constants, monitorEventLoopDelay, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import type { Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
@@ -33,6 +38,7 @@ const { values } = parseArgs({
     repetitions: { type: 'string', default: '5' },
     durationMs: { type: 'string', default: '1500' },
     only: { type: 'string' },
+    profile: { type: 'string' },
   },
 })
 const op = values.op === 'findById' ? 'findById' : 'insertOrReplace'
@@ -64,17 +70,42 @@ interface Sample {
   readonly delayP50Ms: number
   readonly delayP99Ms: number
   readonly delayMaxMs: number
+  /** Garbage collections over the run (warm-up included): minor (scavenges) and major, count and ms. */
+  readonly minorGcs: number
+  readonly majorGcs: number
+  readonly gcMs: number
 }
 
 async function measured(v: Variant): Promise<Sample> {
   const delay = monitorEventLoopDelay({ resolution: 1 })
+  const gc = { minor: 0, major: 0, ms: 0 }
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail?.kind
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++
+      else gc.major++
+      gc.ms += entry.duration
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
   const run = closedLoop(opOf(variants[v]), { concurrency, durationMs, warmupMs: 300 })
   // The histogram starts with the measured window (the warm-up is 300 ms).
   const start = setTimeout(() => delay.enable(), 300)
   const result = await run
   clearTimeout(start)
   delay.disable()
-  return { run: result, delayP50Ms: delay.percentile(50) / 1e6, delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6 }
+  observer.disconnect()
+  // Per operation of the whole run, warm-up included (the observer cannot be split at the window).
+  const all = result.ops / (durationMs / (durationMs + 300))
+  return {
+    run: result,
+    delayP50Ms: delay.percentile(50) / 1e6,
+    delayP99Ms: delay.percentile(99) / 1e6,
+    delayMaxMs: delay.max / 1e6,
+    minorGcs: gc.minor / all,
+    majorGcs: gc.major / all,
+    gcMs: gc.ms / all,
+  }
 }
 
 /**
@@ -116,6 +147,19 @@ async function resourcesPerOp(v: Variant): Promise<Record<string, number>> {
   )
 }
 
+/** One run of `v` under the CPU profiler; the profile goes to `<dir>/<variant>.<ops>ops.cpuprofile`. */
+async function profiled(v: Variant, dir: string): Promise<void> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  const result = await closedLoop(opOf(variants[v]), { concurrency, durationMs: 3000 })
+  const { profile } = await session.post('Profiler.stop')
+  session.disconnect()
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(`${dir}/${v}.${result.ops + result.errors}ops.cpuprofile`, JSON.stringify(profile))
+}
+
 try {
   // Warm-up: connections open, JIT compiled on both paths.
   for (const v of selected) await closedLoop(opOf(variants[v]), { concurrency, durationMs: 1000 })
@@ -135,6 +179,9 @@ try {
       'loop delay p50 ms': median(s.map((x) => x.delayP50Ms)),
       'loop delay p99 ms': median(s.map((x) => x.delayP99Ms)),
       'loop delay max ms': median(s.map((x) => x.delayMaxMs)),
+      'GC µs/op': median(s.map((x) => x.gcMs * 1000)),
+      'scavenges per 1000 ops': median(s.map((x) => x.minorGcs * 1000)),
+      'major GCs per 1000 ops': median(s.map((x) => x.majorGcs * 1000)),
       errors: s.reduce((n, x) => n + x.run.errors, 0),
     }
   }
@@ -144,6 +191,7 @@ try {
   for (const v of selected) resources[v] = await resourcesPerOp(v)
   console.log('per operation: asynchronous resources created (async_hooks init, by type), timer calls and timer callbacks run')
   console.table(resources)
+  if (values.profile !== undefined) for (const v of selected) await profiled(v, values.profile)
   const { clusters, ...stats } = failover.stats()
   console.log('FailoverStore stats over the whole run', JSON.stringify(stats))
   for (const [name, ops] of Object.entries(clusters))
