@@ -51,7 +51,7 @@ import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs'
 import type { FailoverStoreEvent } from './events.js'
 import { ANSWERED, type HealthBook, type Outcome } from './health.js'
 import type { OperationName } from './policy.js'
-import { failbackTarget, failoverTarget, startAvoidingSilence, undrainedTarget } from './routing.js'
+import { failbackTarget, failoverTarget, isUpAndFree, startAvoidingSilence, undrainedTarget } from './routing.js'
 import type { StickyHold } from './sticky-hold.js'
 
 /**
@@ -182,21 +182,36 @@ export class ClusterState {
   }
 
   /**
-   * Where a new operation starts: the active cluster, or during a failback ramp the cluster left,
-   * by the ramp's share. The ramp ends early when the cluster left is no longer up: operations are
-   * not started on a cluster that timed out or failed. A cluster that fell silent gets no new
-   * operation while another is up and not held (routing.ts, {@link startAvoidingSilence}).
+   * Where a new operation starts: the active cluster, or during a failback ramp the cluster left
+   * while the ramp's share is at most the operation's `affinity` in [0, 1) (a hash of its
+   * document's `_id`, so each document moves back at one moment: session.ts; random when it has
+   * none). The ramp ends early when the cluster left is no longer up: operations are not started
+   * on a cluster that timed out or failed. A cluster that fell silent gets no new operation while
+   * another is up and not held (routing.ts, {@link startAvoidingSilence}).
    */
-  startCluster(): number {
-    const chosen = this.routed()
+  startCluster(affinity: number = this.random()): number {
+    const chosen = this.routed(affinity)
     // The happy path reads one field; a silent cluster is avoided while one in better standing exists.
     return this.health.of(chosen).state === 'silent'
       ? startAvoidingSilence(this.health.current, chosen, this.closedToTraffic, this.scheduler.now())
       : chosen
   }
 
-  /** The cluster the routing mode and the failback ramp pick for a new operation. */
-  private routed(): number {
+  /** True while a failback ramp is in progress (it may turn out to be over at the next {@link startCluster}). */
+  get ramping(): boolean {
+    return this.ramp !== null && this.failbackRamp !== false
+  }
+
+  /**
+   * True when `cluster` is in good standing at `now`: up, not held, open to traffic. Only such a
+   * cluster keeps a document's operations after this store wrote it there (session.ts).
+   */
+  inGoodStanding(cluster: number, now: number): boolean {
+    return (this.closedToTraffic & (1 << cluster)) === 0 && isUpAndFree(this.health.of(cluster), now)
+  }
+
+  /** The cluster the routing mode and the failback ramp pick for a new operation of `affinity`. */
+  private routed(affinity: number): number {
     const active = this.subject.value.index
     const ramp = this.ramp
     if (ramp === null || this.failbackRamp === false) return active
@@ -207,7 +222,7 @@ export class ClusterState {
       this.ramp = null
       return active
     }
-    return this.random() < (shares[step] as number) ? active : ramp.from
+    return affinity < (shares[step] as number) ? active : ramp.from
   }
 
   /**

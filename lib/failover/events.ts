@@ -7,6 +7,7 @@
  * successful operation.
  */
 import type { RoutingMode } from './cluster-state.js'
+import type { DocumentId } from '../ojai/values.js'
 import type { OperationName } from './policy.js'
 
 interface EventBase {
@@ -99,6 +100,25 @@ export interface SilentEvent extends Omit<EventBase, 'operation'> {
   readonly thresholdMs: number
   /** Attempts outstanding on the cluster when it was found silent (each read among them that moves on emits `rerouted`). */
   readonly outstanding: number
+}
+
+/**
+ * A read of a document this store wrote less than `session.windowMs` ago was answered by
+ * `cluster`, not by `acknowledgedBy`, the cluster that acknowledged the write: that one was not
+ * in good standing (it failed, is held, or fell silent), and the answer may predate the write if
+ * it had not replicated yet. Emitted before the answer reaches the caller. Counted in
+ * `possiblyStaleReads`.
+ * @category Events
+ */
+export interface PossiblyStaleEvent extends EventBase {
+  readonly type: 'possibly-stale'
+  readonly operation: 'findById'
+  /** The `_id` of the document read. */
+  readonly id: DocumentId
+  /** The cluster that acknowledged this store's latest write of it. */
+  readonly acknowledgedBy: string
+  /** How long before the read that write was acknowledged, ms. */
+  readonly writtenMsAgo: number
 }
 
 /**
@@ -210,6 +230,7 @@ export type FailoverStoreEvent =
   | ReroutedEvent
   | StallEvent
   | UnsettledEvent
+  | PossiblyStaleEvent
   | SilentEvent
   | HeardEvent
   | FailbackEvent

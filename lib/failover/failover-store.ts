@@ -33,6 +33,7 @@ import type { Document, DocumentId, DocumentShape, Projected, WithId } from '../
 import type {
   CallOptions,
   ConditionInput,
+  FailoverStrategy,
   FindByIdOptions,
   FindOptions,
   MutationInput,
@@ -60,9 +61,10 @@ import {
   type ResolvedOptions,
 } from './options.js'
 import { operation } from './pipeline.js'
-import { classify, OPERATION_NAMES, Policy, settlesBeforeAck, type OperationName } from './policy.js'
+import { classify, OPERATION_NAMES, Policy, READ_OPERATIONS, settlesBeforeAck, type OperationName } from './policy.js'
 import { Prober } from './prober.js'
 import { Run, type AttemptFactory, type Core, type FindPlan } from './run.js'
+import { keyOf, Session, type Acknowledgment, type Handoff } from './session.js'
 import { SilenceWatch, type Silence } from './silence.js'
 import { WriteFence } from './write-fence.js'
 import { abandonWitnesses, moveReadsOff } from './steps/attempt.js'
@@ -88,10 +90,14 @@ function forward<O extends CallOptions>(options: O | undefined): O | undefined {
   return out as O | undefined
 }
 
-/** The `_id` of a document to write, when it has one the fence can key on (a bad one is the store's to refuse). */
-function idOf(doc: { readonly _id?: unknown }): DocumentId | undefined {
-  const id = (doc as { _id?: unknown } | null | undefined)?._id
+/** An `_id` the write fence and the session can key on; anything else is the cluster store's to refuse. */
+function keyable(id: unknown): DocumentId | undefined {
   return typeof id === 'string' || id instanceof Uint8Array ? id : undefined
+}
+
+/** The `_id` of a document to write, when keyable. */
+function idOf(doc: { readonly _id?: unknown }): DocumentId | undefined {
+  return keyable((doc as { _id?: unknown } | null | undefined)?._id)
 }
 
 /** Per-call options as the driver takes them, but a time limit is always a bound (integer ms). */
@@ -115,6 +121,7 @@ class Context implements Core {
   readonly budget: HedgeBudget
   readonly silence: SilenceWatch
   readonly fence: WriteFence
+  readonly session: Session
   readonly policy: Policy
   readonly demand: Demand
   readonly inFlight = new InFlight<Run<unknown>>()
@@ -157,7 +164,6 @@ class Context implements Core {
     )
     this.health = new HealthBook(this.names, scheduler.now())
     this.fence = new WriteFence(this.names, this.health, o.settleMs)
-    this.heardWhenBackUp()
     this.state = new ClusterState(
       this.names,
       this.health,
@@ -168,6 +174,8 @@ class Context implements Core {
       o.failback,
       o.random,
     )
+    this.session = new Session(o.session, this.names.length, this.state, o.random)
+    this.watchHealth()
     this.budget = new HedgeBudget(o.hedge.budget)
     this.policy = new Policy(o.policy)
     this.demand = new Demand(scheduler, o.lingerMs)
@@ -175,12 +183,20 @@ class Context implements Core {
     this.percentileCache = this.names.map(() => ({ samples: -1, value: 0 }))
   }
 
-  /** A cluster that comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers. */
-  private heardWhenBackUp(): void {
+  /**
+   * What a cluster entering or leaving `up` tells the silence watch and the session: a cluster that
+   * comes back up (a probe answered, or an operation) is heard from then, whatever its stragglers;
+   * one that leaves `up` may hold writes that never replicated (session.ts).
+   */
+  private watchHealth(): void {
     let before = this.health.current
     this.health.health$.subscribe((view) => {
-      for (let c = 0; c < view.length; c++)
-        if (view[c]?.state === 'up' && before[c]?.state !== 'up') this.silence.heard(c, this.clock.now(), -1)
+      for (let c = 0; c < view.length; c++) {
+        const up = view[c]?.state === 'up'
+        if (up === (before[c]?.state === 'up')) continue
+        if (up) this.silence.heard(c, this.clock.now(), -1)
+        this.session.upChanged(c, up, this.clock.scheduler.now())
+      }
       before = view
     })
   }
@@ -201,6 +217,30 @@ class Context implements Core {
       outstanding,
     })
     this.stats.silenceReissues += moveReadsOff(this, cluster, silentMs)
+  }
+
+  /**
+   * Where an operation starts: by its strategy (`primary-only`: the primary, `current-only`: the
+   * active cluster), else by the session rules (session.ts) for a find and for an operation on one
+   * document, and by the routing mode and the ramp for anything else. A write that moves its
+   * document to another cluster waits first (a {@link Handoff}).
+   */
+  place(
+    strategy: FailoverStrategy,
+    isRead: boolean,
+    isFind: boolean,
+    key: string | undefined,
+    ownWrite: Acknowledgment | undefined,
+    now: number,
+  ): number | Handoff {
+    if (strategy === 'primary-only') return 0
+    if (strategy === 'current-only') return this.state.active
+    if (isFind) return this.session.placeFind(now)
+    if (key === undefined) return this.state.startCluster()
+    if (isRead) return this.session.placeRead(key, ownWrite, now)
+    const placed = this.session.placeWrite(key, ownWrite, now)
+    if (typeof placed !== 'number') this.stats.handoffs++
+    return placed
   }
 
   hedgeDelay(cluster: number): number {
@@ -304,7 +344,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   findById(id: DocumentId, options?: FindByIdOptions): Observable<Projected<T> | null>
   findById(id: DocumentId, options?: FindByIdOptions): Observable<T | Projected<T> | null> {
     const fwd = forward(options)
-    return this.run<Document | null>('findById', undefined, undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
+    return this.run<Document | null>('findById', keyable(id), undefined, options, (s) => s.findById(id, fwd)) as Observable<T | null>
   }
 
   find(query?: QueryInput, options?: FindOptions): Observable<T> {
@@ -343,22 +383,22 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   update(id: DocumentId, mutation: MutationInput, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('update', id, mutation, options, (s) => s.update(id, mutation, fwd))
+    return this.run<void>('update', keyable(id), mutation, options, (s) => s.update(id, mutation, fwd))
   }
 
   increment(id: DocumentId, field: string, by: number | bigint, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('increment', id, undefined, options, (s) => s.increment(id, field, by, fwd))
+    return this.run<void>('increment', keyable(id), undefined, options, (s) => s.increment(id, field, by, fwd))
   }
 
   delete(id: DocumentId, options?: CallOptions): Observable<void> {
     const fwd = forward(options)
-    return this.run<void>('delete', id, undefined, options, (s) => s.delete(id, fwd))
+    return this.run<void>('delete', keyable(id), undefined, options, (s) => s.delete(id, fwd))
   }
 
   checkAndMutate(id: DocumentId, condition: ConditionInput, mutation: MutationInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndMutate', id, mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
+    return this.run<boolean>('checkAndMutate', keyable(id), mutation, options, (s) => s.checkAndMutate(id, condition, mutation, fwd))
   }
 
   checkAndReplace(doc: WithId<T>, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
@@ -368,7 +408,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
 
   checkAndDelete(id: DocumentId, condition: ConditionInput, options?: CallOptions): Observable<boolean> {
     const fwd = forward(options)
-    return this.run<boolean>('checkAndDelete', id, undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
+    return this.run<boolean>('checkAndDelete', keyable(id), undefined, options, (s) => s.checkAndDelete(id, condition, fwd))
   }
 
   /**
@@ -389,7 +429,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   stats(): FailoverStats {
     const ctx = this.ctx
     const s = ctx.state.status
-    return ctx.stats.snapshot({ index: s.index, name: s.name }, ctx.inFlight.size, ctx.clock)
+    return ctx.stats.snapshot({ index: s.index, name: s.name }, ctx.inFlight.size, ctx.clock, ctx.session.remembered)
   }
 
   /**
@@ -506,8 +546,9 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
   }
 
   /**
-   * One operation. `document`: the `_id` a write acts on (undefined for reads, which are never
-   * fenced); a fenced document's write fails at once with PendingWriteError (write-fence.ts).
+   * One operation. `document`: the `_id` it acts on, if any. It places the operation (session.ts),
+   * and fences a write: a fenced document's write fails at once with PendingWriteError
+   * (write-fence.ts). Reads are never fenced.
    */
   private run<T>(
     name: OperationName,
@@ -533,12 +574,32 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
         const strategy = ctx.policy.strategy(cls, perCall)
         if (strategy === 'primary-only' && ctx.state.isDrained(0)) throw drainedPrimary(ctx.state.status.routing, ctx.names[0] ?? '', name)
         hedged = name === 'findById' && strategy === 'failover' && (options?.hedge ?? ctx.o.hedge.enabled)
-        const fenced = document === undefined ? undefined : ctx.fence.check(name, document, ctx.clock.scheduler.now())
+        const now = ctx.clock.scheduler.now()
+        const isRead = READ_OPERATIONS.has(name)
+        const fenced = document === undefined || isRead ? undefined : ctx.fence.check(name, document, now)
         if (fenced !== undefined) {
           ctx.stats.fencedWrites++
           throw fenced
         }
-        run = new Run<T>(ctx, name, strategy, settlesBeforeAck(name, cls), timeoutMs, attempt, find)
+        const key = document === undefined ? undefined : keyOf(document)
+        const ownWrite = key === undefined ? undefined : ctx.session.ownWrite(key, now)
+        const placed = ctx.place(strategy, isRead, find !== undefined, key, ownWrite, now)
+        const first = typeof placed === 'number' ? placed : placed.cluster
+        const handoffMs = typeof placed === 'number' ? 0 : placed.waitMs
+        run = new Run<T>(
+          ctx,
+          name,
+          strategy,
+          settlesBeforeAck(name, cls),
+          timeoutMs,
+          attempt,
+          find,
+          first,
+          document,
+          key,
+          isRead ? ownWrite : undefined,
+          handoffMs,
+        )
       } catch (error) {
         subscriber.error(error)
         return undefined
@@ -550,7 +611,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
       return () => {
         inner.unsubscribe()
         // Whatever may still land of this write fences its document (write-fence.ts).
-        if (document !== undefined) ctx.fence.raise(document, run.inDoubt(), ctx.clock.scheduler.now())
+        if (document !== undefined && !run.isRead) ctx.fence.raise(document, run.inDoubt(), ctx.clock.scheduler.now())
         run.dispose()
         ctx.inFlight.delete(run as Run<unknown>)
         ctx.demand.end()

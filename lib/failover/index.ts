@@ -37,6 +37,7 @@ export { AUTOMATIC, DEFAULT_FAILBACK_RAMP, type ClusterStatus, type FailbackRamp
 export type { ClusterHealth, HealthState } from './health.js'
 export { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 export { DEFAULT_SILENCE, type SilenceOptions } from './silence.js'
+export { DEFAULT_SESSION, type SessionOptions } from './session.js'
 export { MAX_FENCED } from './write-fence.js'
 export { StickyHold, DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
@@ -52,6 +53,7 @@ export type {
   HeardEvent,
   HedgeEvent,
   PinnedEvent,
+  PossiblyStaleEvent,
   ProbeFailedEvent,
   ProbeOkEvent,
   ReleasedEvent,

@@ -31,6 +31,7 @@ import { DEFAULT_HEDGE_BUDGET, type HedgeBudgetOptions } from './hedge-budget.js
 import { OPERATION_NAMES, type PolicyOptions } from './policy.js'
 import { DEFAULT_DECAY_AFTER_MS, DEFAULT_HOLD_JITTER, DEFAULT_HOLDS_MS, type StickyHoldOptions } from './sticky-hold.js'
 import { DEFAULT_FAILBACK_RAMP, type FailbackRampOptions } from './cluster-state.js'
+import { DEFAULT_SESSION, type SessionOptions } from './session.js'
 import { DEFAULT_SILENCE, type SilenceOptions } from './silence.js'
 import { DEFAULT_STALL, type StallOptions } from './timekeeper.js'
 
@@ -203,6 +204,14 @@ export interface FailoverStoreOptions {
    * error. Default floor 15 ms, ceiling 250 ms, after 16 answers; `false` turns it off.
    */
   readonly silence?: SilenceOptions | false
+  /**
+   * Session consistency (session.ts): for `windowMs` after this store's write of a document, its
+   * reads go to the cluster that acknowledged it while that cluster is in good standing, and a
+   * write that would move it to another cluster waits out the window first. Default window
+   * 1 000 ms, 10 000 documents remembered; `false` turns the window off (a failback ramp still
+   * moves each document at one moment).
+   */
+  readonly session?: SessionOptions | false
   /** Detection of this process's own stalls, which are not charged to clusters. Default tick 10 ms, threshold 20 ms. */
   readonly stall?: StallOptions
   /** Scheduler for every timer (timeouts, holds, probes, hedges). Default `asyncScheduler`. */
@@ -253,6 +262,7 @@ export interface ResolvedOptions {
   readonly lingerMs: number
   readonly retrySameCluster: boolean
   readonly silence: Required<SilenceOptions> | false
+  readonly session: Required<SessionOptions> | false
   readonly stall: Required<StallOptions>
   readonly scheduler: SchedulerLike
   readonly logger: Logger | undefined
@@ -323,6 +333,7 @@ export const FAILOVER_STORE_OPTIONS: readonly (keyof FailoverStoreOptions)[] = [
   'lingerMs',
   'retrySameCluster',
   'silence',
+  'session',
   'stall',
   'scheduler',
   'logger',
@@ -375,6 +386,7 @@ export function resolveOptions(options: FailoverStoreOptions = {}): ResolvedOpti
     lingerMs: inRange('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS, 0, MAX_TIMER_MS, true),
     retrySameCluster: resolveBoolean('retrySameCluster', options.retrySameCluster, true),
     silence: resolveSilence(options.silence),
+    session: resolveSession(options.session),
     stall: resolveStall(options.stall),
     scheduler: resolveScheduler(options.scheduler),
     logger: resolveLogger(options.logger),
@@ -463,6 +475,15 @@ function resolveHedge(h: HedgeOptions | false | undefined): ResolvedHedge {
 function resolveBoolean(name: string, value: boolean | undefined, fallback: boolean): boolean {
   if (value !== undefined) boolean(value, name)
   return value ?? fallback
+}
+
+function resolveSession(session: SessionOptions | false | undefined): Required<SessionOptions> | false {
+  if (session === false) return false
+  known('session', session, ['windowMs', 'maxDocuments'])
+  return {
+    windowMs: validateTimeout('session.windowMs', session?.windowMs ?? DEFAULT_SESSION.windowMs),
+    maxDocuments: inRange('session.maxDocuments', session?.maxDocuments ?? DEFAULT_SESSION.maxDocuments, 1, 1_000_000, true),
+  }
 }
 
 function resolveSilence(silence: SilenceOptions | false | undefined): Required<SilenceOptions> | false {

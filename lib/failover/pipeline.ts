@@ -2,23 +2,26 @@
  * One operation of a FailoverStore, composed from its steps in the one place a reader needs:
  *
  * ```ts
- * attempt(run, active, timeoutMs)          // steps/attempt.ts: the call, raced against its limit
+ * attempt(run, first, timeoutMs)           // steps/attempt.ts: the call, raced against its limit
  *   .pipe(
- *     retrySameCluster(run, active, …),    // steps/retry-same-cluster.ts: reads, once after a reset
+ *     subscribeOn(scheduler, handoffMs),   // a write moving its document waits (session.ts)
+ *     retrySameCluster(run, first, …),     // steps/retry-same-cluster.ts: reads, once after a reset
  *     hedge(run),                          // steps/hedge.ts: hedged reads only
  *     failOver(run),                       // steps/fail-over.ts: next cluster, resume, or give up
  *     upToLimit(run, $limit),              // a find's result ends at its $limit-th document
  *     settle(run),                         // steps/settle.ts: writes only
+ *     ownWrites(run),                      // steps/own-writes.ts: writes of a document, reads of one just written
  *   )
  * ```
  *
  * Steps a call does not need are left out, so a plain read is two subscribers deep.
  */
-import { takeWhile, type MonoTypeOperatorFunction, type Observable } from 'rxjs'
+import { subscribeOn, takeWhile, type MonoTypeOperatorFunction, type Observable } from 'rxjs'
 import type { Run } from './run.js'
 import { attempt } from './steps/attempt.js'
 import { failOver } from './steps/fail-over.js'
 import { hedge } from './steps/hedge.js'
+import { ownWrites } from './steps/own-writes.js'
 import { retrySameCluster } from './steps/retry-same-cluster.js'
 import { settle } from './steps/settle.js'
 
@@ -26,6 +29,7 @@ export function operation<T>(run: Run<T>, hedged: boolean): Observable<T> {
   // Each step applied as a function rather than through pipe(): the same composition, without the
   // argument array and closure pipe() allocates per call, on a path every operation takes.
   let result = attempt(run, run.first, run.timeoutMs)
+  if (run.handoffMs > 0) result = subscribeOn<T>(run.core.clock.scheduler, run.handoffMs)(result)
   if (run.isRead && run.core.o.retrySameCluster) result = retrySameCluster(run, run.first, run.timeoutMs)(result)
   if (hedged) result = hedge(run)(result)
   result = failOver(run)(result)
@@ -34,6 +38,7 @@ export function operation<T>(run: Run<T>, hedged: boolean): Observable<T> {
     if (limit !== undefined && limit > 0) result = upToLimit(run, limit)(result)
   }
   if (run.isWrite) result = settle(run)(result)
+  if (run.isRead ? run.ownWrite !== undefined : run.documentKey !== undefined) result = ownWrites(run)(result)
   return result
 }
 

@@ -42,6 +42,11 @@ export function standing(health: ClusterHealth, now: number): number {
   return health.state === 'up' ? UP : health.state === 'silent' ? SILENT : SUSPECT
 }
 
+/** True when the cluster is in standing 1: `up` and not held (see the module doc). */
+export function isUpAndFree(health: ClusterHealth, now: number): boolean {
+  return standing(health, now) === UP
+}
+
 /**
  * The best cluster among `view` for leaving `from` after `failure`, skipping clusters in the
  * `excluded` bit set; -1 when there is none worth moving to.

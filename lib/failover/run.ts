@@ -17,6 +17,7 @@ import type { InFlightEntry } from './in-flight.js'
 import { mayMoveOn, READ_OPERATIONS, type OperationName } from './policy.js'
 import { bestAfter, type Failure } from './routing.js'
 import type { ResolvedOptions } from './options.js'
+import type { Acknowledgment, Session } from './session.js'
 import type { SilenceWatch } from './silence.js'
 import type { StatsRecorder } from './stats.js'
 import type { Timekeeper } from './timekeeper.js'
@@ -50,6 +51,7 @@ export interface Core {
   readonly stats: StatsRecorder
   readonly budget: HedgeBudget
   readonly silence: SilenceWatch
+  readonly session: Session
   /** The store's options, resolved: a step reads its own option here. */
   readonly o: ResolvedOptions
   readonly secondaryTimeoutMs: number
@@ -112,7 +114,6 @@ export class Run<T> implements InFlightEntry {
   timedOutMask = 0
   /** Scheduler time the operation started (set by its first attempt: one clock read less per operation). */
   startedAt = -1
-  readonly first: number
   /** find: documents delivered so far and the last `_id`. */
   delivered = 0
   lastId: DocumentId | undefined = undefined
@@ -135,9 +136,16 @@ export class Run<T> implements InFlightEntry {
     readonly timeoutMs: number,
     readonly attempt: AttemptFactory<T>,
     readonly find: FindPlan | undefined,
-  ) {
-    this.first = strategy === 'primary-only' ? 0 : strategy === 'current-only' ? core.state.active : core.state.startCluster()
-  }
+    /** The cluster of the first attempt (failover-store.ts places it). */
+    readonly first: number,
+    /** The `_id` of the one document the operation acts on, if it has one, and its key (session.ts). */
+    readonly document: DocumentId | undefined,
+    readonly documentKey: string | undefined,
+    /** A read's: this store's latest write of the document, while inside the session window. */
+    readonly ownWrite: Acknowledgment | undefined,
+    /** A write's wait before its first attempt while its document moves to another cluster (session.ts), else 0. */
+    readonly handoffMs: number,
+  ) {}
 
   get streaming(): boolean {
     return this.find !== undefined

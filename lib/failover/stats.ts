@@ -65,6 +65,16 @@ export interface FailoverStats {
   readonly fencedWrites: number
   /** Reads tried once more on the same cluster after a reset (retrySameCluster). */
   readonly sameClusterRetries: number
+  /**
+   * Reads of a document this store wrote inside the session window, answered by a cluster other
+   * than the one that acknowledged the write (one `possibly-stale` event each): that cluster was
+   * not in good standing, and the answer may predate the write (session.ts).
+   */
+  readonly possiblyStaleReads: number
+  /** Writes that waited out the session window before moving their document to another cluster (session.ts). */
+  readonly handoffs: number
+  /** Documents whose latest write the session remembers now (at most `session.maxDocuments`). */
+  readonly sessionDocuments: number
   readonly probesOk: number
   readonly probesFailed: number
   /** Per cluster name, per operation (only operations that ran there). */
@@ -128,6 +138,8 @@ export class StatsRecorder {
   unsettled = 0
   fencedWrites = 0
   sameClusterRetries = 0
+  possiblyStaleReads = 0
+  handoffs = 0
   probesOk = 0
   probesFailed = 0
   /** [cluster][operation index]: arrays, not maps, because the hot path looks one up per attempt. */
@@ -163,6 +175,7 @@ export class StatsRecorder {
     active: { index: number; name: string },
     inFlight: number,
     clock: { armed: number; stalls: number; stalledMs: number },
+    sessionDocuments: number,
   ): FailoverStats {
     const clusters: Record<string, Partial<Record<OperationName, OperationStats>>> = {}
     this.names.forEach((name, i) => {
@@ -192,6 +205,9 @@ export class StatsRecorder {
       unsettled: this.unsettled,
       fencedWrites: this.fencedWrites,
       sameClusterRetries: this.sameClusterRetries,
+      possiblyStaleReads: this.possiblyStaleReads,
+      handoffs: this.handoffs,
+      sessionDocuments,
       probesOk: this.probesOk,
       probesFailed: this.probesFailed,
       clusters,

@@ -29,6 +29,7 @@
 import { PendingWriteError } from './errors.js'
 import type { HealthBook } from './health.js'
 import type { DocumentId } from '../ojai/values.js'
+import { keyOf } from './session.js'
 
 /** How many documents may be fenced at once. @category Internals */
 export const MAX_FENCED = 10_000
@@ -37,11 +38,6 @@ interface Fence {
   readonly cluster: number
   readonly raisedAt: number
   readonly why: string
-}
-
-/** The key of a document id: strings and binary ids never collide. */
-function keyOf(id: DocumentId): string {
-  return typeof id === 'string' ? `s${id}` : `b${Buffer.from(id).toString('hex')}`
 }
 
 export class WriteFence {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { marbles } from 'rxjs-marbles'
 import type { Observable } from 'rxjs'
 import type { ClusterStatus, FailoverStoreEvent } from '../../lib/failover/index.js'
-import { DEFAULT_PROBE_ID } from '../../lib/failover/index.js'
-import { CLOSE_AT, doc, names, outcome, refused, setup } from './helpers.js'
+import { DEFAULT_FAILBACK_RAMP, DEFAULT_PROBE_ID } from '../../lib/failover/index.js'
+import { CLOSE_AT, doc, idWithAffinity, names, outcome, refused, setup } from './helpers.js'
 
 const switches = (events: readonly FailoverStoreEvent[]) =>
   events
@@ -110,19 +110,25 @@ describe('cluster state', () => {
   it(
     'during a failback ramp, operations stop starting on the cluster left once it is no longer up',
     marbles((m) => {
-      // Failback to c1 at 110; random() 0.5 keeps operations on c2 for the ramp's first step (5 %).
-      const { store, stores } = setup(m, { hold: { holdsMs: [100], jitter: 0 }, probe: { backoff: { jitter: 0 } }, random: () => 0.5 })
+      // Failback to c1 at 110; the ramp's first step (5 %) keeps the document on c2.
+      const { store, stores } = setup(m, {
+        hold: { holdsMs: [100], jitter: 0 },
+        probe: { backoff: { jitter: 0 } },
+        random: () => 0.5,
+        failback: DEFAULT_FAILBACK_RAMP,
+      })
+      const id = idWithAffinity(0.5, 0.05, 1)
       stores[0]!.on('findById', (id: unknown) =>
         id === DEFAULT_PROBE_ID || m.scheduler.now() > 100 ? m.cold('(a|)', { a: doc('c1') }) : m.cold('-'),
       )
       stores[1]!.on('findById', () => (m.scheduler.now() < 150 ? m.cold('(b|)', { b: doc('c2') }) : m.cold('-')))
-      store.findById('k').subscribe()
-      m.expect(store.findById('k'), '120ms ^').toBeObservable('120ms (b|)', { b: doc('c2') }) // the ramp at work
+      store.findById(id).subscribe()
+      m.expect(store.findById(id), '120ms ^').toBeObservable('120ms (b|)', { b: doc('c2') }) // the ramp at work
       // c2 black-holed from 150: the read at 200 times out there (c2 suspect) and moves to c1 ...
-      m.expect(store.findById('k'), '200ms ^').toBeObservable('210ms (a|)', { a: doc('c1') })
+      m.expect(store.findById(id), '200ms ^').toBeObservable('210ms (a|)', { a: doc('c1') })
       // ... and later reads start on c1.
-      m.expect(store.findById('k'), '300ms ^').toBeObservable('300ms (a|)', { a: doc('c1') })
-      m.expect(store.findById('k'), '400ms ^').toBeObservable('400ms (a|)', { a: doc('c1') })
+      m.expect(store.findById(id), '300ms ^').toBeObservable('300ms (a|)', { a: doc('c1') })
+      m.expect(store.findById(id), '400ms ^').toBeObservable('400ms (a|)', { a: doc('c1') })
     }),
   )
 })

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { marbles as rxMarbles } from 'rxjs-marbles'
 import { DEFAULT_PROBE_ID, FailoverStore } from '../../lib/failover/index.js'
 import { Demand } from '../../lib/failover/demand.js'
-import { doc, names, refused, T, T2 } from './helpers.js'
+import { doc, idWithAffinity, names, refused, T, T2 } from './helpers.js'
 import { marbles, type StallContext } from './stall-scheduler.js'
 import { VirtualStore } from './virtual-store.js'
 
@@ -147,8 +147,10 @@ describe('probes run while the store has demand', () => {
         { timeoutMs: T, secondaryTimeoutMs: T2, scheduler: m.scheduler, hold: { holdsMs: [100] }, lingerMs: 50, random: () => 0 },
       )
       const answeredBy: string[] = []
+      // A document the ramp's first step (5 %) moves back at once.
+      const id = idWithAffinity(0, 0, 0.05)
       for (let at = 0; at <= 300; at += 20)
-        m.scheduler.schedule(() => store.findById('k').subscribe((d) => answeredBy.push(`${at}:${String(d?.v)}`)), at)
+        m.scheduler.schedule(() => store.findById(id).subscribe((d) => answeredBy.push(`${at}:${String(d?.v)}`)), at)
       m.expect(names(store)).toBeObservable('a 9ms b 99ms a', { a: 'c1', b: 'c2' })
       m.flush()
       expect(probes).toEqual([110])

@@ -3,6 +3,7 @@ import type { Context } from 'rxjs-marbles'
 import { catchError, map, of, type Observable } from 'rxjs'
 import { FailoverStore, type FailoverStoreEvent, type FailoverStoreOptions } from '../../lib/failover/index.js'
 import { OjaiError, UnavailableError } from '../../lib/ojai/errors.js'
+import { affinityOf, keyOf } from '../../lib/failover/session.js'
 import { VirtualStore } from './virtual-store.js'
 
 /** Short, readable timings: 10 frames on the active cluster, 30 on the next. */
@@ -32,14 +33,35 @@ export function setup(
   const stores = Array.from({ length: count }, (_, i) => new VirtualStore({}, `/c${i + 1}/table`))
   const store = new FailoverStore(
     stores.map((s, i) => ({ name: `c${i + 1}`, store: s, ...(pings[i] ? { ping: pings[i] } : {}) })),
-    // random 0: no hold or probe jitter, a failback ramp that moves everything at once: exact timelines.
+    // random 0: no hold or probe jitter; no ramp: a failback moves everything at once: exact timelines.
     // No retry on the same cluster: these timelines show each step alone (retry-same-cluster.spec.ts shows that one).
-    { timeoutMs: T, secondaryTimeoutMs: T2, settleMs: SETTLE, scheduler: m.scheduler, random: () => 0, retrySameCluster: false, ...rest },
+    {
+      timeoutMs: T,
+      secondaryTimeoutMs: T2,
+      settleMs: SETTLE,
+      scheduler: m.scheduler,
+      random: () => 0,
+      failback: false,
+      retrySameCluster: false,
+      ...rest,
+    },
   )
   const events: FailoverStoreEvent[] = []
   store.events$.subscribe((e) => events.push(e))
   m.scheduler.schedule(() => void store.close({ graceMs: 0 }), closeAt)
   return { store, stores, events }
+}
+
+/**
+ * A document id whose place in a failback ramp (session.ts) is in [min, max) for a store whose
+ * `random` returns `r`: the ramp moves it back at the first step whose share exceeds its place.
+ */
+export function idWithAffinity(r: number, min: number, max: number): string {
+  const salt = Math.floor(r * 0x1_0000_0000)
+  for (let i = 0; ; i++) {
+    const affinity = affinityOf(keyOf(`k${i}`), salt)
+    if (affinity >= min && affinity < max) return `k${i}`
+  }
 }
 
 export function codeOf(error: unknown): string {

@@ -19,7 +19,7 @@ import {
 } from '../../lib/failover/index.js'
 import type { OjaiGateway } from '../../lib/gateway/index.js'
 import { ClosedError, InvalidArgumentError, InvalidOptionsError, UnavailableError } from '../../lib/ojai/errors.js'
-import { doc, outcome, refused, setup, T, T2 } from './helpers.js'
+import { doc, idWithAffinity, outcome, refused, setup, T, T2 } from './helpers.js'
 import { open, result, seed, startGateways, until, type Recorded } from './gateways.js'
 import { VirtualStore } from './virtual-store.js'
 
@@ -196,13 +196,15 @@ describe('drain', () => {
       const { store, stores } = probed(m, { random: () => 0.5, failback: { rampMs: 30, shares: [0.25, 1] } })
       stores[0]!.on('findById', m.cold('(a|)', { a: doc('p') }))
       stores[1]!.on('findById', m.cold('(b|)', { b: doc('s') }))
+      // A document whose place in the ramp is over the first step's 25 % share.
+      const id = idWithAffinity(0.5, 0.25, 1)
       m.scheduler.schedule(() => store.drain('c1'), 2)
-      m.scheduler.schedule(() => void store.findById('k').subscribe(), 4)
+      m.scheduler.schedule(() => void store.findById(id).subscribe(), 4)
       m.scheduler.schedule(() => store.release(), 8)
-      // Failed back at 8; in the first half of the ramp a draw of 0.5 is over the 25 % share: c2.
-      m.expect(store.findById('k'), '9ms ^').toBeObservable('9ms (b|)', { b: doc('s') })
+      // Failed back at 8; in the first half of the ramp the document stays on c2.
+      m.expect(store.findById(id), '9ms ^').toBeObservable('9ms (b|)', { b: doc('s') })
       // In the second half the share is 100 %: c1.
-      m.expect(store.findById('k'), '30ms ^').toBeObservable('30ms (a|)', { a: doc('p') })
+      m.expect(store.findById(id), '30ms ^').toBeObservable('30ms (a|)', { a: doc('p') })
       m.flush()
       expect(store.cluster).toMatchObject({ name: 'c1', reason: 'failback', since: 8 })
     }),

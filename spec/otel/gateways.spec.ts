@@ -81,7 +81,8 @@ describe('ojai-failover/otel over real gateways', () => {
     const node = timedOut as SpanNode
     expect(node.end - node.start).toBeGreaterThanOrEqual(299)
     expect((answered as SpanNode).start).toBeGreaterThanOrEqual(node.end - 1)
-    expect(op?.events.map((e) => e.name)).toEqual(['ojai.suspicion', 'ojai.switch'])
+    // A loaded machine may add stalls of this process (ojai.stall) anywhere: not what this asserts.
+    expect(op?.events.map((e) => e.name).filter((name) => name !== 'ojai.stall')).toEqual(['ojai.suspicion', 'ojai.switch'])
     await users.close()
   })
 

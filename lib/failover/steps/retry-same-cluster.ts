@@ -21,6 +21,7 @@
  */
 import { Observable, Subscriber, type MonoTypeOperatorFunction, type Subscription } from 'rxjs'
 import { UnavailableError } from '../../ojai/errors.js'
+import { isUpAndFree } from '../routing.js'
 import { AttemptFailure, type Run } from '../run.js'
 import { attempt } from './attempt.js'
 
@@ -74,6 +75,5 @@ function isWorthRetrying(run: Run<unknown>, failure: unknown): boolean {
   if (!(failure instanceof AttemptFailure) || failure.failure !== 'error' || run.delivered > 0) return false
   const error = failure.error
   if (!(error instanceof UnavailableError) || error.unsent) return false
-  const health = run.core.health.of(failure.cluster)
-  return health.state === 'up' && (health.holdUntil === undefined || health.holdUntil <= run.core.clock.scheduler.now())
+  return isUpAndFree(run.core.health.of(failure.cluster), run.core.clock.scheduler.now())
 }
