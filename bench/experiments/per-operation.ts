@@ -4,24 +4,28 @@
  * measured: CPU per operation over the raw store (findById, insertOrReplace), heap retained per
  * operation in flight, heap allocated per operation (garbage included: against a real driver
  * every byte of it brings the next scavenge closer, and a scavenge there copies the gRPC calls
- * in flight), and CPU per document of a find. Medians of interleaved repetitions.
+ * in flight), CPU per document of a find (medians of interleaved repetitions), and the heap of
+ * the session window (session.ts) full at its default size.
  *
  *   npm run build && npx tsx bench/experiments/per-operation.ts
  */
-import { Session } from 'node:inspector/promises'
+import { Session as InspectorSession } from 'node:inspector/promises'
 import { from, NEVER, of, type Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
+import type * as Policy from '../../lib/failover/policy.js'
+import type * as Session from '../../lib/failover/session.js'
 import type { Store } from '../../lib/index.js'
 import { settledHeap } from '../gc.js'
 import { cpuUsPer, median } from '../stats.js'
 
 // The compiled library, loaded at run time (types from the source, which it is built from).
-const { FailoverStore, OPERATION_NAMES } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
+const { FailoverStore } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library
 
 const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `k${String(i).padStart(5, '0')}` }))
-/** Every Store method answers `answer` at once (a FailoverStore checks that a store has all of them); find streams `docs`. */
+const { OPERATION_NAMES } = (await import(new URL('../../dist/failover/policy.js', import.meta.url).href)) as typeof Policy
+/** A store whose every call answers `answer` (a find: the 1 000 documents). */
 const fake = (answer: Observable<unknown>): Store =>
-  ({ path: '/t', ...Object.fromEntries(OPERATION_NAMES.map((m) => [m, () => answer])), find: () => from(docs) }) as unknown as Store
+  Object.fromEntries([['path', '/t'], ...OPERATION_NAMES.map((op) => [op, op === 'find' ? () => from(docs) : () => answer])]) as Store
 const over = (answer: Observable<unknown>) =>
   new FailoverStore(
     [
@@ -46,6 +50,7 @@ for (let r = 0; r < 7; r++) {
     (cpuUsPer(500, () => wrapped.find().subscribe(noop)) - cpuUsPer(500, () => raw.find().subscribe(noop))) / docs.length,
   )
 }
+void wrapped.close({ graceMs: 0 })
 
 function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', n: number): number {
   const before = settledHeap()
@@ -55,6 +60,42 @@ function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', 
   for (const s of subs) s.unsubscribe()
   return (after - before) / n
 }
+interface SamplingNode {
+  readonly selfSize: number
+  readonly children: readonly SamplingNode[]
+}
+const sampledBytes = (node: SamplingNode): number => node.children.reduce((sum, c) => sum + sampledBytes(c), node.selfSize)
+
+/** Bytes allocated per call of `fn` (V8's sampling heap profiler, every 64 bytes on average, collected objects included). */
+async function allocatedPerOperation(n: number, fn: () => void): Promise<number> {
+  const session = new InspectorSession()
+  session.connect()
+  await session.post('HeapProfiler.enable')
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  })
+  for (let i = 0; i < n; i++) fn()
+  const { profile } = await session.post('HeapProfiler.stopSampling')
+  session.disconnect()
+  return sampledBytes(profile.head as SamplingNode) / n
+}
+const allocatedStore = over(of(null))
+const allocated: Record<'findById' | 'insertOrReplace', number[]> = { findById: [], insertOrReplace: [] }
+for (let r = 0; r < 5; r++) {
+  const n = 50_000
+  allocated.findById.push(
+    (await allocatedPerOperation(n, () => allocatedStore.findById('k').subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.findById('k').subscribe(noop))),
+  )
+  allocated.insertOrReplace.push(
+    (await allocatedPerOperation(n, () => allocatedStore.insertOrReplace({ _id: 'k' }).subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop))),
+  )
+}
+void allocatedStore.close({ graceMs: 0 })
+
 const silentRaw = fake(NEVER)
 const silent = new FailoverStore(
   [
@@ -69,40 +110,15 @@ const heap = {
 }
 void silent.close({ graceMs: 0 })
 
-interface SamplingNode {
-  readonly selfSize: number
-  readonly children: readonly SamplingNode[]
-}
-const sampledBytes = (node: SamplingNode): number => node.children.reduce((sum, c) => sum + sampledBytes(c), node.selfSize)
-
-/** Bytes allocated per call of `fn` (V8's sampling heap profiler, every 64 bytes on average, collected objects included). */
-async function allocatedPerOperation(n: number, fn: () => void): Promise<number> {
-  const session = new Session()
-  session.connect()
-  await session.post('HeapProfiler.enable')
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 64,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  })
-  for (let i = 0; i < n; i++) fn()
-  const { profile } = await session.post('HeapProfiler.stopSampling')
-  session.disconnect()
-  return sampledBytes(profile.head as SamplingNode) / n
-}
-const allocated: Record<'findById' | 'insertOrReplace', number[]> = { findById: [], insertOrReplace: [] }
-for (let r = 0; r < 5; r++) {
-  const n = 50_000
-  allocated.findById.push(
-    (await allocatedPerOperation(n, () => wrapped.findById('k').subscribe(noop))) -
-      (await allocatedPerOperation(n, () => raw.findById('k').subscribe(noop))),
-  )
-  allocated.insertOrReplace.push(
-    (await allocatedPerOperation(n, () => wrapped.insertOrReplace({ _id: 'k' }).subscribe(noop))) -
-      (await allocatedPerOperation(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop))),
-  )
-}
-void wrapped.close({ graceMs: 0 })
+// The session window at its default size, full: 10 000 documents with ids like `user-00001234`.
+const { RecentWrites, keyOf, DEFAULT_SESSION } = (await import(
+  new URL('../../dist/failover/session.js', import.meta.url).href
+)) as typeof Session
+const ids = Array.from({ length: DEFAULT_SESSION.maxDocuments }, (_, i) => `user-${String(i).padStart(8, '0')}`)
+const beforeWindow = settledHeap()
+const recent = new RecentWrites(DEFAULT_SESSION)
+ids.forEach((id, i) => recent.acknowledged(keyOf(id), i % 2, i))
+const windowBytes = settledHeap() - beforeWindow
 
 console.log('FailoverStore over the raw store, compiled code, synchronous stores (medians of 7 interleaved repetitions)')
 console.table({
@@ -113,4 +129,5 @@ console.table({
   'insertOrReplace: heap bytes per operation in flight': Math.round(heap.insertOrReplace),
   'findById: heap bytes allocated per operation': Math.round(median(allocated.findById)),
   'insertOrReplace: heap bytes allocated per operation': Math.round(median(allocated.insertOrReplace)),
+  [`session window, ${recent.size} documents (default): heap KiB`]: Math.round(windowBytes / 1024),
 })

@@ -2,9 +2,10 @@
  * The demo's HTML report: one self-contained file (inline CSS and SVG, no script, no external
  * resource), so it opens anywhere and can be attached to a ticket as it is.
  */
+import { clusterColour, escapeHtml, fmt } from './svg.js'
 import type { DemoResult, PhaseSummary } from './types.js'
-
-const PALETTE = ['#2b8a3e', '#e8590c', '#1971c2', '#9c36b5', '#c92a2a']
+import { offsetMs } from './trace.js'
+import { waterfallSvg } from './waterfall.js'
 const EVENT_COLOURS: Record<string, string> = {
   failover: '#c92a2a',
   failback: '#2b8a3e',
@@ -20,16 +21,9 @@ const LEFT = 76
 const RIGHT = 16
 const PLOT = WIDTH - LEFT - RIGHT
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-}
-
 function colourOf(result: DemoResult, cluster: string): string {
-  const i = result.clusters.indexOf(cluster)
-  return i < 0 ? '#495057' : (PALETTE[i % PALETTE.length] as string)
+  return clusterColour(result.clusters, cluster)
 }
-
-const fmt = (n: number): string => (Math.round(n * 10) / 10).toString()
 
 class Scale {
   constructor(
@@ -135,6 +129,22 @@ function throughputChart(result: DemoResult): string {
   return `<svg viewBox="0 0 ${WIDTH} ${svgHeight}" width="${WIDTH}" height="${svgHeight}" role="img" aria-label="throughput">${phaseBands(result, scale, top, height, false)}<text x="${LEFT - 6}" y="${top + 8}" text-anchor="end" class="axis">${max}</text><text x="${LEFT - 6}" y="${top + height}" text-anchor="end" class="axis">0</text><polyline points="${points}" fill="none" stroke="#1971c2" stroke-width="1.5"/>${timeAxis(result, scale, top + height)}</svg>`
 }
 
+/** The report's section on the traced failover: a caption, then the waterfall (waterfall.ts). */
+function traceSection(result: DemoResult): string {
+  const trace = result.trace
+  if (trace === null) return '<p class="muted">No traced operation failed over during this run.</p>'
+  const operation = trace.spans[0]
+  const phaseAt = (ms: number) => result.phases.find((p) => ms >= p.fromMs && ms < p.toMs)?.name
+  const endMs = operation === undefined ? trace.atMs : trace.atMs + offsetMs(operation.startTime, operation.endTime)
+  const [from, to] = [phaseAt(trace.atMs), phaseAt(endMs)]
+  const when =
+    from === to
+      ? `ran at ${fmt(trace.atMs / 1000)} s${from === undefined ? '' : ` (${escapeHtml(from)} phase)`}`
+      : `started at ${fmt(trace.atMs / 1000)} s${from === undefined ? '' : ` (end of the ${escapeHtml(from)} phase)`} and ended at ${fmt(endMs / 1000)} s${to === undefined ? '' : ` (${escapeHtml(to)} phase)`}`
+  return `<div class="muted">The spans <code>ojai-failover/otel</code> recorded (real OpenTelemetry SDK, in-memory exporter) for one <b>${escapeHtml(operation?.name ?? '')}</b> that ${when}, trace <code>${escapeHtml(trace.traceId)}</code>, as a tracing UI shows them. Times from the operation's start. The operation span is dark; attempts take their cluster's colour, pale with a red edge when they ended in error. Diamonds: the operation span's events. An attempt may outlive its operation: a read's attempt on a cluster that fell silent is left running as a witness, a write's until it settles.</div>
+${waterfallSvg(trace, result.clusters)}`
+}
+
 function phaseRows(phases: readonly PhaseSummary[]): string {
   return phases
     .map(
@@ -176,6 +186,7 @@ table{border-collapse:collapse;font-size:12.5px} td,th{border-bottom:1px solid #
 td.l,th.l{text-align:left;white-space:normal}
 .key,.dot{display:inline-block;width:11px;height:11px;border-radius:2px;margin:0 4px 0 10px;vertical-align:-1px}.dot{border-radius:50%;margin-left:0}
 svg text.axis{font-size:10.5px;fill:#495057} svg text.phase{font-size:11px;fill:#495057;font-weight:600} svg text.band{font-size:12px;fill:#fff;font-weight:600}
+svg text.span-name{font-size:12.5px;fill:#212529;font-weight:600} svg text.span-detail{font-size:10.5px;fill:#495057} svg text.bar-label{font-size:11px;fill:#212529} svg text.bar-label.in{fill:#fff}
 ul.checks{list-style:none;padding:0} .pass b{color:#2b8a3e} .fail b{color:#c92a2a}
 .verdict{font-size:16px;font-weight:600} .verdict.ok{color:#2b8a3e} .verdict.bad{color:#c92a2a}
 </style></head><body>
@@ -193,6 +204,8 @@ ul.checks{list-style:none;padding:0} .pass b{color:#2b8a3e} .fail b{color:#c92a2
 ${latencyChart(result)}
 <h2>Active cluster (cluster$) and events</h2>
 ${clusterChart(result)}
+<h2>One failover, traced with OpenTelemetry</h2>
+${traceSection(result)}
 <h2>Throughput (operations completed per second)</h2>
 ${throughputChart(result)}
 <h2>Phases</h2>

@@ -12,7 +12,9 @@ import { connect, DEFAULT_SETTLE_MS, FailoverStore, type Connection, type Failov
 import { Recorder } from './recorder.js'
 import { bucketWidth, latencyBuckets, summarizePhases, type PhaseWindow } from './summary.js'
 import { PHASES, phaseDurations, type TimelineContext } from './timeline.js'
+import { describeFailover, recordTrace, traceFailovers, type FailoverTracing } from './trace.js'
 import type { CheckOutcome, DemoEvent, DemoResult, PhaseSummary, SecondSample } from './types.js'
+import { waterfallProblems, waterfallSvg } from './waterfall.js'
 
 export interface DemoOptions {
   /** Length of the scripted timeline, ms (start-up and the final checks come on top). */
@@ -59,14 +61,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const startedAt = new Date().toISOString()
   log(`starting two gateways (${CLUSTERS.join(', ')}) with durable storage, replicating both ways, each behind a fault proxy...`)
   const harness = await ClusterHarness.start({ clusters: [...CLUSTERS], ...(options.launch ? { launch: options.launch } : {}) })
+  const tracing = traceFailovers()
   try {
-    return await runOn(harness, options, startedAt, log)
+    return await runOn(harness, tracing, options, startedAt, log)
   } finally {
+    await tracing.close()
     await harness.close()
   }
 }
 
-async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: string, log: (line: string) => void): Promise<DemoResult> {
+async function runOn(
+  harness: ClusterHarness,
+  tracing: FailoverTracing,
+  options: DemoOptions,
+  startedAt: string,
+  log: (line: string) => void,
+): Promise<DemoResult> {
   const [primary, secondary] = harness.nodes as [GatewayNode, GatewayNode]
   for (const node of harness.nodes) log(`  ${node.name}: gateway pid ${node.pid}, clients connect to ${node.connectionString}`)
   const path = `/demo/users-${Date.now().toString(36)}`
@@ -96,6 +106,8 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
     failoverOptions,
   )
   const history = new History()
+  // The epoch time of the history's ms 0, to place the traced operation on the run's clock.
+  const zeroEpochMs = performance.timeOrigin + performance.now() - history.time()
   const recorder = new Recorder({
     clock: () => history.time(),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -150,6 +162,8 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
   await store.close()
   await Promise.all(connections.map((c) => c.close()))
   if (abandoned > 0) log(`${abandoned} operations never ended`)
+  const traced = await tracing.pick()
+  const trace = traced === undefined ? null : recordTrace(traced, zeroEpochMs)
 
   log('workload stopped; waiting for both replicas to hold the same documents...')
   const converged = await awaitConvergence(harness.nodes, path, 20_000)
@@ -183,6 +197,10 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
     divergent: divergentKeys(converged.states).size,
     documents,
     aborted: options.signal?.aborted === true,
+    traced:
+      traced === undefined || trace === null
+        ? null
+        : { description: describeFailover(traced), problems: waterfallProblems(waterfallSvg(trace, CLUSTERS), traced) },
   })
   const errorsByKind: Record<string, number> = {}
   for (const o of snapshot.operations) {
@@ -233,6 +251,7 @@ async function runOn(harness: ClusterHarness, options: DemoOptions, startedAt: s
     },
     errorsByKind,
     checks,
+    trace,
     anomalies: verdict.anomalies.slice(0, 20),
     ok: checks.every((c) => c.ok),
   }
@@ -250,6 +269,11 @@ interface Verdict {
   readonly divergent: number
   readonly documents: number
   readonly aborted: boolean
+  /**
+   * The operation trace that showed a failover, as OpenTelemetry recorded it: what it shows, and
+   * what is wrong with the report's waterfall of it (nothing, normally). Null when none was traced.
+   */
+  readonly traced: { readonly description: string; readonly problems: readonly string[] } | null
 }
 
 /** The run's checks: data safety first, then that each phase showed what it is there to show. */
@@ -309,6 +333,16 @@ export function judge(phases: readonly PhaseSummary[], v: Verdict): CheckOutcome
       name: 'failover when the primary was killed',
       ok: (killed?.failovers ?? 0) >= 1,
       detail: `${killed?.failovers ?? 0} failovers in the killed phase`,
+    },
+    {
+      name: 'one failover traced by OpenTelemetry, its waterfall drawn from the recorded spans',
+      ok: v.traced !== null && v.traced.problems.length === 0,
+      detail:
+        v.traced === null
+          ? 'no traced operation failed over'
+          : v.traced.problems.length > 0
+            ? v.traced.problems.slice(0, 3).join('; ')
+            : v.traced.description,
     },
     {
       name: 'failback once the primary restarted',

@@ -4,6 +4,7 @@
  */
 
 import type { Anomaly } from '../../lib/chaos/checker.js'
+import type { RecordedTrace } from './trace.js'
 
 /** One line of the live view: what happened during one second. */
 export interface SecondSample {
@@ -100,6 +101,8 @@ export interface DemoResult {
   /** Errors returned to callers by workload operation type and error code, e.g. `increment FAILOVER`. */
   readonly errorsByKind: Readonly<Record<string, number>>
   readonly checks: readonly CheckOutcome[]
+  /** The spans OpenTelemetry recorded for one operation that failed over (null when none did), drawn as the report's waterfall. */
+  readonly trace: RecordedTrace | null
   /** The first anomalies the history checker found (lost writes, duplicates…), for diagnosis. */
   readonly anomalies: readonly Anomaly[]
   /** True when every check holds (the process then exits 0). */

@@ -51,7 +51,7 @@ import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs'
 import type { FailoverStoreEvent } from './events.js'
 import { ANSWERED, type HealthBook, type Outcome } from './health.js'
 import type { OperationName } from './policy.js'
-import { failbackTarget, failoverTarget, isUpAndFree, startAvoidingSilence, undrainedTarget } from './routing.js'
+import { failbackTarget, failoverTarget, startAvoidingSilence, undrainedTarget } from './routing.js'
 import type { StickyHold } from './sticky-hold.js'
 
 /**
@@ -100,8 +100,9 @@ export interface FailbackRampOptions {
   /** How long the ramp lasts, ms. Default 30 000. */
   readonly rampMs?: number
   /**
-   * Share of operations started on the cluster failed back to, per equal part of the ramp; the
-   * rest start on the cluster left. Ascending, in (0, 1], the last 1. Default [0.05, 0.25, 1].
+   * Share of documents moved back to the cluster failed back to, per equal part of the ramp; the
+   * rest stay on the cluster left (each document by its place in the ramp, a hash of its `_id`:
+   * session.ts). Ascending, in (0, 1], the last 1. Default [0.05, 0.25, 1].
    */
   readonly shares?: readonly number[]
 }
@@ -203,11 +204,12 @@ export class ClusterState {
   }
 
   /**
-   * True when `cluster` is in good standing at `now`: up, not held, open to traffic. Only such a
-   * cluster keeps a document's operations after this store wrote it there (session.ts).
+   * True when `cluster` answers and is open to traffic: `up` (held or not: it answered since it
+   * failed) and not drained or awaiting its probe. Only such a cluster keeps a document's reads
+   * after this store wrote it there (session.ts).
    */
-  inGoodStanding(cluster: number, now: number): boolean {
-    return (this.closedToTraffic & (1 << cluster)) === 0 && isUpAndFree(this.health.of(cluster), now)
+  answersAndIsOpen(cluster: number): boolean {
+    return (this.closedToTraffic & (1 << cluster)) === 0 && this.health.of(cluster).state === 'up'
   }
 
   /** The cluster the routing mode and the failback ramp pick for a new operation of `affinity`. */

@@ -237,7 +237,7 @@ class Context implements Core {
     if (strategy === 'current-only') return this.state.active
     if (isFind) return this.session.placeFind(now)
     if (key === undefined) return this.state.startCluster()
-    if (isRead) return this.session.placeRead(key, ownWrite, now)
+    if (isRead) return this.session.placeRead(key, ownWrite)
     const placed = this.session.placeWrite(key, ownWrite, now)
     if (typeof placed !== 'number') this.stats.handoffs++
     return placed
@@ -597,7 +597,7 @@ export class FailoverStore<T extends DocumentShape<T> = Document> implements Sto
           first,
           document,
           key,
-          isRead ? ownWrite : undefined,
+          ownWrite,
           handoffMs,
         )
       } catch (error) {

@@ -164,8 +164,9 @@ export interface FailoverStoreOptions {
   /** Escalating hold after a failover before probing the cluster left behind. Default 20 s, 60 s, 120 s; decay 5 min; jitter 0.1. */
   readonly hold?: StickyHoldOptions
   /**
-   * Ramped failback: after a failback, the share of operations started on the recovered cluster
-   * grows in steps (default 5 %, 25 %, 100 % over 30 s); `false` moves them all at once.
+   * Ramped failback: after a failback, the share of documents moved back to the recovered cluster
+   * grows in steps (default 5 %, 25 %, 100 % over 30 s), each document at one moment (by a hash of
+   * its `_id`, session.ts); `false` moves them all at once.
    */
   readonly failback?: FailbackRampOptions | false
   /** Probes of clusters not serving. */
@@ -218,7 +219,7 @@ export interface FailoverStoreOptions {
   readonly scheduler?: SchedulerLike
   /** Receives debug logs of every event. Default: none. */
   readonly logger?: Logger
-  /** Random source, in [0, 1), for probe and hold jitter and the failback ramp. Default `Math.random`. */
+  /** Random source, in [0, 1), for probe and hold jitter, the ramp's salt and a find's place in a ramp. Default `Math.random`. */
   readonly random?: () => number
 }
 

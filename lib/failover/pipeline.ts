@@ -10,7 +10,7 @@
  *     failOver(run),                       // steps/fail-over.ts: next cluster, resume, or give up
  *     upToLimit(run, $limit),              // a find's result ends at its $limit-th document
  *     settle(run),                         // steps/settle.ts: writes only
- *     ownWrites(run),                      // steps/own-writes.ts: writes of a document, reads of one just written
+ *     possiblyStale(run),                  // steps/possibly-stale.ts: reads of a document just written
  *   )
  * ```
  *
@@ -21,7 +21,7 @@ import type { Run } from './run.js'
 import { attempt } from './steps/attempt.js'
 import { failOver } from './steps/fail-over.js'
 import { hedge } from './steps/hedge.js'
-import { ownWrites } from './steps/own-writes.js'
+import { possiblyStale } from './steps/possibly-stale.js'
 import { retrySameCluster } from './steps/retry-same-cluster.js'
 import { settle } from './steps/settle.js'
 
@@ -38,7 +38,7 @@ export function operation<T>(run: Run<T>, hedged: boolean): Observable<T> {
     if (limit !== undefined && limit > 0) result = upToLimit(run, limit)(result)
   }
   if (run.isWrite) result = settle(run)(result)
-  if (run.isRead ? run.ownWrite !== undefined : run.documentKey !== undefined) result = ownWrites(run)(result)
+  if (run.isRead && run.ownWrite !== undefined) result = possiblyStale(run)(result)
   return result
 }
 

@@ -141,7 +141,7 @@ export class Run<T> implements InFlightEntry {
     /** The `_id` of the one document the operation acts on, if it has one, and its key (session.ts). */
     readonly document: DocumentId | undefined,
     readonly documentKey: string | undefined,
-    /** A read's: this store's latest write of the document, while inside the session window. */
+    /** This store's latest write of the document, while it counts (session.ts). */
     readonly ownWrite: Acknowledgment | undefined,
     /** A write's wait before its first attempt while its document moves to another cluster (session.ts), else 0. */
     readonly handoffMs: number,

@@ -10,12 +10,17 @@
  *
  * 1. **Read-your-writes window.** The store remembers, for the `maxDocuments` documents it wrote
  *    last, which cluster acknowledged the write and when. For `windowMs` after that, a read of the
- *    document starts on that cluster while the cluster is in *good standing* (up, not held, open
- *    to traffic: routing.ts), wherever the active cluster or a failback ramp would send it.
+ *    document starts on that cluster while the cluster is in *good standing*: `up` and open to
+ *    traffic (not drained or awaiting its probe), wherever the active cluster or a failback ramp
+ *    would send it. A hold does not count here: a cluster left by a failover that then answered
+ *    this write is the one cluster known to have it.
  * 2. **Handoff.** A write of such a document that routing sends to *another* cluster waits out
- *    the rest of the window first, so the previous write has replicated before the next one lands
- *    elsewhere. This happens once per document and move (a failback, a ramp's step), never at a
- *    failover (the cluster left is not in good standing, and it may never answer).
+ *    the rest of the window first. When the cluster left is healthy, the previous write has
+ *    replicated by then. When it failed (a failover), the previous write may ship only when it
+ *    comes back, but the new write's timestamp is then later than the previous one's by the
+ *    window (on clocks that agree within it), so last-writer-wins keeps the new one. The same wait
+ *    applies when a write fails over to another cluster in flight. It happens at most once per
+ *    document and move, and only to a document written less than a window ago.
  * 3. **Document-affine ramp.** During a failback ramp, a document moves back at one moment: when
  *    the ramp's share passes the document's affinity, a hash of its `_id` in [0, 1) (salted per
  *    store, so a fleet does not move the same documents first). Until then its reads and writes
@@ -33,9 +38,11 @@
  * What cannot be avoided, and is said: when the cluster that acknowledged a write inside the
  * window is not in good standing (it failed, or fell silent), the read is answered by another
  * cluster, which may not have the write yet. That read emits a `possibly-stale` event and counts
- * in `possiblyStaleReads`. A cluster that left `up` inside a write's window may not have shipped
- * it, so that write keeps counting after its window: while the cluster is away (reads answered
- * elsewhere are said), and for a window after it is back (reads go to it, as inside the window).
+ * in `possiblyStaleReads`. A write may not have shipped when a cluster (the one that acknowledged
+ * it, or the peer it ships to) was away inside its window, so it keeps counting after the window:
+ * while that cluster is away, and for a window after it is back. A replication link that fails
+ * while both clusters answer this store is invisible to it: past the window, a read may then be
+ * stale without a word.
  *
  * The window should outlast the clusters' replication lag: the embedded gateways replicate within
  * a few milliseconds (see the README for the figures), and `windowMs` defaults to 1 000 ms to
@@ -166,13 +173,16 @@ export class Session {
   }
 
   /**
-   * True when `ack`, past its window, may still not have shipped: its cluster left `up` inside the
-   * window, and is still away or came back less than a window ago (what it queued ships then).
+   * True when `ack`, past its window, may still not have shipped, as far as this store can tell: a
+   * cluster (the one that acknowledged it, or a peer it ships to) was away at some time inside the
+   * window, and is still away or came back less than a window ago (what was queued ships then).
    */
   private mayNotHaveShipped(ack: Acknowledgment, windowMs: number, now: number): boolean {
-    const reach = this.reach[ack.cluster] as Reach
-    if (reach.kind === 'never-left' || reach.leftAt >= ack.at + windowMs) return false
-    return reach.kind === 'away' || now - reach.backAt < windowMs
+    for (const reach of this.reach) {
+      if (reach.kind === 'never-left' || reach.leftAt >= ack.at + windowMs) continue
+      if (reach.kind === 'away' || (reach.backAt > ack.at && now - reach.backAt < windowMs)) return true
+    }
+    return false
   }
 
   /** The document's place in a ramp, if one is in progress (else any value does: the ramp is not asked). */
@@ -205,25 +215,31 @@ export class Session {
   }
 
   /** Where a read of `key` starts: the cluster of `ownWrite` while in good standing (rule 1), else by the ramp (rule 3). */
-  placeRead(key: string, ownWrite: Acknowledgment | undefined, now: number): number {
-    if (ownWrite !== undefined && this.state.inGoodStanding(ownWrite.cluster, now)) return ownWrite.cluster
+  placeRead(key: string, ownWrite: Acknowledgment | undefined): number {
+    if (ownWrite !== undefined && this.state.answersAndIsOpen(ownWrite.cluster)) return ownWrite.cluster
     return this.state.startCluster(this.affinity(key))
   }
 
   /**
    * Where a write of `key` starts (rule 3), or how long it waits first when that moves the
-   * document off the cluster of `ownWrite`, still in good standing (rule 2).
+   * document off the cluster of `ownWrite` inside its window (rule 2).
    */
   placeWrite(key: string, ownWrite: Acknowledgment | undefined, now: number): number | Handoff {
     const cluster = this.state.startCluster(this.affinity(key))
-    if (ownWrite === undefined || ownWrite.cluster === cluster || !this.state.inGoodStanding(ownWrite.cluster, now)) return cluster
-    return { cluster, waitMs: ownWrite.at + (this.recent as RecentWrites).windowMs - now }
+    const waitMs = this.handoffMs(ownWrite, cluster, now)
+    return waitMs > 0 ? { cluster, waitMs } : cluster
+  }
+
+  /** How long a write sent to `cluster` at `now` waits first (rule 2): the rest of `ownWrite`'s window when it was elsewhere. */
+  handoffMs(ownWrite: Acknowledgment | undefined, cluster: number, now: number): number {
+    if (ownWrite === undefined || ownWrite.cluster === cluster) return 0
+    return Math.max(0, ownWrite.at + (this.recent as RecentWrites).windowMs - now)
   }
 
   /** Where a find starts: with this store's latest write, while inside the window and in good standing; else by the ramp. */
   placeFind(now: number): number {
     const latest = this.recent?.latestWithin(now)
-    if (latest !== undefined && this.state.inGoodStanding(latest.cluster, now)) return latest.cluster
+    if (latest !== undefined && this.state.answersAndIsOpen(latest.cluster)) return latest.cluster
     return this.state.startCluster()
   }
 }

@@ -98,6 +98,7 @@ interface Instruments {
   readonly hedges: Counter
   readonly retries: Counter
   readonly unsettledWrites: Counter
+  readonly possiblyStaleReads: Counter
   readonly probes: Counter
   readonly stallDuration: Histogram
 }
@@ -234,6 +235,11 @@ class Instrumentation implements OpenTelemetryInstrumentation {
       }),
       unsettledWrites: meter.createCounter(METRIC.unsettledWrites, {
         description: 'Writes that ended with UnsettledWriteError.',
+        unit: '{operation}',
+      }),
+      possiblyStaleReads: meter.createCounter(METRIC.possiblyStaleReads, {
+        description:
+          'Reads of a document this store just wrote, answered by a cluster other than the one that acknowledged the write (which was down): the answer may predate the write.',
         unit: '{operation}',
       }),
       probes: meter.createCounter(METRIC.probes, { description: 'Health probes of clusters, by outcome.', unit: '{probe}' }),
@@ -484,6 +490,13 @@ class Instrumentation implements OpenTelemetryInstrumentation {
         for (const op of store.inFlight) op.span.addEvent(SPAN_EVENT.switch, attributes, at)
         return
       }
+      case 'possibly-stale':
+        this.instruments.possiblyStaleReads.add(1, {
+          [ATTR.dbCollectionName]: path,
+          [ATTR.cluster]: event.cluster,
+          [ATTR.acknowledgedBy]: event.acknowledgedBy,
+        })
+        return
       case 'probe-ok':
       case 'probe-failed':
         this.instruments.probes.add(1, {

@@ -43,6 +43,7 @@ export const ATTR = Object.freeze({
   switchTo: 'ojai.switch.to',
   reason: 'ojai.reason',
   probeOutcome: 'ojai.probe.outcome',
+  acknowledgedBy: 'ojai.write.acknowledged_by',
 } as const)
 
 /** @category OpenTelemetry */
@@ -65,6 +66,7 @@ export const METRIC = Object.freeze({
   hedges: 'ojai.client.hedges',
   retries: 'ojai.client.retries',
   unsettledWrites: 'ojai.client.unsettled_writes',
+  possiblyStaleReads: 'ojai.client.possibly_stale_reads',
   probes: 'ojai.client.probes',
   clusterHealth: 'ojai.client.cluster.health',
   clusterActive: 'ojai.client.cluster.active',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Operation } from '../../lib/chaos/history.js'
 import { judge } from '../../examples/demo/run.js'
-import { escapeHtml, renderReport } from '../../examples/demo/report.js'
+import { renderReport } from '../../examples/demo/report.js'
+import { escapeHtml } from '../../examples/demo/svg.js'
 import { bucketWidth, latencyBuckets, summarizePhases } from '../../examples/demo/summary.js'
 import { PHASES, phaseDurations } from '../../examples/demo/timeline.js'
 import type { DemoResult, PhaseSummary } from '../../examples/demo/types.js'
@@ -71,6 +72,7 @@ const good: Parameters<typeof judge>[1] = {
   divergent: 0,
   documents: 42,
   aborted: false,
+  traced: { description: 'findById: attempt on east timed-out after 500.3 ms, attempt on west answered in 1.2 ms', problems: [] },
 }
 const showcase = [
   phaseSummary('healthy'),
@@ -156,6 +158,17 @@ describe('demo: checks', () => {
       ),
     ).toEqual(['failback once the network healed'])
     expect(failed({ aborted: true })).toEqual(['timeline completed'])
+    const traced = 'one failover traced by OpenTelemetry, its waterfall drawn from the recorded spans'
+    expect(failed({ traced: null })).toEqual([traced])
+    const wrong = judge(showcase, {
+      ...good,
+      traced: { description: 'findById: …', problems: ['row 2: bar at x=400', 'row 3: parent a, recorded b'] },
+    })
+    expect(wrong.find((c) => c.name === traced)).toEqual({
+      name: traced,
+      ok: false,
+      detail: 'row 2: bar at x=400; row 3: parent a, recorded b',
+    })
   })
 })
 
@@ -191,6 +204,7 @@ describe('demo: output', () => {
     },
     checks: [{ name: 'replicas converged', ok: true, detail: 'same 42 documents' }],
     errorsByKind: { 'increment FAILOVER': 2 },
+    trace: null,
     anomalies: [],
     ok: true,
   }
@@ -204,6 +218,7 @@ describe('demo: output', () => {
     expect(html).not.toContain('<link>')
     expect(html).toContain('/demo/&lt;users&gt;')
     expect(html).toContain('Every check passed.')
+    expect(html).toContain('No traced operation failed over during this run.')
     expect(renderReport({ ...result, ok: false })).toContain('Some checks FAILED.')
     expect(escapeHtml('a"b&')).toBe('a&quot;b&amp;')
   })

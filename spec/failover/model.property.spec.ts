@@ -404,6 +404,8 @@ function runReal(timeline: Timeline): Outcome & { invariants: string[] } {
         lingerMs: 1_000,
         scheduler: m.scheduler,
         random: () => 0,
+        // The session's rules (a write moving its document waits) have their own model: session.property.spec.ts.
+        session: false,
       },
     )
     const switches: FailoverStoreEvent[] = []

@@ -118,15 +118,17 @@ describe('handoff', () => {
   )
 
   it(
-    'no handoff at a failover: the cluster of the last write is not in good standing, the write goes on at once',
+    "a write that fails over waits out its previous write's window too: its timestamp then comes a window after that write's",
     marbles((m) => {
       const { store, stores } = twoClusters(m)
       m.scheduler.schedule(() => void store.insertOrReplace({ _id: 'd', v: 1 }).subscribe(), 2) // c1 at 2
-      stores[0]!.on('insertOrReplace', () => m.cold('#', undefined, refused()))
-      // c1 refuses the write at 5: down, the write fails over to c2 at once and is acknowledged there.
-      m.expect(outcome(store.insertOrReplace({ _id: 'd', v: 2 })), '5ms ^').toBeObservable('5ms (x|)', { x: undefined })
+      m.scheduler.schedule(() => stores[0]!.on('insertOrReplace', () => m.cold('#', undefined, refused())), 3)
+      // c1 refuses v2 at 5 (down; v1 may not have shipped): v2 moves to c2 at 2 + 50, not before.
+      m.expect(outcome(store.insertOrReplace({ _id: 'd', v: 2 })), '5ms ^').toBeObservable('52ms (x|)', { x: undefined })
+      // A document not written inside a window moves at once.
+      m.expect(outcome(store.insertOrReplace({ _id: 'e', v: 1 })), '6ms ^').toBeObservable('6ms (x|)', { x: undefined })
       m.flush()
-      expect(store.stats().handoffs).toBe(0)
+      expect(store.stats().handoffs).toBe(1)
     }),
   )
 

@@ -9,7 +9,13 @@ import { asyncScheduler, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { CHANNELS } from '../../lib/failover/diagnostics.js'
-import { DocumentExistsError, InvalidOptionsError, type FailoverStore, type FailoverStoreOptions } from '../../lib/index.js'
+import {
+  DocumentExistsError,
+  InvalidOptionsError,
+  UnavailableError,
+  type FailoverStore,
+  type FailoverStoreOptions,
+} from '../../lib/index.js'
 import { DURATION_BOUNDARIES, enableOpenTelemetry, STALL_BOUNDARIES, type OpenTelemetryOptions } from '../../lib/otel/index.js'
 import { fakeStore, marble, testFailoverStore, type FakeScript } from '../../lib/testing/index.js'
 import { marbles as stallMarbles } from '../failover/stall-scheduler.js'
@@ -478,6 +484,27 @@ describe('ojai-failover/otel over fake stores in virtual time', () => {
       operationPoint('insert', 'primary', 0.001, 'DOCUMENT_EXISTS'),
       attemptPoint('primary', 'first', 'answered', 0.001),
       inFlightZero('insert'),
+    ])
+  })
+
+  it('a read of a document this store just wrote, answered elsewhere because the cluster that acknowledged it failed: the possibly-stale counter', async () => {
+    t = telemetry()
+    const reset = new UnavailableError('connection refused', { unsent: true })
+    virtual(
+      { insertOrReplace: '(x|)', findById: marble('#', {}, reset) },
+      { findById: marble('-(a|)', { a: { _id: 'u1', name: 'Ada' } }) },
+      {},
+      (store) => {
+        store.insertOrReplace({ _id: 'u1', name: 'Ada' }).subscribe()
+        asyncSchedulerAt(5, () => store.findById('u1').subscribe())
+      },
+    )
+    expect(await t.points('ojai.client.possibly_stale_reads')).toEqual([
+      {
+        name: 'ojai.client.possibly_stale_reads',
+        attributes: { 'db.collection.name': PATH, 'ojai.cluster.name': 'secondary', 'ojai.write.acknowledged_by': 'primary' },
+        value: 1,
+      },
     ])
   })
 

@@ -330,6 +330,8 @@ class Leg<T> extends Subscriber<T> implements TimedEntry, Straggler {
     run.answeredOn = this.cluster
     const core = run.core
     const wall = core.clock.scheduler.now()
+    // The session learns where this store's latest write of the document is, before the caller hears (session.ts).
+    if (!run.isRead && run.documentKey !== undefined) core.session.acknowledged(run.documentKey, this.cluster, wall)
     const counters = core.stats.op(this.cluster, run.name)
     counters.ok++
     counters.record(wall - this.wallStart)

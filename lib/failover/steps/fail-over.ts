@@ -31,7 +31,7 @@
  * an earlier cluster only timed out, that slow cluster gets one more try (reads and other
  * `failover` operations only): a slow cluster beats none.
  */
-import { Observable, Subscriber, Subscription, type MonoTypeOperatorFunction } from 'rxjs'
+import { Observable, Subscriber, Subscription, subscribeOn, type MonoTypeOperatorFunction } from 'rxjs'
 import { FailoverError, ResumeNotPossibleError } from '../errors.js'
 import { AttemptFailure, reasonOf, type FindPlan, type Run } from '../run.js'
 import { attempt } from './attempt.js'
@@ -111,7 +111,11 @@ class FailOver<T> extends Subscription {
       reason: reasonOf(error.error),
       ...(run.streaming ? { delivered: this.delivered } : {}),
     })
-    this.follow(attempt(run, next, core.secondaryTimeoutMs))
+    // A write moving its document off the cluster of its previous write waits out that write's window (session.ts).
+    const waitMs = run.isRead ? 0 : core.session.handoffMs(run.ownWrite, next, now)
+    if (waitMs > 0) core.stats.handoffs++
+    const nextAttempt = attempt(run, next, core.secondaryTimeoutMs)
+    this.follow(waitMs > 0 ? nextAttempt.pipe(subscribeOn(core.clock.scheduler, waitMs)) : nextAttempt)
   }
 
   private giveUp(from: number, error: unknown): void {

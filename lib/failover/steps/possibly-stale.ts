@@ -1,32 +1,28 @@
 /**
- * Step 5 (operations on one document): what the session learns from the answer (session.ts).
- * - A write that is acknowledged records the cluster that acknowledged it, before the caller
- *   hears of it, so the caller's next read of the document already goes there.
- * - A read of a document this store wrote inside the window that is answered by another cluster
- *   (the one that acknowledged the write was not in good standing) emits `possibly-stale` before
- *   the answer reaches the caller.
+ * Step 5 (reads of a document this store wrote less than a window ago, session.ts): a read
+ * answered by a cluster other than the one that acknowledged the write (that one was not in good
+ * standing) emits `possibly-stale` before the answer reaches the caller.
  *
  * ```
- * write d      --a|            acknowledged by c1 at 2: session remembers (d, c1, 2)
+ * write d      --a|            acknowledged by c1 at 2 (the attempt step tells the session)
  * read d       ----b|          c1 down at 4, answered by c2: possibly-stale at 5, then b
  * ```
  *
- * Left out of the pipeline for operations without a document, and for reads of documents this
- * store did not write inside the window: they pay nothing.
+ * Left out of the pipeline for every other operation: they pay nothing.
  */
 import { Observable, Subscriber, type MonoTypeOperatorFunction } from 'rxjs'
 import type { Run } from '../run.js'
 
-export function ownWrites<T>(run: Run<T>): MonoTypeOperatorFunction<T> {
+export function possiblyStale<T>(run: Run<T>): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((out) => {
-      const step = new OwnWrites(run, out)
+      const step = new PossiblyStale(run, out)
       source.subscribe(step)
       return step
     })
 }
 
-class OwnWrites<T> extends Subscriber<T> {
+class PossiblyStale<T> extends Subscriber<T> {
   constructor(
     private readonly run: Run<T>,
     private readonly out: Subscriber<T>,
@@ -60,9 +56,6 @@ class OwnWrites<T> extends Subscriber<T> {
   }
 
   protected override _complete(): void {
-    const run = this.run
-    if (!run.isRead && run.answeredOn >= 0 && run.documentKey !== undefined)
-      run.core.session.acknowledged(run.documentKey, run.answeredOn, run.core.clock.scheduler.now())
     this.out.complete()
   }
 }
