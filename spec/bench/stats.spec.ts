@@ -4,18 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { medianInterval } from '../../bench/stats.js'
-
-/** A seeded PRNG (mulberry32), so the simulation is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { exponential, seededRandom } from '../../lib/chaos/distribution.js'
 
 describe('medianInterval', () => {
   it('9 values at 95 %: the 2nd and 8th order statistics, coverage 1 - 2 * 10 / 512', () => {
@@ -44,7 +33,7 @@ describe('medianInterval', () => {
   })
 
   it('holds the population median as often as it says (simulation, skewed distribution)', () => {
-    const next = random(22)
+    const draw = exponential(1, seededRandom(22))
     // Exponential with rate 1: median ln 2. The interval assumes nothing about the shape.
     const trueMedian = Math.LN2
     for (const n of [5, 9, 15]) {
@@ -52,7 +41,7 @@ describe('medianInterval', () => {
       let claimed = 0
       const trials = 20_000
       for (let t = 0; t < trials; t++) {
-        const ci = medianInterval(Array.from({ length: n }, () => -Math.log(1 - next())))
+        const ci = medianInterval(Array.from({ length: n }, draw))
         if (ci.low <= trueMedian && trueMedian <= ci.high) covered++
         claimed = ci.coverage
       }
