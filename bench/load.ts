@@ -8,7 +8,7 @@
  *   (no coordinated omission: a stalled cluster shows as latency, not as a lower request rate),
  *   every operation recorded with its start, end and outcome for timelines.
  */
-import { performance } from 'node:perf_hooks'
+import { performance, type EventLoopUtilization } from 'node:perf_hooks'
 import type { Observable, Subscription } from 'rxjs'
 
 export type OpFactory = (i: number) => Observable<unknown>
@@ -36,6 +36,12 @@ export interface ClosedLoopResult {
    * own cost, much less disturbed than wall-clock throughput by other work on a shared machine.
    */
   readonly cpuUsPerOp: number
+  /**
+   * Event-loop utilisation over the measured window (perf_hooks `eventLoopUtilization`): the share
+   * of the time the loop was running callbacks rather than waiting for I/O. 1 = the client's loop
+   * was the bottleneck; well below 1 = it waited on the server.
+   */
+  readonly eventLoopUtilization: number
 }
 
 /** Runs `concurrency` workers for warm-up + duration; counts operations that started and ended in the window. */
@@ -56,8 +62,16 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
     const subs = new Set<Subscription>()
     let cpuAtStart: NodeJS.CpuUsage | undefined
     let cpuUsed: NodeJS.CpuUsage | undefined
-    const warmupTimer = setTimeout(() => (cpuAtStart = process.cpuUsage()), warmupMs)
-    const stopTimer = setTimeout(() => (cpuUsed = process.cpuUsage(cpuAtStart)), warmupMs + options.durationMs)
+    let eluAtStart: EventLoopUtilization | undefined
+    let eluUsed: EventLoopUtilization | undefined
+    const warmupTimer = setTimeout(() => {
+      cpuAtStart = process.cpuUsage()
+      eluAtStart = performance.eventLoopUtilization()
+    }, warmupMs)
+    const stopTimer = setTimeout(() => {
+      cpuUsed = process.cpuUsage(cpuAtStart)
+      eluUsed = performance.eventLoopUtilization(eluAtStart)
+    }, warmupMs + options.durationMs)
 
     const finish = () => {
       if (finished) return
@@ -70,7 +84,16 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
       const window = (measuredEnd - measureFrom) / 1000
       const cpu = cpuUsed ?? process.cpuUsage(cpuAtStart)
       const cpuUsPerOp = cpuAtStart === undefined || latencies.length === 0 ? Number.NaN : (cpu.user + cpu.system) / latencies.length
-      resolve({ ops: latencies.length, errors, opsPerSec: latencies.length / window, latenciesMs: latencies, firstError, cpuUsPerOp })
+      const elu = eluAtStart === undefined ? undefined : (eluUsed ?? performance.eventLoopUtilization(eluAtStart))
+      resolve({
+        ops: latencies.length,
+        errors,
+        opsPerSec: latencies.length / window,
+        latenciesMs: latencies,
+        firstError,
+        cpuUsPerOp,
+        eventLoopUtilization: elu?.utilization ?? Number.NaN,
+      })
     }
 
     const startOne = (): void => {

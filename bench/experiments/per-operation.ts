@@ -2,11 +2,14 @@
  * The FailoverStore's own cost per operation, on the compiled library (`npm run build` first: tsx
  * would inflate closure-heavy code), over stores that answer synchronously, so only the wrapper is
  * measured: CPU per operation over the raw store (findById, insertOrReplace), heap retained per
- * operation in flight, CPU per document of a find (medians of interleaved repetitions), and the
- * heap of the session window (session.ts) full at its default size.
+ * operation in flight, heap allocated per operation (garbage included: against a real driver
+ * every byte of it brings the next scavenge closer, and a scavenge there copies the gRPC calls
+ * in flight), CPU per document of a find (medians of interleaved repetitions), and the heap of
+ * the session window (session.ts) full at its default size.
  *
  *   npm run build && npx tsx bench/experiments/per-operation.ts
  */
+import { Session as InspectorSession } from 'node:inspector/promises'
 import { from, NEVER, of, type Observable } from 'rxjs'
 import type * as Library from '../../lib/index.js'
 import type * as Policy from '../../lib/failover/policy.js'
@@ -57,6 +60,42 @@ function retainedPerOperation(store: Store, op: 'findById' | 'insertOrReplace', 
   for (const s of subs) s.unsubscribe()
   return (after - before) / n
 }
+interface SamplingNode {
+  readonly selfSize: number
+  readonly children: readonly SamplingNode[]
+}
+const sampledBytes = (node: SamplingNode): number => node.children.reduce((sum, c) => sum + sampledBytes(c), node.selfSize)
+
+/** Bytes allocated per call of `fn` (V8's sampling heap profiler, every 64 bytes on average, collected objects included). */
+async function allocatedPerOperation(n: number, fn: () => void): Promise<number> {
+  const session = new InspectorSession()
+  session.connect()
+  await session.post('HeapProfiler.enable')
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  })
+  for (let i = 0; i < n; i++) fn()
+  const { profile } = await session.post('HeapProfiler.stopSampling')
+  session.disconnect()
+  return sampledBytes(profile.head as SamplingNode) / n
+}
+const allocatedStore = over(of(null))
+const allocated: Record<'findById' | 'insertOrReplace', number[]> = { findById: [], insertOrReplace: [] }
+for (let r = 0; r < 5; r++) {
+  const n = 50_000
+  allocated.findById.push(
+    (await allocatedPerOperation(n, () => allocatedStore.findById('k').subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.findById('k').subscribe(noop))),
+  )
+  allocated.insertOrReplace.push(
+    (await allocatedPerOperation(n, () => allocatedStore.insertOrReplace({ _id: 'k' }).subscribe(noop))) -
+      (await allocatedPerOperation(n, () => raw.insertOrReplace({ _id: 'k' }).subscribe(noop))),
+  )
+}
+void allocatedStore.close({ graceMs: 0 })
+
 const silentRaw = fake(NEVER)
 const silent = new FailoverStore(
   [
@@ -88,5 +127,7 @@ console.table({
   'find: CPU us per document': median(rows['findPerDocument']!),
   'findById: heap bytes per operation in flight': Math.round(heap.findById),
   'insertOrReplace: heap bytes per operation in flight': Math.round(heap.insertOrReplace),
+  'findById: heap bytes allocated per operation': Math.round(median(allocated.findById)),
+  'insertOrReplace: heap bytes allocated per operation': Math.round(median(allocated.insertOrReplace)),
   [`session window, ${recent.size} documents (default): heap KiB`]: Math.round(windowBytes / 1024),
 })

@@ -22,6 +22,8 @@ export const KEYS = 200
 export interface FailoverRow extends FaultFigures {
   readonly fault: FaultKind
   readonly timeoutMs: number
+  /** Suspicion of a silent cluster (silence.ts): on (the default) or off (`silence: false`), so only `timeoutMs` moves reads. */
+  readonly suspicion: 'on' | 'off'
   readonly repetitions: number
   /** Worst first success across repetitions. */
   readonly firstSuccessMaxMs: number | null
@@ -85,17 +87,28 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
   const rate = ctx.quick ? 400 : 500
   const healthyMs = ctx.quick ? 800 : 1500
   const afterMs = ctx.quick ? 1000 : 2000
-  // [fault, timeoutMs, repetitions]: quick mode repeats only the cell the targets are about.
-  const plan: [FaultKind, number, number][] = ctx.quick
-    ? [...FAULTS.map((f): [FaultKind, number, number] => [f, 100, f === 'blackhole' ? 3 : 1]), ['blackhole', 50, 1], ['blackhole', 250, 1]]
-    : FAULTS.flatMap((f) => [50, 100, 250].map((t): [FaultKind, number, number] => [f, t, f === 'blackhole' && t === 100 ? 5 : 3]))
+  // [fault, timeoutMs, repetitions, suspicion]: quick mode repeats only the cells the targets are
+  // about. The black hole at 100 runs with suspicion off too: its first success is then timeoutMs
+  // plus B's answer, the figure the target is about; with suspicion on, the silence threshold's.
+  type Cell = [FaultKind, number, number, 'on' | 'off']
+  const plan: Cell[] = ctx.quick
+    ? [
+        ...FAULTS.map((f): Cell => [f, 100, f === 'blackhole' ? 3 : 1, 'on']),
+        ['blackhole', 100, 3, 'off'],
+        ['blackhole', 50, 1, 'on'],
+        ['blackhole', 250, 1, 'on'],
+      ]
+    : [
+        ...FAULTS.flatMap((f) => [50, 100, 250].map((t): Cell => [f, t, f === 'blackhole' && t === 100 ? 5 : 3, 'on'])),
+        ['blackhole', 100, 5, 'off'],
+      ]
   const rows: FailoverRow[] = []
-  for (const [fault, timeoutMs, reps] of plan) {
+  for (const [fault, timeoutMs, reps, suspicion] of plan) {
     const figures: FaultFigures[] = []
     let movedOn = 0
     for (let r = 0; r < reps; r++) {
       await env.heal()
-      const ours = await oursOverProxies(env, path, { timeoutMs })
+      const ours = await oursOverProxies(env, path, { timeoutMs, ...(suspicion === 'off' ? { silence: false } : {}) })
       try {
         const run = await faultRun({
           env,
@@ -113,8 +126,8 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
         ours.dispose()
       }
     }
-    rows.push({ fault, timeoutMs, ...combine(figures), opsMovedOn: movedOn })
-    ctx.log(`failover: ${fault} at timeoutMs ${timeoutMs} done`)
+    rows.push({ fault, timeoutMs, suspicion, ...combine(figures), opsMovedOn: movedOn })
+    ctx.log(`failover: ${fault} at timeoutMs ${timeoutMs}, suspicion ${suspicion} done`)
   }
   await env.heal()
 
@@ -163,7 +176,8 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
   )
   const pictures: Picture[] = [{ file: 'failover-timeline.svg', svg }]
 
-  const bh = rows.find((r) => r.fault === 'blackhole' && r.timeoutMs === 100)
+  const bh = rows.find((r) => r.fault === 'blackhole' && r.timeoutMs === 100 && r.suspicion === 'on')
+  const bhOff = rows.find((r) => r.fault === 'blackhole' && r.timeoutMs === 100 && r.suspicion === 'off')
   const notes = [
     `open-loop findById at ${rate}/s plus 8 started in the same tick as the fault; fault after ${healthyMs} ms healthy; ${afterMs} ms after it; both connections (and gateways) warmed by 100 findById each.`,
     'firstSuccessMs = fault -> first answer from B (median over repetitions; firstSuccessMaxMs the worst). inFlight* = operations not ended when the fault hit (summed count, median p99, worst max);',
@@ -175,6 +189,14 @@ export async function runFailover(ctx: BenchContext, env: GatewayEnv, path: stri
     notes.push(
       `target black hole @100: first success <= 110 ms: median ${bh.firstSuccessMs?.toFixed(1) ?? 'none'} ms, worst ${bh.firstSuccessMaxMs?.toFixed(1) ?? 'none'} ms of ${bh.repetitions} ${okFirst ? 'met' : 'MISSED'}; ` +
         `p99 after switch <= 1.5x healthy: ${bh.ratioAfterSwitchToHealthy?.toFixed(2) ?? '-'}x ${okRatio ? 'met' : 'MISSED'}; caller errors 0: ${bh.callerErrors + bh.unfinished} ${bh.callerErrors + bh.unfinished === 0 ? 'met' : 'MISSED'}`,
+    )
+  }
+  for (const row of [bh, bhOff]) {
+    if (row === undefined) continue
+    const first = row.firstSuccessMs ?? Infinity
+    notes.push(
+      `black hole @100, suspicion ${row.suspicion}: first success median ${row.firstSuccessMs?.toFixed(1) ?? 'none'} ms, worst ${row.firstSuccessMaxMs?.toFixed(1) ?? 'none'} ms; ` +
+        `target timeoutMs + 5 = 105 ms (median): ${first <= 105 ? 'met' : 'MISSED'}`,
     )
   }
   for (const f of ['refuse', 'reset', 'SIGKILL'] as const) {

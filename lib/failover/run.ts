@@ -101,6 +101,8 @@ export class AttemptFailure {
   ) {}
 }
 
+const NOTHING_IN_DOUBT: readonly { cluster: number; why: string }[] = Object.freeze([])
+
 export class Run<T> implements InFlightEntry {
   prevOp: InFlightEntry | null = null
   nextOp: InFlightEntry | null = null
@@ -217,14 +219,18 @@ export class Run<T> implements InFlightEntry {
 
   /** Attempts still running that may yet answer. */
   get pending(): number {
+    const list = this.unanswered
+    if (list === null) return 0
     let n = 0
-    for (const u of this.unanswered ?? []) if (u.kind === 'pending') n++
+    for (const u of list) if (u.kind === 'pending') n++
     return n
   }
 
   /** The clusters where an attempt of this write may still land (unknown, or still running), and why. */
-  inDoubt(): { cluster: number; why: string }[] {
-    return (this.unanswered ?? []).map((u) =>
+  inDoubt(): readonly { cluster: number; why: string }[] {
+    // Every write asks when it ends; nearly always nothing is in doubt: no array for that.
+    if (this.unanswered === null) return NOTHING_IN_DOUBT
+    return this.unanswered.map((u) =>
       u.kind === 'unknown' ? { cluster: u.cluster, why: u.why } : { cluster: u.attempt.cluster, why: 'still running' },
     )
   }

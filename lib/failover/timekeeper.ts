@@ -12,7 +12,10 @@
  *   `onStall`, and every armed deadline moves out by as much. Limits run on the *runnable clock*
  *   (`scheduler.now() - stalledMs`), which the stall did not advance.
  * - A wake that comes late at all expires nothing itself: it re-arms for the next turn, so the
- *   event loop reads pending I/O first and answers that arrived during the stall win.
+ *   event loop reads pending I/O first and answers that arrived during the stall win. That turn
+ *   is the only grace: the wake after it expires whatever is due even if it is late itself (it
+ *   may be, on a busy loop), unless it saw a new stall. Waiting for a punctual wake instead would
+ *   put every expiry off for as long as the loop stays busy, which is when it matters most.
  * - Work that runs after a stall before the heartbeat does (a timer that came due earlier, a
  *   promise continuation of the handler that blocked) sees the stall too: reading the clock
  *   with the heartbeat overdue by more than `thresholdMs` charges the stall there, so a limit
@@ -121,6 +124,8 @@ export class Timekeeper {
   private disposed = false
   /** Inside a wake: arms made by expiring entries are planned for after it. */
   private waking = false
+  /** The planned wake is the turn a late wake gave the event loop: it expires however late it is. */
+  private graceTurn = false
   private readonly tickMs: number
   private readonly thresholdMs: number
 
@@ -183,8 +188,11 @@ export class Timekeeper {
     const wallNow = this.scheduler.now()
     const late = wallNow - this.plannedAt
     if (late - this.charged > this.thresholdMs) this.charge(wallNow)
-    // Late at all: let the event loop read sockets before anything expires.
-    if (late <= 1) {
+    // Late: let the event loop read sockets before anything expires, for one turn; after a stall
+    // seen since this wake was planned (here or by a clock read before it), for one more.
+    const defer = this.charged > 0 || (late > 1 && !this.graceTurn)
+    this.graceTurn = defer
+    if (!defer) {
       this.waking = true
       try {
         this.expireDue()
@@ -193,7 +201,7 @@ export class Timekeeper {
         this.waking = false
       }
     }
-    if (this.armed > 0 && this.action === null && !this.disposed) this.plan(wallNow, late > 1 ? 1 : this.nextDelay(), action)
+    if (this.armed > 0 && this.action === null && !this.disposed) this.plan(wallNow, defer ? 1 : this.nextDelay(), action)
   }
 
   /** The runnable time at scheduler time `wallNow`, once a stall the heartbeat has not run for yet is charged. */

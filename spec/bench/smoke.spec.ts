@@ -72,6 +72,9 @@ describe('bench load generators', () => {
     expect(r.latenciesMs).toHaveLength(r.ops)
     expect(r.errors).toBe(0)
     expect(Number.isFinite(r.opsPerSec)).toBe(true)
+    // Synchronous operations keep the loop busy for the whole window.
+    expect(r.eventLoopUtilization).toBeGreaterThan(0.5)
+    expect(r.eventLoopUtilization).toBeLessThanOrEqual(1)
   })
 
   it('open loop: starts on schedule plus bursts, records outcome and who answered', async () => {

@@ -243,6 +243,35 @@ describe('Timekeeper', () => {
     )
 
     it(
+      'the turn a late wake gives the event loop is the only grace: on a busy loop (every turn 4 ms late) a limit due at 10 expires at 20, not when the loop quiets down',
+      marbles((m) => {
+        // wake due 10 runs at 15 (late 5: one turn for I/O); that turn's wake, due 16, runs at 20
+        // (late 4, busy loop) and expires; waiting for a punctual wake would have waited till 31.
+        const { clock, log, stalls, entry, armAt } = keeper(m)
+        armAt(0, entry('a'), 10)
+        m.scheduler.stallAt(10, 5)
+        for (const at of [16, 21, 26]) m.scheduler.stallAt(at, 4)
+        m.flush()
+        expect(log).toEqual(['a@20'])
+        expect([stalls, clock.stalledMs]).toEqual([[], 0])
+      }),
+    )
+
+    it(
+      'a stall seen in the grace turn earns one more turn: answers that came during it are read before anything expires',
+      marbles((m) => {
+        const { log, stalls, entry, armAt } = keeper(m)
+        armAt(0, entry('a'), 10)
+        m.scheduler.stallAt(10, 5) // wake due 10 runs at 15: one turn
+        m.scheduler.stallAt(16, 30) // that turn's wake, due 16, runs at 46: a stall of 30, charged
+        m.flush()
+        expect(stalls).toEqual([{ at: 46, stalledMs: 30 }])
+        // Runnable clock: 46 - 30 = 16 > 10, so a is due; it expires one turn after the stall.
+        expect(log).toEqual(['a@47'])
+      }),
+    )
+
+    it(
       'thresholdMs and tickMs are options: tick 1 measures a stall exactly wherever it starts',
       marbles((m) => {
         const { log, stalls, entry, armAt } = keeper(m, { tickMs: 1, thresholdMs: 5 })

@@ -76,8 +76,9 @@ class Settle<T> extends Subscriber<T> implements TimedEntry {
 
   /** Nothing is pending any more: acknowledge, unless an attempt ended unknown. */
   private decide(): void {
-    const unknown = (this.run.unanswered ?? []).filter((u) => u.kind === 'unknown')
-    if (unknown.length > 0) {
+    // Nearly every write had nothing unanswered: no array is made for that.
+    const unknown = this.run.unanswered?.filter((u) => u.kind === 'unknown')
+    if (unknown !== undefined && unknown.length > 0) {
       const why = unknown.map((u) => `${this.run.clusterName(u.cluster)} failed after it may have been sent (${u.why})`).join('; ')
       return this.unsettled(
         unknown.map((u) => u.cluster),
