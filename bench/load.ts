@@ -64,14 +64,20 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
     let cpuUsed: NodeJS.CpuUsage | undefined
     let eluAtStart: EventLoopUtilization | undefined
     let eluUsed: EventLoopUtilization | undefined
-    const warmupTimer = setTimeout(() => {
+    // The window's CPU and loop figures are taken at its edges: by timer, or by the first operation
+    // past an edge (synchronous operations hop through microtasks, so timers wait until the end).
+    const windowStarts = () => {
+      if (cpuAtStart !== undefined) return
       cpuAtStart = process.cpuUsage()
       eluAtStart = performance.eventLoopUtilization()
-    }, warmupMs)
-    const stopTimer = setTimeout(() => {
+    }
+    const windowEnds = () => {
+      if (cpuUsed !== undefined || cpuAtStart === undefined) return
       cpuUsed = process.cpuUsage(cpuAtStart)
       eluUsed = performance.eventLoopUtilization(eluAtStart)
-    }, warmupMs + options.durationMs)
+    }
+    const warmupTimer = setTimeout(windowStarts, warmupMs)
+    const stopTimer = setTimeout(windowEnds, warmupMs + options.durationMs)
 
     const finish = () => {
       if (finished) return
@@ -98,6 +104,8 @@ export function closedLoop(op: OpFactory, options: ClosedLoopOptions): Promise<C
 
     const startOne = (): void => {
       const started = performance.now()
+      if (started >= measureFrom) windowStarts()
+      if (started >= stopAt) windowEnds()
       if (started >= stopAt || finished) {
         if (active === 0) finish()
         return
