@@ -8,9 +8,9 @@
  *
  * - **stale reads**: a writer's findById that returned an older `v` than its own last acknowledged
  *   write (or nothing), with the cluster that answered;
- * - **when the ramp was cut short**: the store ends a ramp as soon as the cluster failed back from
- *   (B) leaves good standing (on a loaded machine it falls silent now and then); from then on
- *   every operation starts on A;
+ * - **when the ramp was cut short**: the store ends a ramp when the cluster failed back from (B)
+ *   times out or fails (a suspicion, which a loaded machine causes now and then, does not end it);
+ *   from then on every operation starts on A;
  * - **operations that moved on** to the other cluster (timeouts, silence, errors): a read that
  *   moves on from A to B may miss a write A acknowledged and B has not received yet;
  * - **errors by code**, of the operations started in that window;
@@ -147,11 +147,11 @@ async function run(env: GatewayEnv, path: string, runNumber: number): Promise<Fi
   const failback = new Promise<void>((resolve) => (failedBack = resolve))
   let rampCutAtMs = NaN
   let standing: readonly ClusterHealth[] = []
-  /** Notes the first moment after the failback, within the window, that B is not up. */
+  /** Notes the first moment after the failback, within the window, that B timed out or failed (which ends the ramp; a suspicion does not). */
   const watchRamp = () => {
     const now = performance.now()
     if (options.failback === false || !Number.isNaN(rampCutAtMs) || !(now >= failbackAt && now < windowTo)) return
-    if (standing.some((c) => c.name === 'B' && c.state !== 'up')) rampCutAtMs = now - failbackAt
+    if (standing.some((c) => c.name === 'B' && (c.state === 'suspect' || c.state === 'down'))) rampCutAtMs = now - failbackAt
   }
   const health = store.health$.subscribe((clusters) => {
     standing = clusters
@@ -266,7 +266,9 @@ try {
       `run ${r}: ${figures.stale} stale of ${figures.reads} reads (${pct(figures.stale, figures.reads)}; on ${byKey(figures.staleOn)}), ` +
         `reads on ${byKey(figures.readsOn)}, ${figures.movedOn} operations moved on, ${figures.writes} writes acknowledged, ${figures.lost} lost, ${figures.unexplained} unexplained, ` +
         `errors: ${byKey(figures.errors)}; failback ${(figures.failbackAfterFailoverMs / 1000).toFixed(1)} s after the failover` +
-        (Number.isNaN(figures.rampCutAtMs) ? '' : `; ramp cut short ${(figures.rampCutAtMs / 1000).toFixed(1)} s into it (B not up)`),
+        (Number.isNaN(figures.rampCutAtMs)
+          ? ''
+          : `; ramp cut short ${(figures.rampCutAtMs / 1000).toFixed(1)} s into it (B timed out or failed)`),
     )
     await env.heal()
     await sleep(500)
