@@ -25,6 +25,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { defer, mergeMap, NEVER, throwError, timer, type Observable } from 'rxjs'
 import { marbles } from 'rxjs-marbles'
+import { seededRandom } from '../../lib/chaos/distribution.js'
 import { FailoverStore, type FailoverStoreOptions } from '../../lib/failover/index.js'
 import type { Document } from '../../lib/ojai/values.js'
 import { refused } from './helpers.js'
@@ -104,18 +105,6 @@ interface Coverage {
   handoffs: number
 }
 
-/** Deterministic [0, 1) numbers from a seed (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function run(w: World, coverage: Coverage): Violations {
   const violations: Violations = { staleWhileUp: [], staleUnreported: [], lost: [] }
   marbles((m) => {
@@ -185,7 +174,7 @@ function run(w: World, coverage: Coverage): Violations {
         session: { windowMs: WINDOW },
         retrySameCluster: false,
         scheduler: m.scheduler,
-        random: seeded(w.seed),
+        random: seededRandom(w.seed),
       },
     )
     const reported = new Set<string>()
