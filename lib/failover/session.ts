@@ -201,8 +201,8 @@ export class Session {
 
   /**
    * The acknowledgment of this store's latest write of `key`, while inside the window at `now`;
-   * after the window too while it may not have shipped (its cluster left `up` inside the window):
-   * reads then go to that cluster once it is back, and one answered elsewhere is said.
+   * after the window too while it may not have shipped (a cluster was away inside the window):
+   * reads then go to that cluster while it answers, and one answered elsewhere is said.
    */
   ownWrite(key: string, now: number): Acknowledgment | undefined {
     const ack = this.recent?.latestOf(key)
