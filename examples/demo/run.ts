@@ -51,6 +51,11 @@ export function demoFailoverOptions(durationMs: number): FailoverStoreOptions & 
     probe: { backoff: { initialMs: 250, maxMs: 1000 } },
     failback: { rampMs: hold, shares: [0.05, 0.25, 1] },
     hedge: {},
+    // Reads of a document this store wrote inside the session window are not hedged (the other
+    // cluster may not have the write yet). The demo's clients share 16 registers, each rewritten
+    // every 100 ms or so, so with the default 1 s window no read would be hedged in the slow phase;
+    // its gateways replicate on loopback within milliseconds, so 100 ms still outlasts the lag.
+    session: { windowMs: 100 },
     // Every class keeps the library's default policy: counters ($increment + $append) move to the
     // secondary only when the primary provably never got them (refused), so none is applied twice.
   }
