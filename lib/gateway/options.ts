@@ -90,7 +90,10 @@ const FIND_LIMITS: Rules<FindLimits> = {
   maxWaiting: count,
   maxBufferedBytes: count,
   maxSortBytes: count,
-  sliceMs: rule('a number of ms above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
+  sliceMs: rule(
+    `a number of ms above 0, at most ${MAX_TIMER_MS}`,
+    (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIMER_MS,
+  ),
 }
 
 /**
